@@ -1,0 +1,105 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/**
+ * The only reader of process.env. Everything else receives a typed, validated Config.
+ * Names are part of the public contract (see .env.example and the README).
+ */
+const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
+    default: 'development',
+  }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  JWT_TTL_SECONDS: Type.Integer({ minimum: 60, default: 86_400 }),
+  ADMIN_EMAIL: Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', default: 'admin@matinee.local' }),
+  ADMIN_PASSWORD: Type.String({ minLength: 8, default: 'matinee-admin' }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 600 }),
+  RATE_LIMIT_AUTH_PER_MINUTE: Type.Integer({ minimum: 1, default: 30 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  DATA_DIR: Type.String({ minLength: 1, default: '.data' }),
+  HOLD_TTL_SECONDS: Type.Integer({ minimum: 1, default: 420 }),
+  MAX_ACTIVE_HOLDS_PER_USER: Type.Integer({ minimum: 1, default: 2 }),
+  PAYMENT_LATENCY_MS: Type.Integer({ minimum: 0, default: 0 }),
+  WORKER_IN_PROCESS: Type.Boolean({ default: true }),
+  SEED_DEMO_DATA: Type.Boolean({ default: true }),
+});
+
+export type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  jwtSecret: string | undefined;
+  jwtTtlSeconds: number;
+  admin: { email: string; password: string };
+  rateLimit: { perMinute: number; authPerMinute: number };
+  logLevel: string;
+  dataDir: string;
+  holdTtlSeconds: number;
+  maxActiveHoldsPerUser: number;
+  paymentLatencyMs: number;
+  workerInProcess: boolean;
+  seedDemoData: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const DEV_ADMIN_EMAIL = 'admin@matinee.local';
+export const DEV_ADMIN_PASSWORD = 'matinee-admin';
+
+/** Reads and validates the environment; throws ConfigError listing every bad variable. */
+export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted: unknown = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
+  const errors = [...Value.Errors(EnvSchema, converted)];
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.path.slice(1) || '(root)'}: ${e.message}`);
+    throw new ConfigError(`Invalid environment:\n${[...new Set(lines)].join('\n')}`);
+  }
+  const env = converted as Env;
+
+  if (env.NODE_ENV === 'production') {
+    const problems: string[] = [];
+    if (!env.JWT_SECRET) problems.push('  JWT_SECRET is required in production (32+ characters)');
+    if (!env.DATABASE_URL) problems.push('  DATABASE_URL is required in production');
+    if (env.ADMIN_EMAIL === DEV_ADMIN_EMAIL || env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD) {
+      problems.push('  ADMIN_EMAIL and ADMIN_PASSWORD must not use the development defaults in production');
+    }
+    if (problems.length > 0) throw new ConfigError(`Invalid environment:\n${problems.join('\n')}`);
+  }
+
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    jwtSecret: env.JWT_SECRET,
+    jwtTtlSeconds: env.JWT_TTL_SECONDS,
+    admin: { email: env.ADMIN_EMAIL.toLowerCase(), password: env.ADMIN_PASSWORD },
+    rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE },
+    logLevel: env.LOG_LEVEL,
+    dataDir: env.DATA_DIR,
+    holdTtlSeconds: env.HOLD_TTL_SECONDS,
+    maxActiveHoldsPerUser: env.MAX_ACTIVE_HOLDS_PER_USER,
+    paymentLatencyMs: env.PAYMENT_LATENCY_MS,
+    workerInProcess: env.WORKER_IN_PROCESS,
+    seedDemoData: env.SEED_DEMO_DATA,
+  };
+}

@@ -1,0 +1,74 @@
+import pino, { type Logger } from 'pino';
+import type pg from 'pg';
+import type { Config } from './config.js';
+import { createDb, createPool, type Db } from './db/database.js';
+import { TokenService } from './http/tokens.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * Composition root: everything a request handler or job needs, built once per process.
+ * Tests build it with overrides (a fake clock, a gateway that crashes on cue) instead of patching modules.
+ */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  pool: pg.Pool;
+  db: Db;
+  clock: Clock;
+  tokens: TokenService;
+  /** Releases every resource the context opened (not the ones passed in as overrides). */
+  close(): Promise<void>;
+}
+
+export interface ContextOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  pool?: pg.Pool;
+}
+
+export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: {
+      paths: ['req.headers.authorization', '*.password', '*.card', '*.cardNumber', 'card.number'],
+      censor: '[redacted]',
+    },
+    ...(config.env === 'development' && process.stdout.isTTY
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' },
+          },
+        }
+      : {}),
+  });
+}
+
+export function createContext(config: Config, overrides: ContextOverrides = {}): AppContext {
+  if (!config.databaseUrl)
+    throw new Error('createContext needs config.databaseUrl (start the embedded database first)');
+  if (!config.jwtSecret) throw new Error('createContext needs config.jwtSecret');
+  const logger = overrides.logger ?? createLogger(config);
+  const clock = overrides.clock ?? systemClock;
+  const ownPool = !overrides.pool;
+  const pool = overrides.pool ?? createPool(config.databaseUrl);
+  const db = createDb(pool);
+  const tokens = new TokenService(config.jwtSecret, config.jwtTtlSeconds, () => clock.now());
+
+  return {
+    config,
+    logger,
+    pool,
+    db,
+    clock,
+    tokens,
+    async close() {
+      if (ownPool) await db.destroy();
+    },
+  };
+}

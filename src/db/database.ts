@@ -1,0 +1,77 @@
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { migrationProvider } from './migrations/index.js';
+
+// Return bigint (count(*)) as number and numeric as number: all our amounts fit comfortably.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number.parseFloat(v));
+
+export type Db = Kysely<Database>;
+
+export interface DbOptions {
+  max?: number;
+  /** ms; a runaway query is cancelled instead of holding a connection forever */
+  statementTimeoutMs?: number;
+  /** ms; waiting on a row lock longer than this fails fast instead of piling up */
+  lockTimeoutMs?: number;
+}
+
+export function createPool(url: string, opts: DbOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 20,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 10_000,
+    options: `-c statement_timeout=${opts.statementTimeoutMs ?? 10_000} -c lock_timeout=${opts.lockTimeoutMs ?? 5_000} -c timezone=UTC`,
+    application_name: 'matinee',
+  });
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export function createDb(pool: pg.Pool): Db {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(JSON.stringify(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export async function pingDb<DB>(db: Kysely<DB>): Promise<boolean> {
+  try {
+    await sql`SELECT 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Postgres error codes we translate into domain errors. */
+export const PG = {
+  uniqueViolation: '23505',
+  foreignKeyViolation: '23503',
+  checkViolation: '23514',
+  exclusionViolation: '23P01',
+  lockNotAvailable: '55P03',
+  queryCanceled: '57014',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+} as const;
+
+export function pgErrorCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
+    return err.code;
+  return undefined;
+}
+
+export function pgConstraint(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'constraint' in err && typeof err.constraint === 'string') {
+    return err.constraint;
+  }
+  return undefined;
+}

@@ -1,0 +1,88 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../context.js';
+import { authPlugin } from './auth.js';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+import { validatorCompiler } from './validation.js';
+import { healthRoutes } from '../modules/health/health.routes.js';
+import { accountRoutes } from '../modules/accounts/accounts.routes.js';
+import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
+import { adminRoutes } from '../modules/catalog/admin.routes.js';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export const API_PREFIX = '/api/v1';
+
+/** Builds the HTTP app on a context. Never listens: main/api.ts does, tests use app.inject(). */
+export async function buildApp(ctx: AppContext): Promise<App> {
+  const app = Fastify({
+    loggerInstance: ctx.logger,
+    bodyLimit: 64 * 1024,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    trustProxy: true,
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.removeContentTypeParser('text/plain'); // the API speaks JSON only: anything else is a clear 415
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onSend', async (req, reply) => {
+    void reply.header('x-request-id', req.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Matinee API',
+        version: '1.0.0',
+        description:
+          'Find theaters, browse showtimes, hold seats, pay, and check in. Errors: {error:{code,message}}.',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+      security: [{ bearerAuth: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  await app.register(authPlugin, { tokens: ctx.tokens });
+  await app.register(rateLimit, {
+    global: true,
+    max: ctx.config.rateLimit.perMinute,
+    timeWindow: 60_000,
+    keyGenerator: (req) => (req.auth.kind === 'user' ? `user:${req.auth.claims.userId}` : `ip:${req.ip}`),
+    allowList: (req) => req.url.startsWith('/health') || req.url.startsWith(`${API_PREFIX}/health`),
+    errorResponseBuilder: (_req, context) => ({
+      statusCode: 429,
+      error: {
+        code: 'RATE_LIMITED',
+        message: `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`,
+      },
+    }),
+  });
+
+  await app.register(healthRoutes, { prefix: API_PREFIX, ctx });
+  await app.register(accountRoutes, { prefix: API_PREFIX, ctx });
+  await app.register(catalogRoutes, { prefix: API_PREFIX, ctx });
+  await app.register(adminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
+
+  return app;
+}

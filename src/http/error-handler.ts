@@ -1,0 +1,108 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { PG, pgErrorCode } from '../db/database.js';
+import { DomainError } from './errors.js';
+
+interface ErrorBody {
+  error: { code: string; message: string; [detail: string]: unknown };
+}
+
+function send(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
+  return reply.status(status).type('application/json; charset=utf-8').send(body);
+}
+
+/** Fastify's own client errors, translated into our stable codes. */
+const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'The body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: 'INVALID_JSON',
+    message: 'The body is empty but Content-Type is application/json',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'BODY_TOO_LARGE', message: 'The body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'Send JSON with Content-Type: application/json',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: 'INVALID_CONTENT_LENGTH',
+    message: 'Content-Length does not match the body',
+  },
+};
+
+function fieldOf(v: { instancePath?: string; params?: Record<string, unknown> }, part: string): string {
+  const path = (v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+  const missing = v.params?.missingProperty;
+  const extra = v.params?.additionalProperty;
+  const leaf = typeof missing === 'string' ? missing : typeof extra === 'string' ? extra : '';
+  return [part, path, leaf].filter(Boolean).join('.') || part;
+}
+
+export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (err instanceof DomainError) {
+    for (const [k, v] of Object.entries(err.headers)) void reply.header(k, v);
+    return send(reply, err.status, { error: { code: err.code, message: err.message, ...err.details } });
+  }
+
+  if (err.validation) {
+    const part = err.validationContext ?? 'body';
+    const fields = err.validation.map((v) => ({
+      field: fieldOf(v as { instancePath?: string; params?: Record<string, unknown> }, part),
+      message:
+        (v.params as Record<string, unknown> | undefined)?.additionalProperty !== undefined
+          ? 'is not a known field'
+          : (v.message ?? 'is invalid'),
+    }));
+    return send(reply, 400, {
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: `Invalid request: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`,
+        fields,
+      },
+    });
+  }
+
+  const known = err.code ? FASTIFY_CODES[err.code] : undefined;
+  if (known) return send(reply, known.status, { error: { code: known.code, message: known.message } });
+
+  // @fastify/rate-limit throws the body built by errorResponseBuilder.
+  const maybeRate = err as unknown as { statusCode?: number; error?: { code?: string; message?: string } };
+  if (maybeRate.statusCode === 429 && maybeRate.error?.code) {
+    return send(reply, 429, {
+      error: { code: maybeRate.error.code, message: maybeRate.error.message ?? 'Too many requests' },
+    });
+  }
+
+  const pgCode = pgErrorCode(err);
+  if (pgCode === '22P02' || pgCode === '22007' || pgCode === '22008' || pgCode === '22003') {
+    return send(reply, 400, {
+      error: { code: 'VALIDATION_FAILED', message: 'A value in the request is out of range' },
+    });
+  }
+  if (pgCode === PG.lockNotAvailable || pgCode === PG.queryCanceled || pgCode === PG.deadlockDetected) {
+    req.log.warn({ err }, 'database contention');
+    void reply.header('retry-after', '1');
+    return send(reply, 503, {
+      error: { code: 'BUSY', message: 'The service is busy; try again in a moment', requestId: req.id },
+    });
+  }
+
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return send(reply, status, {
+      error: { code: err.code ?? 'BAD_REQUEST', message: err.message || 'Bad request' },
+    });
+  }
+
+  req.log.error({ err }, 'unhandled error');
+  return send(reply, 500, {
+    error: { code: 'INTERNAL', message: 'Something went wrong on our side', requestId: req.id },
+  });
+}
+
+export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return send(reply, 404, {
+    error: { code: 'ROUTE_NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0] ?? ''}` },
+  });
+}

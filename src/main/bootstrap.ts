@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { readConfig, type Config } from '../config.js';
+import { createContext, createLogger, type AppContext } from '../context.js';
+import { createDb, createPool, migrateToLatest } from '../db/database.js';
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
+import { seedDemoData } from '../db/seed.js';
+import { AccountsService } from '../modules/accounts/accounts.service.js';
+
+export interface Runtime {
+  config: Config;
+  ctx: AppContext;
+  embedded: EmbeddedDatabase | undefined;
+  shutdown(): Promise<void>;
+}
+
+/** Development convenience: a random JWT secret kept per data folder, so tokens survive restarts. */
+async function devJwtSecret(dataDir: string): Promise<string> {
+  const file = path.resolve(dataDir, 'jwt-secret');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  await mkdir(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+export interface BootOptions {
+  /** Seed demo data when the database has none (api and cli; never the standalone worker). */
+  seed: boolean;
+}
+
+/**
+ * config -> database (embedded when DATABASE_URL is unset) -> migrations -> first admin -> demo data -> context.
+ * Shared by the API, the worker and the db CLI so they all see the same database the same way.
+ */
+export async function boot(opts: BootOptions): Promise<Runtime> {
+  const config = readConfig();
+  const logger = createLogger(config);
+  let embedded: EmbeddedDatabase | undefined;
+
+  if (!config.databaseUrl) {
+    const started = Date.now();
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      onLog: (line) => logger.debug({ component: 'embedded-postgres' }, line),
+    });
+    config.databaseUrl = await ensureDatabase(embedded.adminUrl, 'matinee');
+    logger.info(
+      { dataDir: embedded.dataDir, ms: Date.now() - started },
+      'embedded PostgreSQL is up (set DATABASE_URL to use your own server)',
+    );
+  }
+  if (!config.jwtSecret) config.jwtSecret = await devJwtSecret(config.dataDir);
+
+  const migrationPool = createPool(config.databaseUrl, { max: 1, statementTimeoutMs: 600_000 });
+  const migrationDb = createDb(migrationPool);
+  try {
+    const applied = await migrateToLatest(migrationDb);
+    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+  } finally {
+    await migrationDb.destroy();
+  }
+
+  const ctx = createContext(config, { logger });
+  if (await new AccountsService(ctx).ensureAdmin())
+    logger.info({ email: config.admin.email }, 'created the first admin');
+  if (opts.seed && config.seedDemoData) {
+    await seedDemoData(ctx, (line) => logger.info(line));
+  }
+
+  return {
+    config,
+    ctx,
+    embedded,
+    async shutdown() {
+      await ctx.close();
+      await embedded?.stop();
+    },
+  };
+}
+
+/** Runs `stop` once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
+export function onShutdownSignal(stop: () => Promise<void>, log: (msg: string) => void): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log(`${signal}: shutting down`);
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}

@@ -1,0 +1,75 @@
+import type { AppContext } from '../../context.js';
+import { PG, pgErrorCode } from '../../db/database.js';
+import type { Role, UserRow } from '../../db/schema.js';
+import { NotFoundError } from '../../http/errors.js';
+import { EmailTakenError, InvalidCredentialsError } from './accounts.errors.js';
+import { AccountsRepository } from './accounts.repository.js';
+import type { AuthResponse, LoginBody, SignupBody, User } from './accounts.schemas.js';
+import { dummyHashPromise, hashPassword, verifyPassword } from './password.js';
+
+export function toUser(row: UserRow): User {
+  return { id: row.id, email: row.email, name: row.name, phone: row.phone, role: row.role };
+}
+
+export class AccountsService {
+  private readonly repo: AccountsRepository;
+
+  constructor(private readonly ctx: AppContext) {
+    this.repo = new AccountsRepository(ctx.db);
+  }
+
+  async signup(input: SignupBody, role: Role = 'customer'): Promise<AuthResponse> {
+    const passwordHash = await hashPassword(input.password);
+    try {
+      const row = await this.repo.insertUser({
+        email: input.email.trim().toLowerCase(),
+        name: input.name.trim(),
+        phone: input.phone ?? null,
+        password_hash: passwordHash,
+        role,
+      });
+      return this.session(row);
+    } catch (err) {
+      if (pgErrorCode(err) === PG.uniqueViolation) throw new EmailTakenError();
+      throw err;
+    }
+  }
+
+  async login(input: LoginBody): Promise<AuthResponse> {
+    const row = await this.repo.findByEmail(input.email.trim());
+    // Unknown email still costs one hash, so the answer and its timing do not reveal who has an account.
+    const ok = await verifyPassword(input.password, row?.password_hash ?? (await dummyHashPromise));
+    if (!row || !ok) throw new InvalidCredentialsError();
+    return this.session(row);
+  }
+
+  async me(userId: string): Promise<User> {
+    const row = await this.repo.findById(userId);
+    if (!row) throw new NotFoundError('User');
+    return toUser(row);
+  }
+
+  /** Creates the admin from ADMIN_EMAIL/ADMIN_PASSWORD if no account has that email. */
+  async ensureAdmin(): Promise<boolean> {
+    const { email, password } = this.ctx.config.admin;
+    if (await this.repo.findByEmail(email)) return false;
+    try {
+      await this.repo.insertUser({
+        email,
+        name: 'Matinee admin',
+        phone: null,
+        password_hash: await hashPassword(password),
+        role: 'admin',
+      });
+      return true;
+    } catch (err) {
+      if (pgErrorCode(err) === PG.uniqueViolation) return false; // another process created it first
+      throw err;
+    }
+  }
+
+  private async session(row: UserRow): Promise<AuthResponse> {
+    const token = await this.ctx.tokens.issue({ userId: row.id, role: row.role });
+    return { token, user: toUser(row) };
+  }
+}

@@ -1,0 +1,48 @@
+import pino from 'pino';
+import { readConfig, type Config } from '../../src/config.js';
+import { createContext, type AppContext, type ContextOverrides } from '../../src/context.js';
+import { buildApp, type App } from '../../src/http/app.js';
+import { createTestDatabase } from './db.js';
+
+export interface TestApp {
+  app: App;
+  ctx: AppContext;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export const TEST_ADMIN = { email: 'admin@test.local', password: 'admin-password-1' };
+
+/**
+ * The real app on its own fresh database, for app.inject(). `env` overrides environment variables
+ * (as strings, exactly as a deployment would set them), `overrides` replaces parts of the context.
+ */
+export async function createTestApp(
+  opts: { env?: Record<string, string>; overrides?: ContextOverrides } = {},
+): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = readConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: database.url,
+    JWT_SECRET: 'test-secret-test-secret-test-secret-123',
+    ADMIN_EMAIL: TEST_ADMIN.email,
+    ADMIN_PASSWORD: TEST_ADMIN.password,
+    RATE_LIMIT_PER_MINUTE: '100000',
+    RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+    ...opts.env,
+  });
+  const ctx = createContext(config, { logger: pino({ level: 'silent' }), ...opts.overrides });
+  const app = await buildApp(ctx);
+  await app.ready();
+  return {
+    app,
+    ctx,
+    config,
+    async close() {
+      await app.close();
+      await ctx.close();
+      await database.drop();
+    },
+  };
+}
