@@ -26,8 +26,9 @@ export const API_PREFIX = '/api/v1';
 
 /** Builds the HTTP app on a context. Never listens: main/api.ts does, tests use app.inject(). */
 export async function buildApp(ctx: AppContext): Promise<App> {
+  const loggerInstance: FastifyBaseLogger = ctx.logger;
   const app = Fastify({
-    loggerInstance: ctx.logger,
+    loggerInstance,
     bodyLimit: 64 * 1024,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
