@@ -84,7 +84,93 @@ export interface SeatInventoryTable {
   updated_at: Timestamp;
 }
 
+export type BookingStatus = 'pending' | 'confirmed' | 'expired' | 'cancelled' | 'refunded';
+export type TicketStatus = 'held' | 'sold' | 'void';
+export type PaymentStatus = 'pending' | 'unknown' | 'succeeded' | 'declined' | 'failed' | 'refunded';
+
+export interface BookingsTable {
+  id: Generated<string>;
+  reference: string;
+  user_id: string;
+  showtime_id: string;
+  status: Generated<BookingStatus>;
+  expires_at: Timestamp;
+  total_cents: number;
+  currency: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  confirmed_at: Date | null;
+  closed_at: Date | null;
+}
+
+export interface TicketsTable {
+  id: Generated<string>;
+  booking_id: string;
+  showtime_id: string;
+  seat_id: string;
+  tier: SeatTier;
+  price_cents: number;
+  status: Generated<TicketStatus>;
+  created_at: CreatedAt;
+}
+
+export interface PaymentsTable {
+  id: Generated<string>;
+  booking_id: string;
+  user_id: string;
+  gateway_key: string;
+  status: Generated<PaymentStatus>;
+  amount_cents: number;
+  currency: string;
+  brand: string;
+  last4: string;
+  charge_id: string | null;
+  refund_id: string | null;
+  decline_reason: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  request_hash: string;
+  status: Generated<'in_progress' | 'completed'>;
+  response_status: number | null;
+  response_body: unknown;
+  locked_at: Timestamp;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export interface SimChargesTable {
+  id: string;
+  idempotency_key: string;
+  amount_cents: number;
+  currency: string;
+  brand: string;
+  last4: string;
+  status: 'succeeded' | 'declined' | 'failed';
+  decline_code: string | null;
+  refunded_cents: Generated<number>;
+  created_at: CreatedAt;
+}
+
+export interface SimRefundsTable {
+  id: string;
+  charge_id: string;
+  idempotency_key: string;
+  amount_cents: number;
+  created_at: CreatedAt;
+}
+
 export interface Database {
+  bookings: BookingsTable;
+  tickets: TicketsTable;
+  payments: PaymentsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  'sim_gateway.charges': SimChargesTable;
+  'sim_gateway.refunds': SimRefundsTable;
   users: UsersTable;
   theaters: TheatersTable;
   auditoriums: AuditoriumsTable;
@@ -101,3 +187,6 @@ export type MovieRow = Selectable<MoviesTable>;
 export type MovieUpdate = Updateable<MoviesTable>;
 export type ShowtimeRow = Selectable<ShowtimesTable>;
 export type SeatRow = Selectable<SeatsTable>;
+export type BookingRow = Selectable<BookingsTable>;
+export type TicketRow = Selectable<TicketsTable>;
+export type PaymentRow = Selectable<PaymentsTable>;
