@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Config } from './config.js';
 import { createDb, createPool, type Db } from './db/database.js';
 import { TokenService } from './http/tokens.js';
+import { JobQueue } from './jobs/queue.js';
 
 export interface Clock {
   now(): Date;
@@ -21,6 +22,8 @@ export interface AppContext {
   db: Db;
   clock: Clock;
   tokens: TokenService;
+  /** pg-boss; `start()` it before use (boot and the test helper do). */
+  jobs: JobQueue;
   /** Releases every resource the context opened (not the ones passed in as overrides). */
   close(): Promise<void>;
 }
@@ -29,6 +32,7 @@ export interface ContextOverrides {
   logger?: Logger;
   clock?: Clock;
   pool?: pg.Pool;
+  jobs?: JobQueue;
 }
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
@@ -59,6 +63,13 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
   const pool = overrides.pool ?? createPool(config.databaseUrl);
   const db = createDb(pool);
   const tokens = new TokenService(config.jwtSecret, config.jwtTtlSeconds, () => clock.now());
+  const jobs =
+    overrides.jobs ??
+    new JobQueue({
+      databaseUrl: config.databaseUrl,
+      logger,
+      role: config.workerInProcess ? 'worker' : 'api',
+    });
 
   return {
     config,
@@ -67,7 +78,9 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     db,
     clock,
     tokens,
+    jobs,
     async close() {
+      if (!overrides.jobs) await jobs.stop();
       if (ownPool) await db.destroy();
     },
   };

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import pino from 'pino';
+import { JobQueue } from '../src/jobs/queue.js';
 import type { TestProject } from 'vitest/node';
 import { createDb, createPool, migrateToLatest } from '../src/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
@@ -38,6 +40,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const db = createDb(createPool(url.toString(), { max: 1 }));
   await migrateToLatest(db);
   await db.destroy();
+  // Install pg-boss's schema once in the template, so each clone starts its queue instantly.
+  const jobs = new JobQueue({ databaseUrl: url.toString(), logger: pino({ level: 'silent' }), role: 'api' });
+  await jobs.start();
+  await jobs.stop();
 
   project.provide('adminUrl', adminUrl);
   project.provide('templateDb', templateDb);

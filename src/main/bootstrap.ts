@@ -64,6 +64,7 @@ export async function boot(opts: BootOptions): Promise<Runtime> {
   }
 
   const ctx = createContext(config, { logger });
+  await ctx.jobs.start();
   if (await new AccountsService(ctx).ensureAdmin())
     logger.info({ email: config.admin.email }, 'created the first admin');
   if (opts.seed && config.seedDemoData) {

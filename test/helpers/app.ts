@@ -30,9 +30,11 @@ export async function createTestApp(
     ADMIN_PASSWORD: TEST_ADMIN.password,
     RATE_LIMIT_PER_MINUTE: '100000',
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+    WORKER_IN_PROCESS: 'false',
     ...opts.env,
   });
   const ctx = createContext(config, { logger: pino({ level: 'silent' }), ...opts.overrides });
+  await ctx.jobs.start();
   const app = await buildApp(ctx);
   await app.ready();
   return {

@@ -1,0 +1,91 @@
+import PgBoss from 'pg-boss';
+import { CompiledQuery, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+
+/** Every queue Matinee uses, in one place. Jobs are idempotent: running one twice changes nothing more. */
+export const QUEUES = {
+  expireHold: 'expire-hold',
+  sweepHolds: 'sweep-holds',
+  deliverNotification: 'deliver-notification',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/**
+ * A job that stays active longer than this is failed by maintenance and retried, so work held by a worker
+ * that was SIGKILLed is picked up again within JOB_EXPIRE_SECONDS + MAINTENANCE_INTERVAL_SECONDS (< 2 min).
+ */
+export const JOB_EXPIRE_SECONDS = 60;
+export const MAINTENANCE_INTERVAL_SECONDS = 30;
+
+export interface JobQueueOptions {
+  databaseUrl: string;
+  logger: Logger;
+  /** Workers supervise (expire stuck jobs) and run schedules; an API-only process just sends. */
+  role: 'api' | 'worker';
+}
+
+/** pg-boss in our PostgreSQL: jobs are rows, so they can be sent inside the business transaction. */
+export class JobQueue {
+  readonly boss: PgBoss;
+  private started = false;
+
+  constructor(private readonly opts: JobQueueOptions) {
+    this.boss = new PgBoss({
+      connectionString: opts.databaseUrl,
+      schema: 'pgboss',
+      application_name: 'matinee-jobs',
+      max: opts.role === 'worker' ? 6 : 2,
+      supervise: opts.role === 'worker',
+      schedule: opts.role === 'worker',
+      migrate: true,
+      maintenanceIntervalSeconds: MAINTENANCE_INTERVAL_SECONDS,
+    });
+    this.boss.on('error', (err) => opts.logger.error({ err }, 'job queue error'));
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.boss.start();
+    for (const name of Object.values(QUEUES)) {
+      await this.boss.createQueue(name, {
+        name,
+        expireInSeconds: JOB_EXPIRE_SECONDS,
+        retryLimit: name === QUEUES.deliverNotification ? 20 : 10,
+        retryDelay: name === QUEUES.deliverNotification ? 30 : 5,
+        retryBackoff: true,
+        retentionDays: 7,
+      });
+    }
+    this.started = true;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, timeout: 10_000, wait: true });
+  }
+
+  /** Sends a job inside a Kysely transaction: it exists if and only if the transaction commits. */
+  async sendInTransaction<T extends object>(
+    trx: Kysely<unknown>,
+    name: QueueName,
+    data: T,
+    options: PgBoss.SendOptions = {},
+  ): Promise<string | null> {
+    const db: PgBoss.Db = {
+      executeSql: async (text, values) => {
+        const result = await trx.executeQuery(CompiledQuery.raw(text, values as unknown[]));
+        return { rows: result.rows as unknown[] };
+      },
+    };
+    return this.boss.send(name, data, { ...options, db });
+  }
+
+  async send<T extends object>(
+    name: QueueName,
+    data: T,
+    options: PgBoss.SendOptions = {},
+  ): Promise<string | null> {
+    return this.boss.send(name, data, options);
+  }
+}
