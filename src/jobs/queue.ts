@@ -75,7 +75,7 @@ export class JobQueue {
     const db: PgBoss.Db = {
       executeSql: async (text, values) => {
         const result = await trx.executeQuery(CompiledQuery.raw(text, values as unknown[]));
-        return { rows: result.rows as unknown[] };
+        return { rows: result.rows };
       },
     };
     return this.boss.send(name, data, { ...options, db });
