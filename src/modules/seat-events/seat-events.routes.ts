@@ -1,0 +1,98 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../../context.js';
+import { requireUser } from '../../http/auth.js';
+import { DomainError, NotFoundError } from '../../http/errors.js';
+import { errors } from '../../http/schemas.js';
+import { SeatEventsListener } from './seat-events.listener.js';
+import { SeatEventsRepository } from './seat-events.repository.js';
+import { SeatStreamEvent, SeatStreamParams, SeatStreamQuery } from './seat-events.schemas.js';
+import { SeatStream } from './seat-stream.js';
+
+export interface SeatEventRoutesOptions {
+  ctx: AppContext;
+  /** Tests pass a listener with short backoff; by default one is created from the context's database. */
+  listener?: SeatEventsListener;
+  heartbeatMs?: number;
+}
+
+/**
+ * `GET /showtimes/:showtimeId/seats/stream`: server-sent events for a live seat map. First a `snapshot` of
+ * every seat, then `seats` events with the changed ones, fed by PostgreSQL NOTIFY (so only committed changes,
+ * from any API process), and a comment line every 15 s so proxies keep the connection open.
+ */
+export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> = async (app, opts) => {
+  const { ctx } = opts;
+  const repository = new SeatEventsRepository(ctx.db);
+  const databaseUrl = ctx.config.databaseUrl;
+  if (!databaseUrl) throw new Error('seat events need config.databaseUrl');
+  const listener = opts.listener ?? new SeatEventsListener({ databaseUrl, logger: ctx.logger });
+  const open = new Set<SeatStream>();
+
+  // Open streams would keep server.close() waiting forever: end them first, then drop the LISTEN connection.
+  app.addHook('preClose', async () => {
+    for (const stream of open) stream.end();
+    return Promise.resolve();
+  });
+  app.addHook('onClose', async () => {
+    if (!opts.listener) await listener.close();
+  });
+
+  app.get(
+    '/showtimes/:showtimeId/seats/stream',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'Live seat changes of a showtime (server-sent events)',
+        description:
+          'text/event-stream. `event: snapshot` with every seat first (and again after a reconnect of the ' +
+          'server to its database), then `event: seats` with the seats whose status changed, as ' +
+          '{showtimeId, seats:[{id,status}]}. A comment line is sent every 15 s. Takes the token in the ' +
+          'Authorization header or, for EventSource, in the access_token query parameter.',
+        params: SeatStreamParams,
+        querystring: SeatStreamQuery,
+        response: {
+          200: {
+            description: 'An event stream; each event carries this JSON as its data',
+            content: { 'text/event-stream': { schema: SeatStreamEvent } },
+          },
+          ...errors(400, 401, 404, 503),
+        },
+      },
+      preHandler: requireUser,
+    },
+    async (req, reply) => {
+      const { showtimeId } = req.params;
+      if (!(await repository.showtimeExists(showtimeId))) throw new NotFoundError('Showtime');
+
+      const stream = new SeatStream({
+        showtimeId,
+        res: reply.raw,
+        readSnapshot: () => repository.seatStatuses(showtimeId, ctx.clock.now()),
+        heartbeatMs: opts.heartbeatMs ?? 15_000,
+        logger: req.log,
+      });
+      let unsubscribe: () => void;
+      try {
+        unsubscribe = await listener.subscribe(showtimeId, stream);
+      } catch (err) {
+        req.log.warn({ err }, 'seat stream unavailable');
+        throw new DomainError(
+          503,
+          'STREAM_UNAVAILABLE',
+          'Live seat updates are unavailable; poll the seat map',
+        );
+      }
+
+      reply.hijack();
+      open.add(stream);
+      stream.onEnd(() => {
+        unsubscribe();
+        open.delete(stream);
+      });
+      req.raw.on('close', () => stream.end());
+      stream.start({ 'x-request-id': req.id });
+      return reply;
+    },
+  );
+  return Promise.resolve();
+};

@@ -1,0 +1,352 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../src/db/database.js';
+import { createTestApp, type TestApp } from './helpers/app.js';
+import { createUser, type TestUser } from './helpers/users.js';
+
+interface SseEvent {
+  event: string;
+  data: string;
+}
+
+/** A minimal EventSource over fetch: collects events and lets a test wait for the next matching one. */
+class SseClient {
+  readonly events: SseEvent[] = [];
+  private readonly controller = new AbortController();
+  private waiters: Array<{ match: (e: SseEvent) => boolean; resolve: (e: SseEvent) => void }> = [];
+  private cursor = 0;
+  status = 0;
+  contentType = '';
+
+  async open(url: string, headers: Record<string, string> = {}): Promise<void> {
+    const res = await fetch(url, { headers, signal: this.controller.signal });
+    this.status = res.status;
+    this.contentType = res.headers.get('content-type') ?? '';
+    if (!res.ok || !res.body) return;
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    void (async () => {
+      let buf = '';
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += value;
+          let idx: number;
+          while ((idx = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, idx);
+            buf = buf.slice(idx + 2);
+            this.push(block);
+          }
+        }
+      } catch {
+        // aborted
+      }
+    })();
+  }
+
+  private push(block: string): void {
+    let event = 'message';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) {
+        this.events.push({ event: 'comment', data: line.slice(1).trim() });
+        return;
+      }
+      if (line.startsWith('event: ')) event = line.slice(7);
+      else if (line.startsWith('data: ')) data.push(line.slice(6));
+    }
+    if (data.length === 0) return;
+    const e = { event, data: data.join('\n') };
+    this.events.push(e);
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.match(e)) return true;
+      w.resolve(e);
+      return false;
+    });
+  }
+
+  /** The next event (after the ones already consumed) named `event`, within `ms`. */
+  next(event: string, ms = 2_000): Promise<SseEvent> {
+    const found = this.events.slice(this.cursor).findIndex((e) => e.event === event);
+    if (found >= 0) {
+      const e = this.events[this.cursor + found]!;
+      this.cursor += found + 1;
+      return Promise.resolve(e);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no '${event}' event within ${ms} ms`)), ms);
+      this.waiters.push({
+        match: (e) => e.event === event,
+        resolve: (e) => {
+          clearTimeout(timer);
+          this.cursor = this.events.indexOf(e) + 1;
+          resolve(e);
+        },
+      });
+    });
+  }
+
+  close(): void {
+    this.controller.abort();
+  }
+}
+
+interface Fixture {
+  showtimeId: string;
+  seatIds: string[];
+}
+
+/** A showtime with `seats` seats, written straight to the tables (this test is about the trigger, not the API). */
+async function createShowtime(db: Db, seats: number, startOffsetDays: number): Promise<Fixture> {
+  const theater = await db
+    .insertInto('theaters')
+    .values({ name: 'Stream Palace', address: '1 Main St', city: 'New York', latitude: 40.7, longitude: -74 })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const auditorium = await db
+    .insertInto('auditoriums')
+    .values({ theater_id: theater.id, name: `Room ${randomBytes(2).toString('hex')}` })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const seatRows = await db
+    .insertInto('seats')
+    .values(
+      Array.from({ length: seats }, (_, i) => ({
+        auditorium_id: auditorium.id,
+        row_label: String.fromCharCode(65 + Math.floor(i / 20)),
+        number: (i % 20) + 1,
+        x: i % 20,
+        y: Math.floor(i / 20),
+        tier: 'standard' as const,
+      })),
+    )
+    .returning('id')
+    .execute();
+  const movie = await db
+    .insertInto('movies')
+    .values({ title: 'The Stream', runtime_minutes: 100 })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const startsAt = new Date(Date.now() + startOffsetDays * 86_400_000);
+  const showtime = await db
+    .insertInto('showtimes')
+    .values({
+      auditorium_id: auditorium.id,
+      movie_id: movie.id,
+      starts_at: startsAt,
+      ends_at: new Date(startsAt.getTime() + 120 * 60_000),
+      price_standard_cents: 1200,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('seat_inventory')
+    .values(seatRows.map((s) => ({ showtime_id: showtime.id, seat_id: s.id })))
+    .execute();
+  return { showtimeId: showtime.id, seatIds: seatRows.map((s) => s.id) };
+}
+
+async function createBooking(db: Db, userId: string, showtimeId: string): Promise<string> {
+  const row = await db
+    .insertInto('bookings')
+    .values({
+      reference: `T${randomBytes(4).toString('hex')}`,
+      user_id: userId,
+      showtime_id: showtimeId,
+      expires_at: new Date(Date.now() + 600_000),
+      total_cents: 0,
+      currency: 'USD',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+function hold(db: Db, showtimeId: string, seatIds: string[], bookingId: string, expiresAt: Date) {
+  return db
+    .updateTable('seat_inventory')
+    .set({ status: 'held', booking_id: bookingId, hold_expires_at: expiresAt, version: sql`version + 1` })
+    .where('showtime_id', '=', showtimeId)
+    .where('seat_id', 'in', seatIds)
+    .execute();
+}
+
+function parse(e: SseEvent): { showtimeId: string; seats: Array<{ id: string; status: string }> } {
+  return JSON.parse(e.data) as { showtimeId: string; seats: Array<{ id: string; status: string }> };
+}
+
+describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
+  let t: TestApp;
+  let base: string;
+  let user: TestUser;
+  let fx: Fixture;
+  const clients: SseClient[] = [];
+
+  async function stream(showtimeId: string, via: 'header' | 'query' = 'header'): Promise<SseClient> {
+    const c = new SseClient();
+    clients.push(c);
+    const url = `${base}/api/v1/showtimes/${showtimeId}/seats/stream`;
+    if (via === 'query') await c.open(`${url}?access_token=${encodeURIComponent(user.token)}`);
+    else await c.open(url, user.auth);
+    return c;
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    user = await createUser(t.app, t.ctx);
+    fx = await createShowtime(t.ctx.db, 6, 1);
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await t?.close();
+  });
+
+  it('refuses anonymous clients and unknown showtimes with JSON errors', async () => {
+    const anon = await fetch(`${base}/api/v1/showtimes/${fx.showtimeId}/seats/stream`);
+    expect(anon.status).toBe(401);
+    const missing = await fetch(
+      `${base}/api/v1/showtimes/0190a8a4-0000-7000-8000-000000000000/seats/stream`,
+      {
+        headers: user.auth,
+      },
+    );
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    const bad = await fetch(`${base}/api/v1/showtimes/not-a-uuid/seats/stream`, { headers: user.auth });
+    expect(bad.status).toBe(400);
+  });
+
+  it('starts with a snapshot where an expired hold counts as available', async () => {
+    const booking = await createBooking(t.ctx.db, user.id, fx.showtimeId);
+    await hold(t.ctx.db, fx.showtimeId, [fx.seatIds[0]!], booking, new Date(Date.now() + 600_000));
+    await hold(t.ctx.db, fx.showtimeId, [fx.seatIds[1]!], booking, new Date(Date.now() - 1_000));
+
+    const c = await stream(fx.showtimeId, 'query');
+    expect(c.status).toBe(200);
+    expect(c.contentType).toContain('text/event-stream');
+    const snapshot = parse(await c.next('snapshot'));
+    expect(snapshot.showtimeId).toBe(fx.showtimeId);
+    expect(snapshot.seats).toHaveLength(6);
+    const status = Object.fromEntries(snapshot.seats.map((s) => [s.id, s.status]));
+    expect(status[fx.seatIds[0]!]).toBe('held');
+    expect(status[fx.seatIds[1]!]).toBe('available');
+    expect(status[fx.seatIds[2]!]).toBe('available');
+
+    await t.ctx.db
+      .updateTable('seat_inventory')
+      .set({ status: 'available', booking_id: null, hold_expires_at: null })
+      .where('showtime_id', '=', fx.showtimeId)
+      .execute();
+    c.close();
+  });
+
+  it('delivers a change committed in another transaction within 2 s, and nothing for a rollback', async () => {
+    const c = await stream(fx.showtimeId);
+    await c.next('snapshot');
+    const booking = await createBooking(t.ctx.db, user.id, fx.showtimeId);
+
+    // A transaction that rolls back never notifies.
+    await t.ctx.db
+      .transaction()
+      .execute(async (trx) => {
+        await hold(trx, fx.showtimeId, [fx.seatIds[3]!], booking, new Date(Date.now() + 600_000));
+        throw new Error('rollback');
+      })
+      .catch(() => undefined);
+
+    const started = Date.now();
+    await t.ctx.db.transaction().execute(async (trx) => {
+      await hold(
+        trx,
+        fx.showtimeId,
+        [fx.seatIds[4]!, fx.seatIds[5]!],
+        booking,
+        new Date(Date.now() + 600_000),
+      );
+    });
+    const event = parse(await c.next('seats', 2_000));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(event.showtimeId).toBe(fx.showtimeId);
+    expect(event.seats.map((s) => s.id).sort()).toEqual([fx.seatIds[4]!, fx.seatIds[5]!].sort());
+    expect(event.seats.every((s) => s.status === 'held')).toBe(true);
+
+    // Selling the held seats is a change too; an update that changes nothing visible is not.
+    await t.ctx.db
+      .updateTable('seat_inventory')
+      .set({ version: sql`version + 1` })
+      .where('showtime_id', '=', fx.showtimeId)
+      .execute();
+    await t.ctx.db
+      .updateTable('seat_inventory')
+      .set({ status: 'sold', hold_expires_at: null })
+      .where('booking_id', '=', booking)
+      .execute();
+    const sold = parse(await c.next('seats'));
+    expect(sold.seats).toHaveLength(2);
+    expect(sold.seats.every((s) => s.status === 'sold')).toBe(true);
+    // The rolled-back seat never appeared.
+    const seen = c.events.filter((e) => e.event === 'seats').flatMap((e) => parse(e).seats.map((s) => s.id));
+    expect(seen).not.toContain(fx.seatIds[3]);
+    c.close();
+  });
+
+  it('sends a showtime only its own events', async () => {
+    const other = await createShowtime(t.ctx.db, 2, 2);
+    const c = await stream(fx.showtimeId);
+    await c.next('snapshot');
+    const booking = await createBooking(t.ctx.db, user.id, other.showtimeId);
+    await hold(t.ctx.db, other.showtimeId, other.seatIds, booking, new Date(Date.now() + 600_000));
+    await expect(c.next('seats', 700)).rejects.toThrow(/no 'seats' event/);
+    c.close();
+  });
+
+  it('splits large changes into notifications under 8000 bytes', async () => {
+    const big = await createShowtime(t.ctx.db, 250, 3);
+    const raw = new pg.Client({ connectionString: t.config.databaseUrl });
+    await raw.connect();
+    const payloads: string[] = [];
+    raw.on('notification', (m) => payloads.push(m.payload ?? ''));
+    await raw.query('LISTEN seat_events');
+    const c = await stream(big.showtimeId);
+    await c.next('snapshot');
+
+    const booking = await createBooking(t.ctx.db, user.id, big.showtimeId);
+    await hold(t.ctx.db, big.showtimeId, big.seatIds, booking, new Date(Date.now() + 600_000));
+    const received = new Set<string>();
+    while (received.size < 250) {
+      for (const s of parse(await c.next('seats')).seats) received.add(s.id);
+    }
+    expect([...received].sort()).toEqual([...big.seatIds].sort());
+    await raw.end();
+    expect(payloads.length).toBe(3);
+    for (const p of payloads) expect(Buffer.byteLength(p)).toBeLessThan(8000);
+    c.close();
+  });
+
+  it('resends a snapshot after the listener reconnects to the database', async () => {
+    const fresh = await createShowtime(t.ctx.db, 3, 4);
+    const c = await stream(fresh.showtimeId);
+    await c.next('snapshot');
+    const admin = new pg.Client({ connectionString: t.config.databaseUrl });
+    await admin.connect();
+    const killed = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = 'matinee-seat-events' AND datname = current_database()`,
+    );
+    await admin.end();
+    expect(killed.rowCount).toBe(1);
+
+    await c.next('snapshot', 5_000);
+    const booking = await createBooking(t.ctx.db, user.id, fresh.showtimeId);
+    await hold(t.ctx.db, fresh.showtimeId, [fresh.seatIds[0]!], booking, new Date(Date.now() + 600_000));
+    const event = parse(await c.next('seats'));
+    expect(event.seats).toEqual([{ id: fresh.seatIds[0], status: 'held' }]);
+    c.close();
+  });
+});
