@@ -27,6 +27,7 @@ const EnvSchema = Type.Object({
   HOLD_TTL_SECONDS: Type.Integer({ minimum: 1, default: 420 }),
   MAX_ACTIVE_HOLDS_PER_USER: Type.Integer({ minimum: 1, default: 2 }),
   PAYMENT_LATENCY_MS: Type.Integer({ minimum: 0, default: 0 }),
+  PAYMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   WORKER_IN_PROCESS: Type.Boolean({ default: true }),
   SEED_DEMO_DATA: Type.Boolean({ default: true }),
 });
@@ -48,6 +49,7 @@ export interface Config {
   holdTtlSeconds: number;
   maxActiveHoldsPerUser: number;
   paymentLatencyMs: number;
+  paymentTimeoutMs: number;
   workerInProcess: boolean;
   seedDemoData: boolean;
 }
@@ -99,6 +101,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     holdTtlSeconds: env.HOLD_TTL_SECONDS,
     maxActiveHoldsPerUser: env.MAX_ACTIVE_HOLDS_PER_USER,
     paymentLatencyMs: env.PAYMENT_LATENCY_MS,
+    paymentTimeoutMs: env.PAYMENT_TIMEOUT_MS,
     workerInProcess: env.WORKER_IN_PROCESS,
     seedDemoData: env.SEED_DEMO_DATA,
   };

@@ -4,6 +4,8 @@ import type { Config } from './config.js';
 import { createDb, createPool, type Db } from './db/database.js';
 import { TokenService } from './http/tokens.js';
 import { JobQueue } from './jobs/queue.js';
+import type { PaymentGateway } from './modules/payments/payment-gateway.js';
+import { SimulatedGateway } from './modules/payments/simulated-gateway.js';
 
 export interface Clock {
   now(): Date;
@@ -24,6 +26,9 @@ export interface AppContext {
   tokens: TokenService;
   /** pg-boss; `start()` it before use (boot and the test helper do). */
   jobs: JobQueue;
+  gateway: PaymentGateway;
+  /** Fault injection points for crash tests; absent in production. */
+  faults: Faults;
   /** Releases every resource the context opened (not the ones passed in as overrides). */
   close(): Promise<void>;
 }
@@ -33,6 +38,13 @@ export interface ContextOverrides {
   clock?: Clock;
   pool?: pg.Pool;
   jobs?: JobQueue;
+  gateway?: PaymentGateway;
+  faults?: Faults;
+}
+
+export interface Faults {
+  /** Runs after the gateway charged and before Matinee records it: a throw here is a crash at the worst moment. */
+  afterCharge?: (bookingId: string) => void | Promise<void>;
 }
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
@@ -71,6 +83,11 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       role: config.workerInProcess ? 'worker' : 'api',
     });
 
+  const gatewayPool = overrides.gateway ? undefined : createPool(config.databaseUrl, { max: 5 });
+  const gateway =
+    overrides.gateway ??
+    new SimulatedGateway(createDb(gatewayPool!), config.paymentLatencyMs, () => clock.now());
+
   return {
     config,
     logger,
@@ -79,8 +96,11 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     clock,
     tokens,
     jobs,
+    gateway,
+    faults: overrides.faults ?? {},
     async close() {
       if (!overrides.jobs) await jobs.stop();
+      if (gatewayPool) await gatewayPool.end();
       if (ownPool) await db.destroy();
     },
   };

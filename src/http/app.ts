@@ -13,6 +13,7 @@ import { healthRoutes } from '../modules/health/health.routes.js';
 import { accountRoutes } from '../modules/accounts/accounts.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { adminRoutes } from '../modules/catalog/admin.routes.js';
+import { bookingRoutes } from '../modules/bookings/bookings.routes.js';
 import { seatEventRoutes } from '../modules/seat-events/seat-events.routes.js';
 import { staticPlugin } from './static.js';
 
@@ -86,6 +87,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(accountRoutes, { prefix: API_PREFIX, ctx });
   await app.register(catalogRoutes, { prefix: API_PREFIX, ctx });
   await app.register(adminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
+  await app.register(bookingRoutes, { prefix: API_PREFIX, ctx });
   await app.register(seatEventRoutes, { prefix: API_PREFIX, ctx });
   await app.register(staticPlugin);
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../db/schema.js';
 import type { TokenService, TokenClaims } from './tokens.js';
@@ -66,12 +66,13 @@ export function currentUser(req: FastifyRequest): TokenClaims {
   }
 }
 
-export const requireUser: preHandlerAsyncHookHandler = async (req) => {
+/** Use as `onRequest` (so 401/403 come before body validation) or `preHandler`. */
+export const requireUser = async (req: FastifyRequest): Promise<void> => {
   currentUser(req);
   return Promise.resolve();
 };
 
-export function requireRole(...roles: Role[]): preHandlerAsyncHookHandler {
+export function requireRole(...roles: Role[]): (req: FastifyRequest) => Promise<void> {
   return async (req) => {
     const user = currentUser(req);
     if (!roles.includes(user.role)) throw new ForbiddenError(`This needs the role ${roles.join(' or ')}`);

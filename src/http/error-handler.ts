@@ -39,10 +39,14 @@ function fieldOf(v: { instancePath?: string; params?: Record<string, unknown> },
   return [part, path, leaf].filter(Boolean).join('.') || part;
 }
 
+export function domainErrorBody(err: DomainError): ErrorBody {
+  return { error: { code: err.code, message: err.message, ...err.details } };
+}
+
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err instanceof DomainError) {
     for (const [k, v] of Object.entries(err.headers)) void reply.header(k, v);
-    return send(reply, err.status, { error: { code: err.code, message: err.message, ...err.details } });
+    return send(reply, err.status, domainErrorBody(err));
   }
 
   if (err.validation) {

@@ -67,7 +67,7 @@ export class JobQueue {
 
   /** Sends a job inside a Kysely transaction: it exists if and only if the transaction commits. */
   async sendInTransaction<T extends object>(
-    trx: Kysely<unknown>,
+    trx: Pick<Kysely<object>, 'executeQuery'>,
     name: QueueName,
     data: T,
     options: PgBoss.SendOptions = {},

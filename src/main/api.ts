@@ -1,5 +1,6 @@
 import { buildApp } from '../http/app.js';
 import { ConfigError } from '../config.js';
+import { startWorkers, type Workers } from '../jobs/worker.js';
 import { boot, onShutdownSignal } from './bootstrap.js';
 
 async function main(): Promise<void> {
@@ -7,6 +8,7 @@ async function main(): Promise<void> {
   const runtime = await boot({ seed: true });
   const { ctx, config } = runtime;
   const app = await buildApp(ctx);
+  const workers: Workers | undefined = config.workerInProcess ? await startWorkers(ctx) : undefined;
   await app.listen({ port: config.port, host: config.host });
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   ctx.logger.info(
@@ -17,6 +19,7 @@ async function main(): Promise<void> {
   onShutdownSignal(
     async () => {
       await app.close();
+      await workers?.stop();
       await runtime.shutdown();
     },
     (m) => ctx.logger.info(m),

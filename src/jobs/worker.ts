@@ -1,0 +1,46 @@
+import type { AppContext } from '../context.js';
+import { runExpireHold, type ExpireHoldJob } from './expire-hold.js';
+import { QUEUES } from './queue.js';
+import { runSweepHolds } from './sweep-holds.js';
+
+export interface Workers {
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** How often the sweep runs besides pg-boss's once-a-minute schedule (it is cheap when nothing is due). */
+  sweepIntervalMs?: number;
+}
+
+/** Registers every job handler on this process. The API runs it in-process by default; `npm run start:worker` alone. */
+export async function startWorkers(ctx: AppContext, opts: WorkerOptions = {}): Promise<Workers> {
+  const { boss } = ctx.jobs;
+  await boss.work<ExpireHoldJob>(
+    QUEUES.expireHold,
+    { batchSize: 20, pollingIntervalSeconds: 1 },
+    async (jobs) => {
+      for (const job of jobs) await runExpireHold(ctx, job.data);
+    },
+  );
+  await boss.work(QUEUES.sweepHolds, { pollingIntervalSeconds: 5 }, async () => runSweepHolds(ctx));
+  await boss.schedule(QUEUES.sweepHolds, '* * * * *', {}, { singletonKey: 'sweep' });
+
+  let sweeping: Promise<void> | undefined;
+  const tick = () => {
+    sweeping ??= runSweepHolds(ctx)
+      .catch((err: unknown) => ctx.logger.error({ err }, 'sweep failed'))
+      .finally(() => (sweeping = undefined));
+  };
+  const timer = setInterval(tick, opts.sweepIntervalMs ?? 15_000);
+  timer.unref();
+  tick();
+
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sweeping;
+      await boss.offWork(QUEUES.expireHold);
+      await boss.offWork(QUEUES.sweepHolds);
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import { ConflictError, DomainError, NotFoundError } from '../../http/errors.js';
+
+export class ShowtimeNotFoundError extends NotFoundError {
+  override name = 'ShowtimeNotFoundError';
+  constructor() {
+    super('Showtime', 'SHOWTIME_NOT_FOUND');
+  }
+}
+
+export class BookingNotFoundError extends NotFoundError {
+  override name = 'BookingNotFoundError';
+  constructor() {
+    super('Booking', 'BOOKING_NOT_FOUND');
+  }
+}
+
+export class TicketNotFoundError extends NotFoundError {
+  override name = 'TicketNotFoundError';
+  constructor() {
+    super('Ticket', 'TICKET_NOT_FOUND');
+  }
+}
+
+export class SeatsUnavailableError extends ConflictError {
+  override name = 'SeatsUnavailableError';
+  constructor(seatIds: string[]) {
+    super('SEATS_UNAVAILABLE', 'Some of these seats were just taken; choose others', { seatIds });
+  }
+}
+
+export class SeatsNotFoundError extends DomainError {
+  override name = 'SeatsNotFoundError';
+  constructor(seatIds: string[]) {
+    super(404, 'SEATS_NOT_FOUND', 'Some of these seats are not in this showtime', { seatIds });
+  }
+}
+
+export class ShowtimeClosedError extends ConflictError {
+  override name = 'ShowtimeClosedError';
+  constructor() {
+    super('SHOWTIME_CLOSED', 'This showtime has already started');
+  }
+}
+
+export class TooManyHoldsError extends ConflictError {
+  override name = 'TooManyHoldsError';
+  constructor(max: number) {
+    super(
+      'TOO_MANY_HOLDS',
+      `You already hold seats in ${max} pending bookings; pay for or cancel one first`,
+      { max },
+    );
+  }
+}
+
+export class HoldExpiredError extends DomainError {
+  override name = 'HoldExpiredError';
+  constructor() {
+    super(410, 'HOLD_EXPIRED', 'The hold on these seats has expired; nothing was charged. Start again.');
+  }
+}
+
+export class AlreadyPaidError extends ConflictError {
+  override name = 'AlreadyPaidError';
+  constructor() {
+    super('ALREADY_PAID', 'This booking is already paid');
+  }
+}
+
+export class BookingNotPendingError extends ConflictError {
+  override name = 'BookingNotPendingError';
+  constructor(status: string) {
+    super('BOOKING_NOT_PENDING', `This booking is ${status}`, { status });
+  }
+}
+
+export class BookingNotConfirmedError extends ConflictError {
+  override name = 'BookingNotConfirmedError';
+  constructor(status: string) {
+    super('BOOKING_NOT_CONFIRMED', `Only a confirmed booking can be refunded; this one is ${status}`, {
+      status,
+    });
+  }
+}
+
+export class ShowtimeStartedError extends ConflictError {
+  override name = 'ShowtimeStartedError';
+  constructor() {
+    super('SHOWTIME_STARTED', 'The showtime has started; it can no longer be refunded');
+  }
+}
+
+export class PaymentInProgressError extends ConflictError {
+  override name = 'PaymentInProgressError';
+  constructor() {
+    super(
+      'PAYMENT_IN_PROGRESS',
+      'A payment for this booking is being processed; check the booking in a moment',
+    );
+  }
+}

@@ -1,0 +1,333 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { BookingRow, Database, PaymentRow, SeatTier, TicketStatus } from '../../db/schema.js';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+export interface TicketView {
+  id: string;
+  booking_id: string;
+  seat_id: string;
+  row_label: string;
+  number: number;
+  tier: SeatTier;
+  price_cents: number;
+  status: TicketStatus;
+}
+
+/** Queries only; the rules (and the transactions) live in BookingsService. */
+export class BookingsRepository {
+  async findShowtimeForHold(db: Q, showtimeId: string) {
+    return db
+      .selectFrom('showtimes')
+      .select([
+        'id',
+        'currency',
+        'price_standard_cents',
+        'price_premium_cents',
+        'price_accessible_cents',
+        sql<boolean>`starts_at <= now()`.as('started'),
+      ])
+      .where('id', '=', showtimeId)
+      .executeTakeFirst();
+  }
+
+  /** Serialises one user's holds, so the active-hold limit cannot be raced past. */
+  async lockUser(trx: Transaction<Database>, userId: string): Promise<void> {
+    await sql`SELECT 1 FROM users WHERE id = ${userId} FOR NO KEY UPDATE`.execute(trx);
+  }
+
+  async countActiveHolds(db: Q, userId: string): Promise<number> {
+    const row = await db
+      .selectFrom('bookings')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', userId)
+      .where('status', '=', 'pending')
+      .where(sql<boolean>`expires_at > now()`)
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
+
+  async insertBooking(
+    trx: Transaction<Database>,
+    b: { reference: string; userId: string; showtimeId: string; ttlSeconds: number; currency: string },
+  ): Promise<BookingRow> {
+    return trx
+      .insertInto('bookings')
+      .values({
+        reference: b.reference,
+        user_id: b.userId,
+        showtime_id: b.showtimeId,
+        status: 'pending',
+        expires_at: sql<Date>`now() + make_interval(secs => ${b.ttlSeconds})`,
+        total_cents: 0,
+        currency: b.currency,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  /**
+   * The claim: one statement that locks the wanted rows in seat order (so concurrent multi-seat holds cannot
+   * deadlock) and takes only those that are free or whose hold has expired — checked here, at claim time.
+   */
+  async claimSeats(
+    trx: Transaction<Database>,
+    c: { showtimeId: string; seatIds: string[]; bookingId: string; expiresAt: Date },
+  ): Promise<string[]> {
+    const result = await sql<{ seat_id: string }>`
+      UPDATE seat_inventory si
+         SET status = 'held', booking_id = ${c.bookingId}, hold_expires_at = ${c.expiresAt},
+             version = si.version + 1, updated_at = now()
+        FROM (SELECT showtime_id, seat_id FROM seat_inventory
+               WHERE showtime_id = ${c.showtimeId} AND seat_id = ANY(${c.seatIds}::uuid[])
+               ORDER BY seat_id
+               FOR UPDATE) locked
+       WHERE si.showtime_id = locked.showtime_id AND si.seat_id = locked.seat_id
+         AND (si.status = 'available' OR (si.status = 'held' AND si.hold_expires_at <= now()))
+      RETURNING si.seat_id`.execute(trx);
+    return result.rows.map((r) => r.seat_id);
+  }
+
+  async existingSeatIds(db: Q, showtimeId: string, seatIds: string[]): Promise<string[]> {
+    const rows = await db
+      .selectFrom('seat_inventory')
+      .select('seat_id')
+      .where('showtime_id', '=', showtimeId)
+      .where('seat_id', 'in', seatIds)
+      .execute();
+    return rows.map((r) => r.seat_id);
+  }
+
+  /** Tickets of expired holds whose seats were just claimed by someone else lose them. */
+  async voidStaleTickets(
+    trx: Transaction<Database>,
+    showtimeId: string,
+    seatIds: string[],
+    bookingId: string,
+  ) {
+    await trx
+      .updateTable('tickets')
+      .set({ status: 'void' })
+      .where('showtime_id', '=', showtimeId)
+      .where('seat_id', 'in', seatIds)
+      .where('status', '=', 'held')
+      .where('booking_id', '<>', bookingId)
+      .execute();
+  }
+
+  /** Tickets priced from the showtime's tier prices (premium/accessible fall back to standard). */
+  async insertTickets(trx: Transaction<Database>, bookingId: string, showtimeId: string, seatIds: string[]) {
+    const rows = await sql<{ price_cents: number }>`
+      INSERT INTO tickets (booking_id, showtime_id, seat_id, tier, price_cents, status)
+      SELECT ${bookingId}, st.id, s.id, s.tier,
+             CASE s.tier WHEN 'premium' THEN coalesce(st.price_premium_cents, st.price_standard_cents)
+                         WHEN 'accessible' THEN coalesce(st.price_accessible_cents, st.price_standard_cents)
+                         ELSE st.price_standard_cents END,
+             'held'
+        FROM showtimes st JOIN seats s ON s.id = ANY(${seatIds}::uuid[])
+       WHERE st.id = ${showtimeId}
+       ORDER BY s.id
+      RETURNING price_cents`.execute(trx);
+    return rows.rows.reduce((sum, r) => sum + r.price_cents, 0);
+  }
+
+  async setTotal(trx: Transaction<Database>, bookingId: string, totalCents: number): Promise<BookingRow> {
+    return trx
+      .updateTable('bookings')
+      .set({ total_cents: totalCents })
+      .where('id', '=', bookingId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  async findBooking(db: Q, bookingId: string, userId?: string): Promise<BookingRow | undefined> {
+    let q = db.selectFrom('bookings').selectAll().where('id', '=', bookingId);
+    if (userId) q = q.where('user_id', '=', userId);
+    return q.executeTakeFirst();
+  }
+
+  /** Locks the booking row: every state change of a booking goes through this lock. */
+  async lockBooking(
+    trx: Transaction<Database>,
+    bookingId: string,
+    userId?: string,
+  ): Promise<(BookingRow & { expired_now: boolean }) | undefined> {
+    let q = trx
+      .selectFrom('bookings')
+      .selectAll()
+      .select(sql<boolean>`expires_at <= now()`.as('expired_now'))
+      .where('id', '=', bookingId);
+    if (userId) q = q.where('user_id', '=', userId);
+    return q.forUpdate().executeTakeFirst();
+  }
+
+  async listBookings(db: Q, userId: string, limit: number, after?: { createdAt: Date; id: string }) {
+    let q = db
+      .selectFrom('bookings')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1);
+    if (after) {
+      q = q.where(sql<boolean>`(created_at, id) < (${after.createdAt}, ${after.id}::uuid)`);
+    }
+    return q.execute();
+  }
+
+  async ticketsOf(db: Q, bookingIds: string[]): Promise<TicketView[]> {
+    if (bookingIds.length === 0) return [];
+    return db
+      .selectFrom('tickets as t')
+      .innerJoin('seats as s', 's.id', 't.seat_id')
+      .select([
+        't.id',
+        't.booking_id',
+        't.seat_id',
+        's.row_label',
+        's.number',
+        't.tier',
+        't.price_cents',
+        't.status',
+      ])
+      .where('t.booking_id', 'in', bookingIds)
+      .orderBy('s.y')
+      .orderBy('s.x')
+      .execute();
+  }
+
+  async paymentsOf(db: Q, bookingIds: string[]): Promise<PaymentRow[]> {
+    if (bookingIds.length === 0) return [];
+    return db
+      .selectFrom('payments')
+      .selectAll()
+      .where('booking_id', 'in', bookingIds)
+      .orderBy('created_at')
+      .execute();
+  }
+
+  async findTicket(db: Q, ticketId: string, userId: string) {
+    return db
+      .selectFrom('tickets as t')
+      .innerJoin('bookings as b', 'b.id', 't.booking_id')
+      .innerJoin('seats as s', 's.id', 't.seat_id')
+      .select([
+        't.id',
+        't.booking_id',
+        'b.reference',
+        't.showtime_id',
+        't.seat_id',
+        's.row_label',
+        's.number',
+        't.tier',
+        't.status as ticket_status',
+        'b.status',
+      ])
+      .where('t.id', '=', ticketId)
+      .where('b.user_id', '=', userId)
+      .executeTakeFirst();
+  }
+
+  /** Frees every seat this booking still holds and voids its held tickets. */
+  async releaseSeats(trx: Transaction<Database>, bookingId: string): Promise<void> {
+    await trx
+      .updateTable('seat_inventory')
+      .set({
+        status: 'available',
+        booking_id: null,
+        hold_expires_at: null,
+        version: sql`version + 1`,
+        updated_at: sql`now()`,
+      })
+      .where('booking_id', '=', bookingId)
+      .execute();
+    await trx
+      .updateTable('tickets')
+      .set({ status: 'void' })
+      .where('booking_id', '=', bookingId)
+      .where('status', 'in', ['held', 'sold'])
+      .execute();
+  }
+
+  async closeBooking(
+    trx: Transaction<Database>,
+    bookingId: string,
+    status: 'expired' | 'cancelled' | 'refunded',
+  ): Promise<void> {
+    await trx
+      .updateTable('bookings')
+      .set({ status, closed_at: sql`now()`, updated_at: sql`now()` })
+      .where('id', '=', bookingId)
+      .execute();
+  }
+
+  /** Extends a pending hold (and its seats) to at least `seconds` from now, while a payment is in flight. */
+  async extendHold(trx: Transaction<Database>, bookingId: string, seconds: number): Promise<void> {
+    const until = sql<Date>`greatest(expires_at, now() + make_interval(secs => ${seconds}))`;
+    await trx
+      .updateTable('bookings')
+      .set({ expires_at: until, updated_at: sql`now()` })
+      .where('id', '=', bookingId)
+      .execute();
+    await sql`
+      UPDATE seat_inventory SET hold_expires_at = b.expires_at, updated_at = now()
+        FROM bookings b
+       WHERE b.id = ${bookingId} AND seat_inventory.booking_id = b.id AND seat_inventory.status = 'held'`.execute(
+      trx,
+    );
+  }
+
+  async countHeldSeats(trx: Transaction<Database>, bookingId: string): Promise<number> {
+    const row = await trx
+      .selectFrom('seat_inventory')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('booking_id', '=', bookingId)
+      .where('status', '=', 'held')
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
+
+  async countTickets(trx: Transaction<Database>, bookingId: string): Promise<number> {
+    const row = await trx
+      .selectFrom('tickets')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('booking_id', '=', bookingId)
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
+
+  /** Held seats become sold: the partial unique index on sold tickets backs this up. */
+  async sellSeats(trx: Transaction<Database>, bookingId: string): Promise<void> {
+    await trx
+      .updateTable('seat_inventory')
+      .set({ status: 'sold', hold_expires_at: null, version: sql`version + 1`, updated_at: sql`now()` })
+      .where('booking_id', '=', bookingId)
+      .where('status', '=', 'held')
+      .execute();
+    await trx.updateTable('tickets').set({ status: 'sold' }).where('booking_id', '=', bookingId).execute();
+    await trx
+      .updateTable('bookings')
+      .set({ status: 'confirmed', confirmed_at: sql`now()`, updated_at: sql`now()` })
+      .where('id', '=', bookingId)
+      .execute();
+  }
+
+  async inFlightPayment(trx: Q, bookingId: string) {
+    return trx
+      .selectFrom('payments')
+      .selectAll()
+      .select(sql<number>`extract(epoch from now() - updated_at)`.as('age_seconds'))
+      .where('booking_id', '=', bookingId)
+      .where('status', 'in', ['pending', 'unknown'])
+      .executeTakeFirst();
+  }
+
+  async succeededPayment(trx: Q, bookingId: string) {
+    return trx
+      .selectFrom('payments')
+      .selectAll()
+      .where('booking_id', '=', bookingId)
+      .where('status', '=', 'succeeded')
+      .executeTakeFirst();
+  }
+}

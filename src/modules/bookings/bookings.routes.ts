@@ -1,0 +1,140 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../../context.js';
+import { currentUser, requireUser } from '../../http/auth.js';
+import { withIdempotency } from '../../http/idempotency.js';
+import { errors } from '../../http/schemas.js';
+import {
+  BookingList,
+  BookingParams,
+  BookingResponse,
+  CardBody,
+  HoldBody,
+  ListQuery,
+  PaymentResponse,
+  TicketParams,
+  TicketResponse,
+} from './bookings.schemas.js';
+import { BookingsService } from './bookings.service.js';
+
+export const bookingRoutes: FastifyPluginAsyncTypebox<{
+  ctx: AppContext;
+  bookings?: BookingsService;
+}> = async (app, { ctx, bookings: given }) => {
+  const bookings = given ?? new BookingsService(ctx);
+  app.addHook('onRequest', requireUser);
+
+  app.post(
+    '/bookings',
+    {
+      schema: {
+        operationId: 'holdTicket',
+        tags: ['bookings'],
+        summary: 'Hold seats for a few minutes while you pay (all or nothing)',
+        description:
+          'Optional header Idempotency-Key: the first response for a key is replayed for 24 h. 409 SEATS_UNAVAILABLE lists the seats that were taken.',
+        body: HoldBody,
+        response: { 201: BookingResponse, ...errors(400, 401, 404, 409, 422, 429) },
+      },
+    },
+    async (req, reply) => {
+      const user = currentUser(req);
+      const result = await withIdempotency(ctx, req, reply, user.userId, 201, async () => ({
+        booking: await bookings.holdSeats(user.userId, req.body),
+      }));
+      return reply.sent ? reply : reply.status(201).send(result);
+    },
+  );
+
+  app.get(
+    '/bookings',
+    {
+      schema: {
+        operationId: 'listBookings',
+        tags: ['bookings'],
+        summary: 'Your bookings, newest first',
+        querystring: ListQuery,
+        response: { 200: BookingList, ...errors(400, 401) },
+      },
+    },
+    async (req) => bookings.listBookings(currentUser(req).userId, req.query.limit, req.query.cursor),
+  );
+
+  app.get(
+    '/bookings/:bookingId',
+    {
+      schema: {
+        operationId: 'getBooking',
+        tags: ['bookings'],
+        summary: 'One of your bookings with its tickets and payments',
+        params: BookingParams,
+        response: { 200: BookingResponse, ...errors(400, 401, 404) },
+      },
+    },
+    async (req) => ({ booking: await bookings.getBooking(currentUser(req).userId, req.params.bookingId) }),
+  );
+
+  app.post(
+    '/bookings/:bookingId/payment',
+    {
+      schema: {
+        operationId: 'completePaymentForTicket',
+        tags: ['bookings'],
+        summary: 'Pay for a held booking',
+        description:
+          'Test cards: 4242424242424242 succeeds, 4000000000000002 declines, 4000000000009995 insufficient funds, 4000000000000119 processing error, 4000000000006975 times out. A retry never charges twice.',
+        params: BookingParams,
+        body: CardBody,
+        response: { 200: PaymentResponse, ...errors(400, 401, 402, 404, 409, 410, 422, 503) },
+      },
+    },
+    async (req, reply) => {
+      const user = currentUser(req);
+      return withIdempotency(ctx, req, reply, user.userId, 200, () =>
+        bookings.pay(user.userId, req.params.bookingId, req.body),
+      );
+    },
+  );
+
+  app.delete(
+    '/bookings/:bookingId',
+    {
+      schema: {
+        operationId: 'cancelBooking',
+        tags: ['bookings'],
+        summary: 'Cancel a pending hold; the seats are free at once',
+        params: BookingParams,
+        response: { 200: BookingResponse, ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (req) => ({ booking: await bookings.cancel(currentUser(req).userId, req.params.bookingId) }),
+  );
+
+  app.post(
+    '/bookings/:bookingId/refund',
+    {
+      schema: {
+        operationId: 'refundBooking',
+        tags: ['bookings'],
+        summary: 'Refund a confirmed booking before its showtime starts',
+        params: BookingParams,
+        response: { 200: BookingResponse, ...errors(400, 401, 404, 409, 503) },
+      },
+    },
+    async (req) => ({ booking: await bookings.refund(currentUser(req).userId, req.params.bookingId) }),
+  );
+
+  app.get(
+    '/tickets/:ticketId',
+    {
+      schema: {
+        operationId: 'getTicketStatus',
+        tags: ['bookings'],
+        summary: 'A ticket and the status of its booking',
+        params: TicketParams,
+        response: { 200: TicketResponse, ...errors(400, 401, 404) },
+      },
+    },
+    async (req) => ({ ticket: await bookings.getTicket(currentUser(req).userId, req.params.ticketId) }),
+  );
+  return Promise.resolve();
+};

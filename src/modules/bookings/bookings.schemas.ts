@@ -1,0 +1,112 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { IsoDateTime, Uuid } from '../../http/schemas.js';
+
+const Tier = Type.Union([Type.Literal('standard'), Type.Literal('premium'), Type.Literal('accessible')]);
+export const BookingStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('confirmed'),
+  Type.Literal('expired'),
+  Type.Literal('cancelled'),
+  Type.Literal('refunded'),
+]);
+
+export const HoldBody = Type.Object(
+  {
+    showtimeId: Uuid,
+    seatIds: Type.Array(Uuid, { minItems: 1, maxItems: 10, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+export type HoldBody = Static<typeof HoldBody>;
+
+export const Ticket = Type.Object({
+  id: Uuid,
+  seatId: Uuid,
+  row: Type.String(),
+  number: Type.Integer(),
+  tier: Tier,
+  priceCents: Type.Integer(),
+  status: Type.Union([Type.Literal('held'), Type.Literal('sold'), Type.Literal('void')]),
+});
+export type Ticket = Static<typeof Ticket>;
+
+export const Payment = Type.Object({
+  id: Uuid,
+  status: Type.Union([
+    Type.Literal('pending'),
+    Type.Literal('succeeded'),
+    Type.Literal('declined'),
+    Type.Literal('failed'),
+    Type.Literal('refunded'),
+  ]),
+  amountCents: Type.Integer(),
+  currency: Type.String(),
+  brand: Type.String(),
+  last4: Type.String(),
+  declineReason: Type.Union([Type.String(), Type.Null()]),
+  createdAt: IsoDateTime,
+});
+export type Payment = Static<typeof Payment>;
+
+export const Booking = Type.Object({
+  id: Uuid,
+  reference: Type.String({ description: 'Short code to quote at the box office' }),
+  status: BookingStatus,
+  showtimeId: Uuid,
+  expiresAt: IsoDateTime,
+  createdAt: IsoDateTime,
+  confirmedAt: Type.Union([IsoDateTime, Type.Null()]),
+  tickets: Type.Array(Ticket),
+  totalCents: Type.Integer(),
+  currency: Type.String(),
+  payments: Type.Array(Payment),
+});
+export type Booking = Static<typeof Booking>;
+
+export const BookingResponse = Type.Object({ booking: Booking });
+export const PaymentResponse = Type.Object({ booking: Booking, payment: Payment });
+
+export const ListQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export const BookingList = Type.Object({
+  bookings: Type.Array(Booking),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const BookingParams = Type.Object({ bookingId: Uuid });
+export const TicketParams = Type.Object({ ticketId: Uuid });
+
+export const CardBody = Type.Object(
+  {
+    card: Type.Object(
+      {
+        number: Type.String({ minLength: 12, maxLength: 23, pattern: '^[0-9 -]+$' }),
+        expMonth: Type.Integer({ minimum: 1, maximum: 12 }),
+        expYear: Type.Integer({ minimum: 2000, maximum: 2100 }),
+        cvc: Type.String({ pattern: '^[0-9]{3,4}$' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CardBody = Static<typeof CardBody>;
+
+export const TicketResponse = Type.Object({
+  ticket: Type.Object({
+    id: Uuid,
+    bookingId: Uuid,
+    bookingReference: Type.String(),
+    showtimeId: Uuid,
+    seat: Type.Object({ id: Uuid, row: Type.String(), number: Type.Integer(), tier: Tier }),
+    status: BookingStatus,
+    code: Type.Optional(
+      Type.String({ description: 'Present once confirmed: the QR code content to show at the door' }),
+    ),
+  }),
+});
