@@ -1,0 +1,238 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Cents, IsoDateTime, Uuid } from '../../http/schemas.js';
+import {
+  AuditoriumRef,
+  Currency,
+  Latitude,
+  Longitude,
+  Movie,
+  Nullable,
+  Prices,
+  ScreenPosition,
+  SeatTier,
+  Theater,
+} from './catalog.schemas.js';
+import { MAX_POSITIONS_PER_ROW, MAX_ROWS } from './seat-layout.js';
+
+/** Admin API shapes. Bodies reject unknown fields; text fields must contain something besides spaces. */
+
+const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '\\S' });
+
+export const TimeZone = Type.String({
+  maxLength: 64,
+  // IANA names only: offsets such as "+05:00" mean something else (POSIX) to PostgreSQL.
+  pattern: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$',
+  description: 'IANA time zone name, e.g. America/New_York',
+});
+
+const Paging = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
+};
+
+// ---- theaters ----
+export const TheaterCreateBody = Type.Object(
+  {
+    name: Text(200),
+    address: Text(500),
+    city: Text(200),
+    lat: Latitude,
+    lng: Longitude,
+    timeZone: Type.Optional(TimeZone),
+  },
+  { additionalProperties: false },
+);
+export type TheaterCreateBody = Static<typeof TheaterCreateBody>;
+
+export const TheaterUpdateBody = Type.Partial(TheaterCreateBody, {
+  additionalProperties: false,
+  minProperties: 1,
+});
+export type TheaterUpdateBody = Static<typeof TheaterUpdateBody>;
+
+export const AdminTheater = Type.Composite([Theater, Type.Object({ auditoriumCount: Type.Integer() })]);
+export type AdminTheater = Static<typeof AdminTheater>;
+export const AdminTheaterResponse = Type.Object({ theater: AdminTheater });
+export const AdminTheaterListQuery = Type.Object(Paging, { additionalProperties: false });
+export type PagingQuery = Static<typeof AdminTheaterListQuery>;
+export const AdminTheaterListResponse = Type.Object({ theaters: Type.Array(AdminTheater) });
+
+// ---- auditoriums ----
+export const LayoutSeat = Type.Object(
+  { number: Type.Integer({ minimum: 1, maximum: 999 }), tier: SeatTier },
+  { additionalProperties: false },
+);
+
+export const AuditoriumCreateBody = Type.Object(
+  {
+    name: Text(100),
+    screenPosition: Type.Optional(ScreenPosition),
+    rows: Type.Array(
+      Type.Object(
+        {
+          label: Type.String({
+            pattern: '^[A-Za-z0-9]{1,4}$',
+            description: 'Row label: 1-4 letters or digits',
+          }),
+          seats: Type.Array(Nullable(LayoutSeat), {
+            minItems: 1,
+            maxItems: MAX_POSITIONS_PER_ROW,
+            description: 'Positions left to right; null is an aisle or gap',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: MAX_ROWS, description: 'Rows front to back (nearest the screen first)' },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AuditoriumCreateBody = Static<typeof AuditoriumCreateBody>;
+
+export const AuditoriumSummary = Type.Object({
+  id: Uuid,
+  theaterId: Uuid,
+  name: Type.String(),
+  screenPosition: ScreenPosition,
+  seatCount: Type.Integer(),
+});
+export type AuditoriumSummary = Static<typeof AuditoriumSummary>;
+
+export const AuditoriumDetail = Type.Composite([
+  AuditoriumSummary,
+  Type.Object({
+    rows: Type.Array(
+      Type.Object({
+        label: Type.String(),
+        y: Type.Integer(),
+        seats: Type.Array(
+          Nullable(Type.Object({ id: Uuid, number: Type.Integer(), tier: SeatTier, x: Type.Integer() })),
+        ),
+      }),
+    ),
+  }),
+]);
+export type AuditoriumDetail = Static<typeof AuditoriumDetail>;
+export const AuditoriumResponse = Type.Object({ auditorium: AuditoriumDetail });
+export const AuditoriumListResponse = Type.Object({ auditoriums: Type.Array(AuditoriumSummary) });
+export const AuditoriumParams = Type.Object({ auditoriumId: Uuid });
+
+// ---- movies ----
+const PosterUrl = Type.String({
+  maxLength: 2000,
+  pattern: '^(https?://[^\\s]+|/[^\\s]*)$',
+  description: 'An http(s) URL or a path on this server starting with /',
+});
+
+export const MovieCreateBody = Type.Object(
+  {
+    title: Text(300),
+    synopsis: Type.Optional(Type.String({ maxLength: 5000 })),
+    runtimeMinutes: Type.Integer({ minimum: 1, maximum: 600 }),
+    rating: Type.Optional(Text(10)),
+    posterUrl: Type.Optional(PosterUrl),
+  },
+  { additionalProperties: false },
+);
+export type MovieCreateBody = Static<typeof MovieCreateBody>;
+
+export const MovieUpdateBody = Type.Object(
+  {
+    title: Type.Optional(Text(300)),
+    synopsis: Type.Optional(Type.String({ maxLength: 5000 })),
+    runtimeMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
+    rating: Type.Optional(Text(10)),
+    posterUrl: Type.Optional(Nullable(PosterUrl)),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type MovieUpdateBody = Static<typeof MovieUpdateBody>;
+
+export const MovieResponse = Type.Object({ movie: Movie });
+export const MovieParams = Type.Object({ movieId: Uuid });
+export const MovieListQuery = Type.Object(
+  {
+    ...Paging,
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Title contains' })),
+  },
+  { additionalProperties: false },
+);
+export type MovieListQuery = Static<typeof MovieListQuery>;
+export const MovieListResponse = Type.Object({
+  movies: Type.Array(Movie),
+  total: Type.Integer(),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
+});
+export type MovieListResponse = Static<typeof MovieListResponse>;
+
+// ---- showtimes ----
+export const ShowtimeCreateBody = Type.Object(
+  {
+    auditoriumId: Uuid,
+    movieId: Uuid,
+    startsAt: IsoDateTime,
+    prices: Type.Object(
+      { standard: Cents, premium: Type.Optional(Cents), accessible: Type.Optional(Cents) },
+      { additionalProperties: false },
+    ),
+    currency: Type.Optional(Currency),
+  },
+  { additionalProperties: false },
+);
+export type ShowtimeCreateBody = Static<typeof ShowtimeCreateBody>;
+
+export const ShowtimeUpdateBody = Type.Object(
+  {
+    startsAt: Type.Optional(IsoDateTime),
+    prices: Type.Optional(
+      Type.Object(
+        {
+          standard: Type.Optional(Cents),
+          premium: Type.Optional(Nullable(Cents)),
+          accessible: Type.Optional(Nullable(Cents)),
+        },
+        {
+          additionalProperties: false,
+          minProperties: 1,
+          description: 'null makes the tier follow the standard price',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ShowtimeUpdateBody = Static<typeof ShowtimeUpdateBody>;
+
+export const AdminShowtime = Type.Object({
+  id: Uuid,
+  startsAt: IsoDateTime,
+  endsAt: IsoDateTime,
+  currency: Currency,
+  prices: Prices,
+  movie: Type.Object({ id: Uuid, title: Type.String(), runtimeMinutes: Type.Integer() }),
+  auditorium: AuditoriumRef,
+  theater: Type.Object({ id: Uuid, name: Type.String(), timeZone: Type.String() }),
+  seats: Type.Object({
+    total: Type.Integer(),
+    available: Type.Integer(),
+    held: Type.Integer(),
+    sold: Type.Integer(),
+  }),
+});
+export type AdminShowtime = Static<typeof AdminShowtime>;
+export const AdminShowtimeResponse = Type.Object({ showtime: AdminShowtime });
+export const AdminShowtimeListQuery = Type.Object(
+  {
+    theaterId: Type.Optional(Uuid),
+    auditoriumId: Type.Optional(Uuid),
+    movieId: Type.Optional(Uuid),
+    from: Type.Optional(IsoDateTime),
+    to: Type.Optional(IsoDateTime),
+    ...Paging,
+  },
+  { additionalProperties: false },
+);
+export type AdminShowtimeListQuery = Static<typeof AdminShowtimeListQuery>;
+export const AdminShowtimeListResponse = Type.Object({ showtimes: Type.Array(AdminShowtime) });
+export const AdminShowtimeParams = Type.Object({ showtimeId: Uuid });

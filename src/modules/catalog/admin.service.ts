@@ -1,0 +1,393 @@
+import type { Updateable } from 'kysely';
+import type { AppContext } from '../../context.js';
+import { PG, pgConstraint, pgErrorCode } from '../../db/database.js';
+import type { MoviesTable, ShowtimesTable, TheaterRow, TheatersTable } from '../../db/schema.js';
+import { ValidationError } from '../../http/errors.js';
+import { AdminRepository, type AdminShowtimeRow } from './admin.repository.js';
+import type {
+  AdminShowtime,
+  AdminShowtimeListQuery,
+  AdminTheater,
+  AuditoriumCreateBody,
+  AuditoriumDetail,
+  AuditoriumSummary,
+  MovieCreateBody,
+  MovieListQuery,
+  MovieListResponse,
+  MovieUpdateBody,
+  PagingQuery,
+  ShowtimeCreateBody,
+  ShowtimeUpdateBody,
+  TheaterCreateBody,
+  TheaterUpdateBody,
+} from './admin.schemas.js';
+import {
+  AuditoriumHasShowtimesError,
+  AuditoriumNameTakenError,
+  AuditoriumNotFoundError,
+  MovieHasShowtimesError,
+  MovieNotFoundError,
+  ShowtimeHasBookingsError,
+  ShowtimeHasSalesError,
+  ShowtimeNotFoundError,
+  ShowtimeOverlapError,
+  TheaterHasShowtimesError,
+  TheaterNotFoundError,
+} from './catalog.errors.js';
+import type { Movie } from './catalog.schemas.js';
+import { tierPrices, toMovie, toTheater } from './catalog.service.js';
+import { layoutRows, placeSeats } from './seat-layout.js';
+import { showtimeEndsAt } from './showtime-rules.js';
+
+export const DEFAULT_TIME_ZONE = 'America/New_York';
+/** Schedules further ahead than this are almost certainly typos (2062 instead of 2026). */
+export const MAX_SCHEDULE_AHEAD_DAYS = 730;
+const DEFAULT_PAGE = 50;
+
+function invalid(field: string, message: string): ValidationError {
+  return new ValidationError(`Invalid request: ${field} ${message}`, { fields: [{ field, message }] });
+}
+
+/** The canonical IANA name of a zone, or undefined when the runtime does not know it. */
+export function canonicalTimeZone(zone: string): string | undefined {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+function toAdminTheater(row: TheaterRow & { auditorium_count: number }): AdminTheater {
+  return { ...toTheater(row), auditoriumCount: row.auditorium_count };
+}
+
+function toAdminShowtime(row: AdminShowtimeRow): AdminShowtime {
+  return {
+    id: row.id,
+    startsAt: row.starts_at.toISOString(),
+    endsAt: row.ends_at.toISOString(),
+    currency: row.currency,
+    prices: tierPrices(row),
+    movie: { id: row.movie_id, title: row.title, runtimeMinutes: row.runtime_minutes },
+    auditorium: { id: row.auditorium_id, name: row.auditorium_name },
+    theater: { id: row.theater_id, name: row.theater_name, timeZone: row.time_zone },
+    seats: {
+      total: row.seats_total,
+      available: row.seats_available,
+      held: row.seats_held,
+      sold: row.seats_sold,
+    },
+  };
+}
+
+/** Operators fill the catalog: theaters, auditorium layouts, movies and showtimes with their seat inventory. */
+export class CatalogAdminService {
+  private readonly repo: AdminRepository;
+
+  constructor(private readonly ctx: AppContext) {
+    this.repo = new AdminRepository(ctx.db);
+  }
+
+  // ---- theaters ----
+  async createTheater(input: TheaterCreateBody): Promise<AdminTheater> {
+    const timeZone = await this.checkTimeZone(input.timeZone ?? DEFAULT_TIME_ZONE);
+    const row = await this.repo.insertTheater({
+      name: input.name.trim(),
+      address: input.address.trim(),
+      city: input.city.trim(),
+      latitude: input.lat,
+      longitude: input.lng,
+      time_zone: timeZone,
+    });
+    return toAdminTheater({ ...row, auditorium_count: 0 });
+  }
+
+  async listTheaters(query: PagingQuery): Promise<AdminTheater[]> {
+    const rows = await this.repo.listTheaters(query.limit ?? DEFAULT_PAGE, query.offset ?? 0);
+    return rows.map(toAdminTheater);
+  }
+
+  async getTheater(id: string): Promise<AdminTheater> {
+    const row = await this.repo.findTheater(id);
+    if (!row) throw new TheaterNotFoundError();
+    return toAdminTheater(row);
+  }
+
+  async updateTheater(id: string, input: TheaterUpdateBody): Promise<AdminTheater> {
+    const patch: Updateable<TheatersTable> = {};
+    if (input.name !== undefined) patch.name = input.name.trim();
+    if (input.address !== undefined) patch.address = input.address.trim();
+    if (input.city !== undefined) patch.city = input.city.trim();
+    if (input.lat !== undefined) patch.latitude = input.lat;
+    if (input.lng !== undefined) patch.longitude = input.lng;
+    if (input.timeZone !== undefined) patch.time_zone = await this.checkTimeZone(input.timeZone);
+    if (!(await this.repo.updateTheater(id, patch))) throw new TheaterNotFoundError();
+    return this.getTheater(id);
+  }
+
+  async deleteTheater(id: string): Promise<void> {
+    try {
+      if (!(await this.repo.deleteTheater(id))) throw new TheaterNotFoundError();
+    } catch (err) {
+      // Auditoriums cascade with the theater; their showtimes (ON DELETE RESTRICT) stop it.
+      if (pgErrorCode(err) === PG.foreignKeyViolation) throw new TheaterHasShowtimesError();
+      throw err;
+    }
+  }
+
+  /** Both the runtime (Intl) and PostgreSQL must know the zone: day bounds are computed in SQL. */
+  private async checkTimeZone(zone: string): Promise<string> {
+    const canonical = canonicalTimeZone(zone);
+    if (!canonical || !(await this.repo.isKnownTimeZone(canonical))) {
+      throw invalid('body.timeZone', `${JSON.stringify(zone)} is not a known IANA time zone`);
+    }
+    return canonical;
+  }
+
+  // ---- auditoriums ----
+  async createAuditorium(theaterId: string, input: AuditoriumCreateBody): Promise<AuditoriumDetail> {
+    const seats = placeSeats(input.rows);
+    let id: string;
+    try {
+      id = await this.ctx.db.transaction().execute(async (trx) => {
+        const repo = new AdminRepository(trx);
+        if (!(await repo.findTheater(theaterId))) throw new TheaterNotFoundError();
+        const auditoriumId = await repo.insertAuditorium({
+          theater_id: theaterId,
+          name: input.name.trim(),
+          screen_position: input.screenPosition ?? 'top',
+        });
+        await repo.insertSeats(auditoriumId, seats);
+        return auditoriumId;
+      });
+    } catch (err) {
+      if (
+        pgErrorCode(err) === PG.uniqueViolation &&
+        pgConstraint(err) === 'auditoriums_theater_id_name_key'
+      ) {
+        throw new AuditoriumNameTakenError();
+      }
+      if (pgErrorCode(err) === PG.foreignKeyViolation) throw new TheaterNotFoundError(); // deleted meanwhile
+      throw err;
+    }
+    return this.getAuditorium(id);
+  }
+
+  async listAuditoriums(theaterId: string): Promise<AuditoriumSummary[]> {
+    if (!(await this.repo.findTheater(theaterId))) throw new TheaterNotFoundError();
+    const rows = await this.repo.listAuditoriums(theaterId);
+    return rows.map((r) => ({
+      id: r.id,
+      theaterId: r.theater_id,
+      name: r.name,
+      screenPosition: r.screen_position,
+      seatCount: r.seat_count,
+    }));
+  }
+
+  async getAuditorium(id: string): Promise<AuditoriumDetail> {
+    const row = await this.repo.findAuditorium(id);
+    if (!row) throw new AuditoriumNotFoundError();
+    const seats = await this.repo.listSeats(id);
+    return {
+      id: row.id,
+      theaterId: row.theater_id,
+      name: row.name,
+      screenPosition: row.screen_position,
+      seatCount: row.seat_count,
+      rows: layoutRows(seats),
+    };
+  }
+
+  async deleteAuditorium(id: string): Promise<void> {
+    try {
+      if (!(await this.repo.deleteAuditorium(id))) throw new AuditoriumNotFoundError();
+    } catch (err) {
+      if (pgErrorCode(err) === PG.foreignKeyViolation) throw new AuditoriumHasShowtimesError();
+      throw err;
+    }
+  }
+
+  // ---- movies ----
+  async createMovie(input: MovieCreateBody): Promise<Movie> {
+    const row = await this.repo.insertMovie({
+      title: input.title.trim(),
+      synopsis: input.synopsis?.trim() ?? '',
+      runtime_minutes: input.runtimeMinutes,
+      rating: input.rating?.trim() ?? 'NR',
+      poster_url: input.posterUrl ?? null,
+    });
+    return toMovie(row);
+  }
+
+  async listMovies(query: MovieListQuery): Promise<MovieListResponse> {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const offset = query.offset ?? 0;
+    const { rows, total } = await this.repo.listMovies(query.q?.trim(), limit, offset);
+    return { movies: rows.map(toMovie), total, limit, offset };
+  }
+
+  async getMovie(id: string): Promise<Movie> {
+    const row = await this.repo.findMovie(id);
+    if (!row) throw new MovieNotFoundError();
+    return toMovie(row);
+  }
+
+  /** A new runtime applies to showtimes created afterwards; existing ones keep the slot they were given. */
+  async updateMovie(id: string, input: MovieUpdateBody): Promise<Movie> {
+    const patch: Updateable<MoviesTable> = {};
+    if (input.title !== undefined) patch.title = input.title.trim();
+    if (input.synopsis !== undefined) patch.synopsis = input.synopsis.trim();
+    if (input.runtimeMinutes !== undefined) patch.runtime_minutes = input.runtimeMinutes;
+    if (input.rating !== undefined) patch.rating = input.rating.trim();
+    if (input.posterUrl !== undefined) patch.poster_url = input.posterUrl;
+    const row = await this.repo.updateMovie(id, patch);
+    if (!row) throw new MovieNotFoundError();
+    return toMovie(row);
+  }
+
+  async deleteMovie(id: string): Promise<void> {
+    try {
+      if (!(await this.repo.deleteMovie(id))) throw new MovieNotFoundError();
+    } catch (err) {
+      if (pgErrorCode(err) === PG.foreignKeyViolation) throw new MovieHasShowtimesError();
+      throw err;
+    }
+  }
+
+  // ---- showtimes ----
+  async createShowtime(input: ShowtimeCreateBody): Promise<AdminShowtime> {
+    const startsAt = this.checkStart(input.startsAt, 'body.startsAt');
+    let id: string;
+    let endsAt: Date | undefined;
+    try {
+      id = await this.ctx.db.transaction().execute(async (trx) => {
+        const repo = new AdminRepository(trx);
+        const auditorium = await repo.findAuditorium(input.auditoriumId);
+        if (!auditorium) throw new AuditoriumNotFoundError();
+        const movie = await repo.findMovie(input.movieId);
+        if (!movie) throw new MovieNotFoundError();
+        endsAt = showtimeEndsAt(startsAt, movie.runtime_minutes);
+        const showtimeId = await repo.insertShowtime({
+          auditorium_id: auditorium.id,
+          movie_id: movie.id,
+          starts_at: startsAt,
+          ends_at: endsAt,
+          currency: input.currency ?? 'USD',
+          price_standard_cents: input.prices.standard,
+          price_premium_cents: input.prices.premium ?? null,
+          price_accessible_cents: input.prices.accessible ?? null,
+        });
+        await repo.createInventory(showtimeId, auditorium.id);
+        return showtimeId;
+      });
+    } catch (err) {
+      if (pgErrorCode(err) === PG.exclusionViolation && endsAt) {
+        throw new ShowtimeOverlapError(
+          (await this.repo.findOverlapping(input.auditoriumId, startsAt, endsAt)) ?? null,
+        );
+      }
+      throw err;
+    }
+    return this.getShowtime(id);
+  }
+
+  async listShowtimes(query: AdminShowtimeListQuery): Promise<AdminShowtime[]> {
+    const from = query.from === undefined ? undefined : this.parseInstant(query.from, 'querystring.from');
+    const to = query.to === undefined ? undefined : this.parseInstant(query.to, 'querystring.to');
+    if (from && to && from >= to) throw invalid('querystring.to', 'must be after from');
+    const rows = await this.repo.listAdminShowtimes(
+      {
+        theaterId: query.theaterId,
+        auditoriumId: query.auditoriumId,
+        movieId: query.movieId,
+        from,
+        to,
+        limit: query.limit ?? DEFAULT_PAGE,
+        offset: query.offset ?? 0,
+      },
+      this.ctx.clock.now(),
+    );
+    return rows.map(toAdminShowtime);
+  }
+
+  async getShowtime(id: string): Promise<AdminShowtime> {
+    const row = await this.repo.findAdminShowtime(id, this.ctx.clock.now());
+    if (!row) throw new ShowtimeNotFoundError();
+    return toAdminShowtime(row);
+  }
+
+  /**
+   * Prices can change at any time (bookings keep the price they were made at). The start can move only while
+   * nobody holds or bought a seat, and never into the past or onto another showtime.
+   */
+  async updateShowtime(id: string, input: ShowtimeUpdateBody): Promise<AdminShowtime> {
+    const newStart =
+      input.startsAt === undefined ? undefined : this.checkStart(input.startsAt, 'body.startsAt');
+    let moved: { auditoriumId: string; startsAt: Date; endsAt: Date } | undefined;
+    try {
+      await this.ctx.db.transaction().execute(async (trx) => {
+        const repo = new AdminRepository(trx);
+        const current = await repo.lockShowtime(id);
+        if (!current) throw new ShowtimeNotFoundError();
+        const patch: Updateable<ShowtimesTable> = {};
+        if (newStart && newStart.getTime() !== current.starts_at.getTime()) {
+          if (current.starts_at <= this.ctx.clock.now()) {
+            throw invalid('body.startsAt', 'cannot change: the showtime has already started');
+          }
+          if (await repo.hasActiveBookings(id)) {
+            throw new ShowtimeHasBookingsError('Seats of this showtime are held or sold; it cannot move');
+          }
+          const endsAt = showtimeEndsAt(newStart, current.runtime_minutes);
+          moved = { auditoriumId: current.auditorium_id, startsAt: newStart, endsAt };
+          patch.starts_at = newStart;
+          patch.ends_at = endsAt;
+        }
+        const prices = input.prices;
+        if (prices?.standard !== undefined) patch.price_standard_cents = prices.standard;
+        if (prices?.premium !== undefined) patch.price_premium_cents = prices.premium;
+        if (prices?.accessible !== undefined) patch.price_accessible_cents = prices.accessible;
+        if (Object.keys(patch).length > 0) await repo.updateShowtime(id, patch);
+      });
+    } catch (err) {
+      if (pgErrorCode(err) === PG.exclusionViolation && moved) {
+        throw new ShowtimeOverlapError(
+          (await this.repo.findOverlapping(moved.auditoriumId, moved.startsAt, moved.endsAt, id)) ?? null,
+        );
+      }
+      throw err;
+    }
+    return this.getShowtime(id);
+  }
+
+  async deleteShowtime(id: string): Promise<void> {
+    try {
+      await this.ctx.db.transaction().execute(async (trx) => {
+        const repo = new AdminRepository(trx);
+        if (!(await repo.lockShowtime(id))) throw new ShowtimeNotFoundError();
+        if (await repo.hasSoldSeats(id)) throw new ShowtimeHasSalesError();
+        await repo.deleteShowtime(id);
+      });
+    } catch (err) {
+      // bookings.showtime_id is ON DELETE RESTRICT: even expired or cancelled bookings keep their history.
+      if (pgErrorCode(err) === PG.foreignKeyViolation) throw new ShowtimeHasBookingsError();
+      throw err;
+    }
+  }
+
+  private parseInstant(value: string, field: string): Date {
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) throw invalid(field, 'is not a valid date-time');
+    return date;
+  }
+
+  private checkStart(value: string, field: string): Date {
+    const startsAt = this.parseInstant(value, field);
+    const now = this.ctx.clock.now();
+    if (startsAt <= now) throw invalid(field, 'must be in the future');
+    if (startsAt.getTime() - now.getTime() > MAX_SCHEDULE_AHEAD_DAYS * 86_400_000) {
+      throw invalid(field, `must be within ${MAX_SCHEDULE_AHEAD_DAYS} days from now`);
+    }
+    return startsAt;
+  }
+}

@@ -1,0 +1,82 @@
+import { ConflictError, NotFoundError } from '../../http/errors.js';
+
+export class TheaterNotFoundError extends NotFoundError {
+  override name = 'TheaterNotFoundError';
+  constructor() {
+    super('Theater', 'THEATER_NOT_FOUND');
+  }
+}
+
+export class AuditoriumNotFoundError extends NotFoundError {
+  override name = 'AuditoriumNotFoundError';
+  constructor() {
+    super('Auditorium', 'AUDITORIUM_NOT_FOUND');
+  }
+}
+
+export class MovieNotFoundError extends NotFoundError {
+  override name = 'MovieNotFoundError';
+  constructor() {
+    super('Movie', 'MOVIE_NOT_FOUND');
+  }
+}
+
+export class ShowtimeNotFoundError extends NotFoundError {
+  override name = 'ShowtimeNotFoundError';
+  constructor() {
+    super('Showtime', 'SHOWTIME_NOT_FOUND');
+  }
+}
+
+export class ShowtimeOverlapError extends ConflictError {
+  override name = 'ShowtimeOverlapError';
+  constructor(conflictingShowtimeId: string | null) {
+    super(
+      'SHOWTIME_OVERLAP',
+      'Another showtime occupies the auditorium at that time (runtime plus cleaning)',
+      conflictingShowtimeId ? { conflictingShowtimeId } : {},
+    );
+  }
+}
+
+export class AuditoriumNameTakenError extends ConflictError {
+  override name = 'AuditoriumNameTakenError';
+  constructor() {
+    super('AUDITORIUM_NAME_TAKEN', 'The theater already has an auditorium with this name');
+  }
+}
+
+export class TheaterHasShowtimesError extends ConflictError {
+  override name = 'TheaterHasShowtimesError';
+  constructor() {
+    super('THEATER_HAS_SHOWTIMES', 'The theater has showtimes; delete them first');
+  }
+}
+
+export class AuditoriumHasShowtimesError extends ConflictError {
+  override name = 'AuditoriumHasShowtimesError';
+  constructor() {
+    super('AUDITORIUM_HAS_SHOWTIMES', 'The auditorium has showtimes; delete them first');
+  }
+}
+
+export class MovieHasShowtimesError extends ConflictError {
+  override name = 'MovieHasShowtimesError';
+  constructor() {
+    super('MOVIE_HAS_SHOWTIMES', 'The movie has showtimes; delete them first');
+  }
+}
+
+export class ShowtimeHasSalesError extends ConflictError {
+  override name = 'ShowtimeHasSalesError';
+  constructor() {
+    super('SHOWTIME_HAS_SALES', 'Seats of this showtime are sold; refund them before deleting it');
+  }
+}
+
+export class ShowtimeHasBookingsError extends ConflictError {
+  override name = 'ShowtimeHasBookingsError';
+  constructor(message = 'Bookings refer to this showtime') {
+    super('SHOWTIME_HAS_BOOKINGS', message);
+  }
+}

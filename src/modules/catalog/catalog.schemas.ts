@@ -1,0 +1,146 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Cents, IsoDateTime, Uuid } from '../../http/schemas.js';
+
+/** Public browse API: request and response shapes. Admin shapes build on these (admin.schemas.ts). */
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const Latitude = Type.Number({ minimum: -90, maximum: 90 });
+export const Longitude = Type.Number({ minimum: -180, maximum: 180 });
+export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217, e.g. USD' });
+export const SeatTier = Type.Union([
+  Type.Literal('standard'),
+  Type.Literal('premium'),
+  Type.Literal('accessible'),
+]);
+export const ScreenPosition = Type.Union([Type.Literal('top'), Type.Literal('bottom')]);
+export const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+
+export const TheaterSummary = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  address: Type.String(),
+  city: Type.String(),
+  lat: Type.Number(),
+  lng: Type.Number(),
+  distanceKm: Nullable(Type.Number({ description: 'km from lat/lng; null when no position was given' })),
+});
+export type TheaterSummary = Static<typeof TheaterSummary>;
+
+export const Theater = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  address: Type.String(),
+  city: Type.String(),
+  lat: Type.Number(),
+  lng: Type.Number(),
+  timeZone: Type.String({ description: 'IANA time zone, e.g. America/New_York' }),
+});
+export type Theater = Static<typeof Theater>;
+
+export const Movie = Type.Object({
+  id: Uuid,
+  title: Type.String(),
+  synopsis: Type.String(),
+  runtimeMinutes: Type.Integer(),
+  rating: Type.String(),
+  posterUrl: Nullable(Type.String()),
+});
+export type Movie = Static<typeof Movie>;
+
+export const Prices = Type.Object(
+  { standard: Cents, premium: Cents, accessible: Cents },
+  { description: 'Price per seat tier in integer cents (premium and accessible default to standard)' },
+);
+export type Prices = Static<typeof Prices>;
+
+export const AuditoriumRef = Type.Object({ id: Uuid, name: Type.String() });
+
+export const TheatersQuery = Type.Object(
+  {
+    lat: Type.Optional(Latitude),
+    lng: Type.Optional(Longitude),
+    radiusKm: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 200, default: 25 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  },
+  { additionalProperties: false },
+);
+export type TheatersQuery = Static<typeof TheatersQuery>;
+
+export const TheatersResponse = Type.Object({ theaters: Type.Array(TheaterSummary) });
+export type TheatersResponse = Static<typeof TheatersResponse>;
+
+export const TheaterParams = Type.Object({ theaterId: Uuid });
+export const ShowtimeParams = Type.Object({ showtimeId: Uuid });
+
+export const TheaterResponse = Type.Object({ theater: Theater });
+
+export const MoviesForTheaterQuery = Type.Object(
+  { date: Type.Optional(IsoDate) },
+  { additionalProperties: false },
+);
+
+export const ShowtimeListing = Type.Object({
+  id: Uuid,
+  startsAt: IsoDateTime,
+  auditorium: AuditoriumRef,
+  prices: Prices,
+  currency: Currency,
+  seatsAvailable: Type.Integer({ minimum: 0 }),
+});
+export type ShowtimeListing = Static<typeof ShowtimeListing>;
+
+export const MovieWithShowtimes = Type.Composite([
+  Movie,
+  Type.Object({ showtimes: Type.Array(ShowtimeListing) }),
+]);
+export type MovieWithShowtimes = Static<typeof MovieWithShowtimes>;
+
+export const MoviesForTheaterResponse = Type.Object({
+  theater: Theater,
+  date: Type.String({ description: 'The local date listed (YYYY-MM-DD in the theater time zone)' }),
+  movies: Type.Array(MovieWithShowtimes),
+});
+export type MoviesForTheaterResponse = Static<typeof MoviesForTheaterResponse>;
+
+export const ShowtimeDetail = Type.Object({
+  id: Uuid,
+  startsAt: IsoDateTime,
+  endsAt: IsoDateTime,
+  currency: Currency,
+  prices: Prices,
+  movie: Movie,
+  theater: Theater,
+  auditorium: Type.Object({ id: Uuid, name: Type.String(), screenPosition: ScreenPosition }),
+});
+export type ShowtimeDetail = Static<typeof ShowtimeDetail>;
+
+export const ShowtimeResponse = Type.Object({ showtime: ShowtimeDetail });
+
+export const SeatStatus = Type.Union([Type.Literal('available'), Type.Literal('held'), Type.Literal('sold')]);
+
+export const SeatMapSeat = Type.Object({
+  id: Uuid,
+  row: Type.String(),
+  number: Type.Integer(),
+  x: Type.Integer(),
+  y: Type.Integer(),
+  tier: SeatTier,
+  priceCents: Cents,
+  status: SeatStatus,
+});
+export type SeatMapSeat = Static<typeof SeatMapSeat>;
+
+export const SeatMapResponse = Type.Object({
+  showtime: Type.Object({
+    id: Uuid,
+    theaterId: Uuid,
+    movieId: Uuid,
+    auditoriumId: Uuid,
+    startsAt: IsoDateTime,
+    currency: Currency,
+    screenPosition: ScreenPosition,
+  }),
+  seats: Type.Array(SeatMapSeat),
+});
+export type SeatMapResponse = Static<typeof SeatMapResponse>;

@@ -1,0 +1,196 @@
+import type { AppContext } from '../../context.js';
+import type { MovieRow, SeatTier, TheaterRow } from '../../db/schema.js';
+import { ValidationError } from '../../http/errors.js';
+import { ShowtimeNotFoundError, TheaterNotFoundError } from './catalog.errors.js';
+import { CatalogRepository, type PriceColumns } from './catalog.repository.js';
+import type {
+  Movie,
+  MovieWithShowtimes,
+  MoviesForTheaterResponse,
+  Prices,
+  SeatMapResponse,
+  ShowtimeDetail,
+  Theater,
+  TheatersQuery,
+  TheatersResponse,
+} from './catalog.schemas.js';
+import { boundingBox } from './geo.js';
+
+export const DEFAULT_RADIUS_KM = 25;
+export const DEFAULT_THEATER_LIMIT = 20;
+
+export function toTheater(row: TheaterRow): Theater {
+  return {
+    id: row.id,
+    name: row.name,
+    address: row.address,
+    city: row.city,
+    lat: row.latitude,
+    lng: row.longitude,
+    timeZone: row.time_zone,
+  };
+}
+
+export function toMovie(row: MovieRow): Movie {
+  return {
+    id: row.id,
+    title: row.title,
+    synopsis: row.synopsis,
+    runtimeMinutes: row.runtime_minutes,
+    rating: row.rating,
+    posterUrl: row.poster_url,
+  };
+}
+
+/** Premium and accessible prices are optional on a showtime and then follow the standard price. */
+export function tierPrices(row: PriceColumns): Prices {
+  return {
+    standard: row.price_standard_cents,
+    premium: row.price_premium_cents ?? row.price_standard_cents,
+    accessible: row.price_accessible_cents ?? row.price_standard_cents,
+  };
+}
+
+export function priceFor(prices: Prices, tier: SeatTier): number {
+  return prices[tier];
+}
+
+/** The public browse API: theaters near a point, what plays where, and live seat maps. */
+export class CatalogService {
+  private readonly repo: CatalogRepository;
+
+  constructor(private readonly ctx: AppContext) {
+    this.repo = new CatalogRepository(ctx.db);
+  }
+
+  async findTheaters(query: TheatersQuery): Promise<TheatersResponse> {
+    const limit = query.limit ?? DEFAULT_THEATER_LIMIT;
+    const { lat, lng } = query;
+    if (lat === undefined && lng === undefined) {
+      const rows = await this.repo.listTheatersByName(limit);
+      return { theaters: rows.map((r) => ({ ...summary(r), distanceKm: null })) };
+    }
+    if (lat === undefined || lng === undefined) {
+      const missing = lat === undefined ? 'lat' : 'lng';
+      throw new ValidationError('Send both lat and lng, or neither to list every theater', {
+        fields: [
+          { field: `querystring.${missing}`, message: 'is required together with the other coordinate' },
+        ],
+      });
+    }
+    const radiusKm = query.radiusKm ?? DEFAULT_RADIUS_KM;
+    const origin = { lat, lng };
+    const rows = await this.repo.findTheatersNear(origin, radiusKm, boundingBox(origin, radiusKm), limit);
+    return {
+      theaters: rows.map((r) => ({ ...summary(r), distanceKm: Math.round(r.distance_km * 1000) / 1000 })),
+    };
+  }
+
+  async getTheater(id: string): Promise<Theater> {
+    const row = await this.repo.findTheater(id);
+    if (!row) throw new TheaterNotFoundError();
+    return toTheater(row);
+  }
+
+  async listMoviesForTheater(theaterId: string, date: string | undefined): Promise<MoviesForTheaterResponse> {
+    const now = this.ctx.clock.now();
+    const day = await this.repo.findTheaterDay(theaterId, date, now);
+    if (!day) throw new TheaterNotFoundError();
+    const rows = await this.repo.listShowtimesOfTheater(theaterId, day.dayStart, day.dayEnd, now);
+
+    const movies: MovieWithShowtimes[] = [];
+    for (const row of rows) {
+      let movie = movies.at(-1);
+      if (movie?.id !== row.movie_id) {
+        movie = {
+          id: row.movie_id,
+          title: row.title,
+          synopsis: row.synopsis,
+          runtimeMinutes: row.runtime_minutes,
+          rating: row.rating,
+          posterUrl: row.poster_url,
+          showtimes: [],
+        };
+        movies.push(movie);
+      }
+      movie.showtimes.push({
+        id: row.showtime_id,
+        startsAt: row.starts_at.toISOString(),
+        auditorium: { id: row.auditorium_id, name: row.auditorium_name },
+        prices: tierPrices(row),
+        currency: row.currency,
+        seatsAvailable: row.seats_available,
+      });
+    }
+    return { theater: toTheater(day.theater), date: day.day, movies };
+  }
+
+  async getShowtime(id: string): Promise<ShowtimeDetail> {
+    const row = await this.repo.findShowtimeDetail(id);
+    if (!row) throw new ShowtimeNotFoundError();
+    return {
+      id: row.id,
+      startsAt: row.starts_at.toISOString(),
+      endsAt: row.ends_at.toISOString(),
+      currency: row.currency,
+      prices: tierPrices(row),
+      movie: {
+        id: row.movie_id,
+        title: row.title,
+        synopsis: row.synopsis,
+        runtimeMinutes: row.runtime_minutes,
+        rating: row.rating,
+        posterUrl: row.poster_url,
+      },
+      theater: {
+        id: row.theater_id,
+        name: row.theater_name,
+        address: row.address,
+        city: row.city,
+        lat: row.latitude,
+        lng: row.longitude,
+        timeZone: row.time_zone,
+      },
+      auditorium: { id: row.auditorium_id, name: row.auditorium_name, screenPosition: row.screen_position },
+    };
+  }
+
+  async getSeatMap(showtimeId: string): Promise<SeatMapResponse> {
+    const showtime = await this.repo.findShowtimeDetail(showtimeId);
+    if (!showtime) throw new ShowtimeNotFoundError();
+    const seats = await this.repo.listSeatMap(showtimeId, this.ctx.clock.now());
+    const prices = tierPrices(showtime);
+    return {
+      showtime: {
+        id: showtime.id,
+        theaterId: showtime.theater_id,
+        movieId: showtime.movie_id,
+        auditoriumId: showtime.auditorium_id,
+        startsAt: showtime.starts_at.toISOString(),
+        currency: showtime.currency,
+        screenPosition: showtime.screen_position,
+      },
+      seats: seats.map((s) => ({
+        id: s.id,
+        row: s.row_label,
+        number: s.number,
+        x: s.x,
+        y: s.y,
+        tier: s.tier,
+        priceCents: priceFor(prices, s.tier),
+        status: s.status,
+      })),
+    };
+  }
+}
+
+function summary(row: TheaterRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    address: row.address,
+    city: row.city,
+    lat: row.latitude,
+    lng: row.longitude,
+  };
+}

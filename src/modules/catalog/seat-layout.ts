@@ -1,0 +1,105 @@
+import type { SeatTier } from '../../db/schema.js';
+import { ValidationError } from '../../http/errors.js';
+
+export const MAX_ROWS = 40;
+export const MAX_POSITIONS_PER_ROW = 60;
+
+/** A row as operators draw it: positions left to right, `null` for an aisle or a gap. */
+export interface LayoutRowInput {
+  label: string;
+  seats: ({ number: number; tier: SeatTier } | null)[];
+}
+
+export interface PlacedSeat {
+  rowLabel: string;
+  number: number;
+  tier: SeatTier;
+  /** position in the row, 0 = leftmost as seen from the audience */
+  x: number;
+  /** row index, 0 = the row nearest the first row the operator listed */
+  y: number;
+}
+
+export interface StoredSeat extends PlacedSeat {
+  id: string;
+}
+
+export interface LayoutRowOutput {
+  label: string;
+  y: number;
+  seats: ({ id: string; number: number; tier: SeatTier; x: number } | null)[];
+}
+
+/**
+ * Turns rows of positions into seats with x/y coordinates, or throws a ValidationError listing every problem.
+ * The request schema already bounds lengths and types; this checks what a schema cannot (uniqueness, totals).
+ */
+export function placeSeats(rows: LayoutRowInput[]): PlacedSeat[] {
+  const problems: { field: string; message: string }[] = [];
+  if (rows.length < 1 || rows.length > MAX_ROWS) {
+    problems.push({ field: 'body.rows', message: `must have 1 to ${MAX_ROWS} rows` });
+  }
+  const labels = new Map<string, number>();
+  const seats: PlacedSeat[] = [];
+  rows.forEach((row, y) => {
+    const label = row.label.trim();
+    const key = label.toUpperCase();
+    const first = labels.get(key);
+    if (first !== undefined) {
+      problems.push({
+        field: `body.rows.${y}.label`,
+        message: `repeats the label of row ${first} (${label})`,
+      });
+    } else {
+      labels.set(key, y);
+    }
+    if (row.seats.length < 1 || row.seats.length > MAX_POSITIONS_PER_ROW) {
+      problems.push({
+        field: `body.rows.${y}.seats`,
+        message: `must have 1 to ${MAX_POSITIONS_PER_ROW} positions`,
+      });
+    }
+    const numbers = new Set<number>();
+    row.seats.forEach((seat, x) => {
+      if (seat === null) return;
+      if (numbers.has(seat.number)) {
+        problems.push({
+          field: `body.rows.${y}.seats.${x}.number`,
+          message: `seat ${label}${seat.number} appears twice in the row`,
+        });
+        return;
+      }
+      numbers.add(seat.number);
+      seats.push({ rowLabel: label, number: seat.number, tier: seat.tier, x, y });
+    });
+  });
+  if (seats.length === 0) problems.push({ field: 'body.rows', message: 'must contain at least one seat' });
+  if (problems.length > 0) {
+    throw new ValidationError(
+      `Invalid seat layout: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+      { fields: problems },
+    );
+  }
+  return seats;
+}
+
+/**
+ * Rebuilds the rows from stored seats: one entry per row that has seats, positions 0..max x with null gaps.
+ * Rows without seats and trailing gaps are not stored, so they do not come back; `y` keeps the spacing.
+ */
+export function layoutRows(seats: StoredSeat[]): LayoutRowOutput[] {
+  const byY = new Map<number, StoredSeat[]>();
+  for (const seat of seats) {
+    const row = byY.get(seat.y);
+    if (row) row.push(seat);
+    else byY.set(seat.y, [seat]);
+  }
+  return [...byY.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([y, rowSeats]) => {
+      const width = Math.max(...rowSeats.map((s) => s.x)) + 1;
+      const positions: LayoutRowOutput['seats'] = Array.from({ length: width }, () => null);
+      for (const s of rowSeats) positions[s.x] = { id: s.id, number: s.number, tier: s.tier, x: s.x };
+      return { label: rowSeats[0]?.rowLabel ?? '', y, seats: positions };
+    });
+}
