@@ -18,9 +18,16 @@ export const TEST_ADMIN = { email: 'admin@test.local', password: 'admin-password
  * (as strings, exactly as a deployment would set them), `overrides` replaces parts of the context.
  */
 export async function createTestApp(
-  opts: { env?: Record<string, string>; overrides?: ContextOverrides } = {},
+  opts: {
+    env?: Record<string, string>;
+    overrides?: ContextOverrides;
+    /** Another app's database: a second "API process" on the same data (it will not drop it). */
+    shareDatabaseOf?: TestApp;
+  } = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const database = opts.shareDatabaseOf
+    ? { url: opts.shareDatabaseOf.config.databaseUrl!, drop: () => Promise.resolve() }
+    : await createTestDatabase();
   const config = readConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
