@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../../src/context.js';
 import type { App } from '../../src/http/app.js';
 import type { SeatTier } from '../../src/db/schema.js';
@@ -235,11 +236,14 @@ export async function claimSeatsInDb(
     showtimeId: string;
     seatIds: string[];
     status: 'held' | 'sold';
-    /** for holds; may lie in the past to model a lapsed hold the sweep has not reached yet */
+    /**
+     * For holds; default ten minutes after the database's now() (holds are judged against it). May lie in the
+     * past to model a lapsed hold the sweep has not reached yet.
+     */
     holdExpiresAt?: Date;
   },
 ): Promise<string> {
-  const expiresAt = input.holdExpiresAt ?? new Date(ctx.clock.now().getTime() + 10 * 60_000);
+  const expiresAt = input.holdExpiresAt ?? sql<Date>`now() + interval '10 minutes'`;
   const booking = await ctx.db
     .insertInto('bookings')
     .values({
@@ -252,7 +256,7 @@ export async function claimSeatsInDb(
       expires_at: expiresAt,
       total_cents: 0,
       currency: 'USD',
-      confirmed_at: input.status === 'sold' ? ctx.clock.now() : null,
+      confirmed_at: input.status === 'sold' ? sql<Date>`now()` : null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();

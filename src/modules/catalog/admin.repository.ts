@@ -303,7 +303,7 @@ export class AdminRepository {
     return result.numDeletedRows > 0n;
   }
 
-  private adminShowtimes(now: Date) {
+  private adminShowtimes() {
     return this.db
       .selectFrom('showtimes as s')
       .innerJoin('auditoriums as a', 'a.id', 's.auditorium_id')
@@ -327,8 +327,8 @@ export class AdminRepository {
         't.name as theater_name',
         't.time_zone',
         sql<number>`count(i.seat_id)::int`.as('seats_total'),
-        sql<number>`(count(i.seat_id) FILTER (WHERE ${isFree('i', now)}))::int`.as('seats_available'),
-        sql<number>`(count(i.seat_id) FILTER (WHERE i.status = 'held' AND NOT ${isFree('i', now)}))::int`.as(
+        sql<number>`(count(i.seat_id) FILTER (WHERE ${isFree('i')}))::int`.as('seats_available'),
+        sql<number>`(count(i.seat_id) FILTER (WHERE i.status = 'held' AND NOT ${isFree('i')}))::int`.as(
           'seats_held',
         ),
         sql<number>`(count(i.seat_id) FILTER (WHERE i.status = 'sold'))::int`.as('seats_sold'),
@@ -336,12 +336,12 @@ export class AdminRepository {
       .groupBy(['s.id', 'm.id', 'a.id', 't.id']);
   }
 
-  async findAdminShowtime(id: string, now: Date): Promise<AdminShowtimeRow | undefined> {
-    return this.adminShowtimes(now).where('s.id', '=', id).executeTakeFirst();
+  async findAdminShowtime(id: string): Promise<AdminShowtimeRow | undefined> {
+    return this.adminShowtimes().where('s.id', '=', id).executeTakeFirst();
   }
 
-  async listAdminShowtimes(filter: ShowtimeFilter, now: Date): Promise<AdminShowtimeRow[]> {
-    let query = this.adminShowtimes(now);
+  async listAdminShowtimes(filter: ShowtimeFilter): Promise<AdminShowtimeRow[]> {
+    let query = this.adminShowtimes();
     if (filter.theaterId) query = query.where('a.theater_id', '=', filter.theaterId);
     if (filter.auditoriumId) query = query.where('s.auditorium_id', '=', filter.auditoriumId);
     if (filter.movieId) query = query.where('s.movie_id', '=', filter.movieId);

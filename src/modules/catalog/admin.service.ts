@@ -296,23 +296,20 @@ export class CatalogAdminService {
     const from = query.from === undefined ? undefined : this.parseInstant(query.from, 'querystring.from');
     const to = query.to === undefined ? undefined : this.parseInstant(query.to, 'querystring.to');
     if (from && to && from >= to) throw invalid('querystring.to', 'must be after from');
-    const rows = await this.repo.listAdminShowtimes(
-      {
-        theaterId: query.theaterId,
-        auditoriumId: query.auditoriumId,
-        movieId: query.movieId,
-        from,
-        to,
-        limit: query.limit ?? DEFAULT_PAGE,
-        offset: query.offset ?? 0,
-      },
-      this.ctx.clock.now(),
-    );
+    const rows = await this.repo.listAdminShowtimes({
+      theaterId: query.theaterId,
+      auditoriumId: query.auditoriumId,
+      movieId: query.movieId,
+      from,
+      to,
+      limit: query.limit ?? DEFAULT_PAGE,
+      offset: query.offset ?? 0,
+    });
     return rows.map(toAdminShowtime);
   }
 
   async getShowtime(id: string): Promise<AdminShowtime> {
-    const row = await this.repo.findAdminShowtime(id, this.ctx.clock.now());
+    const row = await this.repo.findAdminShowtime(id);
     if (!row) throw new ShowtimeNotFoundError();
     return toAdminShowtime(row);
   }

@@ -65,12 +65,13 @@ export interface SeatMapRow {
 }
 
 /**
- * A seat counts as free when it is available or its hold has lapsed: hold validity is decided by
- * hold_expires_at at read time, never by whether the expiry sweep has run yet.
+ * A seat counts as free when it is available or its hold has lapsed. Hold validity is decided by
+ * hold_expires_at against the database's now() at read time, exactly as the bookings claim statement decides
+ * it, so the seat map and a hold attempt never disagree (and never wait for the expiry sweep).
  */
-export function isFree(alias: string, now: Date): RawBuilder<boolean> {
+export function isFree(alias: string): RawBuilder<boolean> {
   const a = sql.ref(alias);
-  return sql<boolean>`(${a}.status = 'available' OR (${a}.status = 'held' AND ${a}.hold_expires_at <= ${now}::timestamptz))`;
+  return sql<boolean>`(${a}.status = 'available' OR (${a}.status = 'held' AND ${a}.hold_expires_at <= now()))`;
 }
 
 /** Queries behind the public browse API. Read-only. */
@@ -148,12 +149,7 @@ export class CatalogRepository {
   }
 
   /** Every showtime of a theater starting in [from, to), with free-seat counts: one grouped query. */
-  async listShowtimesOfTheater(
-    theaterId: string,
-    from: Date,
-    to: Date,
-    now: Date,
-  ): Promise<ShowtimeListingRow[]> {
+  async listShowtimesOfTheater(theaterId: string, from: Date, to: Date): Promise<ShowtimeListingRow[]> {
     return this.db
       .selectFrom('showtimes as s')
       .innerJoin('auditoriums as a', 'a.id', 's.auditorium_id')
@@ -177,7 +173,7 @@ export class CatalogRepository {
         'm.runtime_minutes',
         'm.rating',
         'm.poster_url',
-        sql<number>`count(i.seat_id) FILTER (WHERE ${isFree('i', now)})`.as('seats_available'),
+        sql<number>`count(i.seat_id) FILTER (WHERE ${isFree('i')})`.as('seats_available'),
       ])
       .groupBy(['s.id', 'a.id', 'm.id'])
       .orderBy('m.title')
@@ -223,7 +219,7 @@ export class CatalogRepository {
   }
 
   /** The seat map in one query; a lapsed hold reads as available. */
-  async listSeatMap(showtimeId: string, now: Date): Promise<SeatMapRow[]> {
+  async listSeatMap(showtimeId: string): Promise<SeatMapRow[]> {
     return this.db
       .selectFrom('seat_inventory as i')
       .innerJoin('seats as se', 'se.id', 'i.seat_id')
@@ -235,7 +231,7 @@ export class CatalogRepository {
         'se.x',
         'se.y',
         'se.tier',
-        sql<InventoryStatus>`CASE WHEN ${isFree('i', now)} THEN 'available' ELSE i.status END`.as('status'),
+        sql<InventoryStatus>`CASE WHEN ${isFree('i')} THEN 'available' ELSE i.status END`.as('status'),
       ])
       .orderBy('se.y')
       .orderBy('se.x')

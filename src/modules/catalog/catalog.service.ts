@@ -93,10 +93,10 @@ export class CatalogService {
   }
 
   async listMoviesForTheater(theaterId: string, date: string | undefined): Promise<MoviesForTheaterResponse> {
-    const now = this.ctx.clock.now();
-    const day = await this.repo.findTheaterDay(theaterId, date, now);
+    // "Today" follows the injectable clock (the business calendar); hold validity follows the database's now().
+    const day = await this.repo.findTheaterDay(theaterId, date, this.ctx.clock.now());
     if (!day) throw new TheaterNotFoundError();
-    const rows = await this.repo.listShowtimesOfTheater(theaterId, day.dayStart, day.dayEnd, now);
+    const rows = await this.repo.listShowtimesOfTheater(theaterId, day.dayStart, day.dayEnd);
 
     const movies: MovieWithShowtimes[] = [];
     for (const row of rows) {
@@ -158,7 +158,7 @@ export class CatalogService {
   async getSeatMap(showtimeId: string): Promise<SeatMapResponse> {
     const showtime = await this.repo.findShowtimeDetail(showtimeId);
     if (!showtime) throw new ShowtimeNotFoundError();
-    const seats = await this.repo.listSeatMap(showtimeId, this.ctx.clock.now());
+    const seats = await this.repo.listSeatMap(showtimeId);
     const prices = tierPrices(showtime);
     return {
       showtime: {
