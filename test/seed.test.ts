@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, DEMO_MOVIES, localDate, seedDemoData, type SeedReport } from '../src/db/seed.js';
+import { addDays, DEMO_MOVIES, seedDemoData, type SeedReport } from '../src/db/seed.js';
 import { CLEANING_MINUTES } from '../src/modules/catalog/showtime-rules.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 
@@ -26,18 +26,24 @@ function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
   return groups;
 }
 
+const hourMinute = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TZ,
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+const isoDate = new Intl.DateTimeFormat('en-CA', {
+  timeZone: TZ,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
 /** Minutes past local midnight, and the local date, of an instant in New York. */
 function local(instant: Date): { date: string; minutes: number } {
-  const [h, m] = new Intl.DateTimeFormat('en-GB', {
-    timeZone: TZ,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  })
-    .format(instant)
-    .split(':')
-    .map(Number) as [number, number];
-  return { date: localDate(instant, TZ), minutes: h * 60 + m };
+  const [h, m] = hourMinute.format(instant).split(':').map(Number) as [number, number];
+  return { date: isoDate.format(instant), minutes: h * 60 + m };
 }
 
 // 09:00 in New York on a Thursday; the seven days include the switch to daylight saving time (Sunday 10 March).
@@ -78,8 +84,6 @@ describe('demo seed', () => {
     expect(sum('movies')).toBe(await count('movies'));
     expect(sum('showtimes')).toBe(await count('showtimes'));
     expect(sum('inventory')).toBe(await count('seat_inventory'));
-    // one of them did all the work
-    expect(Math.min(a.showtimes, b.showtimes)).toBe(0);
   });
 
   it('has at least 6 theaters within 20 km of New York, each with 2-4 auditoriums', async () => {
@@ -177,7 +181,7 @@ describe('demo seed', () => {
       ])
       .orderBy('showtimes.starts_at')
       .execute();
-    const today = localDate(START, TZ);
+    const today = local(START).date;
     const days = Array.from({ length: 7 }, (_, i) => addDays(today, i));
     const auditoriums = await count('auditoriums');
     for (const day of days) {
@@ -245,7 +249,7 @@ describe('demo seed', () => {
     clock.current = new Date(START.getTime() + 24 * 3600_000 + 6 * 3600_000); // Friday 15:00 local
     const lines: string[] = [];
     const later = await seedDemoData(t.ctx, (l) => lines.push(l));
-    const newDay = addDays(localDate(START, TZ), 7);
+    const newDay = addDays(local(START).date, 7);
     expect(later).toMatchObject({ theaters: 0, auditoriums: 0, movies: 0 });
     expect(later.showtimes).toBeGreaterThan(0);
     expect(await count('showtimes')).toBe(showsBefore + later.showtimes);
