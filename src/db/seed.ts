@@ -491,7 +491,8 @@ async function lockSeed(trx: Trx): Promise<void> {
 interface CatalogIds {
   /** per demo theater (same order as DEMO_THEATERS): its auditorium ids by auditorium name */
   auditoriums: Map<string, string>[];
-  movieIds: string[];
+  /** per demo movie (same order as DEMO_MOVIES): its id and its runtime as stored (an operator may edit it) */
+  movies: { id: string; runtimeMinutes: number }[];
 }
 
 async function seedCatalog(trx: Trx, report: SeedReport, log: (line: string) => void): Promise<CatalogIds> {
@@ -565,14 +566,15 @@ async function seedCatalog(trx: Trx, report: SeedReport, log: (line: string) => 
   );
 
   const titles = DEMO_MOVIES.map((m) => m.title);
-  const movieIds = new Map<string, string>();
+  const movieIds = new Map<string, { id: string; runtimeMinutes: number }>();
   for (const row of await trx
     .selectFrom('movies')
-    .select(['id', 'title'])
+    .select(['id', 'title', 'runtime_minutes'])
     .where('title', 'in', titles)
     .orderBy('created_at')
     .execute()) {
-    if (!movieIds.has(row.title)) movieIds.set(row.title, row.id);
+    if (!movieIds.has(row.title))
+      movieIds.set(row.title, { id: row.id, runtimeMinutes: row.runtime_minutes });
   }
   const newMovies = DEMO_MOVIES.filter((m) => !movieIds.has(m.title));
   if (newMovies.length > 0) {
@@ -587,14 +589,14 @@ async function seedCatalog(trx: Trx, report: SeedReport, log: (line: string) => 
           poster_url: m.posterUrl,
         })),
       )
-      .returning(['id', 'title'])
+      .returning(['id', 'title', 'runtime_minutes'])
       .execute();
-    for (const row of inserted) movieIds.set(row.title, row.id);
+    for (const row of inserted) movieIds.set(row.title, { id: row.id, runtimeMinutes: row.runtime_minutes });
     report.movies = inserted.length;
   }
   log(`seed: movies ${movieIds.size}/${DEMO_MOVIES.length} (${report.movies} new)`);
 
-  return { auditoriums, movieIds: DEMO_MOVIES.map((m) => movieIds.get(m.title)!) };
+  return { auditoriums, movies: DEMO_MOVIES.map((m) => movieIds.get(m.title)!) };
 }
 
 /**
@@ -609,7 +611,7 @@ async function seedShowtimeDay(
   now: Date,
 ): Promise<{ date: string; showtimes: number; inventory: number }> {
   await lockSeed(trx);
-  const runtimes = DEMO_MOVIES.map((m) => m.runtimeMinutes);
+  const runtimes = ids.movies.map((m) => m.runtimeMinutes);
   const rows: NewShowtime[] = [];
   let label = '';
 
@@ -642,7 +644,7 @@ async function seedShowtimeDay(
         const prices = pricesFor(theater.basePriceCents, show.localMinutes);
         rows.push({
           auditorium_id: auditoriumId,
-          movie_id: ids.movieIds[show.movieIndex]!,
+          movie_id: ids.movies[show.movieIndex]!.id,
           starts_at: startsAt,
           ends_at: showtimeEndsAt(startsAt, runtimes[show.movieIndex]!),
           currency: 'USD',
