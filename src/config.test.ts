@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, readConfig } from './config.js';
+
+describe('readConfig', () => {
+  it('has working defaults for development with nothing set', () => {
+    const c = readConfig({});
+    expect(c).toMatchObject({
+      env: 'development',
+      port: 3000,
+      databaseUrl: undefined,
+      rateLimit: { perMinute: 600, authPerMinute: 30 },
+      holdTtlSeconds: 420,
+      maxActiveHoldsPerUser: 2,
+      admin: { email: 'admin@matinee.local' },
+    });
+  });
+
+  it('converts and validates values, listing every bad variable at once', () => {
+    expect(readConfig({ PORT: '8080', HOLD_TTL_SECONDS: '1', WORKER_IN_PROCESS: 'false' })).toMatchObject({
+      port: 8080,
+      holdTtlSeconds: 1,
+      workerInProcess: false,
+    });
+    let err: unknown;
+    try {
+      readConfig({
+        PORT: 'eighty',
+        RATE_LIMIT_PER_MINUTE: '0',
+        DATABASE_URL: 'mysql://x',
+        LOG_LEVEL: 'loud',
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
+    for (const v of ['PORT', 'RATE_LIMIT_PER_MINUTE', 'DATABASE_URL', 'LOG_LEVEL']) expect(msg).toContain(v);
+  });
+
+  it('refuses development defaults and missing secrets in production', () => {
+    expect(() => readConfig({ NODE_ENV: 'production' })).toThrow(
+      /JWT_SECRET[\s\S]*DATABASE_URL[\s\S]*ADMIN_/,
+    );
+    const ok = readConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(40),
+      DATABASE_URL: 'postgres://db/matinee',
+      ADMIN_EMAIL: 'ops@example.com',
+      ADMIN_PASSWORD: 'a-long-unique-password',
+    });
+    expect(ok.env).toBe('production');
+  });
+});
