@@ -215,6 +215,20 @@ export class AdminRepository {
   }
 
   // ---- showtimes ----
+  /**
+   * Locks a row the new showtime will reference (FOR KEY SHARE), so a concurrent delete waits for us and then
+   * meets the foreign key, instead of us meeting a vanished row.
+   */
+  async lockReferenced(table: 'auditoriums' | 'movies', id: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom(table)
+      .select('id')
+      .where('id', '=', id)
+      .forKeyShare()
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async insertShowtime(values: Insertable<ShowtimesTable>): Promise<string> {
     const row = await this.db
       .insertInto('showtimes')

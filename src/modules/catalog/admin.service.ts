@@ -263,13 +263,14 @@ export class CatalogAdminService {
     try {
       id = await this.ctx.db.transaction().execute(async (trx) => {
         const repo = new AdminRepository(trx);
-        const auditorium = await repo.findAuditorium(input.auditoriumId);
-        if (!auditorium) throw new AuditoriumNotFoundError();
+        if (!(await repo.lockReferenced('auditoriums', input.auditoriumId)))
+          throw new AuditoriumNotFoundError();
+        if (!(await repo.lockReferenced('movies', input.movieId))) throw new MovieNotFoundError();
         const movie = await repo.findMovie(input.movieId);
         if (!movie) throw new MovieNotFoundError();
         endsAt = showtimeEndsAt(startsAt, movie.runtime_minutes);
         const showtimeId = await repo.insertShowtime({
-          auditorium_id: auditorium.id,
+          auditorium_id: input.auditoriumId,
           movie_id: movie.id,
           starts_at: startsAt,
           ends_at: endsAt,
@@ -278,7 +279,7 @@ export class CatalogAdminService {
           price_premium_cents: input.prices.premium ?? null,
           price_accessible_cents: input.prices.accessible ?? null,
         });
-        await repo.createInventory(showtimeId, auditorium.id);
+        await repo.createInventory(showtimeId, input.auditoriumId);
         return showtimeId;
       });
     } catch (err) {
