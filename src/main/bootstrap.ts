@@ -27,7 +27,7 @@ async function devJwtSecret(dataDir: string): Promise<string> {
 }
 
 export interface BootOptions {
-  /** Seed demo data when the database has none (api and cli; never the standalone worker). */
+  /** Seed (or top up) the demo data on start, unless SEED_DEMO_DATA=false (api; never the worker). */
   seed: boolean;
 }
 
