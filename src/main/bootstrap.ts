@@ -64,12 +64,14 @@ export async function boot(opts: BootOptions): Promise<Runtime> {
   }
 
   const ctx = createContext(config, { logger });
-  await ctx.jobs.start();
-  if (await new AccountsService(ctx).ensureAdmin())
-    logger.info({ email: config.admin.email }, 'created the first admin');
-  if (opts.seed && config.seedDemoData) {
-    await seedDemoData(ctx, (line) => logger.info(line));
-  }
+  // Independent start-up steps run side by side: they touch different tables.
+  await Promise.all([
+    ctx.jobs.start(),
+    new AccountsService(ctx).ensureAdmin().then((created) => {
+      if (created) logger.info({ email: config.admin.email }, 'created the first admin');
+    }),
+    opts.seed && config.seedDemoData ? seedDemoData(ctx, (line) => logger.info(line)) : undefined,
+  ]);
 
   return {
     config,
