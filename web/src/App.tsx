@@ -1,0 +1,58 @@
+import { useEffect, type ReactNode } from 'react';
+import { Layout } from './components/Layout';
+import { Loading } from './components/Notice';
+import { PageHeading } from './components/PageHeading';
+import { useAuth } from './lib/auth';
+import { Link, match, navigate, useLocation } from './lib/router';
+import { BookingPage } from './pages/BookingPage';
+import { BookingsPage } from './pages/BookingsPage';
+import { CheckinPage } from './pages/CheckinPage';
+import { ShowtimePage } from './pages/ShowtimePage';
+import { SignInPage } from './pages/SignInPage';
+import { TheaterPage } from './pages/TheaterPage';
+import { TheatersPage } from './pages/TheatersPage';
+
+function NotFound() {
+  return (
+    <div className="stack-lg">
+      <PageHeading title="Page not found">Page not found</PageHeading>
+      <p>
+        <Link to="/">Find a theater</Link>
+      </p>
+    </div>
+  );
+}
+
+function route(path: string): ReactNode {
+  if (path === '/') return <TheatersPage />;
+  let p = match('/theaters/:theaterId', path);
+  if (p) return <TheaterPage key={p.theaterId} theaterId={p.theaterId!} />;
+  p = match('/showtimes/:showtimeId', path);
+  if (p) return <ShowtimePage key={p.showtimeId} showtimeId={p.showtimeId!} />;
+  if (path === '/bookings') return <BookingsPage />;
+  p = match('/bookings/:bookingId', path);
+  if (p) return <BookingPage key={p.bookingId} bookingId={p.bookingId!} />;
+  if (path === '/checkin') return <CheckinPage />;
+  return <NotFound />;
+}
+
+/** Every page but sign-in needs an account (the API does): one step, then straight back to where you were. */
+export function App() {
+  const { user, checking } = useAuth();
+  const location = useLocation();
+  const onSignIn = location.path === '/signin';
+
+  useEffect(() => {
+    if (!user && !checking && !onSignIn) {
+      navigate(`/signin?next=${encodeURIComponent(location.href)}`, { replace: true });
+    } else if (user && onSignIn) {
+      navigate('/', { replace: true });
+    }
+  }, [user, checking, onSignIn, location.href]);
+
+  let page: ReactNode;
+  if (onSignIn) page = <SignInPage />;
+  else if (!user) page = <Loading />;
+  else page = route(location.path);
+  return <Layout>{page}</Layout>;
+}

@@ -1,0 +1,134 @@
+import { randomId } from '../lib/random';
+import { session } from '../lib/session';
+import type {
+  ApiErrorBody,
+  AuthResponse,
+  Booking,
+  BookingList,
+  BookingResponse,
+  Card,
+  CheckinResult,
+  LoginBody,
+  MoviesResponse,
+  PaymentResponse,
+  SeatMapResponse,
+  ShowtimeResponse,
+  SignupBody,
+  TheaterResponse,
+  TheatersQuery,
+  TheatersResponse,
+  TicketResponse,
+  User,
+} from './types';
+
+export const API_BASE = '/api/v1';
+
+/** An error answer of the API (or a network failure, status 0), with its stable code and details. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+
+  /** The seat ids a SEATS_UNAVAILABLE answer lists. */
+  get seatIds(): string[] {
+    const ids = this.details.seatIds;
+    return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+  }
+}
+
+interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const url = new URL(API_BASE + path, window.location.origin);
+  for (const [k, v] of Object.entries(opts.query ?? {}))
+    if (v !== undefined) url.searchParams.set(k, String(v));
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const token = session.token();
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
+
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      signal: opts.signal,
+    });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'NETWORK', 'Cannot reach Matinee. Check your connection and try again.');
+  }
+  const text = await res.text();
+  let data: unknown = undefined;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: handled below
+  }
+  if (res.ok) return data as T;
+
+  const body = (data as Partial<ApiErrorBody> | undefined)?.error;
+  const {
+    code = `HTTP_${res.status}`,
+    message = res.statusText || 'Request failed',
+    ...details
+  } = body ?? {};
+  const error = new ApiError(res.status, code, message, details);
+  if (res.status === 401 && token) session.expire(error.message);
+  throw error;
+}
+
+const enc = encodeURIComponent;
+
+/** Typed calls of the Matinee API: shapes come from the OpenAPI document (see types.ts). */
+export const api = {
+  signup: (body: SignupBody) => request<AuthResponse>('POST', '/auth/signup', { body }),
+  login: (body: LoginBody) => request<AuthResponse>('POST', '/auth/login', { body }),
+  me: (signal?: AbortSignal) => request<{ user: User }>('GET', '/auth/me', { signal }),
+
+  theaters: (query: TheatersQuery, signal?: AbortSignal) =>
+    request<TheatersResponse>('GET', '/theaters', { query, signal }),
+  theater: (theaterId: string, signal?: AbortSignal) =>
+    request<TheaterResponse>('GET', `/theaters/${enc(theaterId)}`, { signal }),
+  movies: (theaterId: string, date: string | undefined, signal?: AbortSignal) =>
+    request<MoviesResponse>('GET', `/theaters/${enc(theaterId)}/movies`, { query: { date }, signal }),
+  showtime: (showtimeId: string, signal?: AbortSignal) =>
+    request<ShowtimeResponse>('GET', `/showtimes/${enc(showtimeId)}`, { signal }),
+  seats: (showtimeId: string, signal?: AbortSignal) =>
+    request<SeatMapResponse>('GET', `/showtimes/${enc(showtimeId)}/seats`, { signal }),
+  seatStreamUrl: (showtimeId: string) => {
+    const token = session.token() ?? '';
+    return `${API_BASE}/showtimes/${enc(showtimeId)}/seats/stream?access_token=${enc(token)}`;
+  },
+
+  hold: (showtimeId: string, seatIds: string[], idempotencyKey = randomId()) =>
+    request<BookingResponse>('POST', '/bookings', { body: { showtimeId, seatIds }, idempotencyKey }),
+  booking: (bookingId: string, signal?: AbortSignal) =>
+    request<BookingResponse>('GET', `/bookings/${enc(bookingId)}`, { signal }),
+  bookings: (cursor: string | undefined, limit = 20, signal?: AbortSignal) =>
+    request<BookingList>('GET', '/bookings', { query: { limit, cursor }, signal }),
+  pay: (bookingId: string, card: Card, idempotencyKey: string) =>
+    request<PaymentResponse>('POST', `/bookings/${enc(bookingId)}/payment`, {
+      body: { card },
+      idempotencyKey,
+    }),
+  cancel: (bookingId: string) => request<{ booking: Booking }>('DELETE', `/bookings/${enc(bookingId)}`),
+  refund: (bookingId: string) => request<{ booking: Booking }>('POST', `/bookings/${enc(bookingId)}/refund`),
+  ticket: (ticketId: string, signal?: AbortSignal) =>
+    request<TicketResponse>('GET', `/tickets/${enc(ticketId)}`, { signal }),
+
+  checkin: (code: string) => request<CheckinResult>('POST', '/checkin', { body: { code } }),
+};

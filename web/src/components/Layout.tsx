@@ -1,0 +1,66 @@
+import type { ReactNode } from 'react';
+import { useAuth } from '../lib/auth';
+import { Link, navigate, useLocation } from '../lib/router';
+
+function NavLink({ to, children }: { to: string; children: ReactNode }) {
+  const { path } = useLocation();
+  const current = to === '/' ? path === '/' || path.startsWith('/theaters') : path.startsWith(to);
+  return (
+    <Link to={to} className="nav-link" aria-current={current ? 'page' : undefined}>
+      {children}
+    </Link>
+  );
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const { user, signOut } = useAuth();
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="site-header">
+        <div className="site-header-inner">
+          <Link to="/" className="brand" aria-label="Matinee, home">
+            <span className="brand-mark" aria-hidden="true">
+              ▶
+            </span>
+            Matinee
+          </Link>
+          {user && (
+            <nav aria-label="Main" className="main-nav">
+              <NavLink to="/">Theaters</NavLink>
+              <NavLink to="/bookings">My bookings</NavLink>
+              {(user.role === 'staff' || user.role === 'admin') && <NavLink to="/checkin">Check-in</NavLink>}
+            </nav>
+          )}
+          {user && (
+            <div className="account">
+              <span className="account-name" title={user.email}>
+                {user.name}
+              </span>
+              <button
+                type="button"
+                className="btn btn-ghost btn-small"
+                onClick={() => {
+                  signOut();
+                  navigate('/signin');
+                }}
+              >
+                Sign out
+              </button>
+            </div>
+          )}
+        </div>
+      </header>
+      <main id="main" className="site-main" tabIndex={-1}>
+        {children}
+      </main>
+      <footer className="site-footer">
+        <p>
+          Matinee · demo cinema booking · <a href="/docs">API docs</a>
+        </p>
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,358 @@
+import { useRef, useState } from 'react';
+import { api, ApiError } from '../api/client';
+import type { Booking, Card, ShowtimeDetail } from '../api/types';
+import { CardForm } from '../components/CardForm';
+import { Countdown } from '../components/Countdown';
+import { Icon } from '../components/Icon';
+import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { PageHeading } from '../components/PageHeading';
+import { Poster } from '../components/Poster';
+import { QrTicket } from '../components/QrTicket';
+import { formatDateTime, formatMoney, plural, tierLabel } from '../lib/format';
+import { randomId } from '../lib/random';
+import { Link, navigate } from '../lib/router';
+import { useAsync } from '../lib/useAsync';
+
+type PayMessage = { kind: 'error' | 'warning' | 'info'; title: string; text: string };
+
+const DECLINE_TEXT: Record<string, string> = {
+  card_declined: 'The bank declined this card.',
+  insufficient_funds: 'The card has insufficient funds.',
+  expired_card: 'The card has expired.',
+  incorrect_cvc: 'The security code is not right.',
+};
+
+function declineMessage(err: ApiError): string {
+  const reason = typeof err.details.reason === 'string' ? err.details.reason : '';
+  return `${DECLINE_TEXT[reason] ?? err.message} You have not been charged. Try another card.`;
+}
+
+function Summary({ booking, showtime }: { booking: Booking; showtime: ShowtimeDetail | undefined }) {
+  return (
+    <section className="card booking-summary" aria-label="Booking summary">
+      {showtime && (
+        <div className="summary-movie">
+          <Poster url={showtime.movie.posterUrl} title={showtime.movie.title} size="sm" />
+          <div>
+            <p className="summary-title">{showtime.movie.title}</p>
+            <p className="muted">{formatDateTime(showtime.startsAt, showtime.theater.timeZone)}</p>
+            <p className="muted">
+              {showtime.theater.name} · {showtime.auditorium.name}
+            </p>
+          </div>
+        </div>
+      )}
+      <ul className="chosen-list">
+        {booking.tickets.map((t) => (
+          <li key={t.id}>
+            <span>
+              <strong>
+                Row {t.row}, seat {t.number}
+              </strong>{' '}
+              <span className="muted">{tierLabel(t.tier)}</span>
+            </span>
+            <span>{formatMoney(t.priceCents, booking.currency)}</span>
+          </li>
+        ))}
+      </ul>
+      <p className="total">
+        <span>Total ({plural(booking.tickets.length, 'seat')})</span>
+        <strong>{formatMoney(booking.totalCents, booking.currency)}</strong>
+      </p>
+      <p className="muted small">
+        Booking reference <strong className="reference">{booking.reference}</strong>
+      </p>
+    </section>
+  );
+}
+
+function Checkout({
+  booking,
+  showtime,
+  onChanged,
+}: {
+  booking: Booking;
+  showtime: ShowtimeDetail | undefined;
+  onChanged: (b: Booking) => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<PayMessage | null>(null);
+  const [resetKey, setResetKey] = useState(0);
+  const [expired, setExpired] = useState(() => new Date(booking.expiresAt).getTime() <= Date.now());
+  const [cancelling, setCancelling] = useState(false);
+  // One key per card attempt: a retry after a network failure replays it, so it is never charged twice.
+  const attempt = useRef<{ key: string; card: string } | null>(null);
+
+  async function pay(card: Card) {
+    setBusy(true);
+    setMessage(null);
+    const fingerprint = `${card.number}|${card.expMonth}|${card.expYear}|${card.cvc}`;
+    if (!attempt.current || attempt.current.card !== fingerprint)
+      attempt.current = { key: randomId(), card: fingerprint };
+    try {
+      const result = await api.pay(booking.id, card, attempt.current.key);
+      attempt.current = null;
+      onChanged(result.booking);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.status !== 0) attempt.current = null; // a definite answer: the next try is a new attempt
+      switch (err.code) {
+        case 'PAYMENT_DECLINED':
+          setMessage({ kind: 'error', title: 'Payment declined', text: declineMessage(err) });
+          setResetKey((k) => k + 1);
+          break;
+        case 'INVALID_CARD':
+          setMessage({
+            kind: 'error',
+            title: 'Check the card number',
+            text: `${err.message} You have not been charged.`,
+          });
+          setResetKey((k) => k + 1);
+          break;
+        case 'HOLD_EXPIRED':
+          setExpired(true);
+          break;
+        case 'ALREADY_PAID':
+          onChanged((await api.booking(booking.id)).booking);
+          break;
+        case 'PAYMENT_UNAVAILABLE':
+        case 'BUSY':
+          setMessage({
+            kind: 'warning',
+            title: 'Payment service unavailable',
+            text: 'We could not reach the payment service. You have not been charged twice; try again in a moment.',
+          });
+          break;
+        default:
+          setMessage({
+            kind: 'error',
+            title: err.status === 0 ? 'Connection lost' : 'Payment failed',
+            text:
+              err.status === 0
+                ? 'We could not reach Matinee. Paying again with the same card is safe: it is never charged twice.'
+                : err.message,
+          });
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function cancel() {
+    setCancelling(true);
+    try {
+      await api.cancel(booking.id);
+      navigate(`/showtimes/${booking.showtimeId}`, { replace: true });
+    } catch (err) {
+      setMessage({ kind: 'error', title: 'The hold could not be cancelled', text: (err as Error).message });
+      setCancelling(false);
+    }
+  }
+
+  if (expired) {
+    return (
+      <div className="stack-lg">
+        <PageHeading title="Hold expired">Your hold expired</PageHeading>
+        <Notice kind="warning" title="The seats were released" focus testId="hold-expired">
+          <p>You did not pay in time, so the seats went back on sale. You have not been charged.</p>
+          <p>
+            <Link to={`/showtimes/${booking.showtimeId}`} className="btn btn-primary">
+              Start again
+            </Link>
+          </p>
+        </Notice>
+      </div>
+    );
+  }
+
+  return (
+    <div className="stack-lg">
+      <PageHeading
+        title="Pay for your seats"
+        sub={<p className="lead">Your seats are held while you pay.</p>}
+      >
+        Checkout
+      </PageHeading>
+      <div className="checkout">
+        <div className="stack">
+          <Countdown expiresAt={booking.expiresAt} onExpire={() => setExpired(true)} />
+          <Summary booking={booking} showtime={showtime} />
+          <button
+            type="button"
+            className="btn btn-ghost"
+            onClick={() => void cancel()}
+            disabled={cancelling || busy}
+          >
+            {cancelling ? 'Cancelling…' : 'Cancel and release these seats'}
+          </button>
+        </div>
+        <section className="card" aria-labelledby="pay-title">
+          <h2 id="pay-title" className="section-title">
+            Card details
+          </h2>
+          {message && (
+            <Notice kind={message.kind} title={message.title} testId="payment-message">
+              <p>{message.text}</p>
+            </Notice>
+          )}
+          <CardForm
+            amount={formatMoney(booking.totalCents, booking.currency)}
+            busy={busy}
+            onPay={(card) => void pay(card)}
+            resetKey={resetKey}
+          />
+        </section>
+      </div>
+    </div>
+  );
+}
+
+function Confirmation({
+  booking,
+  showtime,
+  onChanged,
+}: {
+  booking: Booking;
+  showtime: ShowtimeDetail | undefined;
+  onChanged: (b: Booking) => void;
+}) {
+  const [refunding, setRefunding] = useState<'idle' | 'confirm' | 'busy'>('idle');
+  const [error, setError] = useState<unknown>(null);
+  const canRefund = showtime ? new Date(showtime.startsAt).getTime() > Date.now() : false;
+
+  async function refund() {
+    setRefunding('busy');
+    setError(null);
+    try {
+      onChanged((await api.refund(booking.id)).booking);
+    } catch (err) {
+      setError(err);
+      setRefunding('idle');
+    }
+  }
+
+  return (
+    <div className="stack-lg">
+      <PageHeading
+        title="Booking confirmed"
+        sub={<p className="lead">Show these QR codes at the door, on your phone or printed.</p>}
+      >
+        <Icon name="ticket" size={36} className="heading-icon" /> You are going to the movies!
+      </PageHeading>
+      <div className="confirmation">
+        <section className="card confirm-card" aria-label="Confirmation">
+          <p className="confirm-label">Booking reference</p>
+          <p className="confirm-reference" data-testid="booking-reference">
+            {booking.reference}
+          </p>
+          <Summary booking={booking} showtime={showtime} />
+        </section>
+        <section aria-labelledby="tickets-title">
+          <h2 id="tickets-title" className="section-title">
+            Your tickets
+          </h2>
+          <ul className="tickets">
+            {booking.tickets.map((t) => (
+              <QrTicket key={t.id} ticket={t} currency={booking.currency} />
+            ))}
+          </ul>
+        </section>
+      </div>
+      {error !== null && <ErrorNotice error={error} title="The refund did not go through" />}
+      <div className="actions">
+        <Link to="/bookings" className="btn btn-secondary">
+          My bookings
+        </Link>
+        {canRefund &&
+          (refunding === 'idle' ? (
+            <button type="button" className="btn btn-ghost" onClick={() => setRefunding('confirm')}>
+              Refund this booking
+            </button>
+          ) : (
+            <span className="confirm-inline" role="group" aria-label="Confirm refund">
+              <span>Refund {formatMoney(booking.totalCents, booking.currency)} and give up these seats?</span>
+              <button
+                type="button"
+                className="btn btn-danger"
+                onClick={() => void refund()}
+                disabled={refunding === 'busy'}
+              >
+                {refunding === 'busy' ? 'Refunding…' : 'Yes, refund'}
+              </button>
+              <button
+                type="button"
+                className="btn btn-ghost"
+                onClick={() => setRefunding('idle')}
+                disabled={refunding === 'busy'}
+              >
+                Keep my tickets
+              </button>
+            </span>
+          ))}
+      </div>
+    </div>
+  );
+}
+
+const CLOSED_TEXT: Record<string, { title: string; text: string }> = {
+  expired: { title: 'This hold expired', text: 'The seats went back on sale and you were not charged.' },
+  cancelled: {
+    title: 'This hold was cancelled',
+    text: 'The seats went back on sale and you were not charged.',
+  },
+  refunded: {
+    title: 'This booking was refunded',
+    text: 'The payment was returned to your card and the seats went back on sale.',
+  },
+};
+
+export function BookingPage({ bookingId }: { bookingId: string }) {
+  const booking = useAsync((signal) => api.booking(bookingId, signal), [bookingId]);
+  const showtimeId = booking.data?.booking.showtimeId;
+  const showtime = useAsync(
+    (signal) => (showtimeId ? api.showtime(showtimeId, signal) : Promise.resolve(undefined)),
+    [showtimeId],
+  );
+
+  if (booking.error !== undefined && !booking.data) {
+    const notFound = booking.error instanceof ApiError && booking.error.status === 404;
+    return (
+      <div className="stack-lg">
+        <PageHeading title="Booking">{notFound ? 'Booking not found' : 'Booking'}</PageHeading>
+        <ErrorNotice error={booking.error} onRetry={notFound ? undefined : booking.reload} />
+        <Link to="/bookings">My bookings</Link>
+      </div>
+    );
+  }
+  if (!booking.data) return <Loading label="Loading your booking…" />;
+
+  const b = booking.data.booking;
+  const st = showtime.data?.showtime;
+  const onChanged = (next: Booking) => booking.setData({ booking: next });
+
+  switch (b.status) {
+    case 'pending':
+      return <Checkout booking={b} showtime={st} onChanged={onChanged} />;
+    case 'confirmed':
+      return <Confirmation booking={b} showtime={st} onChanged={onChanged} />;
+    case 'expired':
+    case 'cancelled':
+    case 'refunded': {
+      const t = CLOSED_TEXT[b.status]!;
+      return (
+        <div className="stack-lg">
+          <PageHeading title={t.title}>{t.title}</PageHeading>
+          <Notice kind="info" title={`Booking ${b.reference}`} testId="booking-closed">
+            <p>{t.text}</p>
+            <p>
+              <Link to={`/showtimes/${b.showtimeId}`} className="btn btn-primary">
+                Choose seats again
+              </Link>
+            </p>
+          </Notice>
+          <Summary booking={b} showtime={st} />
+        </div>
+      );
+    }
+  }
+}

@@ -1,0 +1,221 @@
+import { useEffect, useState } from 'react';
+import { api } from '../api/client';
+import type { Booking, BookingStatus, ShowtimeDetail } from '../api/types';
+import { Icon, type IconName } from '../components/Icon';
+import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { PageHeading } from '../components/PageHeading';
+import { Poster } from '../components/Poster';
+import { formatDateTime, formatMoney, plural } from '../lib/format';
+import { Link } from '../lib/router';
+
+const STATUS: Record<BookingStatus, { label: string; icon: IconName }> = {
+  pending: { label: 'Awaiting payment', icon: 'clock' },
+  confirmed: { label: 'Confirmed', icon: 'check' },
+  expired: { label: 'Expired', icon: 'hourglass' },
+  cancelled: { label: 'Cancelled', icon: 'cross' },
+  refunded: { label: 'Refunded', icon: 'refund' },
+};
+
+export function StatusBadge({ status }: { status: BookingStatus }) {
+  const s = STATUS[status];
+  return (
+    <span className={`badge badge-${status}`} data-testid="booking-status">
+      <Icon name={s.icon} size={16} />
+      {s.label}
+    </span>
+  );
+}
+
+/** Showtime details for the listed bookings, fetched once per showtime. */
+function useShowtimes(ids: string[]): Map<string, ShowtimeDetail> {
+  const [map, setMap] = useState(new Map<string, ShowtimeDetail>());
+  const key = [...new Set(ids)].sort().join(',');
+  useEffect(() => {
+    const missing = key.split(',').filter((id) => id && !map.has(id));
+    if (missing.length === 0) return;
+    let live = true;
+    void Promise.all(
+      missing.map((id) =>
+        api
+          .showtime(id)
+          .then((r) => r.showtime)
+          .catch(() => null),
+      ),
+    ).then((found) => {
+      if (!live) return;
+      setMap((m) => {
+        const next = new Map(m);
+        for (const s of found) if (s) next.set(s.id, s);
+        return next;
+      });
+    });
+    return () => {
+      live = false;
+    };
+  }, [key]);
+  return map;
+}
+
+function BookingRow({
+  booking,
+  showtime,
+  onChanged,
+}: {
+  booking: Booking;
+  showtime: ShowtimeDetail | undefined;
+  onChanged: (b: Booking) => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const upcoming = showtime ? new Date(showtime.startsAt).getTime() > Date.now() : false;
+  const title = showtime?.movie.title ?? 'Showtime';
+
+  async function act(kind: 'cancel' | 'refund') {
+    setBusy(true);
+    setError(null);
+    try {
+      const result = kind === 'cancel' ? await api.cancel(booking.id) : await api.refund(booking.id);
+      onChanged(result.booking);
+      setConfirming(false);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <li className="card booking-row" data-testid="booking-row" aria-labelledby={`b-${booking.id}`}>
+      <Poster url={showtime?.movie.posterUrl ?? null} title={title} size="sm" />
+      <div className="booking-row-body">
+        <h2 className="booking-row-title" id={`b-${booking.id}`}>
+          <Link to={`/bookings/${booking.id}`}>{title}</Link>
+        </h2>
+        {showtime && (
+          <p className="muted">
+            {formatDateTime(showtime.startsAt, showtime.theater.timeZone)} · {showtime.theater.name}
+          </p>
+        )}
+        <p className="muted">
+          {plural(booking.tickets.length, 'seat')}:{' '}
+          {booking.tickets.map((t) => `${t.row}${t.number}`).join(', ')} ·{' '}
+          {formatMoney(booking.totalCents, booking.currency)} · Ref.{' '}
+          <span className="reference">{booking.reference}</span>
+        </p>
+        <StatusBadge status={booking.status} />
+        {error !== null && <ErrorNotice error={error} title="That did not work" />}
+      </div>
+      <div className="booking-row-actions">
+        {booking.status === 'pending' && (
+          <>
+            <Link to={`/bookings/${booking.id}`} className="btn btn-primary btn-small">
+              Pay now
+            </Link>
+            <button
+              type="button"
+              className="btn btn-ghost btn-small"
+              disabled={busy}
+              onClick={() => void act('cancel')}
+            >
+              {busy ? 'Cancelling…' : 'Cancel hold'}
+            </button>
+          </>
+        )}
+        {booking.status === 'confirmed' && (
+          <>
+            <Link to={`/bookings/${booking.id}`} className="btn btn-secondary btn-small">
+              Tickets
+            </Link>
+            {upcoming &&
+              (confirming ? (
+                <span className="confirm-inline" role="group" aria-label={`Confirm refund of ${title}`}>
+                  <button
+                    type="button"
+                    className="btn btn-danger btn-small"
+                    disabled={busy}
+                    onClick={() => void act('refund')}
+                  >
+                    {busy ? 'Refunding…' : 'Yes, refund'}
+                  </button>
+                  <button
+                    type="button"
+                    className="btn btn-ghost btn-small"
+                    disabled={busy}
+                    onClick={() => setConfirming(false)}
+                  >
+                    Keep
+                  </button>
+                </span>
+              ) : (
+                <button type="button" className="btn btn-ghost btn-small" onClick={() => setConfirming(true)}>
+                  Refund
+                </button>
+              ))}
+          </>
+        )}
+      </div>
+    </li>
+  );
+}
+
+export function BookingsPage() {
+  const [bookings, setBookings] = useState<Booking[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const showtimes = useShowtimes((bookings ?? []).map((b) => b.showtimeId));
+
+  async function load(from: string | undefined) {
+    setError(null);
+    try {
+      const page = await api.bookings(from);
+      setBookings((current) => (from && current ? [...current, ...page.bookings] : page.bookings));
+      setCursor(page.nextCursor);
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  useEffect(() => {
+    void load(undefined);
+  }, []);
+
+  const replace = (b: Booking) =>
+    setBookings((list) => (list ? list.map((x) => (x.id === b.id ? b : x)) : list));
+
+  return (
+    <div className="stack-lg">
+      <PageHeading title="My bookings">My bookings</PageHeading>
+      {error !== null && <ErrorNotice error={error} onRetry={() => void load(undefined)} />}
+      {bookings === null && error === null && <Loading label="Loading your bookings…" />}
+      {bookings?.length === 0 && (
+        <Notice kind="info" title="No bookings yet">
+          <p>
+            <Link to="/">Find a theater</Link> and pick your seats.
+          </p>
+        </Notice>
+      )}
+      {bookings && bookings.length > 0 && (
+        <ul className="booking-list">
+          {bookings.map((b) => (
+            <BookingRow key={b.id} booking={b} showtime={showtimes.get(b.showtimeId)} onChanged={replace} />
+          ))}
+        </ul>
+      )}
+      {cursor && (
+        <button
+          type="button"
+          className="btn btn-secondary"
+          disabled={loadingMore}
+          onClick={() => {
+            setLoadingMore(true);
+            void load(cursor).finally(() => setLoadingMore(false));
+          }}
+        >
+          {loadingMore ? 'Loading…' : 'Show older bookings'}
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,274 @@
+import { useCallback, useMemo, useRef, useState } from 'react';
+import { api, ApiError } from '../api/client';
+import type { Seat } from '../api/types';
+import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { PageHeading } from '../components/PageHeading';
+import { Poster } from '../components/Poster';
+import { SeatLegend, SeatMap } from '../components/SeatMap';
+import { formatDateTime, formatMoney, plural, tierLabel } from '../lib/format';
+import { randomId } from '../lib/random';
+import { Link, navigate } from '../lib/router';
+import { useAsync } from '../lib/useAsync';
+import { useLiveSeats, type SeatChange } from '../lib/useLiveSeats';
+
+export const MAX_SEATS = 10;
+
+type Message = {
+  kind: 'error' | 'info' | 'warning';
+  title: string;
+  text: string;
+  link?: { to: string; label: string };
+};
+
+function seatList(seats: Seat[]): string {
+  return seats.map((s) => `${s.row}${s.number}`).join(', ');
+}
+
+export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
+  const details = useAsync((signal) => api.showtime(showtimeId, signal), [showtimeId]);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [message, setMessage] = useState<Message | null>(null);
+  const [liveNote, setLiveNote] = useState('');
+  const [holding, setHolding] = useState(false);
+  const holdingRef = useRef(false);
+  const seatsRef = useRef<Seat[]>([]);
+
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+
+  const onRemoteChange = useCallback((changes: SeatChange[]) => {
+    if (holdingRef.current) return; // our own hold is arriving; we are about to leave the page
+    const taken = changes.filter((c) => c.status !== 'available').map((c) => c.id);
+    const lost = taken.filter((id) => selectedRef.current.has(id));
+    if (lost.length > 0) {
+      const names = seatsRef.current.filter((s) => lost.includes(s.id));
+      const one = names.length === 1;
+      setSelected((current) => new Set([...current].filter((id) => !lost.includes(id))));
+      setMessage({
+        kind: 'warning',
+        title: `${one ? 'A seat you chose was' : 'Seats you chose were'} just taken`,
+        text: `${seatList(names)} ${one ? 'is' : 'are'} no longer available and ${one ? 'was' : 'were'} removed from your selection. Choose another seat.`,
+      });
+    }
+    const freed = changes.filter((c) => c.status === 'available').length;
+    const gone = taken.length;
+    setLiveNote(
+      [
+        gone ? `${plural(gone, 'seat')} just became unavailable.` : '',
+        freed ? `${plural(freed, 'seat')} just became available.` : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
+    );
+  }, []);
+
+  const live = useLiveSeats(showtimeId, onRemoteChange);
+  seatsRef.current = live.seats;
+
+  const chosen = useMemo(
+    () => live.seats.filter((s) => selected.has(s.id)).sort((a, b) => a.y - b.y || a.x - b.x),
+    [live.seats, selected],
+  );
+  const currency = live.map?.showtime.currency ?? details.data?.showtime.currency ?? 'USD';
+  const total = chosen.reduce((sum, s) => sum + s.priceCents, 0);
+
+  function toggle(seat: Seat) {
+    const next = new Set(selected);
+    if (next.has(seat.id)) {
+      next.delete(seat.id);
+    } else if (next.size >= MAX_SEATS) {
+      setMessage({
+        kind: 'info',
+        title: `Up to ${MAX_SEATS} seats`,
+        text: `You can choose up to ${MAX_SEATS} seats in one booking. Remove one to choose another.`,
+      });
+      return;
+    } else {
+      next.add(seat.id);
+    }
+    setSelected(next);
+  }
+
+  async function hold() {
+    if (chosen.length === 0) return;
+    setHolding(true);
+    holdingRef.current = true;
+    setMessage(null);
+    try {
+      const { booking } = await api.hold(
+        showtimeId,
+        chosen.map((s) => s.id),
+        randomId(),
+      );
+      navigate(`/bookings/${booking.id}`);
+    } catch (err) {
+      holdingRef.current = false;
+      if (err instanceof ApiError && err.code === 'SEATS_UNAVAILABLE') {
+        const ids = err.seatIds.length > 0 ? err.seatIds : chosen.map((s) => s.id);
+        const names = live.seats.filter((s) => ids.includes(s.id));
+        live.markTaken(ids);
+        setSelected((current) => new Set([...current].filter((id) => !ids.includes(id))));
+        setMessage({
+          kind: 'error',
+          title: 'Some seats were just taken',
+          text: `${seatList(names)} ${names.length === 1 ? 'was' : 'were'} taken by someone else a moment ago. Nothing was held. Choose other seats and try again.`,
+        });
+      } else if (err instanceof ApiError && err.code === 'TOO_MANY_HOLDS') {
+        setMessage({
+          kind: 'error',
+          title: 'You already have seats on hold',
+          text: 'Finish paying for a hold, or cancel one, before holding more seats.',
+          link: { to: '/bookings', label: 'Go to My bookings' },
+        });
+      } else if (err instanceof ApiError && err.code === 'SHOWTIME_CLOSED') {
+        setMessage({
+          kind: 'error',
+          title: 'This showtime has started',
+          text: 'Tickets are no longer sold for it. Pick a later showtime.',
+        });
+      } else {
+        setMessage({
+          kind: 'error',
+          title: 'The seats could not be held',
+          text: err instanceof Error ? err.message : 'Try again.',
+        });
+      }
+    } finally {
+      setHolding(false);
+    }
+  }
+
+  if (live.error || details.error !== undefined) {
+    const err = live.error ?? details.error;
+    const notFound = err instanceof ApiError && err.status === 404;
+    return (
+      <div className="stack-lg">
+        <PageHeading title="Showtime">{notFound ? 'Showtime not found' : 'Showtime'}</PageHeading>
+        <ErrorNotice error={err} />
+        <Link to="/">Back to theaters</Link>
+      </div>
+    );
+  }
+  if (!details.data || !live.map) return <Loading label="Loading the seat map…" />;
+
+  const { showtime } = details.data;
+  const tz = showtime.theater.timeZone;
+  const started = new Date(showtime.startsAt).getTime() <= Date.now();
+
+  return (
+    <div className="stack-lg">
+      <p className="breadcrumb">
+        <Link
+          to={`/theaters/${showtime.theater.id}?date=${new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(new Date(showtime.startsAt))}`}
+        >
+          ← {showtime.theater.name}
+        </Link>
+      </p>
+      <div className="showtime-head">
+        <Poster url={showtime.movie.posterUrl} title={showtime.movie.title} size="sm" />
+        <PageHeading
+          title={`Seats for ${showtime.movie.title}`}
+          sub={
+            <p className="lead">
+              {formatDateTime(showtime.startsAt, tz)} · {showtime.theater.name} · {showtime.auditorium.name}
+            </p>
+          }
+        >
+          {showtime.movie.title}
+        </PageHeading>
+      </div>
+
+      {started && (
+        <Notice kind="info" title="This showtime has started">
+          <p>Tickets are no longer sold for it.</p>
+        </Notice>
+      )}
+
+      <div className="seat-layout">
+        <section className="card seat-card" aria-labelledby="choose-title">
+          <div className="seat-card-head">
+            <h2 id="choose-title" className="section-title">
+              Choose up to {MAX_SEATS} seats
+            </h2>
+            <p className={`live-badge is-${live.mode}`} data-testid="live-mode">
+              <span className="live-dot" aria-hidden="true" />
+              {live.mode === 'live' ? 'Live' : live.mode === 'polling' ? 'Updating every 5 s' : 'Connecting…'}
+            </p>
+          </div>
+          <SeatLegend prices={showtime.prices} currency={currency} />
+          <SeatMap
+            seats={live.seats}
+            currency={currency}
+            screenPosition={live.map.showtime.screenPosition}
+            selected={selected}
+            onToggle={toggle}
+          />
+          <p className="visually-hidden" aria-live="polite" aria-atomic="true">
+            {liveNote}
+          </p>
+        </section>
+
+        <aside className="card summary" aria-labelledby="summary-title">
+          <h2 id="summary-title" className="section-title">
+            Your seats
+          </h2>
+          {message && (
+            <Notice
+              kind={message.kind}
+              title={message.title}
+              focus={message.kind === 'error'}
+              testId="seat-message"
+            >
+              <p>{message.text}</p>
+              {message.link && <Link to={message.link.to}>{message.link.label}</Link>}
+            </Notice>
+          )}
+          {chosen.length === 0 ? (
+            <p className="muted">No seats chosen yet. Tap a seat on the map to add it.</p>
+          ) : (
+            <ul className="chosen-list" aria-live="polite">
+              {chosen.map((s) => (
+                <li key={s.id}>
+                  <span>
+                    <strong>
+                      {s.row}
+                      {s.number}
+                    </strong>{' '}
+                    <span className="muted">{tierLabel(s.tier)}</span>
+                  </span>
+                  <span>{formatMoney(s.priceCents, currency)}</span>
+                  <button
+                    type="button"
+                    className="btn btn-icon"
+                    aria-label={`Remove row ${s.row}, seat ${s.number}`}
+                    onClick={() => toggle(s)}
+                  >
+                    ×
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          <p className="total" aria-live="polite" data-testid="total">
+            <span>Total ({plural(chosen.length, 'seat')})</span>
+            <strong>{formatMoney(total, currency)}</strong>
+          </p>
+          <button
+            type="button"
+            className="btn btn-primary btn-block"
+            disabled={chosen.length === 0 || holding || started}
+            aria-busy={holding}
+            onClick={() => void hold()}
+          >
+            {holding
+              ? 'Holding…'
+              : chosen.length === 0
+                ? 'Hold seats'
+                : `Hold ${plural(chosen.length, 'seat')}`}
+          </button>
+          <p className="muted small">Seats are held for a few minutes while you pay.</p>
+        </aside>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,196 @@
+import { useState, type FormEvent } from 'react';
+import { api, ApiError } from '../api/client';
+import { isDevelopmentHost } from '../components/CardForm';
+import { Notice } from '../components/Notice';
+import { PageHeading } from '../components/PageHeading';
+import { useAuth } from '../lib/auth';
+import { navigate, useLocation } from '../lib/router';
+
+type Mode = 'signin' | 'signup';
+
+function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/signin') ? next : '/';
+}
+
+export function SignInPage() {
+  const { query } = useLocation();
+  const { signedIn, notice } = useAuth();
+  const [mode, setMode] = useState<Mode>(query.get('mode') === 'signup' ? 'signup' : 'signin');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [name, setName] = useState('');
+  const [phone, setPhone] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      const result =
+        mode === 'signin'
+          ? await api.login({ email: email.trim(), password })
+          : await api.signup({
+              email: email.trim(),
+              password,
+              name: name.trim(),
+              ...(phone.trim() ? { phone: phone.replace(/[\s()-]/g, '') } : {}),
+            });
+      signedIn(result.token, result.user);
+      navigate(safeNext(query.get('next')), { replace: true });
+    } catch (err) {
+      if (err instanceof ApiError) {
+        if (err.code === 'VALIDATION_FAILED' && Array.isArray(err.details.fields)) {
+          const fields: Record<string, string> = {};
+          for (const f of err.details.fields as Array<{ field: string; message: string }>) {
+            fields[f.field.replace(/^body\./, '')] = f.message;
+          }
+          setFieldErrors(fields);
+        }
+        setError(
+          err.status === 401
+            ? 'That email and password do not match an account.'
+            : err.status === 409
+              ? 'An account with this email already exists. Sign in instead.'
+              : err.message,
+        );
+      } else {
+        setError('Something went wrong. Try again.');
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const fieldProps = (field: string) => ({
+    'aria-invalid': fieldErrors[field] ? true : undefined,
+    'aria-describedby': fieldErrors[field] ? `${field}-error` : undefined,
+  });
+  const fieldError = (field: string) =>
+    fieldErrors[field] ? (
+      <p className="field-error" id={`${field}-error`}>
+        {fieldErrors[field]}
+      </p>
+    ) : null;
+
+  return (
+    <div className="auth-page">
+      <div className="auth-intro">
+        <PageHeading title={mode === 'signin' ? 'Sign in' : 'Create an account'}>
+          Your seat is waiting.
+        </PageHeading>
+        <p className="lead">
+          Find a cinema near you, pick your seats on a live seat map and keep your tickets on your phone.
+        </p>
+      </div>
+      <section className="card auth-card" aria-labelledby="auth-title">
+        <div className="segmented" role="group" aria-label="Account">
+          <button type="button" aria-pressed={mode === 'signin'} onClick={() => setMode('signin')}>
+            Sign in
+          </button>
+          <button type="button" aria-pressed={mode === 'signup'} onClick={() => setMode('signup')}>
+            Create account
+          </button>
+        </div>
+        <h2 id="auth-title" className="visually-hidden">
+          {mode === 'signin' ? 'Sign in' : 'Create an account'}
+        </h2>
+        {notice && <Notice kind="info">{notice}</Notice>}
+        {error && (
+          <Notice kind="error" focus>
+            <p>{error}</p>
+          </Notice>
+        )}
+        <form onSubmit={(e) => void submit(e)} className="stack">
+          {mode === 'signup' && (
+            <div className="field">
+              <label htmlFor="name">Name</label>
+              <input
+                id="name"
+                name="name"
+                autoComplete="name"
+                required
+                maxLength={200}
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+                {...fieldProps('name')}
+              />
+              {fieldError('name')}
+            </div>
+          )}
+          <div className="field">
+            <label htmlFor="email">Email</label>
+            <input
+              id="email"
+              name="email"
+              type="email"
+              autoComplete="email"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              {...fieldProps('email')}
+            />
+            {fieldError('email')}
+          </div>
+          <div className="field">
+            <label htmlFor="password">Password</label>
+            <input
+              id="password"
+              name="password"
+              type="password"
+              autoComplete={mode === 'signin' ? 'current-password' : 'new-password'}
+              required
+              minLength={mode === 'signup' ? 8 : 1}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              aria-describedby={
+                mode === 'signup' ? 'password-hint' : fieldProps('password')['aria-describedby']
+              }
+              aria-invalid={fieldProps('password')['aria-invalid']}
+            />
+            {mode === 'signup' && (
+              <p className="field-hint" id="password-hint">
+                At least 8 characters.
+              </p>
+            )}
+            {fieldError('password')}
+          </div>
+          {mode === 'signup' && (
+            <div className="field">
+              <label htmlFor="phone">
+                Mobile phone <span className="optional">(optional, for text confirmations)</span>
+              </label>
+              <input
+                id="phone"
+                name="phone"
+                type="tel"
+                autoComplete="tel"
+                placeholder="+12125550123"
+                value={phone}
+                onChange={(e) => setPhone(e.target.value)}
+                aria-describedby="phone-hint"
+                aria-invalid={fieldProps('phone')['aria-invalid']}
+              />
+              <p className="field-hint" id="phone-hint">
+                International format, starting with + and the country code.
+              </p>
+              {fieldError('phone')}
+            </div>
+          )}
+          <button type="submit" className="btn btn-primary btn-block" disabled={busy} aria-busy={busy}>
+            {busy ? 'One moment…' : mode === 'signin' ? 'Sign in' : 'Create account'}
+          </button>
+        </form>
+        {isDevelopmentHost() && (
+          <p className="muted small">
+            Development: the demo admin (also allowed to check tickets in) is <code>admin@matinee.local</code>{' '}
+            / <code>matinee-admin</code>.
+          </p>
+        )}
+      </section>
+    </div>
+  );
+}
