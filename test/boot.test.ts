@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * `npm start` as a newcomer runs it: nothing configured, so an embedded PostgreSQL is initialised in DATA_DIR,
@@ -15,7 +15,8 @@ import { afterAll, describe, expect, it } from 'vitest';
  */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+/** What `npm start` runs after its prestart step (the esbuild bundle of src/main/api.ts). */
+const API_BUNDLE = path.join(ROOT, 'dist/main/api.js');
 const READY_TIMEOUT_MS = 90_000;
 const EXIT_TIMEOUT_MS = 20_000;
 
@@ -45,9 +46,17 @@ function freshEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
   return { ...env, DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'development', LOG_LEVEL: 'info' };
 }
 
+beforeAll(() => {
+  // npm start's prestart step: bundle the server (the web build is not needed to answer the API).
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-server.mjs')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+});
+
 async function startApi(dataDir: string): Promise<Api> {
   const port = await freePort();
-  const child = spawn(TSX, ['src/main/api.ts'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', API_BUNDLE], {
     cwd: ROOT,
     env: freshEnv(dataDir, port),
     stdio: ['ignore', 'pipe', 'pipe'],
