@@ -37,6 +37,18 @@ describe('readConfig', () => {
     for (const v of ['PORT', 'RATE_LIMIT_PER_MINUTE', 'DATABASE_URL', 'LOG_LEVEL']) expect(msg).toContain(v);
   });
 
+  it('notification settings: defaults, SMTP and ticket key required in production, SMS URL needs a token', () => {
+    expect(readConfig({})).toMatchObject({
+      mail: { smtpUrl: undefined, from: 'Matinee <tickets@matinee.local>' },
+      sms: { apiUrl: undefined },
+      ticketSigningSecret: undefined,
+      notifications: { retryLimit: 9, retryDelaySeconds: 30 },
+    });
+    expect(() => readConfig({ NODE_ENV: 'production' })).toThrow(/SMTP_URL[\s\S]*TICKET_SIGNING_SECRET/);
+    expect(() => readConfig({ SMS_API_URL: 'https://sms.example.com/messages' })).toThrow(/SMS_API_TOKEN/);
+    expect(() => readConfig({ SMTP_URL: 'http://x' })).toThrow(/SMTP_URL/);
+  });
+
   it('refuses development defaults and missing secrets in production', () => {
     expect(() => readConfig({ NODE_ENV: 'production' })).toThrow(
       /JWT_SECRET[\s\S]*DATABASE_URL[\s\S]*ADMIN_/,
@@ -47,6 +59,8 @@ describe('readConfig', () => {
       DATABASE_URL: 'postgres://db/matinee',
       ADMIN_EMAIL: 'ops@example.com',
       ADMIN_PASSWORD: 'a-long-unique-password',
+      SMTP_URL: 'smtp://mail.example.com:587',
+      TICKET_SIGNING_SECRET: 't'.repeat(40),
     });
     expect(ok.env).toBe('production');
   });
