@@ -44,6 +44,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       FOREIGN KEY (showtime_id, seat_id) REFERENCES seat_inventory (showtime_id, seat_id),
       UNIQUE (booking_id, seat_id)
     )`.execute(db);
+  // Finds the held tickets of a seat when an expired hold's seat is claimed by someone else.
+  await sql`CREATE INDEX tickets_held_seat_idx ON tickets (showtime_id, seat_id) WHERE status = 'held'`.execute(
+    db,
+  );
   // The last line of defence against a double sale: even buggy code cannot sell one seat twice.
   await sql`CREATE UNIQUE INDEX tickets_one_sale_per_seat ON tickets (showtime_id, seat_id) WHERE status = 'sold'`.execute(
     db,

@@ -31,20 +31,16 @@ export class BookingsRepository {
       .executeTakeFirst();
   }
 
-  /** Serialises one user's holds, so the active-hold limit cannot be raced past. */
-  async lockUser(trx: Transaction<Database>, userId: string): Promise<void> {
-    await sql`SELECT 1 FROM users WHERE id = ${userId} FOR NO KEY UPDATE`.execute(trx);
-  }
-
-  async countActiveHolds(db: Q, userId: string): Promise<number> {
-    const row = await db
-      .selectFrom('bookings')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('user_id', '=', userId)
-      .where('status', '=', 'pending')
-      .where(sql<boolean>`expires_at > now()`)
-      .executeTakeFirstOrThrow();
-    return row.n;
+  /**
+   * Locks the user's row (serialising one user's holds, so the active-hold limit cannot be raced past) and
+   * counts their unexpired pending holds, in one round trip.
+   */
+  async lockUserAndCountHolds(trx: Transaction<Database>, userId: string): Promise<number> {
+    const r = await sql<{ n: number }>`
+      SELECT (SELECT count(*) FROM bookings
+               WHERE user_id = ${userId} AND status = 'pending' AND expires_at > now())::int AS n
+        FROM users WHERE id = ${userId} FOR NO KEY UPDATE`.execute(trx);
+    return r.rows[0]?.n ?? 0;
   }
 
   async insertBooking(
@@ -73,19 +69,19 @@ export class BookingsRepository {
   async claimSeats(
     trx: Transaction<Database>,
     c: { showtimeId: string; seatIds: string[]; bookingId: string; expiresAt: Date },
-  ): Promise<string[]> {
-    const result = await sql<{ seat_id: string }>`
+  ): Promise<{ seatId: string; takenFromExpiredHold: boolean }[]> {
+    const result = await sql<{ seat_id: string; previous_booking: string | null }>`
       UPDATE seat_inventory si
          SET status = 'held', booking_id = ${c.bookingId}, hold_expires_at = ${c.expiresAt},
              version = si.version + 1, updated_at = now()
-        FROM (SELECT showtime_id, seat_id FROM seat_inventory
+        FROM (SELECT showtime_id, seat_id, booking_id AS previous_booking FROM seat_inventory
                WHERE showtime_id = ${c.showtimeId} AND seat_id = ANY(${c.seatIds}::uuid[])
                ORDER BY seat_id
                FOR UPDATE) locked
        WHERE si.showtime_id = locked.showtime_id AND si.seat_id = locked.seat_id
          AND (si.status = 'available' OR (si.status = 'held' AND si.hold_expires_at <= now()))
-      RETURNING si.seat_id`.execute(trx);
-    return result.rows.map((r) => r.seat_id);
+      RETURNING si.seat_id, locked.previous_booking`.execute(trx);
+    return result.rows.map((r) => ({ seatId: r.seat_id, takenFromExpiredHold: r.previous_booking !== null }));
   }
 
   async existingSeatIds(db: Q, showtimeId: string, seatIds: string[]): Promise<string[]> {
@@ -115,29 +111,35 @@ export class BookingsRepository {
       .execute();
   }
 
-  /** Tickets priced from the showtime's tier prices (premium/accessible fall back to standard). */
-  async insertTickets(trx: Transaction<Database>, bookingId: string, showtimeId: string, seatIds: string[]) {
-    const rows = await sql<{ price_cents: number }>`
-      INSERT INTO tickets (booking_id, showtime_id, seat_id, tier, price_cents, status)
-      SELECT ${bookingId}, st.id, s.id, s.tier,
-             CASE s.tier WHEN 'premium' THEN coalesce(st.price_premium_cents, st.price_standard_cents)
-                         WHEN 'accessible' THEN coalesce(st.price_accessible_cents, st.price_standard_cents)
-                         ELSE st.price_standard_cents END,
-             'held'
-        FROM showtimes st JOIN seats s ON s.id = ANY(${seatIds}::uuid[])
-       WHERE st.id = ${showtimeId}
-       ORDER BY s.id
-      RETURNING price_cents`.execute(trx);
-    return rows.rows.reduce((sum, r) => sum + r.price_cents, 0);
-  }
-
-  async setTotal(trx: Transaction<Database>, bookingId: string, totalCents: number): Promise<BookingRow> {
-    return trx
-      .updateTable('bookings')
-      .set({ total_cents: totalCents })
-      .where('id', '=', bookingId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+  /**
+   * Inserts the tickets priced from the showtime's tier prices (premium/accessible fall back to standard), sets
+   * the booking's total and returns the tickets with their seat labels — one statement.
+   */
+  async insertTickets(
+    trx: Transaction<Database>,
+    bookingId: string,
+    showtimeId: string,
+    seatIds: string[],
+  ): Promise<{ tickets: TicketView[]; totalCents: number }> {
+    const rows = await sql<TicketView>`
+      WITH inserted AS (
+        INSERT INTO tickets (booking_id, showtime_id, seat_id, tier, price_cents, status)
+        SELECT ${bookingId}, st.id, s.id, s.tier,
+               CASE s.tier WHEN 'premium' THEN coalesce(st.price_premium_cents, st.price_standard_cents)
+                           WHEN 'accessible' THEN coalesce(st.price_accessible_cents, st.price_standard_cents)
+                           ELSE st.price_standard_cents END,
+               'held'
+          FROM showtimes st JOIN seats s ON s.id = ANY(${seatIds}::uuid[])
+         WHERE st.id = ${showtimeId}
+        RETURNING id, booking_id, seat_id, tier, price_cents, status
+      ), total AS (
+        UPDATE bookings SET total_cents = (SELECT coalesce(sum(price_cents), 0) FROM inserted)
+         WHERE id = ${bookingId}
+      )
+      SELECT i.id, i.booking_id, i.seat_id, s.row_label, s.number, i.tier, i.price_cents, i.status
+        FROM inserted i JOIN seats s ON s.id = i.seat_id
+       ORDER BY s.y, s.x`.execute(trx);
+    return { tickets: rows.rows, totalCents: rows.rows.reduce((sum, t) => sum + t.price_cents, 0) };
   }
 
   async findBooking(db: Q, bookingId: string, userId?: string): Promise<BookingRow | undefined> {

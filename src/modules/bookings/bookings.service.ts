@@ -4,6 +4,7 @@ import type { AppContext } from '../../context.js';
 import type { BookingRow, Database, PaymentRow } from '../../db/schema.js';
 import { QUEUES } from '../../jobs/queue.js';
 import { ValidationError } from '../../http/errors.js';
+import { signTicketCode } from '../checkin/ticket-codes.js';
 import { recordBookingEvent } from '../notifications/notifications.outbox.js';
 import { cardBrand, last4, luhnValid, normaliseCardNumber } from '../payments/card.js';
 import {
@@ -99,13 +100,13 @@ export class BookingsService {
   async holdSeats(userId: string, input: HoldBody): Promise<Booking> {
     const seatIds = [...new Set(input.seatIds)].sort();
     const { db, config } = this.ctx;
-    const bookingId = await db.transaction().execute(async (trx) => {
+    // Six statements in one transaction; the booking is answered from what they return, no re-read.
+    return db.transaction().execute(async (trx) => {
       const showtime = await this.repo.findShowtimeForHold(trx, input.showtimeId);
       if (!showtime) throw new ShowtimeNotFoundError();
       if (showtime.started) throw new ShowtimeClosedError();
 
-      await this.repo.lockUser(trx, userId);
-      if ((await this.repo.countActiveHolds(trx, userId)) >= config.maxActiveHoldsPerUser) {
+      if ((await this.repo.lockUserAndCountHolds(trx, userId)) >= config.maxActiveHoldsPerUser) {
         throw new TooManyHoldsError(config.maxActiveHoldsPerUser);
       }
 
@@ -126,21 +127,26 @@ export class BookingsService {
         const existing = new Set(await this.repo.existingSeatIds(trx, input.showtimeId, seatIds));
         const unknown = seatIds.filter((id) => !existing.has(id));
         if (unknown.length > 0) throw new SeatsNotFoundError(unknown);
-        const got = new Set(claimed);
+        const got = new Set(claimed.map((c) => c.seatId));
         throw new SeatsUnavailableError(seatIds.filter((id) => !got.has(id)));
       }
-      await this.repo.voidStaleTickets(trx, input.showtimeId, seatIds, booking.id);
-      const total = await this.repo.insertTickets(trx, booking.id, input.showtimeId, seatIds);
-      await this.repo.setTotal(trx, booking.id, total);
+      if (claimed.some((c) => c.takenFromExpiredHold)) {
+        await this.repo.voidStaleTickets(trx, input.showtimeId, seatIds, booking.id);
+      }
+      const { tickets, totalCents } = await this.repo.insertTickets(
+        trx,
+        booking.id,
+        input.showtimeId,
+        seatIds,
+      );
       await this.ctx.jobs.sendInTransaction(
         trx,
         QUEUES.expireHold,
         { bookingId: booking.id },
         { startAfter: booking.expires_at, singletonKey: `expire:${booking.id}` },
       );
-      return booking.id;
+      return toBooking({ ...booking, total_cents: totalCents }, tickets, []);
     });
-    return this.getBooking(userId, bookingId);
   }
 
   async getBooking(userId: string, bookingId: string): Promise<Booking> {
@@ -183,6 +189,7 @@ export class BookingsService {
       showtimeId: t.showtime_id,
       seat: { id: t.seat_id, row: t.row_label, number: t.number, tier: t.tier },
       status: t.status,
+      ...(t.status === 'confirmed' ? { code: signTicketCode(this.ctx.config, t.id) } : {}),
     };
   }
 
