@@ -1,13 +1,20 @@
-// Runs before `npm start`: builds the web app into public/ when it is missing or older than any file in web/,
-// so a fresh clone serves the app at / and a warm start costs a directory walk (milliseconds).
+// Runs before `npm start` (and before the browser tests): builds the web app into public/ when it is missing
+// or older than any file in web/, so a fresh clone serves the app at / and a warm start costs a directory walk.
+// The build goes to a temporary folder that replaces public/ when complete, so a running server never serves
+// half a build, and a lock keeps two simultaneous callers from building over each other.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const webDir = path.join(root, 'web');
-const builtIndex = path.join(root, 'public', 'index.html');
+const publicDir = path.join(root, 'public');
+const builtIndex = path.join(publicDir, 'index.html');
+// Scratch space inside node_modules (ignored by git, same file system as public/ for the final rename).
+const scratch = path.join(root, 'node_modules', '.cache', 'matinee-web');
+const lockDir = path.join(scratch, 'build.lock');
+const LOCK_STALE_MS = 5 * 60_000;
 
 function newestMtime(dir) {
   let newest = 0;
@@ -26,30 +33,77 @@ function reasonToBuild() {
   return null;
 }
 
-const reason = reasonToBuild();
-if (!reason) process.exit(0);
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
 
-const viteBin = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-if (!existsSync(viteBin)) {
-  console.warn(`[web] ${reason}, but Vite is not installed (npm install without dev dependencies?).`);
-  console.warn(
-    '[web] The API will start; the web app will be missing until `npm install && npm run build:web`.',
+/** mkdir is atomic: whoever creates the folder holds the lock. A lock older than 5 minutes is abandoned. */
+function lock() {
+  for (;;) {
+    try {
+      mkdirSync(scratch, { recursive: true });
+      mkdirSync(lockDir);
+      return;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      try {
+        if (Date.now() - statSync(lockDir).mtimeMs > LOCK_STALE_MS)
+          rmSync(lockDir, { recursive: true, force: true });
+      } catch {
+        // released meanwhile
+      }
+      sleep(250);
+    }
+  }
+}
+
+function build(reason) {
+  const viteBin = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  if (!existsSync(viteBin)) {
+    console.warn(`[web] ${reason}, but Vite is not installed (npm install without dev dependencies?).`);
+    console.warn(
+      '[web] The API will start; the web app will be missing until `npm install && npm run build:web`.',
+    );
+    return;
+  }
+  console.log(`[web] building the web app (${reason})…`);
+  const started = Date.now();
+  const staging = path.join(scratch, `build-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  const result = spawnSync(
+    process.execPath,
+    [
+      viteBin,
+      'build',
+      '--config',
+      'web/vite.config.ts',
+      '--outDir',
+      staging,
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: root, stdio: 'inherit' },
   );
-  process.exit(0);
+  if (result.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    console.error('[web] the build failed; see above. The API will still start.');
+    return;
+  }
+  const old = path.join(scratch, `old-${process.pid}`);
+  if (existsSync(publicDir)) renameSync(publicDir, old);
+  renameSync(staging, publicDir);
+  rmSync(old, { recursive: true, force: true });
+  console.log(`[web] built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-console.log(`[web] building the web app (${reason})…`);
-const started = Date.now();
-const result = spawnSync(
-  process.execPath,
-  [viteBin, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'],
-  {
-    cwd: root,
-    stdio: 'inherit',
-  },
-);
-if (result.status !== 0) {
-  console.error('[web] the build failed; see above. The API will still start.');
-  process.exit(0);
+if (reasonToBuild()) {
+  lock();
+  try {
+    // Someone else may have built it while we waited for the lock.
+    const reason = reasonToBuild();
+    if (reason) build(reason);
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
 }
-console.log(`[web] built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

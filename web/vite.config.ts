@@ -21,11 +21,15 @@ function precompress(): Plugin {
       else yield full;
     }
   }
+  let dir = outDir;
   return {
     name: 'matinee-precompress',
     apply: 'build',
+    configResolved(config) {
+      dir = path.resolve(config.root, config.build.outDir);
+    },
     async closeBundle() {
-      for await (const file of files(outDir)) {
+      for await (const file of files(dir)) {
         if (!/\.(js|css|html|svg|json|txt)$/.test(file) || (await stat(file)).size < 1024) continue;
         const body = await readFile(file);
         await writeFile(

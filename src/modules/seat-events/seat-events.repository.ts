@@ -15,13 +15,16 @@ export class SeatEventsRepository {
     return row !== undefined;
   }
 
-  /** Every seat's status now; a hold that has run out counts as available even before the sweep frees it. */
-  async seatStatuses(showtimeId: string, now: Date): Promise<SeatStatusChange[]> {
+  /**
+   * Every seat's status now; a hold that has run out counts as available even before the sweep frees it.
+   * Judged against the database's now(), as the claim and the seat map do.
+   */
+  async seatStatuses(showtimeId: string): Promise<SeatStatusChange[]> {
     return this.db
       .selectFrom('seat_inventory')
       .select([
         'seat_id as id',
-        sql<SeatStatusChange['status']>`CASE WHEN status = 'held' AND hold_expires_at <= ${now}
+        sql<SeatStatusChange['status']>`CASE WHEN status = 'held' AND hold_expires_at <= now()
           THEN 'available' ELSE status END`.as('status'),
       ])
       .where('showtime_id', '=', showtimeId)

@@ -67,7 +67,7 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
       const stream = new SeatStream({
         showtimeId,
         res: reply.raw,
-        readSnapshot: () => repository.seatStatuses(showtimeId, ctx.clock.now()),
+        readSnapshot: () => repository.seatStatuses(showtimeId),
         heartbeatMs: opts.heartbeatMs ?? 15_000,
         logger: req.log,
       });

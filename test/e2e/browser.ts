@@ -1,0 +1,97 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+
+/** Debian's Chromium (CI installs the `chromium` package); Playwright's own downloads are never used. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const HAS_CHROMIUM = existsSync(CHROMIUM);
+export const NO_CHROMIUM_REASON = `${CHROMIUM} is missing: install it (apt-get install -y chromium) to run the browser tests`;
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Builds public/ if web/ changed since the last build (a no-op when it is current). */
+export function ensureWebBuild(): void {
+  execFileSync(process.execPath, ['scripts/ensure-web-build.js'], { cwd: root, stdio: 'inherit' });
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface LiveServer extends TestApp {
+  /** http://127.0.0.1:<port> */
+  url: string;
+}
+
+/** The real app on its own database, listening on a free port of 127.0.0.1 (so the browser can reach it). */
+export async function startServer(env: Record<string, string> = {}): Promise<LiveServer> {
+  const t = await createTestApp({ env });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = t.app.server.address() as AddressInfo;
+  return { ...t, url: `http://127.0.0.1:${port}` };
+}
+
+/** Collects uncaught page errors so a test can assert the app never threw. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  return errors;
+}
+
+let n = 0;
+
+/** Signs up through the web app's own form and waits for the theater list. */
+export async function signUpInBrowser(page: Page, base: string, name = 'Ada Lovelace'): Promise<string> {
+  const email = `web${++n}-${Date.now()}@example.com`;
+  await page.goto(`${base}/`);
+  await page.waitForURL(/\/signin/);
+  await page.getByRole('button', { name: 'Create account', exact: true }).first().click();
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('password-123');
+  await page.locator('form').getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${base}/`);
+  return email;
+}
+
+/** The bearer token the web app stored after signing in. */
+export function tokenOf(page: Page): Promise<string> {
+  return page.evaluate<string>("window.localStorage.getItem('matinee.token') ?? ''");
+}
+
+/** An attribute of the element that has the keyboard focus (expressions run in the page, which has the DOM). */
+export function focusedAttribute(page: Page, name: string): Promise<string | null> {
+  return page.evaluate<string | null>(
+    `document.activeElement?.getAttribute(${JSON.stringify(name)}) ?? null`,
+  );
+}
+
+/** Date.now() in the page (its clock may be a fake one). */
+export function pageNow(page: Page): Promise<number> {
+  return page.evaluate<number>('Date.now()');
+}
+
+/** YYYY-MM-DD of an instant in a time zone (the theater page lists days in the theater's zone). */
+export function localDate(iso: string, timeZone = 'America/New_York'): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date(iso));
+}
