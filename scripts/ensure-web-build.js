@@ -83,7 +83,8 @@ function build(reason) {
       '--logLevel',
       'warn',
     ],
-    { cwd: root, stdio: 'inherit' },
+    // A production bundle even when called from tests (Vitest sets NODE_ENV=test, which Vite would honour).
+    { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
   );
   if (result.status !== 0) {
     rmSync(staging, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import {
   localDate,
   NO_CHROMIUM_REASON,
   pageNow,
+  signInWithToken,
   signUpInBrowser,
   startServer,
   tokenOf,
@@ -305,6 +306,69 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
           JOIN payments p ON p.gateway_key = c.idempotency_key
          WHERE p.booking_id = ${bookingId}`.execute(server.ctx.db);
       expect(charges.rows.map((r) => r.status).sort()).toEqual(['declined', 'declined', 'succeeded']);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'checks a ticket in at the door: admitted once, then refused (staff page)',
+    async () => {
+      const movieId = await createMovie(server.app, admin.token, { title: 'Queens of the Night Shift' });
+      const f = await createShowtimeFixture(server.app, admin.token, {
+        movieId,
+        startsAt: new Date(Math.ceil((Date.now() + 45 * 60_000) / 60_000) * 60_000),
+        prices: PRICES,
+      });
+      const customer = await createUser(server.app, server.ctx);
+      const held = await holdAs(server, customer, f.showtimeId, [seat(f, 'B', 2).id]);
+      const booking = held.json<{ booking: { id: string; tickets: { id: string }[] } }>().booking;
+      const paid = await server.app.inject({
+        method: 'POST',
+        url: `/api/v1/bookings/${booking.id}/payment`,
+        headers: customer.auth,
+        payload: { card: { number: '4242424242424242', expMonth: 12, expYear: 2039, cvc: '123' } },
+      });
+      expect(paid.statusCode).toBe(200);
+      const ticket = await server.app.inject({
+        url: `/api/v1/tickets/${booking.tickets[0]!.id}`,
+        headers: customer.auth,
+      });
+      const code = ticket.json<{ ticket: { code?: string } }>().ticket.code ?? booking.tickets[0]!.id;
+      const probe = await server.app.inject({
+        method: 'POST',
+        url: '/api/v1/checkin',
+        headers: admin.auth,
+        payload: { code: 'not-a-ticket' },
+      });
+      const apiExists = !(
+        probe.statusCode === 404 && probe.json<{ error: { code: string } }>().error.code === 'ROUTE_NOT_FOUND'
+      );
+
+      const staff = await createUser(server.app, server.ctx, 'staff');
+      await newPage({ width: 390, height: 844 });
+      await signInWithToken(page, server.url, staff.token);
+      await page.getByRole('link', { name: 'Check-in' }).click();
+      await page.getByLabel('Ticket code').fill(code);
+      await page.getByRole('button', { name: 'Check in' }).click();
+      const verdict = page.getByTestId('checkin-verdict');
+      await verdict.waitFor();
+      if (!apiExists) {
+        // The check-in API (issue 4) is not on this server: the page says so plainly.
+        expect(await verdict.textContent()).toContain('not available on this server yet');
+        console.warn("[e2e] POST /checkin is missing: only the page's fallback was checked");
+        return;
+      }
+      expect(await verdict.textContent()).toContain('Admitted');
+      expect(await verdict.textContent()).toContain('Row B, seat 2');
+
+      await page.getByLabel('Ticket code').fill(code);
+      await page.getByRole('button', { name: 'Check in' }).click();
+      await expect.poll(() => verdict.textContent()).toContain('Already admitted');
+      expect(await verdict.textContent()).toContain('Refused');
+
+      await page.getByLabel('Ticket code').fill('hello');
+      await page.getByRole('button', { name: 'Check in' }).click();
+      await expect.poll(() => verdict.textContent()).toMatch(/Not a ticket|Unknown ticket/);
     },
     BROWSER_TEST_MS,
   );

@@ -69,6 +69,18 @@ export async function signUpInBrowser(page: Page, base: string, name = 'Ada Love
   return email;
 }
 
+/** Signs the web app in with a token obtained elsewhere (e.g. a staff account made by the service). */
+export async function signInWithToken(page: Page, base: string, token: string): Promise<void> {
+  await page.goto(`${base}/signin`);
+  await page.evaluate<void, string>((t) => {
+    (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem(
+      'matinee.token',
+      t,
+    );
+  }, token);
+  await page.goto(`${base}/`);
+}
+
 /** The bearer token the web app stored after signing in. */
 export function tokenOf(page: Page): Promise<string> {
   return page.evaluate<string>("window.localStorage.getItem('matinee.token') ?? ''");

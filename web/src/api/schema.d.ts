@@ -55,6 +55,40 @@ export type paths = {
     patch: operations['adminUpdateMovie'];
     trace?: never;
   };
+  '/api/v1/admin/notifications': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Notifications (email/SMS) newest first; ?status=failed for the ones given up on */
+    get: operations['adminListNotifications'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/notifications/{notificationId}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a failed notification again (same Message-ID, fresh retry schedule) */
+    post: operations['adminRetryNotification'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/admin/showtimes': {
     parameters: {
       query?: never;
@@ -485,6 +519,26 @@ export type paths = {
     put?: never;
     /** Refund a confirmed booking before its showtime starts */
     post: operations['refundBooking'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/checkin': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Admit a ticket at the door (once)
+     * @description Body: the scanned QR code. 409 ALREADY_CHECKED_IN carries the first admission time; 409 TICKET_NOT_VALID for refunded/cancelled bookings; 409 WRONG_SHOWTIME outside doors-open (2 h before) to the end of the showtime; 404 TICKET_NOT_FOUND for unknown or forged codes; 400 INVALID_CODE for anything that is not a ticket code.
+     */
+    post: operations['checkInTicket'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1577,6 +1631,260 @@ export interface operations {
       };
       /** @description Default Response */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminListNotifications: {
+    parameters: {
+      query: {
+        bookingId?: string;
+        cursor?: string;
+        limit: number;
+        status?: 'pending' | 'sending' | 'sent' | 'failed';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            nextCursor: string | null;
+            notifications: {
+              /** @description Delivery attempts started so far */
+              attempts: number;
+              /** Format: uuid */
+              bookingId: string;
+              bookingReference: string;
+              channel: 'email' | 'sms';
+              /** Format: date-time */
+              createdAt: string;
+              event: 'booking.confirmed' | 'booking.refunded' | 'booking.expired';
+              /** Format: uuid */
+              id: string;
+              lastError: string | null;
+              /** @description Message-ID header (email) / idempotency key (SMS), fixed per row */
+              messageId: string;
+              providerId: string | null;
+              recipient: string;
+              sentAt: string | null;
+              status: 'pending' | 'sending' | 'sent' | 'failed';
+              /** Format: date-time */
+              updatedAt: string;
+            }[];
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminRetryNotification: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        notificationId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            notification: {
+              /** @description Delivery attempts started so far */
+              attempts: number;
+              /** Format: uuid */
+              bookingId: string;
+              bookingReference: string;
+              channel: 'email' | 'sms';
+              /** Format: date-time */
+              createdAt: string;
+              event: 'booking.confirmed' | 'booking.refunded' | 'booking.expired';
+              /** Format: uuid */
+              id: string;
+              lastError: string | null;
+              /** @description Message-ID header (email) / idempotency key (SMS), fixed per row */
+              messageId: string;
+              providerId: string | null;
+              recipient: string;
+              sentAt: string | null;
+              status: 'pending' | 'sending' | 'sent' | 'failed';
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -4014,6 +4322,153 @@ export interface operations {
       };
       /** @description Default Response */
       503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  checkInTicket: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The QR code content, as scanned */
+          code: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: date-time */
+            admittedAt: string;
+            ticket: {
+              /** Format: uuid */
+              bookingId: string;
+              bookingReference: string;
+              /** Format: uuid */
+              id: string;
+              seat: {
+                number: number;
+                row: string;
+                tier: 'standard' | 'premium' | 'accessible';
+              };
+              showtime: {
+                auditoriumName: string;
+                /** Format: uuid */
+                id: string;
+                movieTitle: string;
+                /** Format: date-time */
+                startsAt: string;
+                theaterName: string;
+              };
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
         headers: {
           [name: string]: unknown;
         };

@@ -67,16 +67,9 @@ export interface SeatStreamEvent {
   seats: Array<{ id: string; status: SeatStatus }>;
 }
 
-/**
- * Staff check-in (issue 4) is not in the API yet: its shape is assumed here and the page copes with a 404.
- * When the route lands, derive this from paths like the others.
- */
-export interface CheckinResult {
-  admitted?: boolean;
-  ticket?: { id?: string; seat?: { row?: string; number?: number }; status?: string };
-  message?: string;
-  [key: string]: unknown;
-}
+export type CheckinBody = BodyOf<'/api/v1/checkin', 'post'>;
+export type CheckinResult = ResponseOf<'/api/v1/checkin', 'post'>;
+export type AdmittedTicket = CheckinResult['ticket'];
 
 /** Every error body: {error: {code, message, ...details}}. */
 export interface ApiErrorBody {

@@ -186,7 +186,7 @@ function Checkout({
             {cancelling ? 'Cancelling…' : 'Cancel and release these seats'}
           </button>
         </div>
-        <section className="card" aria-labelledby="pay-title">
+        <section className="card stack" aria-labelledby="pay-title">
           <h2 id="pay-title" className="section-title">
             Card details
           </h2>

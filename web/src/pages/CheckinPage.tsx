@@ -5,11 +5,35 @@ import { Icon } from '../components/Icon';
 import { Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { useAuth } from '../lib/auth';
+import { formatTime, tierLabel } from '../lib/format';
 
 type Outcome =
   | { kind: 'admitted'; result: CheckinResult }
-  | { kind: 'refused'; reason: string }
+  | { kind: 'refused'; title: string; reason: string }
   | { kind: 'unavailable'; reason: string };
+
+/** Why the door says no, in words for the person holding the phone. */
+function refusal(err: ApiError): { title: string; reason: string } {
+  switch (err.code) {
+    case 'ALREADY_CHECKED_IN': {
+      const at = typeof err.details.admittedAt === 'string' ? err.details.admittedAt : null;
+      return {
+        title: 'Already admitted',
+        reason: at ? `This ticket was already used at ${formatTime(at)}.` : err.message,
+      };
+    }
+    case 'TICKET_NOT_VALID':
+      return { title: 'Not valid', reason: err.message };
+    case 'WRONG_SHOWTIME':
+      return { title: 'Wrong showtime', reason: err.message };
+    case 'TICKET_NOT_FOUND':
+      return { title: 'Unknown ticket', reason: 'No ticket has this code. It may be forged or mistyped.' };
+    case 'INVALID_CODE':
+      return { title: 'Not a ticket', reason: 'This is not a Matinee ticket code.' };
+    default:
+      return { title: 'Refused', reason: err.message };
+  }
+}
 
 interface DetectedBarcode {
   rawValue: string;
@@ -22,11 +46,6 @@ type BarcodeDetectorCtor = new (opts: { formats: string[] }) => BarcodeDetectorL
 function barcodeDetector(): BarcodeDetectorCtor | undefined {
   const ctor = (window as unknown as { BarcodeDetector?: BarcodeDetectorCtor }).BarcodeDetector;
   return ctor && typeof navigator.mediaDevices?.getUserMedia === 'function' ? ctor : undefined;
-}
-
-function seatOf(result: CheckinResult): string {
-  const seat = result.ticket?.seat;
-  return seat?.row && seat.number ? `Row ${seat.row}, seat ${seat.number}` : '';
 }
 
 /** Door staff: type or scan a ticket's code; the API decides (POST /checkin, issue 4). */
@@ -47,20 +66,21 @@ export function CheckinPage() {
     setBusy(true);
     setOutcome(null);
     try {
-      const result = await api.checkin(trimmed);
-      setOutcome(
-        result.admitted === false
-          ? { kind: 'refused', reason: result.message ?? 'Not admitted.' }
-          : { kind: 'admitted', result },
-      );
+      setOutcome({ kind: 'admitted', result: await api.checkin(trimmed) });
     } catch (err) {
       if (err instanceof ApiError && err.status === 404 && err.code === 'ROUTE_NOT_FOUND') {
         setOutcome({
           kind: 'unavailable',
           reason: 'Check-in is not available on this server yet (the check-in API is still to come).',
         });
-      } else if (err instanceof ApiError && err.status !== 0 && err.status < 500) {
-        setOutcome({ kind: 'refused', reason: err.message });
+      } else if (
+        err instanceof ApiError &&
+        err.status !== 0 &&
+        err.status < 500 &&
+        err.status !== 401 &&
+        err.status !== 429
+      ) {
+        setOutcome({ kind: 'refused', ...refusal(err) });
       } else {
         setOutcome({ kind: 'unavailable', reason: err instanceof Error ? err.message : 'Try again.' });
       }
@@ -174,13 +194,23 @@ export function CheckinPage() {
           <div className="verdict verdict-admitted" data-testid="checkin-verdict">
             <Icon name="check" size={72} className="verdict-icon" />
             <p className="verdict-title">Admitted</p>
-            <p>{seatOf(outcome.result)}</p>
+            <p className="verdict-seat">
+              Row {outcome.result.ticket.seat.row}, seat {outcome.result.ticket.seat.number}{' '}
+              <span className="verdict-tier">({tierLabel(outcome.result.ticket.seat.tier)})</span>
+            </p>
+            <p>
+              {outcome.result.ticket.showtime.movieTitle} ·{' '}
+              {formatTime(outcome.result.ticket.showtime.startsAt)} ·{' '}
+              {outcome.result.ticket.showtime.auditoriumName}
+            </p>
+            <p className="muted">Booking {outcome.result.ticket.bookingReference}</p>
           </div>
         )}
         {outcome?.kind === 'refused' && (
           <div className="verdict verdict-refused" data-testid="checkin-verdict">
             <Icon name="cross" size={72} className="verdict-icon" />
             <p className="verdict-title">Refused</p>
+            <p className="verdict-seat">{outcome.title}</p>
             <p>{outcome.reason}</p>
           </div>
         )}

@@ -151,6 +151,17 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
   }
   if (!details.data || !live.map) return <Loading label="Loading the seat map…" />;
 
+  const holdButton = (className: string) => (
+    <button
+      type="button"
+      className={`btn btn-primary ${className}`}
+      disabled={chosen.length === 0 || holding || started}
+      aria-busy={holding}
+      onClick={() => void hold()}
+    >
+      {holding ? 'Holding…' : chosen.length === 0 ? 'Hold seats' : `Hold ${plural(chosen.length, 'seat')}`}
+    </button>
+  );
   const { showtime } = details.data;
   const tz = showtime.theater.timeZone;
   const started = new Date(showtime.startsAt).getTime() <= Date.now();
@@ -253,21 +264,17 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
             <span>Total ({plural(chosen.length, 'seat')})</span>
             <strong>{formatMoney(total, currency)}</strong>
           </p>
-          <button
-            type="button"
-            className="btn btn-primary btn-block"
-            disabled={chosen.length === 0 || holding || started}
-            aria-busy={holding}
-            onClick={() => void hold()}
-          >
-            {holding
-              ? 'Holding…'
-              : chosen.length === 0
-                ? 'Hold seats'
-                : `Hold ${plural(chosen.length, 'seat')}`}
-          </button>
+          {holdButton('btn-block hold-main')}
           <p className="muted small">Seats are held for a few minutes while you pay.</p>
         </aside>
+      </div>
+      {/* Phones: the total and the button stay in reach while the map scrolls. */}
+      <div className="hold-bar">
+        <p>
+          <strong>{formatMoney(total, currency)}</strong>
+          <span className="muted"> · {plural(chosen.length, 'seat')}</span>
+        </p>
+        {holdButton('')}
       </div>
     </div>
   );

@@ -1,0 +1,223 @@
+/**
+ * Screenshots of the web app's main screens for the README, taken from a running server with the demo data:
+ *
+ *   PORT=3100 DATA_DIR=/tmp/matinee-shots npm start          # in one terminal
+ *   npx tsx scripts/screenshots.ts --base http://127.0.0.1:3100
+ *
+ * Writes docs/screenshots/*.png (desktop 1280x800, and the seat map on a 390x844 phone). It books real seats
+ * on that server (through its API and its web app), so point it at a development database only.
+ * Uses Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH).
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { chromium, type Page } from 'playwright-core';
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string', default: 'http://localhost:3000' },
+    out: { type: 'string', default: fileURLToPath(new URL('../docs/screenshots', import.meta.url)) },
+  },
+});
+const base = values.base.replace(/\/$/, '');
+const outDir = path.resolve(values.out);
+
+interface SeatMap {
+  seats: Array<{ id: string; row: string; number: number; status: string; tier: string }>;
+}
+
+async function api<T>(method: string, url: string, token?: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${base}/api/v1${url}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+async function signUp(name: string): Promise<string> {
+  const email = `${name.toLowerCase().replace(/\W+/g, '.')}.${Date.now()}@example.com`;
+  const r = await api<{ token: string }>('POST', '/auth/signup', undefined, {
+    email,
+    password: 'password-123',
+    name,
+  });
+  return r.token;
+}
+
+/** Waits until every image on the page (posters load lazily) has loaded, scrolling them into view. */
+async function settleImages(page: Page): Promise<void> {
+  await page.evaluate<void>(`(async () => {
+    for (let y = 0; y < document.body.scrollHeight; y += 400) { window.scrollTo(0, y); await new Promise(r => setTimeout(r, 60)); }
+    window.scrollTo(0, 0);
+    await Promise.all([...document.images].map(img => img.complete ? null : new Promise(r => { img.onload = img.onerror = r; })));
+  })()`);
+  await page.waitForTimeout(300);
+}
+
+async function shot(page: Page, name: string, fullPage = false): Promise<void> {
+  const file = path.join(outDir, `${name}.png`);
+  // The caret and the focus ring of the last click are noise in a picture.
+  await page.evaluate<void>('document.activeElement instanceof HTMLElement && document.activeElement.blur()');
+  await page.screenshot({ path: file, fullPage, animations: 'disabled', caret: 'hide' });
+  console.log(`  ${path.relative(process.cwd(), file)}`);
+}
+
+async function main(): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+      '--font-render-hinting=none',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error('page error:', err.message));
+  console.log(`Screenshots of ${base} into ${outDir}:`);
+
+  // Sign in
+  await page.goto(`${base}/signin?mode=signup`);
+  await page.getByLabel('Name').fill('Grace Hopper');
+  await page.getByLabel('Email').fill('grace@example.com');
+  await shot(page, '01-sign-in');
+  await page.getByLabel('Email').fill(`grace.${Date.now()}@example.com`);
+  await page.getByLabel('Password').fill('password-123');
+  await page.locator('form').getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${base}/`);
+
+  // Theaters near New York
+  await page.locator('.theater-card').first().waitFor();
+  await shot(page, '02-theaters');
+
+  // A theater's programme, tomorrow (a full day whatever the time now)
+  await page.locator('.theater-card').first().click();
+  await page.waitForURL(/\/theaters\/[0-9a-f-]+/);
+  const theaterId = new URL(page.url()).pathname.split('/')[2]!;
+  await page.locator('.date-chip').nth(1).click();
+  await page.locator('.movie').first().waitFor();
+  await page.waitForLoadState('networkidle');
+  await settleImages(page);
+  await shot(page, '03-theater-showtimes');
+
+  // Pick the evening showtime with the most seats, and let other customers take some of them first.
+  const showtimeHref = await page.evaluate<string>(`(() => {
+    const links = [...document.querySelectorAll('a[data-testid="showtime"]')];
+    return (links.find(a => /\\b(7|8):\\d\\d PM/.test(a.textContent)) ?? links[0]).getAttribute('href');
+  })()`);
+  const showtimeId = showtimeHref.split('/').pop()!;
+  const map = await api<SeatMap>('GET', `/showtimes/${showtimeId}/seats`, await signUp('Seat Map Reader'));
+  const rows = [...new Set(map.seats.map((s) => s.row))];
+  const free = (row: string) => map.seats.filter((s) => s.row === row && s.status === 'available');
+  const pick = (row: string | undefined, from: number, count: number) =>
+    row ? free(row).slice(from, from + count) : [];
+  const others = [
+    await signUp('Alan Turing'),
+    await signUp('Katherine Johnson'),
+    await signUp('Edsger Dijkstra'),
+  ];
+  const sold = [...pick(rows[3], 4, 4), ...pick(rows[4], 6, 3)];
+  const paidHold = await api<{ booking: { id: string } }>('POST', '/bookings', others[0], {
+    showtimeId,
+    seatIds: sold.map((s) => s.id),
+  });
+  await api('POST', `/bookings/${paidHold.booking.id}/payment`, others[0], {
+    card: { number: '4242424242424242', expMonth: 12, expYear: 2039, cvc: '123' },
+  });
+  await api('POST', '/bookings', others[1], { showtimeId, seatIds: pick(rows[6], 2, 3).map((s) => s.id) });
+  await api('POST', '/bookings', others[2], {
+    showtimeId,
+    seatIds: [...pick(rows[rows.length - 2], 8, 2), ...pick(rows[1], 10, 2)].map((s) => s.id),
+  });
+
+  // The seat map with three seats chosen
+  await page.goto(`${base}${showtimeHref}`);
+  await page.locator('.seat').first().waitFor();
+  await page.getByTestId('live-mode').filter({ hasText: 'Live' }).waitFor();
+  const mine = pick(rows[5], 6, 3);
+  for (const s of mine)
+    await page.getByRole('button', { name: new RegExp(`^Row ${s.row}, seat ${s.number},`) }).click();
+  await settleImages(page);
+  await shot(page, '04-seat-map', true);
+
+  // The same on a phone
+  const phone = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    storageState: await context.storageState(),
+  });
+  const phonePage = await phone.newPage();
+  await phonePage.goto(`${base}${showtimeHref}`);
+  await phonePage.locator('.seat').first().waitFor();
+  await phonePage.getByTestId('live-mode').filter({ hasText: 'Live' }).waitFor();
+  for (const s of mine.slice(0, 2)) {
+    await phonePage.getByRole('button', { name: new RegExp(`^Row ${s.row}, seat ${s.number},`) }).tap();
+  }
+  await settleImages(phonePage);
+  await shot(phonePage, '05-seat-map-phone');
+  await phone.close();
+
+  // Hold and pay
+  await page.getByRole('button', { name: /^Hold \d+ seats?$/ }).click();
+  await page.waitForURL(/\/bookings\/[0-9a-f-]+$/);
+  await page.getByTestId('countdown').waitFor();
+  await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+  await page.getByLabel('Expiry (MM/YY)').fill('12/39');
+  await page.getByLabel('Security code').fill('123');
+  await settleImages(page);
+  await shot(page, '06-hold-and-pay');
+  await page.getByRole('button', { name: /^Pay / }).click();
+
+  // Confirmation with the QR codes
+  await page.getByTestId('booking-reference').waitFor();
+  await page.waitForLoadState('networkidle');
+  await page
+    .getByTestId('ticket-qr')
+    .first()
+    .waitFor({ timeout: 5_000 })
+    .catch(() => console.warn('  (no QR codes: GET /tickets/:id has no code on this server)'));
+  await settleImages(page);
+  await shot(page, '07-confirmation', true);
+
+  // My bookings, with a second booking still waiting for payment
+  const token = await page.evaluate<string>("localStorage.getItem('matinee.token')");
+  const inTwoDays = await api<{ movies: Array<{ showtimes: Array<{ id: string }> }> }>(
+    'GET',
+    `/theaters/${theaterId}/movies?date=${new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10)}`,
+    token,
+  );
+  const next = inTwoDays.movies.flatMap((m) => m.showtimes)[0];
+  if (next) {
+    const seats = await api<SeatMap>('GET', `/showtimes/${next.id}/seats`, token);
+    const two = seats.seats.filter((s) => s.status === 'available' && s.tier === 'premium').slice(0, 2);
+    await api('POST', '/bookings', token, { showtimeId: next.id, seatIds: two.map((s) => s.id) });
+  }
+  await page.getByRole('link', { name: 'My bookings' }).first().click();
+  await page.getByTestId('booking-row').first().waitFor();
+  await page.waitForLoadState('networkidle');
+  await settleImages(page);
+  await shot(page, '08-my-bookings');
+
+  await browser.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
