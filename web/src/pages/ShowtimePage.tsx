@@ -273,6 +273,12 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
         <p>
           <strong>{formatMoney(total, currency)}</strong>
           <span className="muted"> · {plural(chosen.length, 'seat')}</span>
+          {message && (
+            // Already announced by the notice above; repeated here where a phone user is looking.
+            <span className="hold-bar-note" aria-hidden="true">
+              {message.title}
+            </span>
+          )}
         </p>
         {holdButton('')}
       </div>
