@@ -4,6 +4,8 @@ import type { Config } from './config.js';
 import { createDb, createPool, type Db } from './db/database.js';
 import { TokenService } from './http/tokens.js';
 import { JobQueue } from './jobs/queue.js';
+import { createMailer, type Mailer } from './modules/notifications/mailer.js';
+import { createSmsProvider, type SmsProvider } from './modules/notifications/sms.js';
 import type { PaymentGateway } from './modules/payments/payment-gateway.js';
 import { SimulatedGateway } from './modules/payments/simulated-gateway.js';
 
@@ -27,6 +29,10 @@ export interface AppContext {
   /** pg-boss; `start()` it before use (boot and the test helper do). */
   jobs: JobQueue;
   gateway: PaymentGateway;
+  /** SMTP when SMTP_URL is set, else .eml files under DATA_DIR/mail. */
+  mailer: Mailer;
+  /** HTTP provider when SMS_API_URL is set, else the log; undefined (SMS off) in production without one. */
+  sms: SmsProvider | undefined;
   /** Fault injection points for crash tests; absent in production. */
   faults: Faults;
   /** Releases every resource the context opened (not the ones passed in as overrides). */
@@ -40,6 +46,9 @@ export interface ContextOverrides {
   jobs?: JobQueue;
   gateway?: PaymentGateway;
   faults?: Faults;
+  mailer?: Mailer;
+  /** null: SMS off. */
+  sms?: SmsProvider | null;
 }
 
 export interface Faults {
@@ -87,6 +96,8 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
   const gateway =
     overrides.gateway ??
     new SimulatedGateway(createDb(gatewayPool!), config.paymentLatencyMs, () => clock.now());
+  const mailer = overrides.mailer ?? createMailer(config, logger);
+  const sms = overrides.sms === undefined ? createSmsProvider(config, logger) : (overrides.sms ?? undefined);
 
   return {
     config,
@@ -97,10 +108,13 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     tokens,
     jobs,
     gateway,
+    mailer,
+    sms,
     faults: overrides.faults ?? {},
     async close() {
       if (!overrides.jobs) await jobs.stop();
       if (gatewayPool) await gatewayPool.end();
+      if (!overrides.mailer) mailer.close();
       if (ownPool) await db.destroy();
     },
   };

@@ -112,6 +112,8 @@ export interface TicketsTable {
   price_cents: number;
   status: Generated<TicketStatus>;
   created_at: CreatedAt;
+  admitted_at: Date | null;
+  admitted_by: string | null;
 }
 
 export interface PaymentsTable {
@@ -164,7 +166,28 @@ export interface SimRefundsTable {
   created_at: CreatedAt;
 }
 
+export type NotificationEvent = 'booking.confirmed' | 'booking.refunded' | 'booking.expired';
+export type NotificationChannel = 'email' | 'sms';
+export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+export interface NotificationsTable {
+  id: string;
+  booking_id: string;
+  event: NotificationEvent;
+  channel: NotificationChannel;
+  recipient: string;
+  status: Generated<NotificationStatus>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  message_id: string;
+  provider_id: string | null;
+  sent_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
 export interface Database {
+  notifications: NotificationsTable;
   bookings: BookingsTable;
   tickets: TicketsTable;
   payments: PaymentsTable;
@@ -190,3 +213,4 @@ export type SeatRow = Selectable<SeatsTable>;
 export type BookingRow = Selectable<BookingsTable>;
 export type TicketRow = Selectable<TicketsTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
+export type NotificationRow = Selectable<NotificationsTable>;

@@ -15,6 +15,9 @@ import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { adminRoutes } from '../modules/catalog/admin.routes.js';
 import { bookingRoutes } from '../modules/bookings/bookings.routes.js';
 import { seatEventRoutes } from '../modules/seat-events/seat-events.routes.js';
+import { checkinRoutes } from '../modules/checkin/checkin.routes.js';
+import { notificationAdminRoutes } from '../modules/notifications/notifications.routes.js';
+import { devMailRoutes } from '../modules/notifications/dev-mail.routes.js';
 import { staticPlugin } from './static.js';
 
 export type App = FastifyInstance<
@@ -89,6 +92,9 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(adminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
   await app.register(bookingRoutes, { prefix: API_PREFIX, ctx });
   await app.register(seatEventRoutes, { prefix: API_PREFIX, ctx });
+  await app.register(checkinRoutes, { prefix: API_PREFIX, ctx });
+  await app.register(notificationAdminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
+  if (ctx.config.env !== 'production') await app.register(devMailRoutes, { prefix: '/dev', ctx });
   await app.register(staticPlugin);
 
   return app;

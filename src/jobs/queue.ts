@@ -7,6 +7,8 @@ export const QUEUES = {
   expireHold: 'expire-hold',
   sweepHolds: 'sweep-holds',
   deliverNotification: 'deliver-notification',
+  /** Dead letters of deliver-notification: a job that ran out of retries (even by a crash) marks its row failed. */
+  notificationFailed: 'notification-failed',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

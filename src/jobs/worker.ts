@@ -1,4 +1,6 @@
 import type { AppContext } from '../context.js';
+import type { DeliverNotificationJob } from '../modules/notifications/notifications.outbox.js';
+import { runDeliverNotification, runNotificationDeadLetter } from './deliver-notification.js';
 import { runExpireHold, type ExpireHoldJob } from './expire-hold.js';
 import { QUEUES } from './queue.js';
 import { runSweepHolds } from './sweep-holds.js';
@@ -24,6 +26,23 @@ export async function startWorkers(ctx: AppContext, opts: WorkerOptions = {}): P
   );
   await boss.work(QUEUES.sweepHolds, { pollingIntervalSeconds: 5 }, async () => runSweepHolds(ctx));
   await boss.schedule(QUEUES.sweepHolds, '* * * * *', {}, { singletonKey: 'sweep' });
+  // A few deliveries in parallel, one job each, so one slow SMTP server does not hold up the rest.
+  for (let i = 0; i < 4; i++) {
+    await boss.work<DeliverNotificationJob>(
+      QUEUES.deliverNotification,
+      { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true },
+      async ([job]) => {
+        if (job) await runDeliverNotification(ctx, job);
+      },
+    );
+  }
+  await boss.work<DeliverNotificationJob>(
+    QUEUES.notificationFailed,
+    { pollingIntervalSeconds: 5 },
+    async (jobs) => {
+      for (const job of jobs) await runNotificationDeadLetter(ctx, job.data);
+    },
+  );
 
   let sweeping: Promise<void> | undefined;
   const tick = () => {
@@ -41,6 +60,8 @@ export async function startWorkers(ctx: AppContext, opts: WorkerOptions = {}): P
       await sweeping;
       await boss.offWork(QUEUES.expireHold);
       await boss.offWork(QUEUES.sweepHolds);
+      await boss.offWork(QUEUES.deliverNotification);
+      await boss.offWork(QUEUES.notificationFailed);
     },
   };
 }

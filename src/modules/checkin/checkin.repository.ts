@@ -1,0 +1,52 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+/** Queries only; the door rules live in CheckinService. */
+export class CheckinRepository {
+  async findTicket(db: Q, ticketId: string) {
+    return db
+      .selectFrom('tickets as t')
+      .innerJoin('bookings as b', 'b.id', 't.booking_id')
+      .innerJoin('seats as s', 's.id', 't.seat_id')
+      .innerJoin('showtimes as st', 'st.id', 't.showtime_id')
+      .innerJoin('movies as m', 'm.id', 'st.movie_id')
+      .innerJoin('auditoriums as a', 'a.id', 'st.auditorium_id')
+      .innerJoin('theaters as th', 'th.id', 'a.theater_id')
+      .select([
+        't.id',
+        't.booking_id',
+        't.status',
+        't.tier',
+        't.admitted_at',
+        'b.reference',
+        'b.status as booking_status',
+        's.row_label',
+        's.number',
+        'st.id as showtime_id',
+        'st.starts_at',
+        'st.ends_at',
+        'm.title',
+        'a.name as auditorium_name',
+        'th.name as theater_name',
+        'th.time_zone',
+      ])
+      .where('t.id', '=', ticketId)
+      .executeTakeFirst();
+  }
+
+  /**
+   * The admission itself: one conditional UPDATE. Concurrent scans of one code queue on the row lock and
+   * re-check `admitted_at IS NULL` after the first commits, so exactly one of them gets a row back.
+   */
+  async admit(db: Q, ticketId: string, staffId: string, at: Date): Promise<Date | undefined> {
+    const result = await sql<{ admitted_at: Date }>`
+      UPDATE tickets t SET admitted_at = ${at}, admitted_by = ${staffId}
+        FROM bookings b
+       WHERE t.id = ${ticketId} AND b.id = t.booking_id
+         AND t.admitted_at IS NULL AND t.status = 'sold' AND b.status = 'confirmed'
+      RETURNING t.admitted_at`.execute(db);
+    return result.rows[0]?.admitted_at;
+  }
+}

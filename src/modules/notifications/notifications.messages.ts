@@ -1,0 +1,252 @@
+import QRCode from 'qrcode';
+import type { NotificationEvent } from '../../db/schema.js';
+import type { MailAttachment, MailMessage } from './mailer.js';
+import type { BookingMessageView } from './notifications.repository.js';
+
+/** What the templates need besides the booking: the ticket code signer and the Message-ID. */
+export interface RenderOptions {
+  messageId: string;
+  to: string;
+  /** The ticket's signed code (the QR content). */
+  ticketCode: (ticketId: string) => string;
+  /** For the calendar UID. */
+  domain: string;
+}
+
+const TIER_LABEL = { standard: 'Standard', premium: 'Premium', accessible: 'Accessible' } as const;
+
+export function formatMoney(cents: number, currency: string): string {
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.trim() }).format(cents / 100);
+}
+
+/** "Saturday, June 14, 2025 at 7:30 PM EDT": the showtime as the theater's clock shows it. */
+export function formatShowtime(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    weekday: 'long',
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(at);
+}
+
+/** "Sat, Jun 14, 7:30 PM": for subjects and SMS. */
+export function formatShowtimeShort(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    weekday: 'short',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+  }).format(at);
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const seatLabel = (t: { row: string; number: number }) => `${t.row}${t.number}`;
+
+export function qrCid(ticketId: string): string {
+  return `ticket-${ticketId}@matinee`;
+}
+
+/** The email for one booking event: HTML and text parts, a QR code per valid ticket, a calendar file. */
+export async function renderEmail(
+  event: NotificationEvent,
+  v: BookingMessageView,
+  o: RenderOptions,
+): Promise<MailMessage> {
+  const when = formatShowtime(v.showtime.startsAt, v.theater.timeZone);
+  const whenShort = formatShowtimeShort(v.showtime.startsAt, v.theater.timeZone);
+  const total = formatMoney(v.booking.totalCents, v.booking.currency);
+  const place = `${v.theater.name}, ${v.theater.address}, ${v.theater.city}`;
+  const seats = v.tickets.map(seatLabel).join(', ');
+  const ref = v.booking.reference;
+  const attachments: MailAttachment[] = [];
+
+  let subject: string;
+  let intro: string;
+  let note = '';
+  // A confirmation delivered late, after the booking was refunded, still tells what happened but carries no
+  // codes: the door would refuse them anyway.
+  const valid = v.tickets.filter((t) => t.status === 'sold');
+  const withCodes = event === 'booking.confirmed' && v.booking.status === 'confirmed' ? valid : [];
+  switch (event) {
+    case 'booking.confirmed':
+      subject = `Your tickets: ${v.movie.title}, ${whenShort} at ${v.theater.name} (${ref})`;
+      intro = `Your booking is confirmed. Show the QR code of each ticket at the door.`;
+      if (v.booking.status !== 'confirmed') {
+        note = `This booking has since been ${v.booking.status}; these tickets are no longer valid.`;
+      }
+      break;
+    case 'booking.refunded':
+      subject = `Refund confirmed: ${v.movie.title}, ${whenShort} (${ref})`;
+      intro = `Your booking has been refunded and its tickets are cancelled.`;
+      note = v.charge
+        ? `${formatMoney(v.charge.amountCents, v.charge.currency)} goes back to your ${v.charge.brand} card ending in ${v.charge.last4}; banks usually take 5-10 days to show it.`
+        : `The full amount goes back to the card you paid with.`;
+      break;
+    case 'booking.expired':
+      subject = `Your seats for ${v.movie.title} were released (${ref})`;
+      intro = `Your hold on these seats ran out before the payment went through, so they have been released.`;
+      note = v.charge
+        ? `Your card was charged, but the seats were no longer yours: the ${formatMoney(v.charge.amountCents, v.charge.currency)} charge is refunded in full.`
+        : `You have not been charged.`;
+      break;
+  }
+
+  const ticketLines = v.tickets.map(
+    (t) =>
+      `  Row ${t.row}, seat ${t.number} (${TIER_LABEL[t.tier]}) - ${formatMoney(t.priceCents, v.booking.currency)}`,
+  );
+  const text = [
+    `Hello ${v.customer.name},`,
+    '',
+    intro,
+    ...(note ? ['', note] : []),
+    '',
+    `Booking reference: ${ref}`,
+    `Movie: ${v.movie.title} (${v.movie.rating}, ${v.movie.runtimeMinutes} min)`,
+    `When: ${when}`,
+    `Where: ${v.theater.name}, ${v.auditorium.name}`,
+    `       ${v.theater.address}, ${v.theater.city}`,
+    `Seats:`,
+    ...ticketLines,
+    `Total paid: ${total}`,
+    ...(withCodes.length > 0
+      ? [
+          '',
+          'Your ticket codes (the QR codes in this email carry the same):',
+          ...withCodes.map((t) => `  ${seatLabel(t)}: ${o.ticketCode(t.id)}`),
+        ]
+      : []),
+    '',
+    'Enjoy the show,',
+    'Matinee',
+  ].join('\n');
+
+  for (const t of withCodes) {
+    attachments.push({
+      filename: `ticket-${seatLabel(t)}.png`,
+      content: await QRCode.toBuffer(o.ticketCode(t.id), {
+        type: 'png',
+        errorCorrectionLevel: 'M',
+        margin: 2,
+        scale: 6,
+      }),
+      contentType: 'image/png',
+      cid: qrCid(t.id),
+    });
+  }
+
+  const row = (label: string, value: string) =>
+    `<tr><td style="padding:4px 12px 4px 0;color:#666;vertical-align:top">${label}</td><td style="padding:4px 0">${value}</td></tr>`;
+  const ticketCards = v.tickets
+    .map((t) => {
+      const qr = withCodes.includes(t)
+        ? `<img src="cid:${qrCid(t.id)}" width="180" height="180" alt="QR code for seat ${escapeHtml(seatLabel(t))}" style="display:block;margin:8px auto">`
+        : '';
+      return `<div style="display:inline-block;border:1px solid #ddd;border-radius:8px;padding:12px;margin:6px;text-align:center;min-width:180px">
+<div style="font-weight:bold">Row ${escapeHtml(t.row)}, seat ${t.number}</div>
+<div style="color:#666">${TIER_LABEL[t.tier]} &middot; ${escapeHtml(formatMoney(t.priceCents, v.booking.currency))}</div>${qr}</div>`;
+    })
+    .join('\n');
+  const html = `<!doctype html>
+<html><body style="font-family:Helvetica,Arial,sans-serif;color:#222;max-width:640px;margin:0 auto;padding:16px">
+<h1 style="font-size:20px">${escapeHtml(v.movie.title)}</h1>
+<p>Hello ${escapeHtml(v.customer.name)},</p>
+<p>${escapeHtml(intro)}</p>
+${note ? `<p><strong>${escapeHtml(note)}</strong></p>` : ''}
+<table style="border-collapse:collapse;margin:12px 0">
+${row('Booking reference', `<strong style="font-size:18px;letter-spacing:2px">${escapeHtml(ref)}</strong>`)}
+${row('When', escapeHtml(when))}
+${row('Where', `${escapeHtml(v.theater.name)}, ${escapeHtml(v.auditorium.name)}<br>${escapeHtml(v.theater.address)}, ${escapeHtml(v.theater.city)}`)}
+${row('Seats', escapeHtml(seats))}
+${row('Total paid', escapeHtml(total))}
+</table>
+<div>${ticketCards}</div>
+<p style="color:#666;font-size:12px">Matinee &middot; ${escapeHtml(place)}</p>
+</body></html>`;
+
+  if (event === 'booking.confirmed' || event === 'booking.refunded') {
+    const cancel = event === 'booking.refunded';
+    attachments.push({
+      filename: `matinee-${ref}.ics`,
+      content: calendarEvent(v, o.domain, cancel),
+      contentType: `text/calendar; charset=utf-8; method=${cancel ? 'CANCEL' : 'PUBLISH'}`,
+    });
+  }
+
+  return { to: o.to, subject, text, html, messageId: o.messageId, attachments };
+}
+
+export function renderSms(event: NotificationEvent, v: BookingMessageView): string {
+  const when = formatShowtimeShort(v.showtime.startsAt, v.theater.timeZone);
+  const ref = v.booking.reference;
+  switch (event) {
+    case 'booking.confirmed':
+      return `Matinee: booking ${ref} confirmed. ${v.movie.title}, ${when}, ${v.theater.name}. Seats ${v.tickets.map(seatLabel).join(', ')}. QR tickets are in your email.`;
+    case 'booking.refunded':
+      return `Matinee: booking ${ref} (${v.movie.title}, ${when}) is refunded: ${formatMoney(v.booking.totalCents, v.booking.currency)} back to your card.`;
+    case 'booking.expired':
+      return `Matinee: your hold ${ref} for ${v.movie.title} expired and the seats were released. ${v.charge ? 'Your payment is refunded in full.' : 'You were not charged.'}`;
+  }
+}
+
+/** RFC 5545 text: escape, then fold lines at 75 octets. */
+function icsText(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
+}
+
+function fold(line: string): string {
+  const bytes = Buffer.from(line, 'utf8');
+  if (bytes.length <= 75) return line;
+  const parts: string[] = [];
+  let current = '';
+  for (const ch of line) {
+    const limit = parts.length === 0 ? 75 : 74;
+    if (Buffer.byteLength(current + ch, 'utf8') > limit) {
+      parts.push(current);
+      current = '';
+    }
+    current += ch;
+  }
+  parts.push(current);
+  return parts.join('\r\n ');
+}
+
+const icsDate = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
+
+/** A calendar entry for the showtime (METHOD:CANCEL with the same UID after a refund). */
+export function calendarEvent(v: BookingMessageView, domain: string, cancel: boolean): string {
+  const end = new Date(v.showtime.startsAt.getTime() + v.movie.runtimeMinutes * 60_000);
+  const stamp = v.booking.closedAt ?? v.booking.confirmedAt ?? v.booking.createdAt;
+  const lines = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//Matinee//Tickets//EN',
+    'CALSCALE:GREGORIAN',
+    `METHOD:${cancel ? 'CANCEL' : 'PUBLISH'}`,
+    'BEGIN:VEVENT',
+    `UID:booking-${v.booking.id}@${domain}`,
+    `SEQUENCE:${cancel ? 1 : 0}`,
+    `DTSTAMP:${icsDate(stamp)}`,
+    `DTSTART:${icsDate(v.showtime.startsAt)}`,
+    `DTEND:${icsDate(end)}`,
+    `SUMMARY:${icsText(`${v.movie.title} (Matinee)`)}`,
+    `LOCATION:${icsText(`${v.theater.name}, ${v.theater.address}, ${v.theater.city}`)}`,
+    `DESCRIPTION:${icsText(`Booking ${v.booking.reference}. ${v.auditorium.name}, seats ${v.tickets.map(seatLabel).join(', ')}.`)}`,
+    `STATUS:${cancel ? 'CANCELLED' : 'CONFIRMED'}`,
+    'END:VEVENT',
+    'END:VCALENDAR',
+  ];
+  return `${lines.map(fold).join('\r\n')}\r\n`;
+}
