@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
+import { authPlugin } from '../src/http/auth.js';
+import { errorHandler } from '../src/http/error-handler.js';
+import { SeatEventsListener } from '../src/modules/seat-events/seat-events.listener.js';
+import { seatEventRoutes } from '../src/modules/seat-events/seat-events.routes.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
 
@@ -52,10 +58,9 @@ class SseClient {
     const data: string[] = [];
     for (const line of block.split('\n')) {
       if (line.startsWith(':')) {
-        this.events.push({ event: 'comment', data: line.slice(1).trim() });
-        return;
-      }
-      if (line.startsWith('event: ')) event = line.slice(7);
+        event = 'comment';
+        data.push(line.slice(1).trim());
+      } else if (line.startsWith('event: ')) event = line.slice(7);
       else if (line.startsWith('data: ')) data.push(line.slice(6));
     }
     if (data.length === 0) return;
@@ -348,5 +353,38 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
     const event = parse(await c.next('seats'));
     expect(event.seats).toEqual([{ id: fresh.seatIds[0], status: 'held' }]);
     c.close();
+  });
+
+  it('forgets a client that disconnects, and closes open streams when the server stops', async () => {
+    // The routes on their own, with a listener the test can inspect.
+    const listener = new SeatEventsListener({
+      databaseUrl: t.config.databaseUrl!,
+      logger: pino({ level: 'silent' }),
+    });
+    const app = Fastify();
+    app.setErrorHandler(errorHandler);
+    await app.register(authPlugin, { tokens: t.ctx.tokens });
+    await app.register(seatEventRoutes, { prefix: '/api/v1', ctx: t.ctx, listener, heartbeatMs: 100 });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/showtimes/${fx.showtimeId}/seats/stream`;
+
+    const first = new SseClient();
+    await first.open(url, user.auth);
+    await first.next('snapshot');
+    await first.next('comment', 1_000); // heartbeat
+    expect(listener.subscriberCount(fx.showtimeId)).toBe(1);
+    first.close();
+    await expect.poll(() => listener.subscriberCount(fx.showtimeId)).toBe(0);
+
+    const second = new SseClient();
+    clients.push(second);
+    await second.open(url, user.auth);
+    await second.next('snapshot');
+    expect(listener.subscriberCount(fx.showtimeId)).toBe(1);
+    const started = Date.now();
+    await app.close(); // would wait forever for the open stream if the plugin did not end it
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(listener.subscriberCount()).toBe(0);
+    await listener.close();
   });
 });

@@ -89,7 +89,7 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
         unsubscribe();
         open.delete(stream);
       });
-      req.raw.on('close', () => stream.end());
+      reply.raw.on('close', () => stream.end());
       stream.start({ 'x-request-id': req.id });
       return reply;
     },
