@@ -22,6 +22,8 @@ import {
 if (!HAS_CHROMIUM) console.warn(`[e2e] skipping the browser tests: ${NO_CHROMIUM_REASON}`);
 
 const BROWSER_TEST_MS = 90_000;
+/** For waits on the page: generous, because CI runs these beside the other test files. */
+const PATIENT = { timeout: 10_000, interval: 100 };
 const PRICES = { standard: 1200, premium: 1800, accessible: 1000 };
 
 async function fixture(server: LiveServer, admin: TestUser, title: string): Promise<ShowtimeFixture> {
@@ -60,7 +62,7 @@ async function holdAs(server: LiveServer, user: TestUser, showtimeId: string, se
 async function openSeatMap(page: Page, server: LiveServer, f: ShowtimeFixture): Promise<void> {
   await page.goto(`${server.url}/showtimes/${f.showtimeId}`);
   await seatButton(page, 'A', 1).waitFor();
-  await expect.poll(() => page.getByTestId('live-mode').textContent()).toContain('Live');
+  await expect.poll(() => page.getByTestId('live-mode').textContent(), PATIENT).toContain('Live');
 }
 
 async function fillCard(page: Page, number: string): Promise<void> {
@@ -110,7 +112,7 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
       // Theaters near the default city, nearest first, with distances.
       const theater = page.getByRole('link', { name: /Riverside Picture House Harbor Lights/ });
       await theater.waitFor();
-      await expect.poll(() => theater.textContent()).toMatch(/0\.0 km/);
+      await expect.poll(() => theater.textContent(), PATIENT).toMatch(/0\.0 km/);
       await theater.click();
 
       // The theater page: a 7-day picker, then the showtime's day.
@@ -122,7 +124,7 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
 
       // The seat map: named seats, tiers with prices, live.
       await page.waitForURL(new RegExp(`/showtimes/${f.showtimeId}$`));
-      await expect.poll(() => page.getByTestId('live-mode').textContent()).toContain('Live');
+      await expect.poll(() => page.getByTestId('live-mode').textContent(), PATIENT).toContain('Live');
       expect(
         await page.getByRole('button', { name: 'Row C, seat 4, premium, $18.00, available' }).count(),
       ).toBe(1);
@@ -134,10 +136,10 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
       await seatButton(page, 'C', 4).click();
       // The second seat by keyboard: arrow right from C4 to C5, then Space.
       await page.keyboard.press('ArrowRight');
-      await expect.poll(() => focusedAttribute(page, 'aria-label')).toMatch(/^Row C, seat 5,/);
+      await expect.poll(() => focusedAttribute(page, 'aria-label'), PATIENT).toMatch(/^Row C, seat 5,/);
       await page.keyboard.press('Space');
       expect(await seatButton(page, 'C', 5).getAttribute('aria-pressed')).toBe('true');
-      await expect.poll(() => page.getByTestId('total').textContent()).toContain('$36.00');
+      await expect.poll(() => page.getByTestId('total').textContent(), PATIENT).toContain('$36.00');
       await page.getByRole('button', { name: 'Hold 2 seats' }).click();
 
       // Checkout: the countdown, then a good card.
@@ -166,13 +168,13 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
         headers: { authorization: `Bearer ${await tokenOf(page)}` },
       });
       if (ticket.json<{ ticket: { code?: string } }>().ticket.code) {
-        await expect.poll(() => page.getByTestId('ticket-qr').count()).toBe(2);
+        await expect.poll(() => page.getByTestId('ticket-qr').count(), PATIENT).toBe(2);
         const src = await page.getByTestId('ticket-qr').first().getAttribute('src');
         expect(src).toMatch(/^data:image\/png;base64,/);
         expect(await page.getByRole('img', { name: 'QR code for Row C, seat 4' }).count()).toBe(1);
       } else {
         // The API gives no ticket code yet: the page says so and shows the ticket id instead.
-        await expect.poll(() => page.getByText('No QR code for this ticket yet.').count()).toBe(2);
+        await expect.poll(() => page.getByText('No QR code for this ticket yet.').count(), PATIENT).toBe(2);
         console.warn('[e2e] GET /tickets/:id has no `code` yet: the QR codes were not drawn');
       }
 
@@ -210,7 +212,7 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
       expect(await seatButton(page, 'D', 3).getAttribute('aria-label')).toContain('unavailable');
       expect(await seatButton(page, 'D', 4).getAttribute('data-status')).toBe('selected');
       expect(await page.getByTestId('seat-message').textContent()).toContain('D3');
-      await expect.poll(() => page.getByTestId('total').textContent()).toContain('$18.00');
+      await expect.poll(() => page.getByTestId('total').textContent(), PATIENT).toContain('$18.00');
 
       // A taken seat cannot be chosen.
       await seatButton(page, 'D', 3).click({ force: true });
@@ -224,7 +226,9 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
         headers: other.auth,
       });
       expect(cancel.statusCode).toBe(200);
-      await expect.poll(() => seatButton(page, 'D', 3).getAttribute('data-status')).toBe('available');
+      await expect
+        .poll(() => seatButton(page, 'D', 3).getAttribute('data-status'), PATIENT)
+        .toBe('available');
     },
     BROWSER_TEST_MS,
   );
@@ -289,12 +293,12 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
       expect(await message.textContent()).toContain('Payment declined');
       expect(await message.textContent()).toContain('Try another card');
       expect(await page.getByLabel('Card number').inputValue()).toBe('');
-      await expect.poll(() => focusedAttribute(page, 'autocomplete')).toBe('cc-number');
+      await expect.poll(() => focusedAttribute(page, 'autocomplete'), PATIENT).toBe('cc-number');
 
       // Insufficient funds names the reason.
       await page.getByLabel('Card number').fill('4000000000009995');
       await page.getByRole('button', { name: 'Pay $12.00' }).click();
-      await expect.poll(() => message.textContent()).toContain('insufficient funds');
+      await expect.poll(() => message.textContent(), PATIENT).toContain('insufficient funds');
 
       // A test-card hint fills the good card.
       await page.getByRole('button', { name: '4242 4242 4242 4242' }).click();
@@ -363,12 +367,12 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
 
       await page.getByLabel('Ticket code').fill(code);
       await page.getByRole('button', { name: 'Check in' }).click();
-      await expect.poll(() => verdict.textContent()).toContain('Already admitted');
+      await expect.poll(() => verdict.textContent(), PATIENT).toContain('Already admitted');
       expect(await verdict.textContent()).toContain('Refused');
 
       await page.getByLabel('Ticket code').fill('hello');
       await page.getByRole('button', { name: 'Check in' }).click();
-      await expect.poll(() => verdict.textContent()).toMatch(/Not a ticket|Unknown ticket/);
+      await expect.poll(() => verdict.textContent(), PATIENT).toMatch(/Not a ticket|Unknown ticket/);
     },
     BROWSER_TEST_MS,
   );
@@ -388,7 +392,9 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
       await row.waitFor();
       expect(await row.getByTestId('booking-status').textContent()).toContain('Awaiting payment');
       await row.getByRole('button', { name: 'Cancel hold' }).click();
-      await expect.poll(() => row.getByTestId('booking-status').textContent()).toContain('Cancelled');
+      await expect
+        .poll(() => row.getByTestId('booking-status').textContent(), PATIENT)
+        .toContain('Cancelled');
     },
     BROWSER_TEST_MS,
   );
@@ -434,7 +440,9 @@ describe.skipIf(!HAS_CHROMIUM)('an expired hold in a real browser (HOLD_TTL_SECO
       expect(await expired.textContent()).toContain('not been charged');
       await page.getByRole('link', { name: 'Start again' }).click();
       await page.waitForURL(new RegExp(`/showtimes/${f.showtimeId}$`));
-      await expect.poll(() => seatButton(page, 'E', 2).getAttribute('data-status')).toBe('available');
+      await expect
+        .poll(() => seatButton(page, 'E', 2).getAttribute('data-status'), PATIENT)
+        .toBe('available');
 
       // 2. The server refuses a payment after expiry (410 HOLD_EXPIRED) even if the page's clock lags.
       await seatButton(page, 'E', 3).click();
