@@ -10,9 +10,14 @@ import type { Attachment } from 'mailparser';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationRow } from '../src/db/schema.js';
+import { runNotificationDeadLetter } from '../src/jobs/deliver-notification.js';
+import { QUEUES } from '../src/jobs/queue.js';
 import { startWorkers, type Workers } from '../src/jobs/worker.js';
 import { BookingsService } from '../src/modules/bookings/bookings.service.js';
-import { recordBookingEvent } from '../src/modules/notifications/notifications.outbox.js';
+import {
+  recordBookingEvent,
+  type DeliverNotificationJob,
+} from '../src/modules/notifications/notifications.outbox.js';
 import { createTestApp, TEST_ADMIN, type TestApp } from './helpers/app.js';
 import { CARD, createShowtime } from './helpers/fixtures.js';
 import {
@@ -423,6 +428,42 @@ describe('SMTP down when the booking is confirmed', () => {
   }, 60_000);
 });
 
+describe('SMTP down for longer than the retries last', () => {
+  let t: TestApp;
+  let workers: Workers;
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: {
+        SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
+        NOTIFICATION_RETRY_DELAY_SECONDS: '1',
+        NOTIFICATION_RETRY_LIMIT: '2',
+      },
+      overrides: { sms: null },
+    });
+    workers = await startWorkers(t.ctx, { sweepIntervalMs: 60_000 });
+  });
+  afterAll(async () => {
+    await workers?.stop();
+    await t?.close();
+  });
+
+  it('marks the notification failed after the last attempt, and stops there', async () => {
+    const user = await createUser(t.app, t.ctx);
+    const st = await createShowtime(t.ctx.db, { rows: 1, seatsPerRow: 2 });
+    const booking = await bookAndPay(t, user, st.showtimeId, [st.seatIds[0]!]);
+    const failed = await waitFor('the notification to fail', async () => {
+      const [row] = await rowsOf(t, booking.id);
+      return row?.status === 'failed' ? row : undefined;
+    });
+    expect(failed.attempts).toBe(3); // the first attempt and two retries (1-2 s, then 2-4 s later)
+    expect(failed.last_error).toMatch(/ECONNECTION|ECONNREFUSED/);
+    await sleep(3000);
+    const [after] = await rowsOf(t, booking.id);
+    expect(after).toMatchObject({ status: 'failed', attempts: 3 });
+  }, 30_000);
+});
+
 describe('no SMTP_URL: the development mail folder', () => {
   let t: TestApp;
   let workers: Workers;
@@ -572,4 +613,47 @@ describe('a worker killed with SIGKILL in the middle of sending', () => {
     second.child.kill('SIGTERM');
     await once(second.child, 'exit');
   }, 240_000);
+
+  it('a job that dies on its last attempt is dead-lettered and its row marked failed for operators', async () => {
+    const user = await createUser(t.app, t.ctx);
+    const st = await createShowtime(t.ctx.db, { rows: 1, seatsPerRow: 2 });
+    const booking = await bookAndPay(t, user, st.showtimeId, [st.seatIds[0]!]);
+    const [row] = await rowsOf(t, booking.id);
+    const { boss } = t.ctx.jobs;
+    // Play the worker that claims the row and then dies, once per attempt, until pg-boss gives up. Expiry of
+    // a dead worker's job and fail() go through the same pg-boss statement, dead letter included.
+    let attempts = 0;
+    for (;;) {
+      const [job] = await boss.fetch<DeliverNotificationJob>(QUEUES.deliverNotification, {
+        ignoreStartAfter: true,
+        includeMetadata: true,
+      });
+      if (!job) break;
+      expect(job.data.notificationId).toBe(row!.id);
+      attempts++;
+      await t.ctx.db
+        .updateTable('notifications')
+        .set({ status: 'sending' })
+        .where('id', '=', row!.id)
+        .execute();
+      await boss.fail(QUEUES.deliverNotification, job.id, { message: 'worker died' });
+    }
+    expect(attempts).toBe(t.config.notifications.retryLimit + 1);
+    const [dead] = await boss.fetch<DeliverNotificationJob>(QUEUES.notificationFailed);
+    expect(dead?.data).toEqual({ notificationId: row!.id });
+    await runNotificationDeadLetter(t.ctx, dead!.data);
+    const [failed] = await rowsOf(t, booking.id);
+    expect(failed).toMatchObject({
+      status: 'failed',
+      last_error: expect.stringContaining('ran out of retries') as string,
+    });
+    const admin = await createUser(t.app, t.ctx, 'admin');
+    const list = await t.app.inject({
+      url: '/api/v1/admin/notifications?status=failed',
+      headers: admin.auth,
+    });
+    expect(list.json<{ notifications: { id: string }[] }>().notifications.map((n) => n.id)).toContain(
+      row!.id,
+    );
+  });
 });
