@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pino from 'pino';
 import { readConfig, type Config } from '../../src/config.js';
 import { createContext, type AppContext, type ContextOverrides } from '../../src/context.js';
@@ -38,6 +40,8 @@ export async function createTestApp(
     RATE_LIMIT_PER_MINUTE: '100000',
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     WORKER_IN_PROCESS: 'false',
+    // Never the checkout's .data: with no SMTP_URL, delivered emails are written under DATA_DIR/mail.
+    DATA_DIR: path.join(tmpdir(), 'matinee-test-data'),
     ...opts.env,
   });
   const ctx = createContext(config, { logger: pino({ level: 'silent' }), ...opts.overrides });
