@@ -65,6 +65,7 @@ async function shot(page: Page, name: string, fullPage = false): Promise<void> {
   const file = path.join(outDir, `${name}.png`);
   // The caret and the focus ring of the last click are noise in a picture.
   await page.evaluate<void>('document.activeElement instanceof HTMLElement && document.activeElement.blur()');
+  await page.mouse.move(0, 0);
   await page.screenshot({ path: file, fullPage, animations: 'disabled', caret: 'hide' });
   console.log(`  ${path.relative(process.cwd(), file)}`);
 }
