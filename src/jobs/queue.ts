@@ -52,8 +52,9 @@ export class JobQueue {
       await this.boss.createQueue(name, {
         name,
         expireInSeconds: JOB_EXPIRE_SECONDS,
-        retryLimit: name === QUEUES.deliverNotification ? 20 : 10,
-        retryDelay: name === QUEUES.deliverNotification ? 30 : 5,
+        // Queue defaults; notification jobs carry their own schedule (NOTIFICATION_RETRY_* in config).
+        retryLimit: 10,
+        retryDelay: 5,
         retryBackoff: true,
         retentionDays: 7,
       });

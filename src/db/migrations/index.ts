@@ -2,14 +2,14 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_foundation.js';
 import * as m0002 from './0002_bookings.js';
 import * as m0003 from './0003_seat_events.js';
-import * as m0005 from './0005_notifications.js';
+import * as m0004 from './0004_notifications.js';
 
 /** Explicit, ordered list: a migration runs once, in this order, and is never edited after release. */
 const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_bookings': m0002,
   '0003_seat_events': m0003,
-  '0005_notifications': m0005,
+  '0004_notifications': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {
