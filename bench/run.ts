@@ -12,6 +12,7 @@
  *  - contention: everyone wants the same 20 seats; almost every answer is 409 SEATS_UNAVAILABLE.
  *  - seat map: GET /api/v1/showtimes/:id/seats of a 300-seat showtime.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { mkdtemp } from 'node:fs/promises';
@@ -25,7 +26,6 @@ import { readConfig } from '../src/config.js';
 import { createContext } from '../src/context.js';
 import { createDb, createPool, migrateToLatest, type Db } from '../src/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
-import { buildApp } from '../src/http/app.js';
 import { showtimeEndsAt } from '../src/modules/catalog/showtime-rules.js';
 
 const { values: args } = parseArgs({
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   const url = new URL(serverUrl);
   url.pathname = `/${dbName}`;
 
-  const config = readConfig({
+  const env = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATABASE_URL: url.toString(),
@@ -214,19 +214,36 @@ async function main(): Promise<void> {
     RATE_LIMIT_PER_MINUTE: '100000000',
     MAX_ACTIVE_HOLDS_PER_USER: '1000000',
     WORKER_IN_PROCESS: 'false',
-  });
+    SEED_DEMO_DATA: 'false',
+  };
+  const config = readConfig(env);
   const migrationDb = createDb(createPool(config.databaseUrl!, { max: 1 }));
   await migrateToLatest(migrationDb);
   await migrationDb.destroy();
-  const ctx = createContext(config, {
-    logger: pino({ level: 'silent' }),
-    pool: createPool(config.databaseUrl!, { max: CONNECTIONS }),
+  // Fixtures and tokens come from this process; the app under load runs as its own process, so the load
+  // generator does not share its event loop.
+  const ctx = createContext(config, { logger: pino({ level: 'silent' }) });
+  const server = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+      '--import',
+      'tsx',
+      'bench/server.ts',
+    ],
+    {
+      env: { ...process.env, ...env, BENCH_POOL: String(CONNECTIONS) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    server.stdout.on('data', (chunk: Buffer) => {
+      const m = /PORT (\d+)/.exec(chunk.toString());
+      if (m) resolve(Number(m[1]));
+    });
+    server.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
-  await ctx.jobs.start();
-  const app = await buildApp(ctx);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const base = `http://127.0.0.1:${port}`;
 
   const users = await ctx.db
     .insertInto('users')
@@ -303,9 +320,9 @@ async function main(): Promise<void> {
     }),
   );
 
-  await app.close();
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
   await ctx.close();
-  await ctx.pool.end().catch(() => undefined);
   await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
   await admin.end();
   await embedded?.stop();

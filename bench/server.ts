@@ -1,0 +1,27 @@
+/**
+ * The app as its own process for the benchmark (so the load generator does not share its event loop).
+ * Reads its configuration from the environment like `npm start`, listens on 127.0.0.1:0 and prints the port.
+ */
+import pino from 'pino';
+import { readConfig } from '../src/config.js';
+import { createContext } from '../src/context.js';
+import { createPool } from '../src/db/database.js';
+import { buildApp } from '../src/http/app.js';
+
+const config = readConfig();
+const ctx = createContext(config, {
+  logger: pino({ level: 'silent' }),
+  pool: createPool(config.databaseUrl!, { max: Number(process.env.BENCH_POOL ?? 32) }),
+});
+await ctx.jobs.start();
+const app = await buildApp(ctx);
+await app.listen({ host: '127.0.0.1', port: 0 });
+const addr = app.server.address();
+process.stdout.write(`PORT ${typeof addr === 'object' && addr ? addr.port : 0}\n`);
+process.on('SIGTERM', () => {
+  void app
+    .close()
+    .then(() => ctx.close())
+    .then(() => ctx.pool.end())
+    .finally(() => process.exit(0));
+});
