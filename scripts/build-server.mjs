@@ -2,12 +2,32 @@
 // plain JavaScript instead of compiling TypeScript at every start. Dependencies stay in node_modules.
 // Entry points sit two folders deep (dist/main/*.js, like src/http/*.ts), so paths built from
 // import.meta.url (the public/ folder) resolve the same from the bundle as from the sources.
-import { build } from 'esbuild';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const started = Date.now();
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+// A warm start skips the bundling when nothing in src/ (or this script) changed since the last one.
+const bundle = path.join(root, 'dist', 'main', 'api.js');
+const upToDate =
+  !process.argv.includes('--force') &&
+  existsSync(bundle) &&
+  Math.max(newestMtime(path.join(root, 'src')), statSync(fileURLToPath(import.meta.url)).mtimeMs) <
+    statSync(bundle).mtimeMs;
+if (upToDate) process.exit(0);
+
+const { build } = await import('esbuild');
 await build({
   absWorkingDir: root,
   entryPoints: {
