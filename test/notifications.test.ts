@@ -504,6 +504,8 @@ describe('no SMTP_URL: the development mail folder', () => {
     expect(raw.body).toContain(`Message-ID: ${row!.message_id}`);
     expect((await t.app.inject({ url: '/dev/mail/..%2F..%2Fjwt-secret' })).statusCode).toBe(404);
     expect((await t.app.inject({ url: '/dev/mail/nothing.eml' })).statusCode).toBe(404);
+    // Only the machine itself may read the development mailbox.
+    expect((await t.app.inject({ url: '/dev/mail', remoteAddress: '192.0.2.10' })).statusCode).toBe(404);
   });
 });
 

@@ -57,6 +57,13 @@ async function headersOf(file: string): Promise<Record<string, string>> {
  */
 export const devMailRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const dir = mailDirectory(ctx.config);
+  // Development mail holds other people's tickets: only for the machine itself, even when HOST is 0.0.0.0.
+  app.addHook('onRequest', async (req) => {
+    if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '')) {
+      throw new NotFoundError('Route', 'ROUTE_NOT_FOUND');
+    }
+    return Promise.resolve();
+  });
 
   app.get('/mail', { schema: { hide: true } }, async (_req, reply) => {
     const names = (await readdir(dir).catch(() => [] as string[]))
