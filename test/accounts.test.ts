@@ -77,6 +77,10 @@ describe('POST /auth/signup', () => {
       payload: 'hello',
     });
     expect(text.statusCode).toBe(415);
+    // PostgreSQL refuses NUL bytes in text: still a 400, not a 500.
+    const nul = await signup({ email: 'nul@example.com', password: 'password-1', name: 'a\u0000b' });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
     expect(text.body).not.toContain('at ');
   });
 });

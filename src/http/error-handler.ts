@@ -31,6 +31,9 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: str
   },
 };
 
+/** invalid text representation, datetime format/overflow, numeric out of range, string too long, NUL byte. */
+const BAD_VALUE_CODES = new Set(['22P02', '22007', '22008', '22003', '22001', '22021', '22P05']);
+
 function fieldOf(v: { instancePath?: string; params?: Record<string, unknown> }, part: string): string {
   const path = (v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
   const missing = v.params?.missingProperty;
@@ -79,9 +82,10 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   }
 
   const pgCode = pgErrorCode(err);
-  if (pgCode === '22P02' || pgCode === '22007' || pgCode === '22008' || pgCode === '22003') {
+  // Data errors PostgreSQL raises for values validation let through (a NUL byte, a date out of range...).
+  if (pgCode && (BAD_VALUE_CODES.has(pgCode) || pgCode === PG.checkViolation)) {
     return send(reply, 400, {
-      error: { code: 'VALIDATION_FAILED', message: 'A value in the request is out of range' },
+      error: { code: 'VALIDATION_FAILED', message: 'A value in the request is not allowed or out of range' },
     });
   }
   if (pgCode === PG.lockNotAvailable || pgCode === PG.queryCanceled || pgCode === PG.deadlockDetected) {
