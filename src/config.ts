@@ -39,6 +39,8 @@ const EnvSchema = Type.Object({
   NOTIFICATION_RETRY_LIMIT: Type.Integer({ minimum: 0, maximum: 15, default: 9 }),
   NOTIFICATION_RETRY_DELAY_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
   SEED_DEMO_DATA: Type.Optional(Type.Boolean()),
+  /** Crash tests only: `crash-after-charge` SIGKILLs the process between a charge and its commit. */
+  MATINEE_FAULT: Type.Optional(Type.Literal('crash-after-charge')),
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -63,6 +65,7 @@ export interface Config {
   paymentTimeoutMs: number;
   workerInProcess: boolean;
   seedDemoData: boolean;
+  fault: 'crash-after-charge' | undefined;
   /** No smtpUrl: messages are written as .eml files under DATA_DIR/mail (refused in production). */
   mail: { smtpUrl: string | undefined; from: string };
   /** No apiUrl: SMS are written to the log outside production, and not sent at all in production. */
@@ -104,6 +107,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     }
     if (!env.SMTP_URL)
       problems.push('  SMTP_URL is required in production (customers must get their tickets)');
+    if (env.MATINEE_FAULT) problems.push('  MATINEE_FAULT is for crash tests and refused in production');
     if (!env.TICKET_SIGNING_SECRET)
       problems.push('  TICKET_SIGNING_SECRET is required in production (32+ characters)');
     if (problems.length > 0) throw new ConfigError(`Invalid environment:\n${problems.join('\n')}`);
@@ -132,6 +136,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     workerInProcess: env.WORKER_IN_PROCESS,
     // The demo city is for development; production seeds only when asked to.
     seedDemoData: env.SEED_DEMO_DATA ?? env.NODE_ENV !== 'production',
+    fault: env.MATINEE_FAULT,
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     sms: { apiUrl: env.SMS_API_URL, apiToken: env.SMS_API_TOKEN, from: env.SMS_FROM },
     ticketSigningSecret: env.TICKET_SIGNING_SECRET,

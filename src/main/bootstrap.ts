@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readConfig, type Config } from '../config.js';
-import { createContext, createLogger, type AppContext } from '../context.js';
+import { createContext, createLogger, type AppContext, type Faults } from '../context.js';
 import { createDb, createPool, migrateToLatest } from '../db/database.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
 import { seedDemoData } from '../db/seed.js';
@@ -24,6 +24,16 @@ async function devJwtSecret(dataDir: string): Promise<string> {
   const secret = randomBytes(32).toString('base64url');
   await writeFile(file, `${secret}\n`, { mode: 0o600 });
   return secret;
+}
+
+/** Real crashes for crash tests (never in production: config refuses MATINEE_FAULT there). */
+function faultsFor(config: Config): Faults {
+  if (config.fault !== 'crash-after-charge') return {};
+  return {
+    afterCharge: () => {
+      process.kill(process.pid, 'SIGKILL');
+    },
+  };
 }
 
 export interface BootOptions {
@@ -63,7 +73,7 @@ export async function boot(opts: BootOptions): Promise<Runtime> {
     await migrationDb.destroy();
   }
 
-  const ctx = createContext(config, { logger });
+  const ctx = createContext(config, { logger, faults: faultsFor(config) });
   // Independent start-up steps run side by side: they touch different tables.
   await Promise.all([
     ctx.jobs.start(),

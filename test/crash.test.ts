@@ -1,0 +1,161 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, createPool, type Db } from '../src/db/database.js';
+import { TokenService } from '../src/http/tokens.js';
+import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { CARD, createShowtime } from './helpers/fixtures.js';
+
+/**
+ * A real crash at the worst moment: the API process is SIGKILLed after the gateway charged the card and before
+ * Matinee recorded it. Nothing in memory survives; a new process must find the charge and confirm the booking.
+ */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SECRET = randomBytes(24).toString('hex');
+
+let database: TestDatabase;
+let db: Db;
+let pool: ReturnType<typeof createPool>;
+let dataDir: string;
+const children: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+async function startApi(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; base: string; output: string[] }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/main/api.js')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      JWT_SECRET: SECRET,
+      DATA_DIR: dataDir,
+      SEED_DEMO_DATA: 'false',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const output: string[] = [];
+  child.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
+  child.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`API exited early:\n${output.join('')}`);
+    const ok = await fetch(`${base}/api/v1/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return { child, base, output };
+    await sleep(100);
+  }
+  throw new Error(`API did not get ready:\n${output.join('')}`);
+}
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-server.mjs')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  database = await createTestDatabase();
+  pool = createPool(database.url, { max: 3 });
+  db = createDb(pool);
+  dataDir = await mkdtemp(path.join(tmpdir(), 'matinee-crash-'));
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await db.destroy();
+  await database.drop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('SIGKILL between charge and commit', () => {
+  it('the next process finds the charge by its key and confirms the booking, charged once', async () => {
+    const first = await startApi({ MATINEE_FAULT: 'crash-after-charge', WORKER_IN_PROCESS: 'false' });
+    const st = await createShowtime(db, { rows: 1, seatsPerRow: 4 });
+    const user = await db
+      .insertInto('users')
+      .values({ email: `crash-${randomUUID()}@example.com`, name: 'Crash', phone: null, password_hash: 'x' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const token = await new TokenService(SECRET, 3600).issue({ userId: user.id, role: 'customer' });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+
+    const held = await fetch(`${first.base}/api/v1/bookings`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ showtimeId: st.showtimeId, seatIds: [st.seatIds[0], st.seatIds[1]] }),
+    });
+    expect(held.status).toBe(201);
+    const bookingId = ((await held.json()) as { booking: { id: string } }).booking.id;
+
+    // The process dies mid-request: the customer sees a dropped connection, not an answer.
+    await expect(
+      fetch(`${first.base}/api/v1/bookings/${bookingId}/payment`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ card: CARD.good }),
+      }),
+    ).rejects.toThrow();
+    await new Promise((r) =>
+      first.child.exitCode !== null || first.child.signalCode ? r(null) : first.child.once('exit', r),
+    );
+    expect(first.child.signalCode).toBe('SIGKILL');
+
+    const charges = async () =>
+      (
+        await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM sim_gateway.charges c JOIN payments p ON p.gateway_key = c.idempotency_key
+           WHERE p.booking_id = ${bookingId} AND c.status = 'succeeded'`.execute(db)
+      ).rows[0]!.n;
+    const status = async () =>
+      (await db.selectFrom('bookings').select('status').where('id', '=', bookingId).executeTakeFirstOrThrow())
+        .status;
+    expect(await charges()).toBe(1); // the money moved...
+    expect(await status()).toBe('pending'); // ...and Matinee had not recorded it
+
+    // A fresh process with workers: its sweep settles the orphaned attempt once it is older than the timeout.
+    const second = await startApi({ WORKER_IN_PROCESS: 'true', PAYMENT_TIMEOUT_MS: '1000' });
+    let now = await status();
+    for (let i = 0; i < 120 && now === 'pending'; i++) {
+      await sleep(250);
+      now = await status();
+    }
+    expect(now).toBe('confirmed');
+    expect(await charges()).toBe(1);
+    const seats = await db
+      .selectFrom('seat_inventory')
+      .select('status')
+      .where('booking_id', '=', bookingId)
+      .execute();
+    expect(seats.map((s) => s.status)).toEqual(['sold', 'sold']);
+    const view = await fetch(`${second.base}/api/v1/bookings/${bookingId}`, { headers });
+    expect(((await view.json()) as { booking: { payments: { status: string }[] } }).booking.payments).toEqual(
+      [expect.objectContaining({ status: 'succeeded' })],
+    );
+    second.child.kill('SIGTERM');
+  }, 90_000);
+});
