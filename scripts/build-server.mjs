@@ -2,7 +2,7 @@
 // plain JavaScript instead of compiling TypeScript at every start. Dependencies stay in node_modules.
 // Entry points sit two folders deep (dist/main/*.js, like src/http/*.ts), so paths built from
 // import.meta.url (the public/ folder) resolve the same from the bundle as from the sources.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,7 +28,7 @@ const upToDate =
 if (upToDate) process.exit(0);
 
 const { build } = await import('esbuild');
-await build({
+const result = await build({
   absWorkingDir: root,
   entryPoints: {
     'main/api': 'src/main/api.ts',
@@ -43,7 +43,16 @@ await build({
   packages: 'external',
   sourcemap: true,
   logLevel: 'warning',
+  write: false,
 });
+// Each file is written beside its target and renamed over it, so a process starting (or a second build
+// running, as two test files may) never reads a half-written bundle.
+for (const file of result.outputFiles) {
+  mkdirSync(path.dirname(file.path), { recursive: true });
+  const temp = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(temp, file.contents);
+  renameSync(temp, file.path);
+}
 if (process.env.npm_lifecycle_event !== 'prestart' || process.env.DEBUG_BUILD) {
   console.log(`[server] bundled into dist/ in ${Date.now() - started} ms`);
 }
