@@ -34,6 +34,7 @@ class FlakyGateway implements PaymentGateway {
     }
   }
   findCharge(key: string) {
+    if (this.mode === 'down') return Promise.reject(new GatewayUnavailableError('connection refused'));
     return this.inner.findCharge(key);
   }
   refund(chargeId: string, opts: { idempotencyKey: string; amountCents: number }) {
@@ -230,6 +231,28 @@ describe('gateway failures', () => {
     await new BookingsService(t.ctx).sweep();
     expect((await bookingOf(alice, booking.id)).status).toBe('confirmed');
     expect((await chargesFor(booking.id)).n).toBe(1);
+  });
+});
+
+describe('the sweep', () => {
+  it('keeps expiring holds while the gateway is down, and settles the unknown payment once it is back', async () => {
+    const st = await createShowtime(t.ctx.db, { rows: 1, seatsPerRow: 4 });
+    const paid = (await hold(alice, st.showtimeId, [st.seatIds[0]!])).json<{ booking: { id: string } }>()
+      .booking;
+    gateway.mode = 'lose-response';
+    expect((await pay(alice, paid.id)).statusCode).toBe(503);
+    const abandoned = (await hold(bob, st.showtimeId, [st.seatIds[1]!])).json<{ booking: { id: string } }>()
+      .booking;
+    await sleep(2_200);
+    gateway.mode = 'down';
+    const first = await new BookingsService(t.ctx).sweep();
+    expect(first.failed).toBeGreaterThanOrEqual(1);
+    expect((await bookingOf(bob, abandoned.id)).status).toBe('expired');
+    expect((await bookingOf(alice, paid.id)).status).toBe('pending');
+    gateway.mode = 'normal';
+    await new BookingsService(t.ctx).sweep();
+    expect((await bookingOf(alice, paid.id)).status).toBe('confirmed');
+    expect((await chargesFor(paid.id)).n).toBe(1);
   });
 });
 

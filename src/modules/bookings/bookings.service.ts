@@ -580,10 +580,24 @@ export class BookingsService {
   }
 
   /** The periodic safety net behind the per-hold expiry jobs. Returns counts for logs. */
-  async sweep(limit = 200): Promise<{ expired: number; reconciled: number; refunded: number }> {
+  async sweep(
+    limit = 200,
+  ): Promise<{ expired: number; reconciled: number; refunded: number; failed: number }> {
     const { db } = this.ctx;
     let reconciled = 0;
     let refunded = 0;
+    let failed = 0;
+    // One item failing (the gateway is down, a lock times out) must not stop the others: holds keep expiring.
+    const attempt = async (what: string, id: string, work: () => Promise<unknown>) => {
+      try {
+        await work();
+        return true;
+      } catch (err) {
+        failed++;
+        this.ctx.logger.warn({ err, id }, `sweep: ${what} failed; the next sweep retries it`);
+        return false;
+      }
+    };
     const stalePayments = await db
       .selectFrom('payments')
       .select('id')
@@ -603,8 +617,7 @@ export class BookingsService {
       .limit(limit)
       .execute();
     for (const p of stalePayments) {
-      await this.reconcilePayment(p.id);
-      reconciled++;
+      if (await attempt('reconcile payment', p.id, () => this.reconcilePayment(p.id))) reconciled++;
     }
     const unfinishedRefunds = await db
       .selectFrom('payments')
@@ -614,9 +627,9 @@ export class BookingsService {
       .limit(limit)
       .execute();
     for (const p of unfinishedRefunds) {
-      if (p.refund_id?.startsWith('pending:')) await this.refundOrphanCharge(p.id);
-      else await this.completeRefund(p.id);
-      refunded++;
+      const finish = () =>
+        p.refund_id?.startsWith('pending:') ? this.refundOrphanCharge(p.id) : this.completeRefund(p.id);
+      if (await attempt('finish refund', p.id, finish)) refunded++;
     }
     const due = await db
       .selectFrom('bookings')
@@ -627,12 +640,16 @@ export class BookingsService {
       .limit(limit)
       .execute();
     let expired = 0;
-    for (const b of due) if ((await this.expireHold(b.id)) === 'expired') expired++;
+    for (const b of due) {
+      await attempt('expire hold', b.id, async () => {
+        if ((await this.expireHold(b.id)) === 'expired') expired++;
+      });
+    }
     await db
       .deleteFrom('idempotency_keys')
       .where('expires_at', '<', sql<Date>`now()`)
       .execute();
-    return { expired, reconciled, refunded };
+    return { expired, reconciled, refunded, failed };
   }
 
   private async hydrate(rows: BookingRow[]): Promise<Booking[]> {
