@@ -7,5 +7,6 @@ import { BookingsService } from '../modules/bookings/bookings.service.js';
  */
 export async function runSweepHolds(ctx: AppContext): Promise<void> {
   const result = await new BookingsService(ctx).sweep();
-  if (result.expired + result.reconciled + result.refunded + result.failed > 0) ctx.logger.info(result, 'sweep-holds');
+  if (result.expired + result.reconciled + result.refunded + result.failed > 0)
+    ctx.logger.info(result, 'sweep-holds');
 }
