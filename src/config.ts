@@ -39,6 +39,7 @@ const EnvSchema = Type.Object({
   NOTIFICATION_RETRY_LIMIT: Type.Integer({ minimum: 0, maximum: 15, default: 9 }),
   NOTIFICATION_RETRY_DELAY_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
   SEED_DEMO_DATA: Type.Optional(Type.Boolean()),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Crash tests only: `crash-after-charge` SIGKILLs the process between a charge and its commit. */
   MATINEE_FAULT: Type.Optional(Type.Literal('crash-after-charge')),
 });
@@ -66,6 +67,8 @@ export interface Config {
   workerInProcess: boolean;
   seedDemoData: boolean;
   fault: 'crash-after-charge' | undefined;
+  /** Bearer token for GET /metrics from other machines; unset, only loopback may scrape. */
+  metricsToken: string | undefined;
   /** No smtpUrl: messages are written as .eml files under DATA_DIR/mail (refused in production). */
   mail: { smtpUrl: string | undefined; from: string };
   /** No apiUrl: SMS are written to the log outside production, and not sent at all in production. */
@@ -137,6 +140,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     // The demo city is for development; production seeds only when asked to.
     seedDemoData: env.SEED_DEMO_DATA ?? env.NODE_ENV !== 'production',
     fault: env.MATINEE_FAULT,
+    metricsToken: env.METRICS_TOKEN,
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     sms: { apiUrl: env.SMS_API_URL, apiToken: env.SMS_API_TOKEN, from: env.SMS_FROM },
     ticketSigningSecret: env.TICKET_SIGNING_SECRET,

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { createDb, createPool, type Db } from './db/database.js';
 import { TokenService } from './http/tokens.js';
 import { JobQueue } from './jobs/queue.js';
+import { Metrics } from './http/metrics.js';
 import { createMailer, type Mailer } from './modules/notifications/mailer.js';
 import { createSmsProvider, type SmsProvider } from './modules/notifications/sms.js';
 import type { PaymentGateway } from './modules/payments/payment-gateway.js';
@@ -29,6 +30,7 @@ export interface AppContext {
   /** pg-boss; `start()` it before use (boot and the test helper do). */
   jobs: JobQueue;
   gateway: PaymentGateway;
+  metrics: Metrics;
   /** SMTP when SMTP_URL is set, else .eml files under DATA_DIR/mail. */
   mailer: Mailer;
   /** HTTP provider when SMS_API_URL is set, else the log; undefined (SMS off) in production without one. */
@@ -45,6 +47,7 @@ export interface ContextOverrides {
   pool?: pg.Pool;
   jobs?: JobQueue;
   gateway?: PaymentGateway;
+  metrics?: Metrics;
   faults?: Faults;
   mailer?: Mailer;
   /** null: SMS off. */
@@ -110,6 +113,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     gateway,
     mailer,
     sms,
+    metrics: overrides.metrics ?? new Metrics({ defaultMetrics: config.env !== 'test' }),
     faults: overrides.faults ?? {},
     async close() {
       if (!overrides.jobs) await jobs.stop();

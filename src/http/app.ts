@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { authPlugin } from './auth.js';
+import { metricsPlugin } from './metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { validatorCompiler } from './validation.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
@@ -70,6 +71,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
+  await app.register(metricsPlugin, { metrics: ctx.metrics, token: ctx.config.metricsToken });
   await app.register(authPlugin, { tokens: ctx.tokens });
   await app.register(rateLimit, {
     global: true,

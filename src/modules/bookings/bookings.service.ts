@@ -302,11 +302,13 @@ export class BookingsService {
         { bookingId, paymentId: attempt.payment.id },
         'payment gateway did not answer in time',
       );
+      this.ctx.metrics.payments.inc({ outcome: 'unavailable' });
       throw new PaymentUnavailableError();
     }
     await this.ctx.faults.afterCharge?.(bookingId);
 
     const settled = await this.settle(attempt.payment.id, outcome);
+    this.ctx.metrics.payments.inc({ outcome: settled.outcome.status });
     switch (settled.outcome.status) {
       case 'declined':
         throw new PaymentDeclinedError(settled.outcome.reason);
@@ -594,6 +596,7 @@ export class BookingsService {
         return true;
       } catch (err) {
         failed++;
+        this.ctx.metrics.sweepFailures.inc();
         this.ctx.logger.warn({ err, id }, `sweep: ${what} failed; the next sweep retries it`);
         return false;
       }

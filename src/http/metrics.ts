@@ -1,0 +1,66 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { NotFoundError } from './errors.js';
+
+/** Prometheus metrics of one process: its own registry, so several apps in one test process do not collide. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration = new Histogram({
+    name: 'matinee_http_request_duration_seconds',
+    help: 'HTTP requests by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly payments = new Counter({
+    name: 'matinee_payment_attempts_total',
+    help: 'Payment attempts by outcome: succeeded, declined, failed, unavailable (gateway timeout or down)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly sweepFailures = new Counter({
+    name: 'matinee_sweep_failures_total',
+    help: 'Items the hold/payment sweep could not finish (retried on the next sweep)',
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+}
+
+function isLoopback(req: FastifyRequest): boolean {
+  return ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
+}
+
+function tokenMatches(req: FastifyRequest, token: string): boolean {
+  const given = Buffer.from(req.headers.authorization ?? '');
+  const wanted = Buffer.from(`Bearer ${token}`);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+/**
+ * Times every request by its route pattern (never the raw URL, so ids do not explode the label set) and serves
+ * GET /metrics: to the machine itself, or to anyone presenting METRICS_TOKEN as a bearer token.
+ */
+export const metricsPlugin = fp(
+  (app: FastifyInstance, opts: { metrics: Metrics; token: string | undefined }, done: () => void) => {
+    const { metrics, token } = opts;
+    app.addHook('onResponse', async (req, reply) => {
+      metrics.httpDuration.observe(
+        { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+      return Promise.resolve();
+    });
+    app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, async (req, reply) => {
+      if (!(token ? tokenMatches(req, token) : isLoopback(req)))
+        throw new NotFoundError('Route', 'ROUTE_NOT_FOUND');
+      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+    done();
+  },
+  { name: 'matinee-metrics' },
+);
