@@ -76,7 +76,8 @@ async function resolveClusterDir(dataDir: string, uid: number): Promise<string> 
   return elsewhere;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now (the embedded server's, and test servers'). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();

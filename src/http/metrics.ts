@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { NotFoundError } from './errors.js';
+import { isLoopback } from './loopback.js';
 
 /** Prometheus metrics of one process: its own registry, so several apps in one test process do not collide. */
 export class Metrics {
@@ -29,10 +30,6 @@ export class Metrics {
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
-}
-
-function isLoopback(req: FastifyRequest): boolean {
-  return ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
 }
 
 function tokenMatches(req: FastifyRequest, token: string): boolean {

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../context.js';
 import { NotFoundError } from '../../http/errors.js';
+import { isLoopback } from '../../http/loopback.js';
 import { mailDirectory } from './mailer.js';
 
 const FILE_PATTERN = /^[\w.-]+\.(eml|html)$/;
@@ -59,7 +60,7 @@ export const devMailRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
   const dir = mailDirectory(ctx.config);
   // Development mail holds other people's tickets: only for the machine itself, even when HOST is 0.0.0.0.
   app.addHook('onRequest', async (req) => {
-    if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '')) {
+    if (!isLoopback(req)) {
       throw new NotFoundError('Route', 'ROUTE_NOT_FOUND');
     }
     return Promise.resolve();
