@@ -17,11 +17,13 @@ export function ensureWebBuild(): void {
   execFileSync(process.execPath, ['scripts/ensure-web-build.js'], { cwd: root, stdio: 'inherit' });
 }
 
-export function launchBrowser(): Promise<Browser> {
+/** Headless Debian Chromium with the flags this closed network needs (no background connections). */
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
+      ...extraArgs,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',

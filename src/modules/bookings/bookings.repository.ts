@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { BookingRow, Database, PaymentRow, SeatTier, TicketStatus } from '../../db/schema.js';
+import type { Prices } from '../catalog/catalog.schemas.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -112,7 +113,7 @@ export class BookingsRepository {
   }
 
   /**
-   * Inserts the tickets priced from the showtime's tier prices (premium/accessible fall back to standard), sets
+   * Inserts the tickets priced by tier (prices from the catalog's `tierPrices`), sets
    * the booking's total and returns the tickets with their seat labels — one statement.
    */
   async insertTickets(
@@ -120,17 +121,17 @@ export class BookingsRepository {
     bookingId: string,
     showtimeId: string,
     seatIds: string[],
+    prices: Prices,
   ): Promise<{ tickets: TicketView[]; totalCents: number }> {
     const rows = await sql<TicketView>`
       WITH inserted AS (
         INSERT INTO tickets (booking_id, showtime_id, seat_id, tier, price_cents, status)
-        SELECT ${bookingId}, st.id, s.id, s.tier,
-               CASE s.tier WHEN 'premium' THEN coalesce(st.price_premium_cents, st.price_standard_cents)
-                           WHEN 'accessible' THEN coalesce(st.price_accessible_cents, st.price_standard_cents)
-                           ELSE st.price_standard_cents END,
+        SELECT ${bookingId}, ${showtimeId}, s.id, s.tier,
+               CASE s.tier WHEN 'premium' THEN ${prices.premium}::int
+                           WHEN 'accessible' THEN ${prices.accessible}::int
+                           ELSE ${prices.standard}::int END,
                'held'
-          FROM showtimes st JOIN seats s ON s.id = ANY(${seatIds}::uuid[])
-         WHERE st.id = ${showtimeId}
+          FROM seats s WHERE s.id = ANY(${seatIds}::uuid[])
         RETURNING id, booking_id, seat_id, tier, price_cents, status
       ), total AS (
         UPDATE bookings SET total_cents = (SELECT coalesce(sum(price_cents), 0) FROM inserted)

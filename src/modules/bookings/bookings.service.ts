@@ -5,6 +5,7 @@ import type { BookingRow, Database, PaymentRow } from '../../db/schema.js';
 import { QUEUES } from '../../jobs/queue.js';
 import { ValidationError } from '../../http/errors.js';
 import { signTicketCode } from '../checkin/ticket-codes.js';
+import { tierPrices } from '../catalog/catalog.service.js';
 import { recordBookingEvent } from '../notifications/notifications.outbox.js';
 import { cardBrand, last4, luhnValid, normaliseCardNumber } from '../payments/card.js';
 import {
@@ -138,6 +139,7 @@ export class BookingsService {
         booking.id,
         input.showtimeId,
         seatIds,
+        tierPrices(showtime),
       );
       await this.ctx.jobs.sendInTransaction(
         trx,
