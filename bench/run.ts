@@ -119,15 +119,16 @@ async function baseline(url: string, showtimeId: string, seats: string[], userId
       try {
         await c.query('BEGIN');
         const b = await c.query<{ id: string; expires_at: Date }>(
-          `INSERT INTO bookings (reference, user_id, showtime_id, expires_at, total_cents, currency)
-           VALUES ($1, $2, $3, now() + interval '7 minutes', 0, 'USD') RETURNING id, expires_at`,
+          `INSERT INTO bookings (reference, user_id, showtime_id, expires_at, max_expires_at, total_cents, currency)
+           VALUES ($1, $2, $3, now() + interval '7 minutes', now() + interval '15 minutes', 0, 'USD') RETURNING id, expires_at`,
           [randomBytes(6).toString('hex'), userId, showtimeId],
         );
         const claimed = await c.query(
-          `UPDATE seat_inventory SET status = 'held', booking_id = $1, hold_expires_at = $2, version = version + 1
-            WHERE showtime_id = $3 AND seat_id = ANY($4::uuid[])
-              AND (status = 'available' OR (status = 'held' AND hold_expires_at <= now()))`,
-          [b.rows[0]!.id, b.rows[0]!.expires_at, showtimeId, pair],
+          `UPDATE seat_inventory SET status = 'held', booking_id = $1, version = version + 1
+            WHERE showtime_id = $2 AND seat_id = ANY($3::uuid[])
+              AND (status = 'available' OR (status = 'held' AND EXISTS (
+                SELECT 1 FROM bookings hb WHERE hb.id = seat_inventory.booking_id AND hb.expires_at <= now())))`,
+          [b.rows[0]!.id, showtimeId, pair],
         );
         await c.query(
           `INSERT INTO tickets (booking_id, showtime_id, seat_id, tier, price_cents)

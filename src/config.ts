@@ -26,9 +26,15 @@ const EnvSchema = Type.Object({
   ),
   DATA_DIR: Type.String({ minLength: 1, default: '.data' }),
   HOLD_TTL_SECONDS: Type.Integer({ minimum: 1, default: 420 }),
+  HOLD_MAX_LIFETIME_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
   MAX_ACTIVE_HOLDS_PER_USER: Type.Integer({ minimum: 1, default: 2 }),
+  MAX_SEATS_PER_SHOWTIME_PER_USER: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  MAX_PAYMENT_ATTEMPTS_PER_HOLD: Type.Integer({ minimum: 1, maximum: 50, default: 5 }),
   PAYMENT_LATENCY_MS: Type.Integer({ minimum: 0, default: 0 }),
   PAYMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  PAYMENT_SETTLEMENT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 120 }),
+  SIM_GATEWAY_SLOW_CARD_MS: Type.Integer({ minimum: 0, default: 30_000 }),
+  SWEEP_INTERVAL_SECONDS: Type.Number({ minimum: 0.2, maximum: 3600, default: 15 }),
   WORKER_IN_PROCESS: Type.Boolean({ default: true }),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ pattern: '^[^\\r\\n]*@[^\\r\\n]*$', default: 'Matinee <tickets@matinee.local>' }),
@@ -61,9 +67,22 @@ export interface Config {
   logLevel: string;
   dataDir: string;
   holdTtlSeconds: number;
+  /** A hold's hard deadline from its creation: no payment grace moves it, no new payment starts past it. */
+  holdMaxLifetimeSeconds: number;
   maxActiveHoldsPerUser: number;
+  /** Seats one customer may hold or have bought for one showtime, across all their bookings. */
+  maxSeatsPerShowtimePerUser: number;
+  maxPaymentAttemptsPerHold: number;
   paymentLatencyMs: number;
   paymentTimeoutMs: number;
+  /**
+   * How long an attempt whose outcome we never heard stays `unknown` (asked by key) before "the gateway has no
+   * record of it" is taken as final. Must exceed the gateway's longest processing time (checked at start-up).
+   */
+  paymentSettlementWindowSeconds: number;
+  /** The simulated gateway answers the slow test card only after this long. */
+  simGatewaySlowCardMs: number;
+  sweepIntervalSeconds: number;
   workerInProcess: boolean;
   seedDemoData: boolean;
   fault: 'crash-after-charge' | undefined;
@@ -115,6 +134,11 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
       problems.push('  TICKET_SIGNING_SECRET is required in production (32+ characters)');
     if (problems.length > 0) throw new ConfigError(`Invalid environment:\n${problems.join('\n')}`);
   }
+  if (env.HOLD_MAX_LIFETIME_SECONDS < env.HOLD_TTL_SECONDS) {
+    throw new ConfigError(
+      'Invalid environment:\n  HOLD_MAX_LIFETIME_SECONDS must be at least HOLD_TTL_SECONDS (a hold cannot outlive its cap)',
+    );
+  }
   if (env.SMS_API_URL && !env.SMS_API_TOKEN) {
     throw new ConfigError('Invalid environment:\n  SMS_API_TOKEN is required when SMS_API_URL is set');
   }
@@ -133,9 +157,15 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
     holdTtlSeconds: env.HOLD_TTL_SECONDS,
+    holdMaxLifetimeSeconds: env.HOLD_MAX_LIFETIME_SECONDS,
     maxActiveHoldsPerUser: env.MAX_ACTIVE_HOLDS_PER_USER,
+    maxSeatsPerShowtimePerUser: env.MAX_SEATS_PER_SHOWTIME_PER_USER,
+    maxPaymentAttemptsPerHold: env.MAX_PAYMENT_ATTEMPTS_PER_HOLD,
     paymentLatencyMs: env.PAYMENT_LATENCY_MS,
     paymentTimeoutMs: env.PAYMENT_TIMEOUT_MS,
+    paymentSettlementWindowSeconds: env.PAYMENT_SETTLEMENT_WINDOW_SECONDS,
+    simGatewaySlowCardMs: env.SIM_GATEWAY_SLOW_CARD_MS,
+    sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
     workerInProcess: env.WORKER_IN_PROCESS,
     // The demo city is for development; production seeds only when asked to.
     seedDemoData: env.SEED_DEMO_DATA ?? env.NODE_ENV !== 'production',

@@ -98,7 +98,21 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
   const gatewayPool = overrides.gateway ? undefined : createPool(config.databaseUrl, { max: 5 });
   const gateway =
     overrides.gateway ??
-    new SimulatedGateway(createDb(gatewayPool!), config.paymentLatencyMs, () => clock.now());
+    new SimulatedGateway(
+      createDb(gatewayPool!),
+      config.paymentLatencyMs,
+      () => clock.now(),
+      config.simGatewaySlowCardMs,
+    );
+  if (
+    gateway.longestProcessingMs !== undefined &&
+    config.paymentSettlementWindowSeconds * 1000 <= gateway.longestProcessingMs
+  ) {
+    throw new Error(
+      `PAYMENT_SETTLEMENT_WINDOW_SECONDS (${config.paymentSettlementWindowSeconds}) must exceed the gateway's ` +
+        `longest processing time (${gateway.longestProcessingMs} ms): a charge could land after we gave up on it`,
+    );
+  }
   const mailer = overrides.mailer ?? createMailer(config, logger);
   const sms = overrides.sms === undefined ? createSmsProvider(config, logger) : (overrides.sms ?? undefined);
 

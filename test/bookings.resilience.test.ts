@@ -168,7 +168,7 @@ describe('hold expiry (2 s holds)', () => {
         .where('showtime_id', '=', st.showtimeId)
         .where('seat_id', '=', st.seatIds[2]!)
         .executeTakeFirstOrThrow();
-      expect(row).toMatchObject({ status: 'available', booking_id: null, hold_expires_at: null });
+      expect(row).toMatchObject({ status: 'available', booking_id: null });
     } finally {
       await workers.stop();
     }
@@ -201,7 +201,12 @@ describe('gateway failures', () => {
     const retry = await pay(alice, booking.id);
     expect(retry.statusCode).toBe(200);
     expect((await chargesFor(booking.id)).n).toBe(1);
-    expect((await bookingOf(alice, booking.id)).payments.map((p) => p.status)).toEqual(['succeeded']);
+    // The first attempt's outcome stays unknown (shown as pending) until the settlement window has passed
+    // with no record of it at the gateway; it never blocks the retry, and if it ever charged it is refunded.
+    expect((await bookingOf(alice, booking.id)).payments.map((p) => p.status)).toEqual([
+      'pending',
+      'succeeded',
+    ]);
   });
 
   it('charged but the answer was lost (timeout): the retry finds the charge by key instead of charging again', async () => {
@@ -285,9 +290,6 @@ describe('crash between charge and commit', () => {
     expect((await pay(alice, booking.id)).statusCode).toBe(500);
     // Long after: the hold (and the payment grace) ran out with nobody left to settle the charge...
     await sql`UPDATE bookings SET expires_at = now() - interval '1 second' WHERE id = ${booking.id}`.execute(
-      t.ctx.db,
-    );
-    await sql`UPDATE seat_inventory SET hold_expires_at = now() - interval '1 second' WHERE booking_id = ${booking.id}`.execute(
       t.ctx.db,
     );
     await ageInFlightPayments(booking.id);

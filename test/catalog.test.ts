@@ -442,9 +442,8 @@ describe('a theater programme', () => {
     });
 
     it('reports a hold as available the moment it lapses, before any sweep', async () => {
-      await sql`UPDATE seat_inventory SET hold_expires_at = now() WHERE showtime_id = ${s.s1} AND seat_id = ${seatIds[1]}`.execute(
-        t.ctx.db,
-      );
+      await sql`UPDATE bookings SET expires_at = now() WHERE id = (SELECT booking_id FROM seat_inventory
+                  WHERE showtime_id = ${s.s1} AND seat_id = ${seatIds[1]})`.execute(t.ctx.db);
       const body = (await get(`/showtimes/${s.s1}/seats`)).json<SeatMap>();
       expect(body.seats.find((seat) => seat.id === seatIds[1])?.status).toBe('available');
       const listing = (await get(`/theaters/${theaterId}/movies?date=2030-06-14`)).json<{

@@ -299,8 +299,6 @@ describe('notifications through a real SMTP server and an SMS provider stub', ()
     await sql`UPDATE bookings SET expires_at = now() - interval '1 second' WHERE id = ${held.id}`.execute(
       t.ctx.db,
     );
-    await sql`UPDATE seat_inventory SET hold_expires_at = now() - interval '1 second'
-               WHERE booking_id = ${held.id}`.execute(t.ctx.db);
     expect(await new BookingsService(t.ctx).expireHold(held.id)).toBe('expired');
     const rows = await waitSent(t, held.id, 'booking.expired', ['email']);
     expect(rows).toHaveLength(1);

@@ -162,6 +162,7 @@ async function createBooking(db: Db, userId: string, showtimeId: string): Promis
       user_id: userId,
       showtime_id: showtimeId,
       expires_at: new Date(Date.now() + 600_000),
+      max_expires_at: new Date(Date.now() + 3_600_000),
       total_cents: 0,
       currency: 'USD',
     })
@@ -170,10 +171,11 @@ async function createBooking(db: Db, userId: string, showtimeId: string): Promis
   return row.id;
 }
 
-function hold(db: Db, showtimeId: string, seatIds: string[], bookingId: string, expiresAt: Date) {
+async function hold(db: Db, showtimeId: string, seatIds: string[], bookingId: string, expiresAt: Date) {
+  await db.updateTable('bookings').set({ expires_at: expiresAt }).where('id', '=', bookingId).execute();
   return db
     .updateTable('seat_inventory')
-    .set({ status: 'held', booking_id: bookingId, hold_expires_at: expiresAt, version: sql`version + 1` })
+    .set({ status: 'held', booking_id: bookingId, version: sql`version + 1` })
     .where('showtime_id', '=', showtimeId)
     .where('seat_id', 'in', seatIds)
     .execute();
@@ -245,7 +247,7 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
 
     await t.ctx.db
       .updateTable('seat_inventory')
-      .set({ status: 'available', booking_id: null, hold_expires_at: null })
+      .set({ status: 'available', booking_id: null })
       .where('showtime_id', '=', fx.showtimeId)
       .execute();
     c.close();
@@ -289,7 +291,7 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
       .execute();
     await t.ctx.db
       .updateTable('seat_inventory')
-      .set({ status: 'sold', hold_expires_at: null })
+      .set({ status: 'sold' })
       .where('booking_id', '=', booking)
       .execute();
     const sold = parse(await c.next('seats'));

@@ -79,14 +79,15 @@ export interface SeatInventoryTable {
   seat_id: string;
   status: Generated<InventoryStatus>;
   booking_id: string | null;
-  hold_expires_at: Date | null;
   version: Generated<number>;
   updated_at: Timestamp;
 }
 
 export type BookingStatus = 'pending' | 'confirmed' | 'expired' | 'cancelled' | 'refunded';
 export type TicketStatus = 'held' | 'sold' | 'void';
-export type PaymentStatus = 'pending' | 'unknown' | 'succeeded' | 'declined' | 'failed' | 'refunded';
+export type PaymentStatus =
+  'pending' | 'unknown' | 'succeeded' | 'declined' | 'failed' | 'refund_pending' | 'refunded';
+export type RefundReason = 'customer' | 'duplicate_charge' | 'hold_ended' | 'operator';
 
 export interface BookingsTable {
   id: Generated<string>;
@@ -95,6 +96,7 @@ export interface BookingsTable {
   showtime_id: string;
   status: Generated<BookingStatus>;
   expires_at: Timestamp;
+  max_expires_at: Timestamp;
   total_cents: number;
   currency: string;
   created_at: CreatedAt;
@@ -128,6 +130,7 @@ export interface PaymentsTable {
   last4: string;
   charge_id: string | null;
   refund_id: string | null;
+  refund_reason: RefundReason | null;
   decline_reason: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
@@ -166,7 +169,8 @@ export interface SimRefundsTable {
   created_at: CreatedAt;
 }
 
-export type NotificationEvent = 'booking.confirmed' | 'booking.refunded' | 'booking.expired';
+export type NotificationEvent =
+  'booking.confirmed' | 'booking.refunded' | 'booking.expired' | 'payment.refunded';
 export type NotificationChannel = 'email' | 'sms';
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed';
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
+import type { Database } from '../db/schema.js';
 import { DomainError } from './errors.js';
 import { domainErrorBody } from './error-handler.js';
 
@@ -38,9 +39,20 @@ function requestHash(req: FastifyRequest): string {
 }
 
 /**
- * Idempotency keys as card processors do them: the first response for (user, key) is stored and replayed for
- * 24 h; the same key with another body is refused (422); a concurrent duplicate gets 409. Responses that say
- * "try again" (5xx) are not stored, so the retry really runs again — and the gateway key makes that safe.
+ * Stores a key's outcome inside the transaction of the business change it describes, so the change and its
+ * replayable answer commit together (a crash can never leave one without the other).
+ */
+export interface IdempotencyRecorder {
+  record(trx: Transaction<Database>, status: number, body: unknown): Promise<void>;
+  recordError(trx: Transaction<Database>, err: DomainError): Promise<void>;
+}
+
+/**
+ * Idempotency keys as card processors do them: the final outcome for (user, key) is stored and replayed for
+ * 24 h; the same key with another body is refused (422); a concurrent duplicate gets 409. Only outcomes of a
+ * business change are stored (a hold, a payment's success or decline), written by the service in that change's
+ * transaction through the recorder. Conflicts and "try again" answers (409, 5xx) are not stored: the retry runs
+ * again, and the gateway key of each payment attempt makes that safe.
  */
 export async function withIdempotency<T>(
   ctx: AppContext,
@@ -48,10 +60,10 @@ export async function withIdempotency<T>(
   reply: FastifyReply,
   userId: string,
   successStatus: number,
-  run: () => Promise<T>,
+  run: (recorder: IdempotencyRecorder | undefined) => Promise<T>,
 ): Promise<T | FastifyReply> {
   const header = req.headers['idempotency-key'];
-  if (header === undefined) return run();
+  if (header === undefined) return run(undefined);
   const key = Array.isArray(header) ? header[0] : header;
   if (!key || key.length > 255) {
     throw new DomainError(400, 'VALIDATION_FAILED', 'Idempotency-Key must be 1 to 255 characters', {
@@ -116,23 +128,38 @@ export async function withIdempotency<T>(
       .send(existing.response_body);
   }
 
-  const store = (status: number, body: unknown) =>
-    db
+  const complete = (q: typeof db | Transaction<Database>, status: number, body: unknown) =>
+    q
       .updateTable('idempotency_keys')
       .set({ status: 'completed', response_status: status, response_body: JSON.stringify(body) })
       .where('user_id', '=', userId)
       .where('key', '=', key)
+      .where('status', '=', 'in_progress')
       .execute();
-  const release = () =>
-    db.deleteFrom('idempotency_keys').where('user_id', '=', userId).where('key', '=', key).execute();
+  const recorder: IdempotencyRecorder = {
+    record: async (trx, status, body) => {
+      await complete(trx, status, body);
+    },
+    recordError: async (trx, err) => {
+      await complete(trx, err.status, domainErrorBody(err));
+    },
+  };
 
   try {
-    const result = await run();
-    await store(successStatus, result);
+    const result = await run(recorder);
+    // A path whose outcome changed nothing in this request (e.g. a payment settled meanwhile by the sweep)
+    // did not record in a transaction; its answer is stored now.
+    await complete(db, successStatus, result);
     return result;
   } catch (err) {
-    if (err instanceof DomainError && err.status < 500) await store(err.status, domainErrorBody(err));
-    else await release();
+    // Anything not recorded by the business transaction is forgotten: the same key runs again.
+    await db
+      .deleteFrom('idempotency_keys')
+      .where('user_id', '=', userId)
+      .where('key', '=', key)
+      .where('status', '=', 'in_progress')
+      .execute()
+      .catch(() => undefined); // the database may be the reason we failed; the stale lock expires anyway
     throw err;
   }
 }

@@ -50,7 +50,7 @@ export async function startWorkers(ctx: AppContext, opts: WorkerOptions = {}): P
       .catch((err: unknown) => ctx.logger.error({ err }, 'sweep failed'))
       .finally(() => (sweeping = undefined));
   };
-  const timer = setInterval(tick, opts.sweepIntervalMs ?? 15_000);
+  const timer = setInterval(tick, opts.sweepIntervalMs ?? ctx.config.sweepIntervalSeconds * 1000);
   timer.unref();
   tick();
 

@@ -254,6 +254,7 @@ export async function claimSeatsInDb(
       showtime_id: input.showtimeId,
       status: input.status === 'sold' ? 'confirmed' : 'pending',
       expires_at: expiresAt,
+      max_expires_at: sql<Date>`now() + interval '1 hour'`,
       total_cents: 0,
       currency: 'USD',
       confirmed_at: input.status === 'sold' ? sql<Date>`now()` : null,
@@ -265,7 +266,6 @@ export async function claimSeatsInDb(
     .set({
       status: input.status,
       booking_id: booking.id,
-      hold_expires_at: input.status === 'held' ? expiresAt : null,
     })
     .where('showtime_id', '=', input.showtimeId)
     .where('seat_id', 'in', input.seatIds)

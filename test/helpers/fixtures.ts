@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { seatIsFree } from '../../src/modules/bookings/seat-rules.js';
 import type { Db } from '../../src/db/database.js';
 import { showtimeEndsAt } from '../../src/modules/catalog/showtime-rules.js';
 
@@ -96,8 +97,8 @@ export async function setShowtimeStart(db: Db, showtimeId: string, startsAt: Dat
 
 export async function seatStatuses(db: Db, showtimeId: string): Promise<Map<string, string>> {
   const rows = await sql<{ seat_id: string; status: string }>`
-    SELECT seat_id, CASE WHEN status = 'held' AND hold_expires_at <= now() THEN 'available' ELSE status END AS status
-      FROM seat_inventory WHERE showtime_id = ${showtimeId}`.execute(db);
+    SELECT i.seat_id, CASE WHEN ${seatIsFree('i')} THEN 'available' ELSE i.status END AS status
+      FROM seat_inventory i WHERE i.showtime_id = ${showtimeId}`.execute(db);
   return new Map(rows.rows.map((r) => [r.seat_id, r.status]));
 }
 

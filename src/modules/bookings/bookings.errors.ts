@@ -56,7 +56,55 @@ export class TooManyHoldsError extends ConflictError {
 export class HoldExpiredError extends DomainError {
   override name = 'HoldExpiredError';
   constructor() {
-    super(410, 'HOLD_EXPIRED', 'The hold on these seats has expired; nothing was charged. Start again.');
+    super(
+      410,
+      'HOLD_EXPIRED',
+      'The hold on these seats has ended. If your card was charged for it, the charge is refunded in full. Start again.',
+    );
+  }
+}
+
+export class HoldDeadlineError extends DomainError {
+  override name = 'HoldDeadlineError';
+  constructor(maxExpiresAt: Date) {
+    super(
+      410,
+      'HOLD_DEADLINE_REACHED',
+      'This hold is too close to its time limit for a payment to finish; nothing was charged. Start again.',
+      { maxExpiresAt: maxExpiresAt.toISOString() },
+    );
+  }
+}
+
+export class SeatLimitError extends ConflictError {
+  override name = 'SeatLimitError';
+  constructor(max: number, already: number) {
+    super(
+      'SEAT_LIMIT_REACHED',
+      `One customer may hold or buy at most ${max} seats for a showtime; you already have ${already}`,
+      { max, already },
+    );
+  }
+}
+
+export class TooManyPaymentAttemptsError extends ConflictError {
+  override name = 'TooManyPaymentAttemptsError';
+  constructor(max: number) {
+    super(
+      'TOO_MANY_PAYMENT_ATTEMPTS',
+      `This hold has had ${max} payment attempts; cancel it or let it expire and start again`,
+      { max },
+    );
+  }
+}
+
+export class TicketAdmittedError extends ConflictError {
+  override name = 'TicketAdmittedError';
+  constructor() {
+    super(
+      'TICKET_ADMITTED',
+      'A ticket of this booking has been scanned at the door; it can no longer be refunded',
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { BookingRow, Database, PaymentRow, SeatTier, TicketStatus } from '../../db/schema.js';
+import { seatIsFree } from './seat-rules.js';
 import type { Prices } from '../catalog/catalog.schemas.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -33,20 +34,44 @@ export class BookingsRepository {
   }
 
   /**
-   * Locks the user's row (serialising one user's holds, so the active-hold limit cannot be raced past) and
-   * counts their unexpired pending holds, in one round trip.
+   * Locks the user's row, serialising one customer's holds. Returns false when the user no longer exists. The
+   * limits are counted by a later statement (`holdLimits`): in READ COMMITTED a count in the statement that
+   * waits for this lock would see the snapshot from before the wait.
    */
-  async lockUserAndCountHolds(trx: Transaction<Database>, userId: string): Promise<number> {
-    const r = await sql<{ n: number }>`
-      SELECT (SELECT count(*) FROM bookings
-               WHERE user_id = ${userId} AND status = 'pending' AND expires_at > now())::int AS n
-        FROM users WHERE id = ${userId} FOR NO KEY UPDATE`.execute(trx);
-    return r.rows[0]?.n ?? 0;
+  async lockUser(trx: Transaction<Database>, userId: string): Promise<boolean> {
+    const r = await sql`SELECT 1 FROM users WHERE id = ${userId} FOR NO KEY UPDATE`.execute(trx);
+    return r.rows.length > 0;
+  }
+
+  /** The customer's live holds, and the seats they hold or bought for this showtime, in one statement. */
+  async holdLimits(
+    trx: Transaction<Database>,
+    userId: string,
+    showtimeId: string,
+  ): Promise<{ activeHolds: number; seatsForShowtime: number }> {
+    const r = await sql<{ active_holds: number; seats: number }>`
+      SELECT count(*) FILTER (WHERE b.status = 'pending' AND b.expires_at > now())::int AS active_holds,
+             coalesce((SELECT count(*) FROM tickets t
+                        JOIN bookings tb ON tb.id = t.booking_id
+                       WHERE tb.user_id = ${userId} AND tb.showtime_id = ${showtimeId}
+                         AND ((tb.status = 'pending' AND tb.expires_at > now() AND t.status = 'held')
+                              OR (tb.status = 'confirmed' AND t.status = 'sold'))), 0)::int AS seats
+        FROM bookings b
+       WHERE b.user_id = ${userId} AND b.status = 'pending'`.execute(trx);
+    const row = r.rows[0];
+    return { activeHolds: row?.active_holds ?? 0, seatsForShowtime: row?.seats ?? 0 };
   }
 
   async insertBooking(
     trx: Transaction<Database>,
-    b: { reference: string; userId: string; showtimeId: string; ttlSeconds: number; currency: string },
+    b: {
+      reference: string;
+      userId: string;
+      showtimeId: string;
+      ttlSeconds: number;
+      maxLifetimeSeconds: number;
+      currency: string;
+    },
   ): Promise<BookingRow> {
     return trx
       .insertInto('bookings')
@@ -56,6 +81,7 @@ export class BookingsRepository {
         showtime_id: b.showtimeId,
         status: 'pending',
         expires_at: sql<Date>`now() + make_interval(secs => ${b.ttlSeconds})`,
+        max_expires_at: sql<Date>`now() + make_interval(secs => ${b.maxLifetimeSeconds})`,
         total_cents: 0,
         currency: b.currency,
       })
@@ -65,22 +91,21 @@ export class BookingsRepository {
 
   /**
    * The claim: one statement that locks the wanted rows in seat order (so concurrent multi-seat holds cannot
-   * deadlock) and takes only those that are free or whose hold has expired — checked here, at claim time.
+   * deadlock) and takes only those that are free or whose hold has ended — checked here, at claim time.
    */
   async claimSeats(
     trx: Transaction<Database>,
-    c: { showtimeId: string; seatIds: string[]; bookingId: string; expiresAt: Date },
+    c: { showtimeId: string; seatIds: string[]; bookingId: string },
   ): Promise<{ seatId: string; takenFromExpiredHold: boolean }[]> {
     const result = await sql<{ seat_id: string; previous_booking: string | null }>`
       UPDATE seat_inventory si
-         SET status = 'held', booking_id = ${c.bookingId}, hold_expires_at = ${c.expiresAt},
-             version = si.version + 1, updated_at = now()
+         SET status = 'held', booking_id = ${c.bookingId}, version = si.version + 1, updated_at = now()
         FROM (SELECT showtime_id, seat_id, booking_id AS previous_booking FROM seat_inventory
                WHERE showtime_id = ${c.showtimeId} AND seat_id = ANY(${c.seatIds}::uuid[])
                ORDER BY seat_id
                FOR UPDATE) locked
        WHERE si.showtime_id = locked.showtime_id AND si.seat_id = locked.seat_id
-         AND (si.status = 'available' OR (si.status = 'held' AND si.hold_expires_at <= now()))
+         AND ${seatIsFree('si')}
       RETURNING si.seat_id, locked.previous_booking`.execute(trx);
     return result.rows.map((r) => ({ seatId: r.seat_id, takenFromExpiredHold: r.previous_booking !== null }));
   }
@@ -238,7 +263,6 @@ export class BookingsRepository {
       .set({
         status: 'available',
         booking_id: null,
-        hold_expires_at: null,
         version: sql`version + 1`,
         updated_at: sql`now()`,
       })
@@ -264,50 +288,53 @@ export class BookingsRepository {
       .execute();
   }
 
-  /** Extends a pending hold (and its seats) to at least `seconds` from now, while a payment is in flight. */
-  async extendHold(trx: Transaction<Database>, bookingId: string, seconds: number): Promise<void> {
-    const until = sql<Date>`greatest(expires_at, now() + make_interval(secs => ${seconds}))`;
-    await trx
-      .updateTable('bookings')
-      .set({ expires_at: until, updated_at: sql`now()` })
-      .where('id', '=', bookingId)
-      .execute();
-    await sql`
-      UPDATE seat_inventory SET hold_expires_at = b.expires_at, updated_at = now()
-        FROM bookings b
-       WHERE b.id = ${bookingId} AND seat_inventory.booking_id = b.id AND seat_inventory.status = 'held'`.execute(
-      trx,
-    );
+  /**
+   * Keeps a pending hold at least `seconds` longer (a payment is in flight), never past its hard deadline.
+   * Returns false when the deadline leaves less than that: a payment must not start that cannot finish in time.
+   */
+  async extendHold(trx: Transaction<Database>, bookingId: string, seconds: number): Promise<boolean> {
+    const r = await sql`
+      UPDATE bookings SET expires_at = greatest(expires_at, now() + make_interval(secs => ${seconds})),
+                          updated_at = now()
+       WHERE id = ${bookingId} AND now() + make_interval(secs => ${seconds}) <= max_expires_at`.execute(trx);
+    return Number(r.numAffectedRows ?? 0) > 0;
   }
 
-  async countHeldSeats(trx: Transaction<Database>, bookingId: string): Promise<number> {
-    const row = await trx
-      .selectFrom('seat_inventory')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('booking_id', '=', bookingId)
-      .where('status', '=', 'held')
-      .executeTakeFirstOrThrow();
-    return row.n;
+  /**
+   * Locks the seats this booking holds (seat order, as the claim does) and counts them against its tickets.
+   * Under these locks nobody can take the seats, so "every ticket's seat is still ours" stays true until commit.
+   */
+  async lockHeldSeats(
+    trx: Transaction<Database>,
+    bookingId: string,
+  ): Promise<{ heldSeats: number; heldTickets: number; tickets: number }> {
+    const r = await sql<{ held_seats: number; held_tickets: number; tickets: number }>`
+      WITH locked AS (
+        SELECT seat_id FROM seat_inventory WHERE booking_id = ${bookingId} AND status = 'held'
+         ORDER BY showtime_id, seat_id FOR UPDATE
+      )
+      SELECT (SELECT count(*) FROM locked)::int AS held_seats,
+             (SELECT count(*) FROM tickets t WHERE t.booking_id = ${bookingId} AND t.status = 'held'
+                 AND EXISTS (SELECT 1 FROM locked l WHERE l.seat_id = t.seat_id))::int AS held_tickets,
+             (SELECT count(*) FROM tickets WHERE booking_id = ${bookingId})::int AS tickets`.execute(trx);
+    const row = r.rows[0]!;
+    return { heldSeats: row.held_seats, heldTickets: row.held_tickets, tickets: row.tickets };
   }
 
-  async countTickets(trx: Transaction<Database>, bookingId: string): Promise<number> {
-    const row = await trx
-      .selectFrom('tickets')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('booking_id', '=', bookingId)
-      .executeTakeFirstOrThrow();
-    return row.n;
-  }
-
-  /** Held seats become sold: the partial unique index on sold tickets backs this up. */
+  /** Sells what this booking holds: its held seats and its held tickets, nothing voided or taken. */
   async sellSeats(trx: Transaction<Database>, bookingId: string): Promise<void> {
     await trx
       .updateTable('seat_inventory')
-      .set({ status: 'sold', hold_expires_at: null, version: sql`version + 1`, updated_at: sql`now()` })
+      .set({ status: 'sold', version: sql`version + 1`, updated_at: sql`now()` })
       .where('booking_id', '=', bookingId)
       .where('status', '=', 'held')
       .execute();
-    await trx.updateTable('tickets').set({ status: 'sold' }).where('booking_id', '=', bookingId).execute();
+    await trx
+      .updateTable('tickets')
+      .set({ status: 'sold' })
+      .where('booking_id', '=', bookingId)
+      .where('status', '=', 'held')
+      .execute();
     await trx
       .updateTable('bookings')
       .set({ status: 'confirmed', confirmed_at: sql`now()`, updated_at: sql`now()` })
@@ -315,22 +342,13 @@ export class BookingsRepository {
       .execute();
   }
 
-  async inFlightPayment(trx: Q, bookingId: string) {
-    return trx
-      .selectFrom('payments')
-      .selectAll()
-      .select(sql<number>`extract(epoch from now() - updated_at)`.as('age_seconds'))
+  async admittedTickets(trx: Q, bookingId: string): Promise<number> {
+    const row = await trx
+      .selectFrom('tickets')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('booking_id', '=', bookingId)
-      .where('status', 'in', ['pending', 'unknown'])
-      .executeTakeFirst();
-  }
-
-  async succeededPayment(trx: Q, bookingId: string) {
-    return trx
-      .selectFrom('payments')
-      .selectAll()
-      .where('booking_id', '=', bookingId)
-      .where('status', '=', 'succeeded')
-      .executeTakeFirst();
+      .where('admitted_at', 'is not', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 }

@@ -31,15 +31,15 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{
         tags: ['bookings'],
         summary: 'Hold seats for a few minutes while you pay (all or nothing)',
         description:
-          'Optional header Idempotency-Key: the first response for a key is replayed for 24 h. 409 SEATS_UNAVAILABLE lists the seats that were taken.',
+          'Optional header Idempotency-Key: a successful hold is stored with the hold itself and replayed for 24 h; conflicts are not stored. 409 SEATS_UNAVAILABLE lists the seats that were taken; 409 TOO_MANY_HOLDS and SEAT_LIMIT_REACHED are the anti-hoarding limits.',
         body: HoldBody,
         response: { 201: BookingResponse, ...errors(400, 401, 404, 409, 422, 429) },
       },
     },
     async (req, reply) => {
       const user = currentUser(req);
-      const result = await withIdempotency(ctx, req, reply, user.userId, 201, async () => ({
-        booking: await bookings.holdSeats(user.userId, req.body),
+      const result = await withIdempotency(ctx, req, reply, user.userId, 201, async (idem) => ({
+        booking: await bookings.holdSeats(user.userId, req.body, idem),
       }));
       return reply.sent ? reply : reply.status(201).send(result);
     },
@@ -81,16 +81,16 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{
         tags: ['bookings'],
         summary: 'Pay for a held booking',
         description:
-          'Test cards: 4242424242424242 succeeds, 4000000000000002 declines, 4000000000009995 insufficient funds, 4000000000000119 processing error, 4000000000006975 times out. A retry never charges twice.',
+          'Test cards: 4242424242424242 succeeds, 4000000000000002 declines, 4000000000009995 insufficient funds, 4000000000000119 processing error, 4000000000006975 times out. At most one charge per booking is ever kept: a charge the booking cannot use (a second attempt, a late answer after the hold ended) is refunded automatically.',
         params: BookingParams,
         body: CardBody,
-        response: { 200: PaymentResponse, ...errors(400, 401, 402, 404, 409, 410, 422, 503) },
+        response: { 200: PaymentResponse, ...errors(400, 401, 402, 404, 409, 410, 422, 429, 503) },
       },
     },
     async (req, reply) => {
       const user = currentUser(req);
-      return withIdempotency(ctx, req, reply, user.userId, 200, () =>
-        bookings.pay(user.userId, req.params.bookingId, req.body),
+      return withIdempotency(ctx, req, reply, user.userId, 200, (idem) =>
+        bookings.pay(user.userId, req.params.bookingId, req.body, idem),
       );
     },
   );

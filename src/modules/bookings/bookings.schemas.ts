@@ -32,12 +32,27 @@ export type Ticket = Static<typeof Ticket>;
 
 export const Payment = Type.Object({
   id: Uuid,
-  status: Type.Union([
-    Type.Literal('pending'),
-    Type.Literal('succeeded'),
-    Type.Literal('declined'),
-    Type.Literal('failed'),
-    Type.Literal('refunded'),
+  status: Type.Union(
+    [
+      Type.Literal('pending'),
+      Type.Literal('succeeded'),
+      Type.Literal('declined'),
+      Type.Literal('failed'),
+      Type.Literal('refund_pending'),
+      Type.Literal('refunded'),
+    ],
+    {
+      description:
+        'pending: being processed, or the gateway has not told us yet (settled by key, never charged twice); ' +
+        'refund_pending: charged, and being given back (a refund, or a charge the booking could not use).',
+    },
+  ),
+  refundReason: Type.Union([
+    Type.Literal('customer'),
+    Type.Literal('duplicate_charge'),
+    Type.Literal('hold_ended'),
+    Type.Literal('operator'),
+    Type.Null(),
   ]),
   amountCents: Type.Integer(),
   currency: Type.String(),
@@ -54,6 +69,10 @@ export const Booking = Type.Object({
   status: BookingStatus,
   showtimeId: Uuid,
   expiresAt: IsoDateTime,
+  maxExpiresAt: Type.String({
+    format: 'date-time',
+    description: "The hold's hard deadline: payments must finish before it, whatever their grace",
+  }),
   createdAt: IsoDateTime,
   confirmedAt: Type.Union([IsoDateTime, Type.Null()]),
   tickets: Type.Array(Ticket),

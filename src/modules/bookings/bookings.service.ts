@@ -1,16 +1,18 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { AppContext } from '../../context.js';
+import type { Db } from '../../db/database.js';
 import type { BookingRow, Database, PaymentRow } from '../../db/schema.js';
 import { QUEUES } from '../../jobs/queue.js';
-import { ValidationError } from '../../http/errors.js';
+import { UnauthorizedError, ValidationError } from '../../http/errors.js';
+import type { IdempotencyRecorder } from '../../http/idempotency.js';
 import { signTicketCode } from '../checkin/ticket-codes.js';
 import { tierPrices } from '../catalog/catalog.service.js';
 import { recordBookingEvent } from '../notifications/notifications.outbox.js';
-import { cardBrand, last4, luhnValid, normaliseCardNumber } from '../payments/card.js';
+import { luhnValid, normaliseCardNumber } from '../payments/card.js';
+import { PaymentAttempts } from '../payments/payment-attempts.js';
 import {
   GatewayUnavailableError,
-  withDeadline,
   type CardDetails,
   type ChargeOutcome,
 } from '../payments/payment-gateway.js';
@@ -19,28 +21,33 @@ import {
   PaymentDeclinedError,
   PaymentFailedError,
   PaymentUnavailableError,
+  RefundPendingError,
 } from '../payments/payments.errors.js';
 import {
   AlreadyPaidError,
   BookingNotConfirmedError,
   BookingNotFoundError,
   BookingNotPendingError,
+  HoldDeadlineError,
   HoldExpiredError,
   PaymentInProgressError,
+  SeatLimitError,
   SeatsNotFoundError,
   SeatsUnavailableError,
   ShowtimeClosedError,
   ShowtimeNotFoundError,
   ShowtimeStartedError,
+  TicketAdmittedError,
   TicketNotFoundError,
   TooManyHoldsError,
+  TooManyPaymentAttemptsError,
 } from './bookings.errors.js';
 import { BookingsRepository, type TicketView } from './bookings.repository.js';
 import type { Booking, CardBody, HoldBody, Payment } from './bookings.schemas.js';
 
-/** While a charge is in flight the hold is kept at least this long, so the seats cannot slip away mid-payment. */
-const PAYMENT_GRACE_SECONDS = 120;
 const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+/** A refund the request path did not finish is left to it this long before the sweep takes it over. */
+const REFUND_SWEEP_DELAY_SECONDS = 30;
 
 function newReference(): string {
   const bytes = randomBytes(8);
@@ -53,6 +60,7 @@ function toPayment(p: PaymentRow): Payment {
   return {
     id: p.id,
     status: p.status === 'unknown' ? 'pending' : p.status,
+    refundReason: p.refund_reason,
     amountCents: p.amount_cents,
     currency: p.currency,
     brand: p.brand,
@@ -69,6 +77,7 @@ function toBooking(b: BookingRow, tickets: TicketView[], payments: PaymentRow[])
     status: b.status,
     showtimeId: b.showtime_id,
     expiresAt: b.expires_at.toISOString(),
+    maxExpiresAt: b.max_expires_at.toISOString(),
     createdAt: b.created_at.toISOString(),
     confirmedAt: b.confirmed_at ? b.confirmed_at.toISOString() : null,
     tickets: tickets.map((t) => ({
@@ -86,29 +95,43 @@ function toBooking(b: BookingRow, tickets: TicketView[], payments: PaymentRow[])
   };
 }
 
-type SettleResult = { booking: BookingRow; payment: PaymentRow; outcome: ChargeOutcome };
+interface SettleResult {
+  booking: BookingRow;
+  payment: PaymentRow;
+  outcome: ChargeOutcome;
+}
 
 /**
- * The booking rules: hold, pay, cancel, refund, expire, reconcile. Every state change of a booking happens
- * in a transaction that first locks the booking row; seat availability is decided by the claim statement
- * itself (status and hold_expires_at compared with the database's now()), never by a job having run.
+ * The booking rules: hold, pay, cancel, refund, expire, reconcile. Every state change of a booking happens in a
+ * transaction that first locks the booking row; every change of a payment goes through PaymentAttempts (the
+ * payment state machine). Seat availability is decided by the claim statement itself (seatIsFree, against the
+ * database's now()), never by a job having run.
  */
 export class BookingsService {
   private readonly repo = new BookingsRepository();
+  private readonly payments: PaymentAttempts;
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly ctx: AppContext) {
+    this.payments = new PaymentAttempts(ctx);
+  }
 
-  async holdSeats(userId: string, input: HoldBody): Promise<Booking> {
+  async holdSeats(userId: string, input: HoldBody, idem?: IdempotencyRecorder): Promise<Booking> {
     const seatIds = [...new Set(input.seatIds)].sort();
     const { db, config } = this.ctx;
-    // Six statements in one transaction; the booking is answered from what they return, no re-read.
     return db.transaction().execute(async (trx) => {
       const showtime = await this.repo.findShowtimeForHold(trx, input.showtimeId);
       if (!showtime) throw new ShowtimeNotFoundError();
       if (showtime.started) throw new ShowtimeClosedError();
 
-      if ((await this.repo.lockUserAndCountHolds(trx, userId)) >= config.maxActiveHoldsPerUser) {
+      if (!(await this.repo.lockUser(trx, userId))) {
+        throw new UnauthorizedError('This account no longer exists; sign in again', 'TOKEN_INVALID');
+      }
+      const limits = await this.repo.holdLimits(trx, userId, input.showtimeId);
+      if (limits.activeHolds >= config.maxActiveHoldsPerUser) {
         throw new TooManyHoldsError(config.maxActiveHoldsPerUser);
+      }
+      if (limits.seatsForShowtime + seatIds.length > config.maxSeatsPerShowtimePerUser) {
+        throw new SeatLimitError(config.maxSeatsPerShowtimePerUser, limits.seatsForShowtime);
       }
 
       const booking = await this.repo.insertBooking(trx, {
@@ -116,13 +139,13 @@ export class BookingsService {
         userId,
         showtimeId: input.showtimeId,
         ttlSeconds: config.holdTtlSeconds,
+        maxLifetimeSeconds: config.holdMaxLifetimeSeconds,
         currency: showtime.currency,
       });
       const claimed = await this.repo.claimSeats(trx, {
         showtimeId: input.showtimeId,
         seatIds,
         bookingId: booking.id,
-        expiresAt: booking.expires_at,
       });
       if (claimed.length !== seatIds.length) {
         const existing = new Set(await this.repo.existingSeatIds(trx, input.showtimeId, seatIds));
@@ -147,7 +170,9 @@ export class BookingsService {
         { bookingId: booking.id },
         { startAfter: booking.expires_at, singletonKey: `expire:${booking.id}` },
       );
-      return toBooking({ ...booking, total_cents: totalCents }, tickets, []);
+      const result = toBooking({ ...booking, total_cents: totalCents }, tickets, []);
+      await idem?.record(trx, 201, { booking: result });
+      return result;
     });
   }
 
@@ -202,21 +227,36 @@ export class BookingsService {
       if (!b) throw new BookingNotFoundError();
       if (b.status === 'cancelled') return;
       if (b.status !== 'pending') throw new BookingNotPendingError(b.status);
-      if (await this.repo.inFlightPayment(trx, bookingId)) throw new PaymentInProgressError();
+      // A charge call still talking to the gateway may buy these seats in a moment: let it finish. An attempt
+      // whose outcome is unknown does not block: if it charged after all, settling it refunds the charge.
+      if ((await this.payments.ofBooking(trx, bookingId)).some((p) => this.isLiveCall(p))) {
+        throw new PaymentInProgressError();
+      }
       await this.repo.releaseSeats(trx, bookingId);
       await this.repo.closeBooking(trx, bookingId, 'cancelled');
     });
     return this.getBooking(userId, bookingId);
   }
 
+  private isLiveCall(p: PaymentRow & { age_seconds: number }): boolean {
+    return p.status === 'pending' && p.age_seconds < this.payments.liveCallSeconds;
+  }
+
+  private isOpen(p: PaymentRow & { age_seconds: number }): boolean {
+    return p.status === 'unknown' || (p.status === 'pending' && !this.isLiveCall(p));
+  }
+
   /**
-   * Pays for a pending hold. The attempt (with the key we send to the gateway) is committed before the gateway
-   * is called; after a timeout or crash the same key is used again, so the gateway never charges twice.
+   * Pays for a pending hold. Attempts whose outcome we never heard are asked about first (one of them may have
+   * paid already). A new attempt is recorded, with the key we send to the gateway, before the gateway is called.
+   * A new attempt may start while an earlier one is `unknown`: if both charge, the second charge to settle is
+   * refunded automatically, so at most one charge per booking is kept.
    */
   async pay(
     userId: string,
     bookingId: string,
     body: CardBody,
+    idem?: IdempotencyRecorder,
   ): Promise<{ booking: Booking; payment: Payment }> {
     const digits = normaliseCardNumber(body.card.number);
     if (!luhnValid(digits)) throw new InvalidCardError();
@@ -226,7 +266,13 @@ export class BookingsService {
       expYear: body.card.expYear,
       cvc: body.card.cvc,
     };
+    const mine = await this.repo.findBooking(this.ctx.db, bookingId, userId);
+    if (!mine) throw new BookingNotFoundError();
+    if (mine.status === 'pending' && (await this.settleOpenAttempts(bookingId)) === 'confirmed') {
+      return this.paidResult(userId, bookingId);
+    }
 
+    const { config } = this.ctx;
     const attempt = await this.ctx.db.transaction().execute(async (trx) => {
       const b = await this.repo.lockBooking(trx, bookingId, userId);
       if (!b) throw new BookingNotFoundError();
@@ -241,37 +287,27 @@ export class BookingsService {
         case 'pending':
           break;
       }
-      const inFlight = await this.repo.inFlightPayment(trx, bookingId);
-      // Time is up: never start a charge now. An attempt still in flight is settled by key in expireHold.
       if (b.expired_now) return { expired: true as const };
-      if (inFlight) {
-        const stale = inFlight.age_seconds * 1000 > this.ctx.config.paymentTimeoutMs + 5_000;
-        if (inFlight.status === 'pending' && !stale) throw new PaymentInProgressError();
-        // An earlier call timed out or its process died: resume it with the same gateway key.
-        const resumed = await trx
-          .updateTable('payments')
-          .set({ status: 'pending', updated_at: sql`now()` })
-          .where('id', '=', inFlight.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await this.repo.extendHold(trx, bookingId, PAYMENT_GRACE_SECONDS);
-        return { expired: false as const, payment: resumed, booking: b };
+      const attempts = await this.payments.ofBooking(trx, bookingId);
+      if (attempts.some((p) => this.isLiveCall(p))) throw new PaymentInProgressError();
+      if (attempts.length >= config.maxPaymentAttemptsPerHold) {
+        throw new TooManyPaymentAttemptsError(config.maxPaymentAttemptsPerHold);
       }
-      const payment = await trx
-        .insertInto('payments')
-        .values({
-          booking_id: bookingId,
-          user_id: userId,
-          gateway_key: `mt_pay_${randomUUID()}`,
-          status: 'pending',
-          amount_cents: b.total_cents,
-          currency: b.currency,
-          brand: cardBrand(digits),
-          last4: last4(digits),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await this.repo.extendHold(trx, bookingId, PAYMENT_GRACE_SECONDS);
+      // The hold must outlast the charge call, and the hard deadline must leave room for it.
+      if (!(await this.repo.extendHold(trx, bookingId, this.payments.liveCallSeconds))) {
+        throw new HoldDeadlineError(b.max_expires_at);
+      }
+      // An attempt still `pending` whose caller died is unknown now; it keeps its key and is settled by it.
+      for (const p of attempts.filter((a) => this.isOpen(a) && a.status === 'pending')) {
+        await this.payments.move(trx, p.id, 'unknown');
+      }
+      const payment = await this.payments.start(trx, {
+        bookingId,
+        userId,
+        amountCents: b.total_cents,
+        currency: b.currency,
+        cardDigits: digits,
+      });
       return { expired: false as const, payment, booking: b };
     });
 
@@ -280,26 +316,13 @@ export class BookingsService {
       throw new HoldExpiredError();
     }
 
-    let outcome: ChargeOutcome;
-    try {
-      outcome = await withDeadline(
-        this.ctx.gateway.charge({
-          idempotencyKey: attempt.payment.gateway_key,
-          amountCents: attempt.payment.amount_cents,
-          currency: attempt.payment.currency,
-          card,
-          description: `Matinee booking ${attempt.booking.reference}`,
-        }),
-        this.ctx.config.paymentTimeoutMs,
-      );
-    } catch (err) {
-      if (!(err instanceof GatewayUnavailableError)) throw err;
-      await this.ctx.db
-        .updateTable('payments')
-        .set({ status: 'unknown', updated_at: sql`now()` })
-        .where('id', '=', attempt.payment.id)
-        .where('status', '=', 'pending')
-        .execute();
+    const outcome = await this.payments.charge(
+      attempt.payment,
+      card,
+      `Matinee booking ${attempt.booking.reference}`,
+    );
+    if (outcome === 'unknown') {
+      await this.payments.move(this.ctx.db, attempt.payment.id, 'unknown');
       this.ctx.logger.warn(
         { bookingId, paymentId: attempt.payment.id },
         'payment gateway did not answer in time',
@@ -309,7 +332,7 @@ export class BookingsService {
     }
     await this.ctx.faults.afterCharge?.(bookingId);
 
-    const settled = await this.settle(attempt.payment.id, outcome);
+    const settled = await this.settle(attempt.payment.id, outcome, idem);
     this.ctx.metrics.payments.inc({ outcome: settled.outcome.status });
     switch (settled.outcome.status) {
       case 'declined':
@@ -319,147 +342,127 @@ export class BookingsService {
       case 'succeeded':
         break;
     }
-    if (settled.booking.status !== 'confirmed') {
-      // Paid, but the seats were gone: the charge has been (or will be) refunded by settle().
-      throw new HoldExpiredError();
-    }
-    const [booking] = await this.hydrate([settled.booking]);
-    return { booking: booking!, payment: toPayment(settled.payment) };
+    if (settled.booking.status !== 'confirmed') throw new HoldExpiredError(); // refunded by settle()
+    return this.paidResult(userId, bookingId);
   }
 
+  /** The answer for a booking that is paid: the booking and the charge it keeps. */
   private async paidResult(
     userId: string,
     bookingId: string,
+    db: Db | Transaction<Database> = this.ctx.db,
   ): Promise<{ booking: Booking; payment: Payment }> {
-    const booking = await this.getBooking(userId, bookingId);
-    const payment = booking.payments.find((p) => p.status === 'succeeded');
-    if (booking.status !== 'confirmed' || !payment) throw new HoldExpiredError();
-    return { booking, payment };
+    const b = await this.repo.findBooking(db, bookingId, userId);
+    if (!b) throw new BookingNotFoundError();
+    const [booking] = await this.hydrate([b], db);
+    const payment = booking!.payments.find((p) => p.status === 'succeeded');
+    if (booking!.status !== 'confirmed' || !payment) throw new HoldExpiredError();
+    return { booking: booking!, payment };
   }
 
   /**
-   * Records a gateway outcome for a payment attempt and, on success, confirms its booking — or, when the
-   * booking can no longer be confirmed (seats gone, already paid by another attempt), refunds the charge.
-   * Idempotent: settling the same outcome twice changes nothing the second time.
+   * Asks the gateway about this booking's attempts whose outcome we never heard, settling those it knows.
+   * Returns the booking's status afterwards. A gateway that does not answer leaves them as they are.
    */
-  async settle(paymentId: string, outcome: ChargeOutcome): Promise<SettleResult> {
+  private async settleOpenAttempts(bookingId: string): Promise<string | undefined> {
+    for (const p of (await this.payments.ofBooking(this.ctx.db, bookingId)).filter((a) => this.isOpen(a))) {
+      await this.reconcilePayment(p.id).catch((err: unknown) => {
+        this.ctx.logger.warn({ err, paymentId: p.id }, 'could not settle an open payment attempt yet');
+      });
+    }
+    return (await this.repo.findBooking(this.ctx.db, bookingId))?.status;
+  }
+
+  /**
+   * Records a gateway outcome for a payment attempt. A success buys the booking only while its hold is valid
+   * and every ticket's seat is still held by it, checked under the locks of those seats; otherwise (paid already
+   * by another attempt, hold ended, a seat taken) the charge is refunded and the customer is told.
+   * Idempotent: settling the same attempt twice changes nothing the second time.
+   */
+  async settle(paymentId: string, outcome: ChargeOutcome, idem?: IdempotencyRecorder): Promise<SettleResult> {
     const result = await this.ctx.db.transaction().execute(async (trx) => {
-      const p0 = await trx
-        .selectFrom('payments')
-        .select('booking_id')
-        .where('id', '=', paymentId)
-        .executeTakeFirstOrThrow();
+      const p0 = await this.payments.find(trx, paymentId);
+      if (!p0) throw new Error(`payment ${paymentId} vanished`);
       const b = await this.repo.lockBooking(trx, p0.booking_id);
       if (!b) throw new BookingNotFoundError();
-      const payment = await trx
-        .selectFrom('payments')
-        .selectAll()
-        .where('id', '=', paymentId)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
-
+      const payment = (await this.payments.find(trx, paymentId, { lock: true }))!;
       if (payment.status !== 'pending' && payment.status !== 'unknown') {
-        return { booking: b, payment, needsRefund: false };
+        return { booking: b, payment, refund: false };
       }
       if (outcome.status !== 'succeeded') {
-        const updated = await trx
-          .updateTable('payments')
-          .set({
-            status: outcome.status,
+        const moved = await this.payments.move(
+          trx,
+          paymentId,
+          outcome.status,
+          this.payments.outcomeFields(outcome),
+        );
+        if (outcome.status === 'declined')
+          await idem?.recordError(trx, new PaymentDeclinedError(outcome.reason));
+        return { booking: b, payment: moved!, refund: false };
+      }
+
+      const attempts = await this.payments.ofBooking(trx, b.id);
+      if (attempts.some((p) => p.status === 'succeeded')) {
+        const moved = await this.payments.requestRefund(trx, paymentId, 'duplicate_charge', outcome.chargeId);
+        await recordBookingEvent(trx, this.ctx, b.id, 'payment.refunded');
+        return { booking: b, payment: moved!, refund: true };
+      }
+      if (b.status === 'pending' && !b.expired_now) {
+        const seats = await this.repo.lockHeldSeats(trx, b.id);
+        if (seats.tickets > 0 && seats.heldSeats === seats.tickets && seats.heldTickets === seats.tickets) {
+          const moved = await this.payments.move(trx, paymentId, 'succeeded', {
             charge_id: outcome.chargeId,
-            decline_reason: outcome.reason,
-            updated_at: sql`now()`,
-          })
-          .where('id', '=', paymentId)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return { booking: b, payment: updated, needsRefund: false };
+          });
+          await this.repo.sellSeats(trx, b.id);
+          await recordBookingEvent(trx, this.ctx, b.id, 'booking.confirmed');
+          if (idem) await idem.record(trx, 200, await this.paidResult(b.user_id, b.id, trx));
+          return { booking: b, payment: moved!, refund: false };
+        }
       }
 
-      const alreadyPaid = await this.repo.succeededPayment(trx, b.id);
-      const seatsIntact =
-        b.status === 'pending' &&
-        !alreadyPaid &&
-        (await this.repo.countHeldSeats(trx, b.id)) === (await this.repo.countTickets(trx, b.id));
-
-      if (seatsIntact) {
-        const updated = await trx
-          .updateTable('payments')
-          .set({ status: 'succeeded', charge_id: outcome.chargeId, updated_at: sql`now()` })
-          .where('id', '=', paymentId)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await this.repo.sellSeats(trx, b.id);
-        await recordBookingEvent(trx, this.ctx, b.id, 'booking.confirmed');
-        const confirmed = await this.repo.findBooking(trx, b.id);
-        return { booking: confirmed!, payment: updated, needsRefund: false };
-      }
-
-      // Charged but not confirmable. Keep the money trail (charge id, refund intent) and give it back.
-      const updated = await trx
-        .updateTable('payments')
-        .set({
-          status: alreadyPaid ? 'failed' : 'succeeded',
-          charge_id: outcome.chargeId,
-          refund_id: `pending:${paymentId}`,
-          decline_reason: alreadyPaid ? 'duplicate_charge' : 'seats_released',
-          updated_at: sql`now()`,
-        })
-        .where('id', '=', paymentId)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const moved = await this.payments.requestRefund(trx, paymentId, 'hold_ended', outcome.chargeId);
       if (b.status === 'pending') {
-        await this.repo.releaseSeats(trx, b.id);
-        await this.repo.closeBooking(trx, b.id, 'expired');
-        await recordBookingEvent(trx, this.ctx, b.id, 'booking.expired');
+        await this.expireLocked(trx, b.id); // its message says the charge is refunded
+      } else {
+        await recordBookingEvent(trx, this.ctx, b.id, 'payment.refunded');
       }
-      const after = await this.repo.findBooking(trx, b.id);
-      return { booking: after!, payment: updated, needsRefund: true };
+      return { booking: b, payment: moved!, refund: true };
     });
 
-    if (result.needsRefund && outcome.status === 'succeeded') {
+    if (result.refund) {
       this.ctx.logger.warn(
-        { paymentId, chargeId: outcome.chargeId },
-        'charge could not confirm its booking: refunding',
+        { paymentId, bookingId: result.booking.id },
+        'charge could not be kept for its booking: refunding',
       );
-      await this.refundOrphanCharge(paymentId);
+      await this.finishRefund(paymentId);
     }
-    const payment = await this.ctx.db
-      .selectFrom('payments')
-      .selectAll()
-      .where('id', '=', paymentId)
-      .executeTakeFirstOrThrow();
-    const booking = await this.repo.findBooking(this.ctx.db, result.booking.id);
-    return { booking: booking!, payment, outcome };
+    const payment = (await this.payments.find(this.ctx.db, paymentId))!;
+    const booking = (await this.repo.findBooking(this.ctx.db, result.booking.id))!;
+    return { booking, payment, outcome };
   }
 
-  /** Gives back a charge that could not buy its seats. Safe to repeat: the refund key is fixed per payment. */
-  async refundOrphanCharge(paymentId: string): Promise<void> {
-    const p = await this.ctx.db
-      .selectFrom('payments')
-      .selectAll()
-      .where('id', '=', paymentId)
-      .executeTakeFirstOrThrow();
-    if (!p.charge_id || !p.refund_id?.startsWith('pending:')) return;
-    const refund = await this.ctx.gateway.refund(p.charge_id, {
-      idempotencyKey: `mt_refund_${p.id}`,
-      amountCents: p.amount_cents,
-    });
-    await this.ctx.db
-      .updateTable('payments')
-      .set({
-        status: p.status === 'succeeded' ? 'refunded' : p.status,
-        refund_id: refund.refundId,
-        updated_at: sql`now()`,
-      })
-      .where('id', '=', p.id)
-      .where('refund_id', '=', p.refund_id)
-      .execute();
+  /** Finishes a refund now if the gateway answers; otherwise the sweep finishes it. Returns whether it did. */
+  private async finishRefund(paymentId: string): Promise<boolean> {
+    try {
+      await this.payments.completeRefund(paymentId);
+      return true;
+    } catch (err) {
+      if (!(err instanceof GatewayUnavailableError)) throw err;
+      this.ctx.logger.warn(
+        { err, paymentId },
+        'refund not confirmed by the gateway yet; the sweep retries it',
+      );
+      return false;
+    }
   }
 
-  /** Refunds a confirmed booking whose showtime has not started; its seats go back on sale. */
+  /**
+   * Refunds a confirmed booking whose showtime has not started and none of whose tickets was scanned. The
+   * refund is committed (seats back on sale, charge marked refund_pending) before the gateway is called; if the
+   * gateway does not answer, the answer is 503 REFUND_PENDING and the sweep completes it.
+   */
   async refund(userId: string, bookingId: string): Promise<Booking> {
-    const intent = await this.ctx.db.transaction().execute(async (trx) => {
+    const paymentId = await this.ctx.db.transaction().execute(async (trx) => {
       const b = await this.repo.lockBooking(trx, bookingId, userId);
       if (!b) throw new BookingNotFoundError();
       if (b.status === 'refunded') return null;
@@ -470,82 +473,54 @@ export class BookingsService {
         .where('id', '=', b.showtime_id)
         .executeTakeFirstOrThrow();
       if (started.started) throw new ShowtimeStartedError();
-      const paid = await this.repo.succeededPayment(trx, bookingId);
-      if (!paid?.charge_id) throw new BookingNotConfirmedError(b.status);
-      // Record the intent first: if we crash after the gateway refunds, the sweep finishes the job.
-      await trx
-        .updateTable('payments')
-        .set({ refund_id: sql`coalesce(refund_id, ${`requested:${paid.id}`})` })
-        .where('id', '=', paid.id)
-        .execute();
-      return paid;
+      // Admission locks the booking row too (FOR SHARE), so a scan and a refund cannot both win.
+      if ((await this.repo.admittedTickets(trx, bookingId)) > 0) throw new TicketAdmittedError();
+      const kept = (await this.payments.ofBooking(trx, bookingId)).find((p) => p.status === 'succeeded');
+      if (!kept) throw new BookingNotConfirmedError(b.status);
+      await this.payments.requestRefund(trx, kept.id, 'customer');
+      await this.repo.releaseSeats(trx, bookingId);
+      await this.repo.closeBooking(trx, bookingId, 'refunded');
+      await recordBookingEvent(trx, this.ctx, bookingId, 'booking.refunded');
+      return kept.id;
     });
-    if (intent) await this.completeRefund(intent.id);
+    if (paymentId && !(await this.finishRefund(paymentId))) throw new RefundPendingError(bookingId);
     return this.getBooking(userId, bookingId);
   }
 
-  /** Calls the gateway (idempotent key per payment) and then returns the seats; repeatable after a crash. */
-  async completeRefund(paymentId: string): Promise<void> {
-    const p = await this.ctx.db
-      .selectFrom('payments')
-      .selectAll()
-      .where('id', '=', paymentId)
-      .executeTakeFirstOrThrow();
-    if (p.status !== 'succeeded' || !p.charge_id) return;
-    const refund = await this.ctx.gateway.refund(p.charge_id, {
-      idempotencyKey: `mt_refund_${p.id}`,
-      amountCents: p.amount_cents,
-    });
-    await this.ctx.db.transaction().execute(async (trx) => {
-      const b = await this.repo.lockBooking(trx, p.booking_id);
-      if (!b || b.status !== 'confirmed') return;
-      await trx
-        .updateTable('payments')
-        .set({ status: 'refunded', refund_id: refund.refundId, updated_at: sql`now()` })
-        .where('id', '=', p.id)
-        .execute();
-      await this.repo.releaseSeats(trx, b.id);
-      await this.repo.closeBooking(trx, b.id, 'refunded');
-      await recordBookingEvent(trx, this.ctx, b.id, 'booking.refunded');
-    });
-  }
-
   /**
-   * Expires a pending hold whose time is up (the expiry job and the sweep call this). A hold with a payment in
-   * flight is first settled with the gateway, so a customer who paid is never expired.
-   * Returns what happened, for logs and tests.
+   * Ends a pending hold whose time is up (the expiry job and the sweep call this). Attempts whose outcome is
+   * unknown are asked about first, so a customer whose charge landed in time is confirmed, not expired; a charge
+   * that lands after the hold ended is refunded when it is settled. A live charge call postpones the expiry.
    */
   async expireHold(bookingId: string): Promise<'expired' | 'not-due' | 'not-pending' | 'reconciled'> {
-    for (let round = 0; round < 2; round++) {
-      const step = await this.ctx.db.transaction().execute(async (trx) => {
-        const b = await this.repo.lockBooking(trx, bookingId);
-        if (!b || b.status !== 'pending') return { kind: 'not-pending' as const };
-        if (!b.expired_now) return { kind: 'not-due' as const, expiresAt: b.expires_at };
-        const inFlight = await this.repo.inFlightPayment(trx, bookingId);
-        if (inFlight) return { kind: 'in-flight' as const, paymentId: inFlight.id };
-        await this.expireLocked(trx, bookingId);
-        return { kind: 'expired' as const };
-      });
-      switch (step.kind) {
-        case 'not-pending':
-        case 'expired':
-          return step.kind;
-        case 'not-due':
-          // The hold was extended (a payment started): check again when it is due.
-          await this.ctx.jobs.send(
-            QUEUES.expireHold,
-            { bookingId },
-            { startAfter: step.expiresAt, singletonKey: `expire:${bookingId}:${step.expiresAt.getTime()}` },
-          );
-          return 'not-due';
-        case 'in-flight': {
-          const status = await this.reconcilePayment(step.paymentId, { force: true });
-          if (status === 'succeeded') return 'reconciled';
-          break;
-        }
+    const due = await sql<{ status: string; due: boolean }>`
+      SELECT status, expires_at <= now() AS due FROM bookings WHERE id = ${bookingId}`.execute(this.ctx.db);
+    const row = due.rows[0];
+    if (!row || row.status !== 'pending') return 'not-pending';
+    if (row.due && (await this.settleOpenAttempts(bookingId)) === 'confirmed') return 'reconciled';
+
+    const step = await this.ctx.db.transaction().execute(async (trx) => {
+      const b = await this.repo.lockBooking(trx, bookingId);
+      if (!b || b.status !== 'pending') {
+        return { kind: b?.status === 'confirmed' ? ('reconciled' as const) : ('not-pending' as const) };
       }
+      if (!b.expired_now) return { kind: 'not-due' as const, at: b.expires_at };
+      const live = (await this.payments.ofBooking(trx, bookingId)).find((p) => this.isLiveCall(p));
+      if (live) {
+        const at = new Date(Date.now() + (this.payments.liveCallSeconds - live.age_seconds + 1) * 1000);
+        return { kind: 'not-due' as const, at };
+      }
+      await this.expireLocked(trx, bookingId);
+      return { kind: 'expired' as const };
+    });
+    if (step.kind === 'not-due') {
+      await this.ctx.jobs.send(
+        QUEUES.expireHold,
+        { bookingId },
+        { startAfter: step.at, singletonKey: `expire:${bookingId}:${step.at.getTime()}` },
+      );
     }
-    return 'not-due';
+    return step.kind;
   }
 
   private async expireLocked(trx: Transaction<Database>, bookingId: string): Promise<void> {
@@ -555,32 +530,34 @@ export class BookingsService {
   }
 
   /**
-   * Settles a payment attempt whose outcome we never recorded (timeout, crash) by asking the gateway by key.
-   * Not found at the gateway means the charge never happened: the attempt is marked failed.
+   * Moves an attempt that is not settled on: asks the gateway by key about an attempt whose outcome we never
+   * heard (it stays `unknown` until the settlement window has passed with no record), and finishes a refund.
+   * Throws GatewayUnavailableError when the gateway cannot be asked, so the sweep counts and retries it.
    */
-  async reconcilePayment(paymentId: string, opts: { force?: boolean } = {}): Promise<string> {
-    const p = await this.ctx.db
-      .selectFrom('payments')
-      .selectAll()
-      .select(sql<number>`extract(epoch from now() - updated_at)`.as('age_seconds'))
-      .where('id', '=', paymentId)
-      .executeTakeFirst();
-    if (!p || (p.status !== 'pending' && p.status !== 'unknown')) return p?.status ?? 'missing';
-    const stale = p.age_seconds * 1000 > this.ctx.config.paymentTimeoutMs + 5_000;
-    if (p.status === 'pending' && !stale && !opts.force) return 'pending';
-    const outcome = await this.ctx.gateway.findCharge(p.gateway_key);
-    if (outcome) {
-      const settled = await this.settle(p.id, outcome);
-      return settled.payment.status;
+  async reconcilePayment(paymentId: string): Promise<string> {
+    const p = await this.payments.find(this.ctx.db, paymentId);
+    if (!p) return 'missing';
+    if (p.status === 'refund_pending') {
+      const done = await this.payments.completeRefund(p.id);
+      return done?.status ?? 'missing';
     }
-    if (p.status === 'pending' && !stale) return 'pending'; // a live request is still talking to the gateway
-    await this.ctx.db
-      .updateTable('payments')
-      .set({ status: 'failed', decline_reason: 'no_charge_at_gateway', updated_at: sql`now()` })
-      .where('id', '=', p.id)
-      .where('status', 'in', ['pending', 'unknown'])
-      .execute();
-    return 'failed';
+    if (!this.isOpen(p)) return p.status;
+    const look = await this.payments.lookup(p);
+    switch (look.kind) {
+      case 'found':
+        return (await this.settle(p.id, look.outcome)).payment.status;
+      case 'not-yet':
+        if (p.status === 'pending') await this.payments.move(this.ctx.db, p.id, 'unknown');
+        return 'unknown';
+      case 'never-charged': {
+        const moved = await this.payments.move(this.ctx.db, p.id, 'failed', {
+          decline_reason: 'no_charge_at_gateway',
+        });
+        return moved?.status ?? 'failed';
+      }
+      case 'unavailable':
+        throw new GatewayUnavailableError(`could not ask the gateway about payment ${p.id}`);
+    }
   }
 
   /** The periodic safety net behind the per-hold expiry jobs. Returns counts for logs. */
@@ -603,38 +580,29 @@ export class BookingsService {
         return false;
       }
     };
-    const stalePayments = await db
+    const open = await db
       .selectFrom('payments')
-      .select('id')
+      .select(['id', 'status'])
       .where((eb) =>
         eb.or([
           eb('status', '=', 'unknown'),
           eb.and([
             eb('status', '=', 'pending'),
-            eb(
-              'updated_at',
-              '<',
-              sql<Date>`now() - make_interval(secs => ${(this.ctx.config.paymentTimeoutMs + 5_000) / 1000})`,
-            ),
+            eb('updated_at', '<', sql<Date>`now() - make_interval(secs => ${this.payments.liveCallSeconds})`),
+          ]),
+          eb.and([
+            eb('status', '=', 'refund_pending'),
+            eb('updated_at', '<', sql<Date>`now() - make_interval(secs => ${REFUND_SWEEP_DELAY_SECONDS})`),
           ]),
         ]),
       )
+      .orderBy('updated_at')
       .limit(limit)
       .execute();
-    for (const p of stalePayments) {
-      if (await attempt('reconcile payment', p.id, () => this.reconcilePayment(p.id))) reconciled++;
-    }
-    const unfinishedRefunds = await db
-      .selectFrom('payments')
-      .select(['id', 'refund_id'])
-      .where((eb) => eb.or([eb('refund_id', 'like', 'pending:%'), eb('refund_id', 'like', 'requested:%')]))
-      .where('updated_at', '<', sql<Date>`now() - interval '30 seconds'`)
-      .limit(limit)
-      .execute();
-    for (const p of unfinishedRefunds) {
-      const finish = () =>
-        p.refund_id?.startsWith('pending:') ? this.refundOrphanCharge(p.id) : this.completeRefund(p.id);
-      if (await attempt('finish refund', p.id, finish)) refunded++;
+    for (const p of open) {
+      const ok = await attempt('settle payment', p.id, () => this.reconcilePayment(p.id));
+      if (ok && p.status === 'refund_pending') refunded++;
+      else if (ok) reconciled++;
     }
     const due = await db
       .selectFrom('bookings')
@@ -657,11 +625,14 @@ export class BookingsService {
     return { expired, reconciled, refunded, failed };
   }
 
-  private async hydrate(rows: BookingRow[]): Promise<Booking[]> {
+  private async hydrate(
+    rows: BookingRow[],
+    db: Db | Transaction<Database> = this.ctx.db,
+  ): Promise<Booking[]> {
     const ids = rows.map((r) => r.id);
     const [tickets, payments] = await Promise.all([
-      this.repo.ticketsOf(this.ctx.db, ids),
-      this.repo.paymentsOf(this.ctx.db, ids),
+      this.repo.ticketsOf(db, ids),
+      this.repo.paymentsOf(db, ids),
     ]);
     return rows.map((r) =>
       toBooking(

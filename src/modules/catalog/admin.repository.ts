@@ -9,7 +9,8 @@ import type {
   TheaterRow,
   TheatersTable,
 } from '../../db/schema.js';
-import { isFree, type PriceColumns } from './catalog.repository.js';
+import { seatIsFree } from '../bookings/seat-rules.js';
+import type { PriceColumns } from './catalog.repository.js';
 import type { PlacedSeat, StoredSeat } from './seat-layout.js';
 
 export interface AuditoriumRow {
@@ -341,8 +342,8 @@ export class AdminRepository {
         't.name as theater_name',
         't.time_zone',
         sql<number>`count(i.seat_id)::int`.as('seats_total'),
-        sql<number>`(count(i.seat_id) FILTER (WHERE ${isFree('i')}))::int`.as('seats_available'),
-        sql<number>`(count(i.seat_id) FILTER (WHERE i.status = 'held' AND NOT ${isFree('i')}))::int`.as(
+        sql<number>`(count(i.seat_id) FILTER (WHERE ${seatIsFree('i')}))::int`.as('seats_available'),
+        sql<number>`(count(i.seat_id) FILTER (WHERE i.status = 'held' AND NOT ${seatIsFree('i')}))::int`.as(
           'seats_held',
         ),
         sql<number>`(count(i.seat_id) FILTER (WHERE i.status = 'sold'))::int`.as('seats_sold'),

@@ -1,6 +1,7 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { InventoryStatus, SeatTier, TheaterRow } from '../../db/schema.js';
+import { seatIsFree } from '../bookings/seat-rules.js';
 import { EARTH_RADIUS_KM, type BoundingBox, type LatLng } from './geo.js';
 
 export interface PriceColumns {
@@ -62,16 +63,6 @@ export interface SeatMapRow {
   y: number;
   tier: SeatTier;
   status: InventoryStatus;
-}
-
-/**
- * A seat counts as free when it is available or its hold has lapsed. Hold validity is decided by
- * hold_expires_at against the database's now() at read time, exactly as the bookings claim statement decides
- * it, so the seat map and a hold attempt never disagree (and never wait for the expiry sweep).
- */
-export function isFree(alias: string): RawBuilder<boolean> {
-  const a = sql.ref(alias);
-  return sql<boolean>`(${a}.status = 'available' OR (${a}.status = 'held' AND ${a}.hold_expires_at <= now()))`;
 }
 
 /** Queries behind the public browse API. Read-only. */
@@ -173,7 +164,7 @@ export class CatalogRepository {
         'm.runtime_minutes',
         'm.rating',
         'm.poster_url',
-        sql<number>`count(i.seat_id) FILTER (WHERE ${isFree('i')})`.as('seats_available'),
+        sql<number>`count(i.seat_id) FILTER (WHERE ${seatIsFree('i')})`.as('seats_available'),
       ])
       .groupBy(['s.id', 'a.id', 'm.id'])
       .orderBy('m.title')
@@ -231,7 +222,7 @@ export class CatalogRepository {
         'se.x',
         'se.y',
         'se.tier',
-        sql<InventoryStatus>`CASE WHEN ${isFree('i')} THEN 'available' ELSE i.status END`.as('status'),
+        sql<InventoryStatus>`CASE WHEN ${seatIsFree('i')} THEN 'available' ELSE i.status END`.as('status'),
       ])
       .orderBy('se.y')
       .orderBy('se.x')

@@ -38,14 +38,21 @@ export class CheckinRepository {
 
   /**
    * The admission itself: one conditional UPDATE. Concurrent scans of one code queue on the row lock and
-   * re-check `admitted_at IS NULL` after the first commits, so exactly one of them gets a row back.
+   * re-check `admitted_at IS NULL` after the first commits, so exactly one of them gets a row back. The booking
+   * row is share-locked (and re-checked after any wait), so a refund, which locks it for update and refuses
+   * bookings with an admitted ticket, and an admission can never both succeed.
    */
   async admit(db: Q, ticketId: string, staffId: string, at: Date): Promise<Date | undefined> {
     const result = await sql<{ admitted_at: Date }>`
+      WITH b AS (
+        SELECT b.id FROM bookings b JOIN tickets t ON t.booking_id = b.id
+         WHERE t.id = ${ticketId} AND b.status = 'confirmed'
+           FOR SHARE OF b
+      )
       UPDATE tickets t SET admitted_at = ${at}, admitted_by = ${staffId}
-        FROM bookings b
+        FROM b
        WHERE t.id = ${ticketId} AND b.id = t.booking_id
-         AND t.admitted_at IS NULL AND t.status = 'sold' AND b.status = 'confirmed'
+         AND t.admitted_at IS NULL AND t.status = 'sold'
       RETURNING t.admitted_at`.execute(db);
     return result.rows[0]?.admitted_at;
   }

@@ -97,6 +97,14 @@ export async function renderEmail(
         ? `Your card was charged, but the seats were no longer yours: the ${formatMoney(v.charge.amountCents, v.charge.currency)} charge is refunded in full.`
         : `You have not been charged.`;
       break;
+    case 'payment.refunded':
+      subject = `A charge for booking ${ref} is refunded`;
+      intro =
+        v.booking.status === 'confirmed'
+          ? `Your booking was already paid when another payment attempt for it went through. We never keep two charges for one booking: the extra ${total} charge is refunded in full.`
+          : `A payment for this booking went through only after the hold had ended (booking ${v.booking.status}), so it could not buy the seats. The ${total} charge is refunded in full.`;
+      note = `Banks usually take 5-10 days to show a refund.`;
+      break;
   }
 
   const ticketLines = v.tickets.map(
@@ -194,6 +202,8 @@ export function renderSms(event: NotificationEvent, v: BookingMessageView): stri
       return `Matinee: booking ${ref} (${v.movie.title}, ${when}) is refunded: ${formatMoney(v.booking.totalCents, v.booking.currency)} back to your card.`;
     case 'booking.expired':
       return `Matinee: your hold ${ref} for ${v.movie.title} expired and the seats were released. ${v.charge ? 'Your payment is refunded in full.' : 'You were not charged.'}`;
+    case 'payment.refunded':
+      return `Matinee: a ${formatMoney(v.booking.totalCents, v.booking.currency)} charge for booking ${ref} could not be used and is refunded in full.`;
   }
 }
 

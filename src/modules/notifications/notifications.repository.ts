@@ -225,9 +225,9 @@ export class NotificationsRepository {
         .execute(),
       db
         .selectFrom('payments')
-        .select(['amount_cents', 'currency', 'brand', 'last4', 'status', 'refund_id'])
+        .select(['amount_cents', 'currency', 'brand', 'last4', 'status'])
         .where('booking_id', '=', bookingId)
-        .where('status', 'in', ['succeeded', 'refunded'])
+        .where('status', 'in', ['succeeded', 'refund_pending', 'refunded'])
         .orderBy('created_at')
         .executeTakeFirst(),
     ]);
@@ -261,7 +261,7 @@ export class NotificationsRepository {
             currency: charge.currency,
             brand: charge.brand,
             last4: charge.last4,
-            refunded: charge.status === 'refunded' || charge.refund_id !== null,
+            refunded: charge.status !== 'succeeded',
           }
         : null,
     };

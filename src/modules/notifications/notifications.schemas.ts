@@ -16,6 +16,7 @@ export const Notification = Type.Object({
     Type.Literal('booking.confirmed'),
     Type.Literal('booking.refunded'),
     Type.Literal('booking.expired'),
+    Type.Literal('payment.refunded'),
   ]),
   channel: Type.Union([Type.Literal('email'), Type.Literal('sms')]),
   recipient: Type.String(),

@@ -33,6 +33,12 @@ export class GatewayUnavailableError extends Error {
 
 /** What Matinee needs from a card processor. A real one (Stripe, Adyen...) is an adapter to this. */
 export interface PaymentGateway {
+  /**
+   * The longest a charge can take to be recorded at the gateway after it was requested (its processing time).
+   * An attempt whose outcome we never heard is asked about by key at least this long before we take "no record"
+   * as "never charged" (PAYMENT_SETTLEMENT_WINDOW_SECONDS must exceed it).
+   */
+  readonly longestProcessingMs?: number;
   charge(req: ChargeRequest): Promise<ChargeOutcome>;
   /** The outcome of an earlier charge by its idempotency key, or null if the gateway never saw it. */
   findCharge(idempotencyKey: string): Promise<ChargeOutcome | null>;

@@ -35,9 +35,23 @@ export class PaymentUnavailableError extends DomainError {
     super(
       503,
       'PAYMENT_UNAVAILABLE',
-      'The payment service did not answer; retrying is safe and will never charge twice',
+      'The payment service did not answer in time. Check your booking before paying again: if this attempt ' +
+        'went through it confirms the booking, and a charge the booking cannot use is refunded automatically.',
       { retryable: true },
       { 'retry-after': '2' },
+    );
+  }
+}
+
+export class RefundPendingError extends DomainError {
+  override name = 'RefundPendingError';
+  constructor(bookingId: string) {
+    super(
+      503,
+      'REFUND_PENDING',
+      'Your refund is recorded and the seats are released; the payment service did not confirm it yet. It is completed automatically.',
+      { bookingId, retryable: true },
+      { 'retry-after': '5' },
     );
   }
 }

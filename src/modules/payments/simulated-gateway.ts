@@ -11,11 +11,12 @@ export const TEST_CARDS = {
   declined: '4000000000000002',
   insufficientFunds: '4000000000009995',
   processingError: '4000000000000119',
-  /** Matinee's own: the gateway answers only after 30 s, so the call times out (503) and is settled by key. */
+  /**
+   * Matinee's own: the gateway records (and answers) the charge only after SIM_GATEWAY_SLOW_CARD_MS (30 s), so
+   * our call times out (503) and the charge lands late, as a real processor's can.
+   */
   slow: '4000000000006975',
 } as const;
-
-const SLOW_CARD_DELAY_MS = 30_000;
 
 function id(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('base64url')}`;
@@ -50,15 +51,21 @@ function toOutcome(row: ChargeRowOutcome): ChargeOutcome {
  * Matinee's transactions). Charges are idempotent on the key exactly as real processors do it.
  */
 export class SimulatedGateway implements PaymentGateway {
+  readonly longestProcessingMs: number;
+
   constructor(
     private readonly db: Db,
     private readonly latencyMs: number,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    private readonly slowCardMs = 30_000,
+  ) {
+    // Its own statement of how late a charge can land: the slow card plus latency, plus a second to write it.
+    this.longestProcessingMs = latencyMs + slowCardMs + 1_000;
+  }
 
   async charge(req: ChargeRequest): Promise<ChargeOutcome> {
     if (this.latencyMs > 0) await sleep(this.latencyMs);
-    if (req.card.number === TEST_CARDS.slow) await sleep(SLOW_CARD_DELAY_MS);
+    if (req.card.number === TEST_CARDS.slow) await sleep(this.slowCardMs);
 
     const existing = await this.findCharge(req.idempotencyKey);
     if (existing) return existing;
@@ -110,6 +117,13 @@ export class SimulatedGateway implements PaymentGateway {
         .executeTakeFirst();
       if (!charge || charge.status !== 'succeeded')
         throw new Error(`simulated gateway: no refundable charge ${chargeId}`);
+      // A concurrent call with the same key may have refunded while we waited for the charge's lock.
+      const raced = await trx
+        .selectFrom('sim_gateway.refunds')
+        .select('id')
+        .where('idempotency_key', '=', opts.idempotencyKey)
+        .executeTakeFirst();
+      if (raced) return { refundId: raced.id };
       if (charge.refunded_cents + opts.amountCents > charge.amount_cents) {
         throw new Error(`simulated gateway: refund exceeds charge ${chargeId}`);
       }

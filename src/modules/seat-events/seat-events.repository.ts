@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { seatIsFree } from '../bookings/seat-rules.js';
 import type { SeatStatusChange } from './seat-events.listener.js';
 
 /** Queries only: the live seat map's starting point. */
@@ -21,14 +22,15 @@ export class SeatEventsRepository {
    */
   async seatStatuses(showtimeId: string): Promise<SeatStatusChange[]> {
     return this.db
-      .selectFrom('seat_inventory')
+      .selectFrom('seat_inventory as i')
       .select([
-        'seat_id as id',
-        sql<SeatStatusChange['status']>`CASE WHEN status = 'held' AND hold_expires_at <= now()
-          THEN 'available' ELSE status END`.as('status'),
+        'i.seat_id as id',
+        sql<SeatStatusChange['status']>`CASE WHEN ${seatIsFree('i')} THEN 'available' ELSE i.status END`.as(
+          'status',
+        ),
       ])
-      .where('showtime_id', '=', showtimeId)
-      .orderBy('seat_id')
+      .where('i.showtime_id', '=', showtimeId)
+      .orderBy('i.seat_id')
       .execute();
   }
 }
