@@ -230,9 +230,10 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
   });
 
   it('starts with a snapshot where an expired hold counts as available', async () => {
-    const booking = await createBooking(t.ctx.db, user.id, fx.showtimeId);
-    await hold(t.ctx.db, fx.showtimeId, [fx.seatIds[0]!], booking, new Date(Date.now() + 600_000));
-    await hold(t.ctx.db, fx.showtimeId, [fx.seatIds[1]!], booking, new Date(Date.now() - 1_000));
+    const live = await createBooking(t.ctx.db, user.id, fx.showtimeId);
+    const lapsed = await createBooking(t.ctx.db, user.id, fx.showtimeId);
+    await hold(t.ctx.db, fx.showtimeId, [fx.seatIds[0]!], live, new Date(Date.now() + 600_000));
+    await hold(t.ctx.db, fx.showtimeId, [fx.seatIds[1]!], lapsed, new Date(Date.now() - 1_000));
 
     const c = await stream(fx.showtimeId, 'query');
     expect(c.status).toBe(200);
