@@ -15,6 +15,8 @@ export interface DbOptions {
   statementTimeoutMs?: number;
   /** ms; waiting on a row lock longer than this fails fast instead of piling up */
   lockTimeoutMs?: number;
+  /** ms; connecting (or waiting for a free pooled connection) longer than this fails the request with a 503 */
+  connectionTimeoutMs?: number;
 }
 
 export function createPool(url: string, opts: DbOptions = {}): pg.Pool {
@@ -22,12 +24,21 @@ export function createPool(url: string, opts: DbOptions = {}): pg.Pool {
     connectionString: url,
     max: opts.max ?? 20,
     idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 10_000,
+    // A healthy server accepts in milliseconds; during an outage a request should fail fast rather than wait.
+    connectionTimeoutMillis: opts.connectionTimeoutMs ?? 5_000,
+    // Notices a connection the network silently dropped instead of waiting on it forever.
+    keepAlive: true,
     options: `-c statement_timeout=${opts.statementTimeoutMs ?? 10_000} -c lock_timeout=${opts.lockTimeoutMs ?? 5_000} -c timezone=UTC`,
     application_name: 'matinee',
   });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor may a checked-out one: pg-pool listens for 'error' only while a client is idle, and a client in the
+  // middle of a transaction emits it when the server goes away. The query in flight rejects on its own, and
+  // the pool discards the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 
@@ -67,6 +78,32 @@ export function pgErrorCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
     return err.code;
   return undefined;
+}
+
+/** Connection-level failures: the server is down, restarting, refusing connections or dropped ours. */
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_MESSAGES = new Set([
+  'Connection terminated unexpectedly',
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'Connection terminated due to connection timeout',
+]);
+// Node puts a socket's errno name in `code`.
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * True when a query failed because the database could not be reached (not because of the query): the
+ * request may be retried once the database is back, so it answers 503 rather than 500.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const code = pgErrorCode(err);
+  if (code !== undefined) {
+    return UNAVAILABLE_CODES.has(code) || code.startsWith('08') || UNAVAILABLE_ERRNOS.has(code);
+  }
+  if (err instanceof AggregateError && err.errors.some((e) => isDatabaseUnavailable(e))) return true;
+  return err instanceof Error && UNAVAILABLE_MESSAGES.has(err.message);
 }
 
 export function pgConstraint(err: unknown): string | undefined {

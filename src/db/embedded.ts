@@ -174,6 +174,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
 export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   const { default: pgLib } = await import('pg');
   const client = new pgLib.Client({ connectionString: adminUrl });
+  // A dropped connection rejects the query in flight; unheard, the 'error' event would end the process.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { PG, pgErrorCode } from '../db/database.js';
+import { isDatabaseUnavailable, PG, pgErrorCode } from '../db/database.js';
 import { DomainError } from './errors.js';
 
 interface ErrorBody {
@@ -100,6 +100,18 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   if (status >= 400 && status < 500) {
     return send(reply, status, {
       error: { code: err.code ?? 'BAD_REQUEST', message: err.message || 'Bad request' },
+    });
+  }
+
+  if (isDatabaseUnavailable(err)) {
+    req.log.warn({ err }, 'database unavailable');
+    void reply.header('retry-after', '2');
+    return send(reply, 503, {
+      error: {
+        code: 'DATABASE_UNAVAILABLE',
+        message: 'The service is briefly unavailable; try again in a moment',
+        requestId: req.id,
+      },
     });
   }
 

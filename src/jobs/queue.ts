@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../db/database.js';
 
 /** Every queue Matinee uses, in one place. Jobs are idempotent: running one twice changes nothing more. */
 export const QUEUES = {
@@ -42,7 +43,11 @@ export class JobQueue {
       migrate: true,
       maintenanceIntervalSeconds: MAINTENANCE_INTERVAL_SECONDS,
     });
-    this.boss.on('error', (err) => opts.logger.error({ err }, 'job queue error'));
+    // pg-boss reports every failed poll here and keeps polling; while the database is down that is expected.
+    this.boss.on('error', (err) => {
+      if (isDatabaseUnavailable(err)) opts.logger.warn({ err }, 'job queue: database unavailable');
+      else opts.logger.error({ err }, 'job queue error');
+    });
   }
 
   async start(): Promise<void> {

@@ -1,12 +1,13 @@
 import { buildApp } from '../http/app.js';
 import { ConfigError } from '../config.js';
 import { startWorkers, type Workers } from '../jobs/worker.js';
-import { boot, onShutdownSignal } from './bootstrap.js';
+import { boot, guardProcess, onShutdownSignal } from './bootstrap.js';
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const runtime = await boot({ seed: true });
   const { ctx, config } = runtime;
+  guardProcess(ctx.logger);
   const app = await buildApp(ctx);
   const workers: Workers | undefined = config.workerInProcess ? await startWorkers(ctx) : undefined;
   await app.listen({ port: config.port, host: config.host });

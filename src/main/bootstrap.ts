@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { readConfig, type Config } from '../config.js';
 import { createContext, createLogger, type AppContext, type Faults } from '../context.js';
-import { createDb, createPool, migrateToLatest } from '../db/database.js';
+import { createDb, createPool, isDatabaseUnavailable, migrateToLatest } from '../db/database.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
 import { seedDemoData } from '../db/seed.js';
 import { AccountsService } from '../modules/accounts/accounts.service.js';
@@ -108,4 +109,23 @@ export function onShutdownSignal(stop: () => Promise<void>, log: (msg: string) =
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+}
+
+/**
+ * Last line of defence for errors nothing handled. Every pg client and emitter we own handles 'error' itself;
+ * a lost database connection that still slips through (a library's client, a promise nobody awaited) is
+ * logged, not fatal: that connection is gone either way and the pools open new ones. Anything else leaves
+ * the process in an unknown state, so it exits for the supervisor to restart it, as Node would.
+ */
+export function guardProcess(logger: Logger): void {
+  const onUncaught = (err: unknown, origin: string) => {
+    if (isDatabaseUnavailable(err)) {
+      logger.error({ err, origin }, 'uncaught database connection error; carrying on');
+      return;
+    }
+    logger.fatal({ err, origin }, 'uncaught error; exiting');
+    process.exit(1);
+  };
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', (reason) => onUncaught(reason, 'unhandledRejection'));
 }

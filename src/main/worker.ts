@@ -1,11 +1,12 @@
 import { ConfigError } from '../config.js';
 import { startWorkers } from '../jobs/worker.js';
-import { boot, onShutdownSignal } from './bootstrap.js';
+import { boot, guardProcess, onShutdownSignal } from './bootstrap.js';
 
 /** The workers alone (hold expiry, sweeps, notifications), so API and workers scale separately. */
 async function main(): Promise<void> {
   process.env.WORKER_IN_PROCESS = 'true'; // this process supervises the queue
   const runtime = await boot({ seed: false });
+  guardProcess(runtime.ctx.logger);
   const workers = await startWorkers(runtime.ctx);
   runtime.ctx.logger.info('Matinee worker running');
   onShutdownSignal(

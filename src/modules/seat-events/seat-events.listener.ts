@@ -207,7 +207,8 @@ export class SeatEventsListener {
 
   private scheduleRetry(): void {
     if (this.closed) return;
-    const { minMs, maxMs } = this.opts.backoff ?? { minMs: 250, maxMs: 10_000 };
+    // Capped low enough that live seat maps resume within seconds of the database, even after a long outage.
+    const { minMs, maxMs } = this.opts.backoff ?? { minMs: 250, maxMs: 5_000 };
     const delay = Math.min(maxMs, minMs * 2 ** this.attempt) * (0.75 + Math.random() * 0.5);
     this.attempt++;
     this.retryTimer = setTimeout(() => {
