@@ -10,7 +10,7 @@ export interface Workers {
 }
 
 export interface WorkerOptions {
-  /** How often the sweep runs besides pg-boss's once-a-minute schedule (it is cheap when nothing is due). */
+  /** Overrides SWEEP_INTERVAL_SECONDS: how often the sweep runs besides pg-boss's once-a-minute schedule. */
   sweepIntervalMs?: number;
 }
 
