@@ -461,7 +461,7 @@ export type paths = {
     put?: never;
     /**
      * Hold seats for a few minutes while you pay (all or nothing)
-     * @description Optional header Idempotency-Key: the first response for a key is replayed for 24 h. 409 SEATS_UNAVAILABLE lists the seats that were taken.
+     * @description Optional header Idempotency-Key: a successful hold is stored with the hold itself and replayed for 24 h; conflicts are not stored. 409 SEATS_UNAVAILABLE lists the seats that were taken; 409 TOO_MANY_HOLDS and SEAT_LIMIT_REACHED are the anti-hoarding limits.
      */
     post: operations['holdTicket'];
     delete?: never;
@@ -499,7 +499,7 @@ export type paths = {
     put?: never;
     /**
      * Pay for a held booking
-     * @description Test cards: 4242424242424242 succeeds, 4000000000000002 declines, 4000000000009995 insufficient funds, 4000000000000119 processing error, 4000000000006975 times out. A retry never charges twice.
+     * @description Test cards: 4242424242424242 succeeds, 4000000000000002 declines, 4000000000009995 insufficient funds, 4000000000000119 processing error, 4000000000006975 times out. At most one charge per booking is ever kept: a charge the booking cannot use (a second attempt, a late answer after the hold ended) is refunded automatically.
      */
     post: operations['completePaymentForTicket'];
     delete?: never;
@@ -1694,7 +1694,7 @@ export interface operations {
               channel: 'email' | 'sms';
               /** Format: date-time */
               createdAt: string;
-              event: 'booking.confirmed' | 'booking.refunded' | 'booking.expired';
+              event: 'booking.confirmed' | 'booking.refunded' | 'booking.expired' | 'payment.refunded';
               /** Format: uuid */
               id: string;
               lastError: string | null;
@@ -1803,7 +1803,7 @@ export interface operations {
               channel: 'email' | 'sms';
               /** Format: date-time */
               createdAt: string;
-              event: 'booking.confirmed' | 'booking.refunded' | 'booking.expired';
+              event: 'booking.confirmed' | 'booking.refunded' | 'booking.expired' | 'payment.refunded';
               /** Format: uuid */
               id: string;
               lastError: string | null;
@@ -3515,6 +3515,11 @@ export interface operations {
               expiresAt: string;
               /** Format: uuid */
               id: string;
+              /**
+               * Format: date-time
+               * @description The hold's hard deadline: payments must finish before it, whatever their grace
+               */
+              maxExpiresAt: string;
               payments: {
                 amountCents: number;
                 brand: string;
@@ -3525,7 +3530,9 @@ export interface operations {
                 /** Format: uuid */
                 id: string;
                 last4: string;
-                status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refunded';
+                refundReason: 'customer' | 'duplicate_charge' | 'hold_ended' | 'operator' | null;
+                /** @description pending: being processed, or the gateway has not told us yet (settled by key, never charged twice); refund_pending: charged, and being given back (a refund, or a charge the booking could not use). */
+                status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refund_pending' | 'refunded';
               }[];
               /** @description Short code to quote at the box office */
               reference: string;
@@ -3616,6 +3623,11 @@ export interface operations {
               expiresAt: string;
               /** Format: uuid */
               id: string;
+              /**
+               * Format: date-time
+               * @description The hold's hard deadline: payments must finish before it, whatever their grace
+               */
+              maxExpiresAt: string;
               payments: {
                 amountCents: number;
                 brand: string;
@@ -3626,7 +3638,9 @@ export interface operations {
                 /** Format: uuid */
                 id: string;
                 last4: string;
-                status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refunded';
+                refundReason: 'customer' | 'duplicate_charge' | 'hold_ended' | 'operator' | null;
+                /** @description pending: being processed, or the gateway has not told us yet (settled by key, never charged twice); refund_pending: charged, and being given back (a refund, or a charge the booking could not use). */
+                status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refund_pending' | 'refunded';
               }[];
               /** @description Short code to quote at the box office */
               reference: string;
@@ -3774,6 +3788,11 @@ export interface operations {
               expiresAt: string;
               /** Format: uuid */
               id: string;
+              /**
+               * Format: date-time
+               * @description The hold's hard deadline: payments must finish before it, whatever their grace
+               */
+              maxExpiresAt: string;
               payments: {
                 amountCents: number;
                 brand: string;
@@ -3784,7 +3803,9 @@ export interface operations {
                 /** Format: uuid */
                 id: string;
                 last4: string;
-                status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refunded';
+                refundReason: 'customer' | 'duplicate_charge' | 'hold_ended' | 'operator' | null;
+                /** @description pending: being processed, or the gateway has not told us yet (settled by key, never charged twice); refund_pending: charged, and being given back (a refund, or a charge the booking could not use). */
+                status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refund_pending' | 'refunded';
               }[];
               /** @description Short code to quote at the box office */
               reference: string;
@@ -3884,6 +3905,11 @@ export interface operations {
               expiresAt: string;
               /** Format: uuid */
               id: string;
+              /**
+               * Format: date-time
+               * @description The hold's hard deadline: payments must finish before it, whatever their grace
+               */
+              maxExpiresAt: string;
               payments: {
                 amountCents: number;
                 brand: string;
@@ -3894,7 +3920,9 @@ export interface operations {
                 /** Format: uuid */
                 id: string;
                 last4: string;
-                status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refunded';
+                refundReason: 'customer' | 'duplicate_charge' | 'hold_ended' | 'operator' | null;
+                /** @description pending: being processed, or the gateway has not told us yet (settled by key, never charged twice); refund_pending: charged, and being given back (a refund, or a charge the booking could not use). */
+                status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refund_pending' | 'refunded';
               }[];
               /** @description Short code to quote at the box office */
               reference: string;
@@ -4021,6 +4049,11 @@ export interface operations {
               expiresAt: string;
               /** Format: uuid */
               id: string;
+              /**
+               * Format: date-time
+               * @description The hold's hard deadline: payments must finish before it, whatever their grace
+               */
+              maxExpiresAt: string;
               payments: {
                 amountCents: number;
                 brand: string;
@@ -4031,7 +4064,9 @@ export interface operations {
                 /** Format: uuid */
                 id: string;
                 last4: string;
-                status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refunded';
+                refundReason: 'customer' | 'duplicate_charge' | 'hold_ended' | 'operator' | null;
+                /** @description pending: being processed, or the gateway has not told us yet (settled by key, never charged twice); refund_pending: charged, and being given back (a refund, or a charge the booking could not use). */
+                status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refund_pending' | 'refunded';
               }[];
               /** @description Short code to quote at the box office */
               reference: string;
@@ -4061,7 +4096,9 @@ export interface operations {
               /** Format: uuid */
               id: string;
               last4: string;
-              status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refunded';
+              refundReason: 'customer' | 'duplicate_charge' | 'hold_ended' | 'operator' | null;
+              /** @description pending: being processed, or the gateway has not told us yet (settled by key, never charged twice); refund_pending: charged, and being given back (a refund, or a charge the booking could not use). */
+              status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refund_pending' | 'refunded';
             };
           };
         };
@@ -4179,6 +4216,22 @@ export interface operations {
         };
       };
       /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
       503: {
         headers: {
           [name: string]: unknown;
@@ -4223,6 +4276,11 @@ export interface operations {
               expiresAt: string;
               /** Format: uuid */
               id: string;
+              /**
+               * Format: date-time
+               * @description The hold's hard deadline: payments must finish before it, whatever their grace
+               */
+              maxExpiresAt: string;
               payments: {
                 amountCents: number;
                 brand: string;
@@ -4233,7 +4291,9 @@ export interface operations {
                 /** Format: uuid */
                 id: string;
                 last4: string;
-                status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refunded';
+                refundReason: 'customer' | 'duplicate_charge' | 'hold_ended' | 'operator' | null;
+                /** @description pending: being processed, or the gateway has not told us yet (settled by key, never charged twice); refund_pending: charged, and being given back (a refund, or a charge the booking could not use). */
+                status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refund_pending' | 'refunded';
               }[];
               /** @description Short code to quote at the box office */
               reference: string;

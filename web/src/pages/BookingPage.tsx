@@ -110,6 +110,7 @@ function Checkout({
           setResetKey((k) => k + 1);
           break;
         case 'HOLD_EXPIRED':
+        case 'HOLD_DEADLINE_REACHED':
           setExpired(true);
           break;
         case 'ALREADY_PAID':
@@ -120,7 +121,7 @@ function Checkout({
           setMessage({
             kind: 'warning',
             title: 'Payment service unavailable',
-            text: 'We could not reach the payment service. You have not been charged twice; try again in a moment.',
+            text: 'The payment service did not answer in time. If that payment goes through it confirms this booking; if you pay again and both go through, the extra charge is refunded automatically.',
           });
           break;
         default:
@@ -226,6 +227,11 @@ function Confirmation({
     try {
       onChanged((await api.refund(booking.id)).booking);
     } catch (err) {
+      // The refund is recorded and the seats released; only the payment service's confirmation is pending.
+      if (err instanceof ApiError && err.code === 'REFUND_PENDING') {
+        onChanged((await api.booking(booking.id)).booking);
+        return;
+      }
       setError(err);
       setRefunding('idle');
     }
@@ -306,6 +312,23 @@ const CLOSED_TEXT: Record<string, { title: string; text: string }> = {
   },
 };
 
+/** A closed booking's text, honest about money: a charge that could not be used is being given back. */
+function closedText(b: Booking): { title: string; text: string } {
+  const t = CLOSED_TEXT[b.status]!;
+  const givingBack = b.payments.some((p) => p.status === 'refund_pending');
+  const gaveBack = b.payments.some((p) => p.status === 'refunded');
+  if (b.status === 'refunded' && givingBack) {
+    return { ...t, text: 'The seats went back on sale. The refund is recorded and on its way to your card.' };
+  }
+  if (b.status !== 'refunded' && (givingBack || gaveBack)) {
+    return {
+      ...t,
+      text: 'The seats went back on sale. A payment went through after the hold ended, so it is refunded in full.',
+    };
+  }
+  return t;
+}
+
 export function BookingPage({ bookingId }: { bookingId: string }) {
   const booking = useAsync((signal) => api.booking(bookingId, signal), [bookingId]);
   const showtimeId = booking.data?.booking.showtimeId;
@@ -338,7 +361,7 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
     case 'expired':
     case 'cancelled':
     case 'refunded': {
-      const t = CLOSED_TEXT[b.status]!;
+      const t = closedText(b);
       return (
         <div className="stack-lg">
           <PageHeading title={t.title}>{t.title}</PageHeading>
