@@ -149,13 +149,15 @@ export async function auditDatabase(
     refunded_cents: number;
     payment_id: string | null;
     payment_status: string | null;
+    decline_reason: string | null;
     refund_id: string | null;
     booking_id: string | null;
     booking_status: string | null;
   }>(
     db,
     `SELECT c.id AS charge_id, c.idempotency_key AS gateway_key, c.amount_cents, c.refunded_cents,
-            p.id AS payment_id, p.status AS payment_status, p.refund_id, b.id AS booking_id, b.status AS booking_status
+            p.id AS payment_id, p.status AS payment_status, p.decline_reason, p.refund_id,
+            b.id AS booking_id, b.status AS booking_status, c.created_at AS charged_at, p.updated_at AS payment_updated_at
        FROM sim_gateway.charges c
        LEFT JOIN payments p ON p.gateway_key = c.idempotency_key
        LEFT JOIN bookings b ON b.id = p.booking_id
@@ -182,7 +184,8 @@ export async function auditDatabase(
         bookingId,
         bookingStatus: ks[0]!.booking_status,
         charges: ks.map(
-          (k) => `${k.charge_id} (payment ${k.payment_id} ${k.payment_status}, refund_id ${k.refund_id})`,
+          (k) =>
+            `${k.charge_id} (payment ${k.payment_id} ${k.payment_status} ${k.decline_reason ?? ''}, refund_id ${k.refund_id})`,
         ),
       })),
   );
