@@ -9,6 +9,8 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, createPool, migrateToLatest } from '../src/db/database.js';
 import { TokenService } from '../src/http/tokens.js';
+import { JobQueue } from '../src/jobs/queue.js';
+import pino from 'pino';
 import { startApiProcess, waitReady, type ApiProcess } from './history/api-process.js';
 import {
   DOUBLE_SEAT_SQL,
@@ -142,8 +144,11 @@ beforeAll(async () => {
 
   log(`catalog ready at ${((Date.now() - FILE_STARTED) / 1000).toFixed(1)}s`);
 
-  const first = await startApi();
-  await startApi();
+  // pg-boss's schema is installed once here, so the two API processes can start side by side.
+  const jobs = new JobQueue({ databaseUrl, logger: pino({ level: 'silent' }), role: 'api' });
+  await jobs.start();
+  await jobs.stop();
+  const [first] = await Promise.all([startApi(), startApi()]);
   log(`two API processes ready at ${((Date.now() - FILE_STARTED) / 1000).toFixed(1)}s`);
   adminToken = (await post<{ token: string }>(first.base, '/api/v1/auth/login', admin)).token;
   // Customers are inserted directly with tokens minted here: 64 scrypt sign-ups would cost the run its budget.

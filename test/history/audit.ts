@@ -203,8 +203,10 @@ export async function auditDatabase(
       db,
       `SELECT b.id AS booking_id, b.confirmed_at FROM bookings b
         WHERE b.status = 'confirmed'
+          AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.booking_id = b.id AND p.id = ANY($1::uuid[]))
           AND NOT EXISTS (SELECT 1 FROM payments p JOIN sim_gateway.charges c ON c.idempotency_key = p.gateway_key
                            WHERE p.booking_id = b.id AND c.status = 'succeeded' AND c.refunded_cents < c.amount_cents)`,
+      [[...unsettledPaymentIds]],
     ),
   );
 
