@@ -35,7 +35,10 @@ import { createShowtime } from './helpers/fixtures.js';
  * the gateway's ledger against what must always hold, and the history against what the clients were told.
  *
  * HISTORY_SECONDS (60), HISTORY_CLIENTS (64) and HISTORY_SEED (random, printed) shape a run; HISTORY_SEED
- * replays the clients' choices (not the timing). The API settings below can be overridden from the environment.
+ * replays the clients' choices (not the timing). HISTORY_SETTLE_SECONDS (60) caps the wait for settlement. The
+ * API settings below can be overridden from the environment. A short local run:
+ *   HISTORY_SECONDS=20 HISTORY_CLIENTS=16 npx vitest run test/history.test.ts
+ * The PostgreSQL server is the test's own (test/history/cluster.ts); the suite's shared server is not touched.
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FILE_STARTED = Date.now();
@@ -84,6 +87,8 @@ const admin = { email: 'history-admin@example.com', password: randomBytes(12).to
 const showtimes: ShowtimeSeats[] = [];
 let tokens: string[] = [];
 let adminToken = '';
+/** Set by the clean-up, so client loops of a run that timed out stop too. */
+let aborted = false;
 
 function apiEnv(): Record<string, string> {
   return {
@@ -170,6 +175,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  aborted = true;
   await Promise.allSettled([...starting]);
   for (const p of processes) {
     if (!p.exit) await p.kill('SIGKILL').catch(() => undefined);
@@ -209,7 +215,7 @@ describe('randomized history: crashes, a database restart, and an audit of money
 
       const world: World = {
         t0,
-        stopped: () => stopped,
+        stopped: () => stopped || aborted,
         apis: () => slots.filter((a): a is ApiProcess => !!a && !a.exit),
         showtimes: () => {
           const round = Math.floor((Date.now() - t0) / (SHOWTIME_ROUND_SECONDS * 1000));
