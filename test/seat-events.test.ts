@@ -363,7 +363,7 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
     });
     const app = Fastify();
     app.setErrorHandler(errorHandler);
-    await app.register(authPlugin, { tokens: t.ctx.tokens });
+    await app.register(authPlugin, { tokens: t.ctx.tokens, sessions: t.ctx.sessions });
     await app.register(seatEventRoutes, { prefix: '/api/v1', ctx: t.ctx, listener, heartbeatMs: 100 });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/showtimes/${fx.showtimeId}/seats/stream`;

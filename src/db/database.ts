@@ -75,3 +75,29 @@ export function pgConstraint(err: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** Server going away (admin shutdown, crash, restart), connection failures (class 08), too many connections. */
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET']);
+/** node-postgres reports a lost or unobtainable connection with these messages and no code. */
+const UNAVAILABLE_MESSAGES = new Set([
+  'Connection terminated unexpectedly',
+  'Connection terminated',
+  'Connection terminated due to connection timeout',
+  'timeout exceeded when trying to connect',
+]);
+
+/**
+ * True when an error means "the database cannot be reached right now" rather than "this query is wrong":
+ * the request may succeed if retried in a moment, so callers answer 503 instead of 500.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const code = pgErrorCode(err);
+  if (code !== undefined && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  const errno = (err as { errno?: unknown }).errno;
+  if (typeof errno === 'string' && UNAVAILABLE_CODES.has(errno)) return true;
+  if (code === undefined && err instanceof Error && UNAVAILABLE_MESSAGES.has(err.message)) return true;
+  // Connecting to a name with several addresses fails with an AggregateError of the per-address errors.
+  if (err instanceof AggregateError) return err.errors.some((e) => isDatabaseUnavailable(e));
+  return false;
+}

@@ -3,6 +3,7 @@ import * as m0001 from './0001_foundation.js';
 import * as m0002 from './0002_bookings.js';
 import * as m0003 from './0003_seat_events.js';
 import * as m0004 from './0004_notifications.js';
+import * as m0006 from './0006_sessions.js';
 
 /** Explicit, ordered list: a migration runs once, in this order, and is never edited after release. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002_bookings': m0002,
   '0003_seat_events': m0003,
   '0004_notifications': m0004,
+  '0006_sessions': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {
