@@ -194,8 +194,12 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
     const c = new SseClient();
     clients.push(c);
     const url = `${base}/api/v1/showtimes/${showtimeId}/seats/stream`;
-    if (via === 'query') await c.open(`${url}?access_token=${encodeURIComponent(user.token)}`);
-    else await c.open(url, user.auth);
+    if (via === 'query') {
+      // What the web app's EventSource does: a short-lived stream token for this showtime, in the URL.
+      const issued = await fetch(`${url}-token`, { method: 'POST', headers: user.auth });
+      const { token } = (await issued.json()) as { token: string };
+      await c.open(`${url}?token=${encodeURIComponent(token)}`);
+    } else await c.open(url, user.auth);
     return c;
   }
 

@@ -59,9 +59,7 @@ describe('role changes', () => {
     const here = await get(a, '/api/v1/admin/theaters', demoted.auth);
     expect(here.statusCode).toBe(401);
     expect(codeOf(here)).toBe('TOKEN_REVOKED');
-    await expect
-      .poll(() => adminCall(b, demoted.auth), { timeout: TTL_MS * 5, interval: 50 })
-      .toBe(401);
+    await expect.poll(() => adminCall(b, demoted.auth), { timeout: TTL_MS * 5, interval: 50 }).toBe(401);
     expect(Date.now() - changedAt).toBeLessThan(TTL_MS + 500);
 
     // Signed in again, the user has the new role everywhere.
