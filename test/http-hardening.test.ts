@@ -53,6 +53,7 @@ describe('headers', () => {
       expect(csp, url).toContain("frame-ancestors 'none'");
       expect(csp).toContain("default-src 'self'");
       expect(csp).toMatch(/script-src 'self'/);
+      expect(csp).not.toMatch(/script-src[^;]*unsafe/);
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       if (url !== '/docs/static/swagger-ui-bundle.js') expect(res.headers['x-frame-options']).toBe('DENY');
     }
@@ -63,7 +64,9 @@ describe('framework errors answer in our error shape', () => {
   it('a badly encoded URL is a 400 BAD_URL', async () => {
     const res = await t.app.inject({ url: '/api/v1/showtimes/%E0%A4%A' });
     expect(res.statusCode).toBe(400);
-    expect(res.json<ErrorBody>().error).toMatchObject({ code: 'BAD_URL', message: expect.any(String) });
+    const { error } = res.json<ErrorBody>();
+    expect(error.code).toBe('BAD_URL');
+    expect(error.message).toBeTruthy();
     expect(res.json()).not.toHaveProperty('statusCode');
   });
 

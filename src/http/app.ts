@@ -93,12 +93,13 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
-    // swagger-ui's own CSP (hashes of its inline script and styles), never framed, and not forcing https on
-    // a plain-http deployment or development server.
+    // swagger-ui's own CSP (scripts from 'self' only), never framed, and not forcing https on a plain-http
+    // deployment or development server. Its React code sets inline styles, so styles (never scripts) may be inline.
     staticCSP: true,
     transformStaticCSP: (header) =>
       header
         .replace("frame-ancestors 'self'", "frame-ancestors 'none'")
+        .replace("style-src 'self' https:", "style-src 'self' 'unsafe-inline' https:")
         .replace(/\s*upgrade-insecure-requests;?/, ''),
     uiHooks: {
       onRequest: (_req, reply, next) => {
