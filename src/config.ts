@@ -11,7 +11,8 @@ const EnvSchema = Type.Object({
   }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
-  TRUST_PROXY: Type.Boolean({ default: false }),
+  // false, true (= 1 hop) or the number of proxy hops in front of the API.
+  TRUST_PROXY: Type.String({ pattern: '^(true|false|[0-9])$', default: 'false' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
@@ -20,6 +21,10 @@ const EnvSchema = Type.Object({
   ADMIN_PASSWORD: Type.String({ minLength: 8, default: 'matinee-admin' }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 600 }),
   RATE_LIMIT_AUTH_PER_MINUTE: Type.Integer({ minimum: 1, default: 30 }),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: Type.Integer({ minimum: 1, default: 10 }),
+  RATE_LIMIT_SIGNUPS_PER_HOUR: Type.Integer({ minimum: 1, default: 20 }),
+  AUTH_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 30_000, default: 15_000 }),
+  STREAM_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 3600, default: 300 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -56,14 +61,29 @@ export interface Config {
   env: Env['NODE_ENV'];
   port: number;
   host: string;
-  /** Trust X-Forwarded-For (only behind a proxy you run; otherwise clients could pick their rate-limit key). */
-  trustProxy: boolean;
+  /**
+   * Proxy hops in front of the API whose X-Forwarded-For entries are trusted (0: none). The client address is
+   * the one the outermost trusted hop added; anything a client prepends itself is ignored.
+   */
+  trustProxyHops: number;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   jwtSecret: string | undefined;
   jwtTtlSeconds: number;
   admin: { email: string; password: string };
-  rateLimit: { perMinute: number; authPerMinute: number };
+  rateLimit: {
+    perMinute: number;
+    /** Per client IP on /auth/*, whatever token is sent. */
+    authPerMinute: number;
+    /** Login attempts per target account (lowercased email), from all addresses together. */
+    loginPerAccountPerMinute: number;
+    /** Sign-ups per client IP. */
+    signupsPerHour: number;
+  };
+  /** How long a process may trust its cached copy of a user's role and token version (revocation delay). */
+  authCacheTtlMs: number;
+  /** Lifetime of a seat-stream token (the only credential accepted in a URL). */
+  streamTokenTtlSeconds: number;
   logLevel: string;
   dataDir: string;
   holdTtlSeconds: number;
@@ -147,13 +167,21 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     env: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST,
-    trustProxy: env.TRUST_PROXY,
+    trustProxyHops:
+      env.TRUST_PROXY === 'true' ? 1 : env.TRUST_PROXY === 'false' ? 0 : Number(env.TRUST_PROXY),
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     jwtSecret: env.JWT_SECRET,
     jwtTtlSeconds: env.JWT_TTL_SECONDS,
     admin: { email: env.ADMIN_EMAIL.toLowerCase(), password: env.ADMIN_PASSWORD },
-    rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE },
+    rateLimit: {
+      perMinute: env.RATE_LIMIT_PER_MINUTE,
+      authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE,
+      loginPerAccountPerMinute: env.RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE,
+      signupsPerHour: env.RATE_LIMIT_SIGNUPS_PER_HOUR,
+    },
+    authCacheTtlMs: env.AUTH_CACHE_TTL_MS,
+    streamTokenTtlSeconds: env.STREAM_TOKEN_TTL_SECONDS,
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
     holdTtlSeconds: env.HOLD_TTL_SECONDS,

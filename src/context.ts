@@ -3,6 +3,8 @@ import type pg from 'pg';
 import type { Config } from './config.js';
 import { createDb, createPool, type Db } from './db/database.js';
 import { TokenService } from './http/tokens.js';
+import { serializeRequest } from './http/redact.js';
+import { UserSessions } from './modules/accounts/sessions.js';
 import { JobQueue } from './jobs/queue.js';
 import { Metrics } from './http/metrics.js';
 import { createMailer, type Mailer } from './modules/notifications/mailer.js';
@@ -27,6 +29,8 @@ export interface AppContext {
   db: Db;
   clock: Clock;
   tokens: TokenService;
+  /** Current role and token version per user (revocation), cached for AUTH_CACHE_TTL_MS. */
+  sessions: UserSessions;
   /** pg-boss; `start()` it before use (boot and the test helper do). */
   jobs: JobQueue;
   gateway: PaymentGateway;
@@ -66,6 +70,8 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
       paths: ['req.headers.authorization', '*.password', '*.card', '*.cardNumber', 'card.number'],
       censor: '[redacted]',
     },
+    // URLs with credentials in the query (the seat-stream token) are logged with those values redacted.
+    serializers: { req: serializeRequest },
     ...(config.env === 'development' && process.stdout.isTTY
       ? {
           transport: {
@@ -86,7 +92,13 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
   const ownPool = !overrides.pool;
   const pool = overrides.pool ?? createPool(config.databaseUrl);
   const db = createDb(pool);
-  const tokens = new TokenService(config.jwtSecret, config.jwtTtlSeconds, () => clock.now());
+  const tokens = new TokenService(
+    config.jwtSecret,
+    config.jwtTtlSeconds,
+    () => clock.now(),
+    config.streamTokenTtlSeconds,
+  );
+  const sessions = new UserSessions(db, config.authCacheTtlMs);
   const jobs =
     overrides.jobs ??
     new JobQueue({
@@ -123,6 +135,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     db,
     clock,
     tokens,
+    sessions,
     jobs,
     gateway,
     mailer,

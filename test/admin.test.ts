@@ -64,6 +64,7 @@ describe('access', () => {
     ['GET', `/showtimes/${MISSING}`],
     ['PATCH', `/showtimes/${MISSING}`, { prices: { standard: 1 } }],
     ['DELETE', `/showtimes/${MISSING}`],
+    ['PATCH', `/users/${MISSING}`, { role: 'admin' }],
   ];
 
   it.each(routes)('%s %s: 401 without a token, 403 for customers and staff', async (method, url, body) => {
@@ -800,8 +801,8 @@ describe('OpenAPI', () => {
     const adminOps = Object.entries(doc.paths)
       .filter(([path]) => path.startsWith('/api/v1/admin/'))
       .flatMap(([, ops]) => Object.values(ops));
-    // 19 catalog operations and 2 for failed notifications.
-    expect(adminOps).toHaveLength(21);
+    // 19 catalog operations, 2 for failed notifications and 1 to change a user's role.
+    expect(adminOps).toHaveLength(22);
     for (const op of adminOps) {
       expect(op.operationId).toMatch(/^admin[A-Z]/);
       expect(op.tags).toEqual(['admin']);

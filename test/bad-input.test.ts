@@ -78,6 +78,8 @@ describe('bad input never yields a 500', () => {
     ['GET', '/api/v1/admin/notifications?status=weird'],
     ['DELETE', `/api/v1/bookings/${NIL}`],
     ['GET', `/api/v1/tickets/${NIL}`],
+    ['GET', '/api/v1/showtimes/%E0%A4%A'],
+    ['GET', '/api/v1/theaters/%'],
   ];
 
   it('answers every malformed request with a 4xx and an error code', async () => {

@@ -196,8 +196,12 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
     const c = new SseClient();
     clients.push(c);
     const url = `${base}/api/v1/showtimes/${showtimeId}/seats/stream`;
-    if (via === 'query') await c.open(`${url}?access_token=${encodeURIComponent(user.token)}`);
-    else await c.open(url, user.auth);
+    if (via === 'query') {
+      // What the web app's EventSource does: a short-lived stream token for this showtime, in the URL.
+      const issued = await fetch(`${url}-token`, { method: 'POST', headers: user.auth });
+      const { token } = (await issued.json()) as { token: string };
+      await c.open(`${url}?token=${encodeURIComponent(token)}`);
+    } else await c.open(url, user.auth);
     return c;
   }
 
@@ -366,7 +370,7 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
     });
     const app = Fastify();
     app.setErrorHandler(errorHandler);
-    await app.register(authPlugin, { tokens: t.ctx.tokens });
+    await app.register(authPlugin, { tokens: t.ctx.tokens, sessions: t.ctx.sessions });
     await app.register(seatEventRoutes, { prefix: '/api/v1', ctx: t.ctx, listener, heartbeatMs: 100 });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/showtimes/${fx.showtimeId}/seats/stream`;

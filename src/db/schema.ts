@@ -15,6 +15,8 @@ export interface UsersTable {
   phone: string | null;
   password_hash: string;
   role: Generated<Role>;
+  /** Bumped to revoke every token issued before (sign out everywhere, role change). */
+  token_version: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

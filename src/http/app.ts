@@ -8,12 +8,14 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { authPlugin } from './auth.js';
 import { metricsPlugin } from './metrics.js';
-import { errorHandler, notFoundHandler } from './error-handler.js';
+import { clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
+import { serializeRequest } from './redact.js';
 import { validatorCompiler } from './validation.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
 import { accountRoutes } from '../modules/accounts/accounts.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { adminRoutes } from '../modules/catalog/admin.routes.js';
+import { usersAdminRoutes } from '../modules/accounts/users-admin.routes.js';
 import { bookingRoutes } from '../modules/bookings/bookings.routes.js';
 import { seatEventRoutes } from '../modules/seat-events/seat-events.routes.js';
 import { checkinRoutes } from '../modules/checkin/checkin.routes.js';
@@ -31,17 +33,34 @@ export type App = FastifyInstance<
 
 export const API_PREFIX = '/api/v1';
 
+/**
+ * Trusts the socket peer and the next `hops - 1` X-Forwarded-For entries from the right: the client address is
+ * the one the outermost of our proxies appended. Only sound when clients cannot reach the API but through them.
+ */
+function trustProxyHops(hops: number): false | ((address: string, hop: number) => boolean) {
+  return hops > 0 ? (_address, hop) => hop < hops : false;
+}
+
 /** Builds the HTTP app on a context. Never listens: main/api.ts does, tests use app.inject(). */
 export async function buildApp(ctx: AppContext): Promise<App> {
-  const loggerInstance: FastifyBaseLogger = ctx.logger;
+  // Request URLs are logged with credential-carrying query values redacted (the seat-stream token).
+  const loggerInstance: FastifyBaseLogger = ctx.logger.child({}, { serializers: { req: serializeRequest } });
   const app = Fastify({
     loggerInstance,
+    // Errors Fastify answers itself (bad URL encoding, oversized headers) get our error shape too.
+    frameworkErrors: (err, req, reply) => {
+      void errorHandler(err, req, reply);
+    },
+    clientErrorHandler,
     bodyLimit: 64 * 1024,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
-    trustProxy: ctx.config.trustProxy,
+    // A hop count, never `true`: with `true` the left-most X-Forwarded-For entry, which any client can write,
+    // would be the client address (and a fresh rate-limit key on every request).
+    // (Fastify's own numeric form fails closed, so the hop count is a function.)
+    trustProxy: trustProxyHops(ctx.config.trustProxyHops),
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -51,6 +70,10 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   app.setNotFoundHandler(notFoundHandler);
   app.addHook('onSend', async (req, reply) => {
     void reply.header('x-request-id', req.id);
+    void reply.header('x-content-type-options', 'nosniff');
+    // API answers carry tokens, bookings and tickets: no browser or shared cache may keep them.
+    if (req.url.startsWith(`${API_PREFIX}/`) && !reply.hasHeader('cache-control'))
+      void reply.header('cache-control', 'no-store');
   });
 
   await app.register(swagger, {
@@ -68,11 +91,27 @@ export async function buildApp(ctx: AppContext): Promise<App> {
       security: [{ bearerAuth: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // swagger-ui's own CSP (scripts from 'self' only), never framed, and not forcing https on a plain-http
+    // deployment or development server. Its React code sets inline styles, so styles (never scripts) may be inline.
+    staticCSP: true,
+    transformStaticCSP: (header) =>
+      header
+        .replace("frame-ancestors 'self'", "frame-ancestors 'none'")
+        .replace("style-src 'self' https:", "style-src 'self' 'unsafe-inline' https:")
+        .replace(/\s*upgrade-insecure-requests;?/, ''),
+    uiHooks: {
+      onRequest: (_req, reply, next) => {
+        void reply.header('x-frame-options', 'DENY');
+        next();
+      },
+    },
+  });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   await app.register(metricsPlugin, { metrics: ctx.metrics, token: ctx.config.metricsToken });
-  await app.register(authPlugin, { tokens: ctx.tokens });
+  await app.register(authPlugin, { tokens: ctx.tokens, sessions: ctx.sessions });
   await app.register(rateLimit, {
     global: true,
     max: ctx.config.rateLimit.perMinute,
@@ -92,6 +131,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(accountRoutes, { prefix: API_PREFIX, ctx });
   await app.register(catalogRoutes, { prefix: API_PREFIX, ctx });
   await app.register(adminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
+  await app.register(usersAdminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
   await app.register(bookingRoutes, { prefix: API_PREFIX, ctx });
   await app.register(seatEventRoutes, { prefix: API_PREFIX, ctx });
   await app.register(checkinRoutes, { prefix: API_PREFIX, ctx });

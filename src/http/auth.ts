@@ -1,13 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../db/schema.js';
+import type { UserSessions } from '../modules/accounts/sessions.js';
 import type { TokenService, TokenClaims } from './tokens.js';
 import { ForbiddenError, UnauthorizedError } from './errors.js';
 
+type RejectReason = 'expired' | 'invalid' | 'revoked' | 'user-gone' | 'wrong-stream';
+
 type AuthState =
   | { kind: 'anonymous' }
+  /** `claims.role` is the user's current role in the database, not the one the token was issued with. */
   | { kind: 'user'; claims: TokenClaims }
-  | { kind: 'rejected'; reason: 'expired' | 'invalid' };
+  | { kind: 'rejected'; reason: RejectReason };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,26 +19,31 @@ declare module 'fastify' {
   }
 }
 
-/** The bearer token, or for EventSource (which cannot set headers) the `access_token` query parameter. */
+/**
+ * The bearer token of the Authorization header. Never from the URL: URLs end up in logs, histories and
+ * Referer headers (the seat stream has its own short-lived, single-showtime token: `authenticateStreamToken`).
+ */
 function bearerToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
-  if (header) {
-    const [scheme, token] = header.split(' ');
-    return scheme?.toLowerCase() === 'bearer' && token ? token : '';
-  }
-  const query = req.query as Record<string, unknown> | undefined;
-  const fromQuery = query?.access_token;
-  return typeof fromQuery === 'string' && req.method === 'GET' && req.url.includes('/stream')
-    ? fromQuery
-    : undefined;
+  if (!header) return undefined;
+  const [scheme, token] = header.split(' ');
+  return scheme?.toLowerCase() === 'bearer' && token ? token : '';
+}
+
+/** A verified token still counts only if its user exists and it carries the user's current token version. */
+async function sessionOf(sessions: UserSessions, userId: string, tokenVersion: number): Promise<AuthState> {
+  const state = await sessions.lookup(userId);
+  if (!state) return { kind: 'rejected', reason: 'user-gone' };
+  if (state.tokenVersion !== tokenVersion) return { kind: 'rejected', reason: 'revoked' };
+  return { kind: 'user', claims: { userId, role: state.role, tokenVersion } };
 }
 
 /**
- * Decodes the token of every request up front (cheap: HS256), so the rate limiter can key on the user.
- * Whether a route *requires* a user is decided by `requireUser`/`requireRole` on the route.
+ * Authenticates every request up front (HS256 plus a cached user look-up), so the rate limiter can key on the
+ * user. Whether a route *requires* a user is decided by `requireUser`/`requireRole` on the route.
  */
 export const authPlugin = fp(
-  (app: FastifyInstance, opts: { tokens: TokenService }, done: () => void) => {
+  (app: FastifyInstance, opts: { tokens: TokenService; sessions: UserSessions }, done: () => void) => {
     app.decorateRequest('auth', null as never);
     app.addHook('onRequest', async (req) => {
       const token = bearerToken(req);
@@ -44,7 +53,7 @@ export const authPlugin = fp(
       }
       const result = await opts.tokens.verify(token);
       req.auth = result.ok
-        ? { kind: 'user', claims: result.claims }
+        ? await sessionOf(opts.sessions, result.claims.userId, result.claims.tokenVersion)
         : { kind: 'rejected', reason: result.reason };
     });
     done();
@@ -52,15 +61,42 @@ export const authPlugin = fp(
   { name: 'matinee-auth' },
 );
 
+/**
+ * For the seat stream only (EventSource cannot send headers): a request without an Authorization header is
+ * authenticated by a stream token issued for exactly this showtime.
+ */
+export async function authenticateStreamToken(
+  req: FastifyRequest,
+  token: string | undefined,
+  showtimeId: string,
+  deps: { tokens: TokenService; sessions: UserSessions },
+): Promise<void> {
+  if (req.auth.kind !== 'anonymous' || token === undefined) return;
+  const result = await deps.tokens.verifyStreamToken(token);
+  if (!result.ok) req.auth = { kind: 'rejected', reason: result.reason };
+  else if (result.claims.showtimeId !== showtimeId) req.auth = { kind: 'rejected', reason: 'wrong-stream' };
+  else req.auth = await sessionOf(deps.sessions, result.claims.userId, result.claims.tokenVersion);
+}
+
 export function currentUser(req: FastifyRequest): TokenClaims {
   const auth = req.auth;
   switch (auth.kind) {
     case 'user':
       return auth.claims;
     case 'rejected':
-      throw auth.reason === 'expired'
-        ? new UnauthorizedError('Your session has expired; sign in again', 'TOKEN_EXPIRED')
-        : new UnauthorizedError('The access token is not valid', 'TOKEN_INVALID');
+      switch (auth.reason) {
+        case 'expired':
+          throw new UnauthorizedError('Your session has expired; sign in again', 'TOKEN_EXPIRED');
+        case 'invalid':
+          throw new UnauthorizedError('The access token is not valid', 'TOKEN_INVALID');
+        case 'revoked':
+          throw new UnauthorizedError('This session was signed out; sign in again', 'TOKEN_REVOKED');
+        case 'user-gone':
+          throw new UnauthorizedError('The account of this token no longer exists', 'USER_NOT_FOUND');
+        case 'wrong-stream':
+          throw new UnauthorizedError('This stream token is for another showtime', 'TOKEN_INVALID');
+      }
+    // eslint-disable-next-line no-fallthrough -- the inner switch is exhaustive and always throws
     case 'anonymous':
       throw new UnauthorizedError('Sign in first: send Authorization: Bearer <token>');
   }
@@ -72,6 +108,7 @@ export const requireUser = async (req: FastifyRequest): Promise<void> => {
   return Promise.resolve();
 };
 
+/** Checks the user's current role (from the database, cached briefly), never the role a token was issued with. */
 export function requireRole(...roles: Role[]): (req: FastifyRequest) => Promise<void> {
   return async (req) => {
     const user = currentUser(req);

@@ -1,5 +1,7 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable, PG, pgErrorCode } from '../db/database.js';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { PG, isDatabaseUnavailable, pgErrorCode } from '../db/database.js';
 import { DomainError } from './errors.js';
 
 interface ErrorBody {
@@ -29,7 +31,12 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: str
     code: 'INVALID_CONTENT_LENGTH',
     message: 'Content-Length does not match the body',
   },
+  FST_ERR_BAD_URL: { status: 400, code: 'BAD_URL', message: 'The URL is not validly encoded' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'URL_TOO_LONG', message: 'A path parameter is too long' },
 };
+
+/** A violated unique, exclusion or foreign-key constraint: the services should have prevented it. */
+const CONFLICT_CODES = new Set<string>([PG.uniqueViolation, PG.exclusionViolation, PG.foreignKeyViolation]);
 
 /** invalid text representation, datetime format/overflow, numeric out of range, string too long, NUL byte. */
 const BAD_VALUE_CODES = new Set(['22P02', '22007', '22008', '22003', '22001', '22021', '22P05']);
@@ -96,13 +103,17 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     });
   }
 
-  const status = err.statusCode ?? 500;
-  if (status >= 400 && status < 500) {
-    return send(reply, status, {
-      error: { code: err.code ?? 'BAD_REQUEST', message: err.message || 'Bad request' },
+  if (pgCode && CONFLICT_CODES.has(pgCode)) {
+    // A constraint is the last line of defence, never the control flow: firing means a design bug to fix.
+    req.log.error({ err }, 'constraint violation reached the error handler');
+    return send(reply, 409, {
+      error: {
+        code: 'CONFLICT',
+        message: 'The request conflicts with the current state; reload and try again',
+        requestId: req.id,
+      },
     });
   }
-
   if (isDatabaseUnavailable(err)) {
     req.log.warn({ err }, 'database unavailable');
     void reply.header('retry-after', '2');
@@ -115,6 +126,13 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     });
   }
 
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    // Fastify's own FST_ERR_* codes are internal names, not part of our API's stable codes.
+    const code = !err.code || err.code.startsWith('FST_') ? 'BAD_REQUEST' : err.code;
+    return send(reply, status, { error: { code, message: err.message || 'Bad request' } });
+  }
+
   req.log.error({ err }, 'unhandled error');
   return send(reply, 500, {
     error: { code: 'INTERNAL', message: 'Something went wrong on our side', requestId: req.id },
@@ -125,4 +143,36 @@ export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): Fasti
   return send(reply, 404, {
     error: { code: 'ROUTE_NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0] ?? ''}` },
   });
+}
+
+const CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'HEADERS_TOO_LARGE',
+    message: 'The request headers are too large',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'REQUEST_TIMEOUT', message: 'The request took too long' },
+};
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (oversized headers, garbage, timeouts):
+ * answered on the raw socket in our error shape, like the default handler but never in Fastify's.
+ */
+export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = (err.code && CLIENT_ERRORS[err.code]) || {
+    status: 400,
+    code: 'BAD_REQUEST',
+    message: 'The request is not valid HTTP',
+  };
+  this.log.debug({ err }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify({ error: { code: known.code, message: known.message } });
+    socket.write(
+      `HTTP/1.1 ${known.status} ${STATUS_CODES[known.status] ?? 'Error'}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }

@@ -4,15 +4,32 @@ import type { Role } from '../db/schema.js';
 export interface TokenClaims {
   userId: string;
   role: Role;
+  /** The user's token_version when the token was issued; a token with an older one is revoked. */
+  tokenVersion: number;
 }
 
-export type VerifyResult = { ok: true; claims: TokenClaims } | { ok: false; reason: 'expired' | 'invalid' };
+export interface StreamTokenClaims {
+  userId: string;
+  showtimeId: string;
+  tokenVersion: number;
+}
+
+export type VerifyResult<C = TokenClaims> =
+  { ok: true; claims: C } | { ok: false; reason: 'expired' | 'invalid' };
 
 const ISSUER = 'matinee';
 const AUDIENCE = 'matinee-api';
+/** A separate audience: a stream token is never accepted as a bearer token, nor the other way round. */
+const STREAM_AUDIENCE = 'matinee-seat-stream';
 const ROLES: readonly Role[] = ['customer', 'staff', 'admin'];
 
-/** HS256 access tokens. Stateless, so any API process can verify them. */
+function versionOf(value: unknown): number | undefined {
+  // Tokens issued before versions existed carry none: they belong to version 0.
+  if (value === undefined) return 0;
+  return Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : undefined;
+}
+
+/** HS256 tokens. Stateless to verify, so any API process can; revocation is checked by the auth plugin. */
 export class TokenService {
   private readonly key: Uint8Array;
 
@@ -20,13 +37,15 @@ export class TokenService {
     secret: string,
     private readonly ttlSeconds: number,
     private readonly now: () => Date = () => new Date(),
+    private readonly streamTtlSeconds = 300,
   ) {
     this.key = new TextEncoder().encode(secret);
   }
 
-  async issue(claims: TokenClaims): Promise<string> {
+  /** `tokenVersion` defaults to 0, the version of an account no one has signed out or re-roled yet. */
+  async issue(claims: Omit<TokenClaims, 'tokenVersion'> & { tokenVersion?: number }): Promise<string> {
     const iat = Math.floor(this.now().getTime() / 1000);
-    return new SignJWT({ role: claims.role })
+    return new SignJWT({ role: claims.role, ver: claims.tokenVersion ?? 0 })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.userId)
       .setIssuer(ISSUER)
@@ -37,16 +56,56 @@ export class TokenService {
   }
 
   async verify(token: string): Promise<VerifyResult> {
+    const result = await this.verifyFor(token, AUDIENCE);
+    if (!result.ok) return result;
+    const { payload } = result.claims;
+    const role = payload.role as Role;
+    const tokenVersion = versionOf(payload.ver);
+    if (!ROLES.includes(role) || tokenVersion === undefined) return { ok: false, reason: 'invalid' };
+    return { ok: true, claims: { userId: result.claims.sub, role, tokenVersion } };
+  }
+
+  /** A short-lived token for one showtime's seat stream, the only token that may travel in a URL. */
+  async issueStreamToken(claims: StreamTokenClaims): Promise<{ token: string; expiresAt: Date }> {
+    const iat = Math.floor(this.now().getTime() / 1000);
+    const exp = iat + this.streamTtlSeconds;
+    const token = await new SignJWT({ showtimeId: claims.showtimeId, ver: claims.tokenVersion })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(claims.userId)
+      .setIssuer(ISSUER)
+      .setAudience(STREAM_AUDIENCE)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(this.key);
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+
+  async verifyStreamToken(token: string): Promise<VerifyResult<StreamTokenClaims>> {
+    const result = await this.verifyFor(token, STREAM_AUDIENCE);
+    if (!result.ok) return result;
+    const { payload } = result.claims;
+    const tokenVersion = versionOf(payload.ver);
+    if (typeof payload.showtimeId !== 'string' || tokenVersion === undefined || payload.ver === undefined)
+      return { ok: false, reason: 'invalid' };
+    return {
+      ok: true,
+      claims: { userId: result.claims.sub, showtimeId: payload.showtimeId, tokenVersion },
+    };
+  }
+
+  private async verifyFor(
+    token: string,
+    audience: string,
+  ): Promise<VerifyResult<{ sub: string; payload: Record<string, unknown> }>> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: ISSUER,
-        audience: AUDIENCE,
+        audience,
         algorithms: ['HS256'],
         currentDate: this.now(),
       });
-      const role = payload.role as Role;
-      if (typeof payload.sub !== 'string' || !ROLES.includes(role)) return { ok: false, reason: 'invalid' };
-      return { ok: true, claims: { userId: payload.sub, role } };
+      if (typeof payload.sub !== 'string') return { ok: false, reason: 'invalid' };
+      return { ok: true, claims: { sub: payload.sub, payload } };
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) return { ok: false, reason: 'expired' };
       return { ok: false, reason: 'invalid' };

@@ -398,6 +398,24 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
     },
     BROWSER_TEST_MS,
   );
+
+  it(
+    'renders the API docs under their content security policy',
+    async () => {
+      await newPage();
+      const violations: string[] = [];
+      page.on('console', (m) => {
+        if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+      });
+      await page.goto(`${server.url}/docs`);
+      await expect
+        .poll(() => page.locator('.swagger-ui .info .title').textContent(), PATIENT)
+        .toContain('Matinee API');
+      await page.locator('.opblock').first().waitFor();
+      expect(violations).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
 });
 
 describe.skipIf(!HAS_CHROMIUM)('an expired hold in a real browser (HOLD_TTL_SECONDS=3)', () => {

@@ -13,3 +13,10 @@ export class InvalidCredentialsError extends UnauthorizedError {
     super('Wrong email or password', 'INVALID_CREDENTIALS');
   }
 }
+
+export class OwnRoleError extends ConflictError {
+  override name = 'OwnRoleError';
+  constructor() {
+    super('OWN_ROLE', 'You cannot change your own role; ask another admin');
+  }
+}

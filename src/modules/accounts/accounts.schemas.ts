@@ -35,3 +35,14 @@ export type User = Static<typeof User>;
 
 export const AuthResponse = Type.Object({ token: Type.String(), user: User });
 export type AuthResponse = Static<typeof AuthResponse>;
+
+export const RoleSchema = Type.Union([
+  Type.Literal('customer'),
+  Type.Literal('staff'),
+  Type.Literal('admin'),
+]);
+
+export const UserParams = Type.Object({ userId: Uuid });
+
+export const RoleChangeBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });
+export type RoleChangeBody = Static<typeof RoleChangeBody>;

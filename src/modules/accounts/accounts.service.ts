@@ -2,7 +2,7 @@ import type { AppContext } from '../../context.js';
 import { PG, pgErrorCode } from '../../db/database.js';
 import type { Role, UserRow } from '../../db/schema.js';
 import { NotFoundError } from '../../http/errors.js';
-import { EmailTakenError, InvalidCredentialsError } from './accounts.errors.js';
+import { EmailTakenError, InvalidCredentialsError, OwnRoleError } from './accounts.errors.js';
 import { AccountsRepository } from './accounts.repository.js';
 import type { AuthResponse, LoginBody, SignupBody, User } from './accounts.schemas.js';
 import { dummyHashPromise, hashPassword, verifyPassword } from './password.js';
@@ -49,6 +49,26 @@ export class AccountsService {
     return toUser(row);
   }
 
+  /** Signs the user out everywhere: every token issued so far stops working (within AUTH_CACHE_TTL_MS). */
+  async logoutEverywhere(userId: string): Promise<void> {
+    const row = await this.repo.bumpTokenVersion(userId);
+    this.ctx.sessions.forget(userId);
+    if (!row) throw new NotFoundError('User', 'USER_NOT_FOUND');
+  }
+
+  /**
+   * An admin changes a user's role. The user's tokens are revoked with it, and every request is authorized
+   * with the current role anyway, so a demotion takes effect everywhere within AUTH_CACHE_TTL_MS.
+   */
+  async changeRole(actingUserId: string, userId: string, role: Role): Promise<User> {
+    // No admin can demote themselves by accident and leave nobody to undo it.
+    if (actingUserId === userId) throw new OwnRoleError();
+    const row = await this.repo.updateRole(userId, role);
+    this.ctx.sessions.forget(userId);
+    if (!row) throw new NotFoundError('User', 'USER_NOT_FOUND');
+    return toUser(row);
+  }
+
   /** Creates the admin from ADMIN_EMAIL/ADMIN_PASSWORD if no account has that email. */
   async ensureAdmin(): Promise<boolean> {
     const { email, password } = this.ctx.config.admin;
@@ -69,7 +89,11 @@ export class AccountsService {
   }
 
   private async session(row: UserRow): Promise<AuthResponse> {
-    const token = await this.ctx.tokens.issue({ userId: row.id, role: row.role });
+    const token = await this.ctx.tokens.issue({
+      userId: row.id,
+      role: row.role,
+      tokenVersion: row.token_version,
+    });
     return { token, user: toUser(row) };
   }
 }

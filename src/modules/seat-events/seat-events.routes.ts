@@ -1,11 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.js';
-import { requireUser } from '../../http/auth.js';
+import { authenticateStreamToken, currentUser, requireUser } from '../../http/auth.js';
 import { DomainError, NotFoundError } from '../../http/errors.js';
 import { errors } from '../../http/schemas.js';
 import { SeatEventsListener } from './seat-events.listener.js';
 import { SeatEventsRepository } from './seat-events.repository.js';
-import { SeatStreamEvent, SeatStreamParams, SeatStreamQuery } from './seat-events.schemas.js';
+import {
+  SeatStreamEvent,
+  SeatStreamParams,
+  SeatStreamQuery,
+  StreamTokenResponse,
+} from './seat-events.schemas.js';
 import { SeatStream } from './seat-stream.js';
 
 export interface SeatEventRoutesOptions {
@@ -37,6 +42,35 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
     if (!opts.listener) await listener.close();
   });
 
+  app.post(
+    '/showtimes/:showtimeId/seats/stream-token',
+    {
+      schema: {
+        operationId: 'createSeatStreamToken',
+        tags: ['catalog'],
+        summary: "A short-lived token for this showtime's seat stream",
+        description:
+          'For EventSource, which cannot send headers: open GET .../seats/stream?token=<token> before it ' +
+          'expires (STREAM_TOKEN_TTL_SECONDS, 5 minutes by default). It works only for this showtime and only ' +
+          'on the stream; fetch a fresh one to reconnect.',
+        params: SeatStreamParams,
+        response: { 200: StreamTokenResponse, ...errors(400, 401, 404, 429) },
+      },
+      onRequest: requireUser,
+    },
+    async (req) => {
+      const { showtimeId } = req.params;
+      if (!(await repository.showtimeExists(showtimeId))) throw new NotFoundError('Showtime');
+      const user = currentUser(req);
+      const issued = await ctx.tokens.issueStreamToken({
+        userId: user.userId,
+        showtimeId,
+        tokenVersion: user.tokenVersion,
+      });
+      return { token: issued.token, expiresAt: issued.expiresAt.toISOString() };
+    },
+  );
+
   app.get(
     '/showtimes/:showtimeId/seats/stream',
     {
@@ -46,8 +80,9 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
         description:
           'text/event-stream. `event: snapshot` with every seat first (and again after a reconnect of the ' +
           'server to its database), then `event: seats` with the seats whose status changed, as ' +
-          '{showtimeId, seats:[{id,status}]}. A comment line is sent every 15 s. Takes the token in the ' +
-          'Authorization header or, for EventSource, in the access_token query parameter.',
+          '{showtimeId, seats:[{id,status}]}. A comment line is sent every 15 s. Takes the bearer token in the ' +
+          'Authorization header or, for EventSource, a stream token from POST .../seats/stream-token in the ' +
+          'token query parameter.',
         params: SeatStreamParams,
         querystring: SeatStreamQuery,
         response: {
@@ -58,7 +93,19 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
           ...errors(400, 401, 404, 503),
         },
       },
-      preHandler: requireUser,
+      // Before validation, so a client without a valid credential learns nothing but 401.
+      onRequest: [
+        async (req) => {
+          const { token } = req.query as { token?: unknown };
+          await authenticateStreamToken(
+            req,
+            typeof token === 'string' ? token : undefined,
+            req.params.showtimeId,
+            ctx,
+          );
+        },
+        requireUser,
+      ],
     },
     async (req, reply) => {
       const { showtimeId } = req.params;
@@ -90,7 +137,7 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
         open.delete(stream);
       });
       reply.raw.on('close', () => stream.end());
-      stream.start({ 'x-request-id': req.id });
+      stream.start({ 'x-request-id': req.id, 'x-content-type-options': 'nosniff' });
       return reply;
     },
   );

@@ -5,15 +5,22 @@ export const SeatStreamParams = Type.Object({ showtimeId: Uuid });
 
 export const SeatStreamQuery = Type.Object(
   {
-    access_token: Type.Optional(
+    token: Type.Optional(
       Type.String({
         maxLength: 4096,
-        description: 'The bearer token, for EventSource clients that cannot send an Authorization header',
+        description:
+          'A stream token from POST .../seats/stream-token, for EventSource clients that cannot send an ' +
+          'Authorization header. Bearer tokens are never accepted in the URL.',
       }),
     ),
   },
   { additionalProperties: false },
 );
+
+export const StreamTokenResponse = Type.Object({
+  token: Type.String({ description: "Valid only for this showtime's seat stream, as ?token=" }),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
 
 const SeatStatus = Type.Union([Type.Literal('available'), Type.Literal('held'), Type.Literal('sold')]);
 

@@ -12,6 +12,7 @@ import type {
   MoviesResponse,
   PaymentResponse,
   SeatMapResponse,
+  SeatStreamTokenResponse,
   ShowtimeResponse,
   SignupBody,
   TheaterResponse,
@@ -109,10 +110,11 @@ export const api = {
     request<ShowtimeResponse>('GET', `/showtimes/${enc(showtimeId)}`, { signal }),
   seats: (showtimeId: string, signal?: AbortSignal) =>
     request<SeatMapResponse>('GET', `/showtimes/${enc(showtimeId)}/seats`, { signal }),
-  seatStreamUrl: (showtimeId: string) => {
-    const token = session.token() ?? '';
-    return `${API_BASE}/showtimes/${enc(showtimeId)}/seats/stream?access_token=${enc(token)}`;
-  },
+  /** A short-lived token for one showtime's seat stream: EventSource cannot send the Authorization header. */
+  seatStreamToken: (showtimeId: string, signal?: AbortSignal) =>
+    request<SeatStreamTokenResponse>('POST', `/showtimes/${enc(showtimeId)}/seats/stream-token`, { signal }),
+  seatStreamUrl: (showtimeId: string, streamToken: string) =>
+    `${API_BASE}/showtimes/${enc(showtimeId)}/seats/stream?token=${enc(streamToken)}`,
 
   hold: (showtimeId: string, seatIds: string[], idempotencyKey = randomId()) =>
     request<BookingResponse>('POST', '/bookings', { body: { showtimeId, seatIds }, idempotencyKey }),

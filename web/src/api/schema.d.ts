@@ -181,6 +181,26 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/users/{userId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /**
+     * Change a user's role (signs the user out everywhere)
+     * @description The change applies to every later request of that user within AUTH_CACHE_TTL_MS, on every API process; the tokens the user holds stop working and they sign in again.
+     */
+    patch: operations['adminChangeUserRole'];
+    trace?: never;
+  };
   '/api/v1/auth/login': {
     parameters: {
       query?: never;
@@ -242,6 +262,75 @@ export type paths = {
               };
             };
           };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+              } & {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+              } & {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/logout-all': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sign out everywhere
+     * @description Every token issued to this user so far stops working, on every API process, within AUTH_CACHE_TTL_MS (15 s by default). Sign in again for a new one.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Signed out */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
         };
         /** @description Default Response */
         401: {
@@ -680,13 +769,13 @@ export type paths = {
     };
     /**
      * Live seat changes of a showtime (server-sent events)
-     * @description text/event-stream. `event: snapshot` with every seat first (and again after a reconnect of the server to its database), then `event: seats` with the seats whose status changed, as {showtimeId, seats:[{id,status}]}. A comment line is sent every 15 s. Takes the token in the Authorization header or, for EventSource, in the access_token query parameter.
+     * @description text/event-stream. `event: snapshot` with every seat first (and again after a reconnect of the server to its database), then `event: seats` with the seats whose status changed, as {showtimeId, seats:[{id,status}]}. A comment line is sent every 15 s. Takes the bearer token in the Authorization header or, for EventSource, a stream token from POST .../seats/stream-token in the token query parameter.
      */
     get: {
       parameters: {
         query?: {
-          /** @description The bearer token, for EventSource clients that cannot send an Authorization header */
-          access_token?: string;
+          /** @description A stream token from POST .../seats/stream-token, for EventSource clients that cannot send an Authorization header. Bearer tokens are never accepted in the URL. */
+          token?: string;
         };
         header?: never;
         path: {
@@ -781,6 +870,26 @@ export type paths = {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/showtimes/{showtimeId}/seats/stream-token': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A short-lived token for this showtime's seat stream
+     * @description For EventSource, which cannot send headers: open GET .../seats/stream?token=<token> before it expires (STREAM_TOKEN_TTL_SECONDS, 5 minutes by default). It works only for this showtime and only on the stream; fetch a fresh one to reconnect.
+     */
+    post: operations['createSeatStreamToken'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3487,6 +3596,139 @@ export interface operations {
       };
     };
   };
+  adminChangeUserRole: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          role: 'customer' | 'staff' | 'admin';
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            user: {
+              email: string;
+              /** Format: uuid */
+              id: string;
+              name: string;
+              phone: string | null;
+              role: 'customer' | 'staff' | 'admin';
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
   listBookings: {
     parameters: {
       query: {
@@ -4718,6 +4960,97 @@ export interface operations {
               /** Format: uuid */
               theaterId: string;
             };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  createSeatStreamToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        showtimeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: date-time */
+            expiresAt: string;
+            /** @description Valid only for this showtime's seat stream, as ?token= */
+            token: string;
           };
         };
       };

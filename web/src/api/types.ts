@@ -47,6 +47,7 @@ export type Seat = SeatMapResponse['seats'][number];
 export type SeatStatus = Seat['status'];
 export type SeatTier = Seat['tier'];
 export type ScreenPosition = SeatMapResponse['showtime']['screenPosition'];
+export type SeatStreamTokenResponse = ResponseOf<'/api/v1/showtimes/{showtimeId}/seats/stream-token', 'post'>;
 
 export type HoldBody = BodyOf<'/api/v1/bookings', 'post'>;
 export type BookingResponse = ResponseOf<'/api/v1/bookings/{bookingId}', 'get'>;

@@ -14,6 +14,8 @@ const POLL_MS = 5_000;
 const STREAM_GRACE_MS = 3_000;
 /** After the server refused the stream outright, try it again this much later. */
 const STREAM_RETRY_MS = 20_000;
+/** After a live stream dropped, reconnect this much later (the server's `retry:` hint). */
+const STREAM_RECONNECT_MS = 2_000;
 
 /**
  * The seat map of a showtime, kept live: a server-sent-events stream applies each change as it is committed;
@@ -76,14 +78,35 @@ export function useLiveSeats(showtimeId: string, onChange: (changes: SeatChange[
       pollTimer = undefined;
     }
 
-    function openStream(): void {
+    /** Reconnects (with a fresh stream token) after a stream that was live drops. */
+    function reconnectLater(ms: number): void {
+      window.clearTimeout(retryTimer);
+      retryTimer = window.setTimeout(() => void openStream(), ms);
+    }
+
+    async function openStream(): Promise<void> {
       if (disposed || typeof EventSource === 'undefined') {
         startPolling();
         return;
       }
-      source = new EventSource(api.seatStreamUrl(showtimeId));
+      window.clearTimeout(graceTimer);
       graceTimer = window.setTimeout(startPolling, STREAM_GRACE_MS);
-      source.addEventListener('open', () => {
+      // The stream takes a short-lived token for this showtime only (never the session's token in a URL).
+      let streamToken: string;
+      try {
+        streamToken = (await api.seatStreamToken(showtimeId, ctrl.signal)).token;
+      } catch {
+        if (disposed) return;
+        startPolling();
+        reconnectLater(STREAM_RETRY_MS);
+        return;
+      }
+      if (disposed) return;
+      const current = new EventSource(api.seatStreamUrl(showtimeId, streamToken));
+      source = current;
+      let opened = false;
+      current.addEventListener('open', () => {
+        opened = true;
         window.clearTimeout(graceTimer);
         stopPolling();
         setMode('live');
@@ -96,20 +119,21 @@ export function useLiveSeats(showtimeId: string, onChange: (changes: SeatChange[
           // ignore a malformed event
         }
       };
-      source.addEventListener('snapshot', onData as EventListener);
-      source.addEventListener('seats', onData as EventListener);
-      source.addEventListener('error', () => {
-        if (disposed || !source) return;
-        if (source.readyState === EventSource.CLOSED) {
-          // The server refused the stream (401, 404, 503...): poll, and try the stream again later.
-          source.close();
-          source = null;
-          startPolling();
-          retryTimer = window.setTimeout(openStream, STREAM_RETRY_MS);
-        } else {
-          // The browser reconnects by itself; poll meanwhile if that takes a while.
-          window.clearTimeout(graceTimer);
+      current.addEventListener('snapshot', onData as EventListener);
+      current.addEventListener('seats', onData as EventListener);
+      current.addEventListener('error', () => {
+        if (disposed || source !== current) return;
+        // The browser's own reconnect would reuse a token that may have expired: reconnect ourselves with a
+        // fresh one, soon after a drop of a live stream, later when the server refused it (401, 404, 503...).
+        current.close();
+        source = null;
+        window.clearTimeout(graceTimer);
+        if (opened) {
           graceTimer = window.setTimeout(startPolling, STREAM_GRACE_MS);
+          reconnectLater(STREAM_RECONNECT_MS);
+        } else {
+          startPolling();
+          reconnectLater(STREAM_RETRY_MS);
         }
       });
     }
@@ -120,7 +144,7 @@ export function useLiveSeats(showtimeId: string, onChange: (changes: SeatChange[
         if (disposed) return;
         statusRef.current = new Map(first.seats.map((s) => [s.id, s.status]));
         setMap(first);
-        openStream();
+        void openStream();
       })
       .catch((err: unknown) => {
         if (!disposed) setError(err);
