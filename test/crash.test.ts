@@ -147,4 +147,67 @@ describe('SIGKILL between charge and commit', () => {
     );
     second.child.kill('SIGTERM');
   }, 90_000);
+
+  it('a slow charge still lands after its API process was SIGKILLed; the retry on another card is kept, the late one refunded', async () => {
+    const env = { SIM_GATEWAY_SLOW_CARD_MS: '2500', PAYMENT_TIMEOUT_MS: '500', WORKER_IN_PROCESS: 'false' };
+    const first = await startApi(env);
+    const st = await createShowtime(db, { rows: 1, seatsPerRow: 4 });
+    const user = await db
+      .insertInto('users')
+      .values({ email: `late-${randomUUID()}@example.com`, name: 'Late', phone: null, password_hash: 'x' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const token = await new TokenService(SECRET, 3600).issue({ userId: user.id, role: 'customer' });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const held = await fetch(`${first.base}/api/v1/bookings`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ showtimeId: st.showtimeId, seatIds: [st.seatIds[2]] }),
+    });
+    expect(held.status).toBe(201);
+    const bookingId = ((await held.json()) as { booking: { id: string } }).booking.id;
+
+    // The slow card: our call gives up after 0.5 s (503); the gateway lands the charge 2.5 s after the call.
+    const slow = await fetch(`${first.base}/api/v1/bookings/${bookingId}/payment`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ card: { ...CARD.good, number: '4000000000006975' } }),
+    });
+    expect(slow.status).toBe(503);
+    first.child.kill('SIGKILL'); // the process that made the call is gone before the charge lands
+    await new Promise((r) =>
+      first.child.exitCode !== null || first.child.signalCode ? r(null) : first.child.once('exit', r),
+    );
+
+    const second = await startApi({ ...env, WORKER_IN_PROCESS: 'true', SWEEP_INTERVAL_SECONDS: '0.5' });
+    const good = await fetch(`${second.base}/api/v1/bookings/${bookingId}/payment`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ card: CARD.good }),
+    });
+    expect(good.status).toBe(200);
+
+    const ledger = async () =>
+      (
+        await sql<{ charges: number; kept: number; refunded: number }>`
+          SELECT count(*)::int AS charges,
+                 count(*) FILTER (WHERE c.refunded_cents < c.amount_cents)::int AS kept,
+                 count(*) FILTER (WHERE c.refunded_cents = c.amount_cents)::int AS refunded
+            FROM sim_gateway.charges c JOIN payments p ON p.gateway_key = c.idempotency_key
+           WHERE p.booking_id = ${bookingId} AND c.status = 'succeeded'`.execute(db)
+      ).rows[0]!;
+    let money = await ledger();
+    for (let i = 0; i < 80 && money.refunded < 1; i++) {
+      await sleep(250);
+      money = await ledger();
+    }
+    expect(money).toEqual({ charges: 2, kept: 1, refunded: 1 });
+    const booking = await db
+      .selectFrom('bookings')
+      .select('status')
+      .where('id', '=', bookingId)
+      .executeTakeFirstOrThrow();
+    expect(booking.status).toBe('confirmed');
+    second.child.kill('SIGTERM');
+  }, 90_000);
 });

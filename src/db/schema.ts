@@ -160,6 +160,7 @@ export interface SimChargesTable {
   status: 'succeeded' | 'declined' | 'failed';
   decline_code: string | null;
   refunded_cents: Generated<number>;
+  lands_at: Generated<Date>;
   created_at: CreatedAt;
 }
 

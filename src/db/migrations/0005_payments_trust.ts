@@ -5,6 +5,7 @@ import { sql, type Kysely } from 'kysely';
 // - every hold has a hard deadline (max_expires_at) that no payment grace can move;
 // - a charge that cannot be kept is `refund_pending` until the gateway confirms the refund, then `refunded`,
 //   whatever the reason (customer refund, duplicate or late charge, hold ended), recorded in refund_reason;
+// - the simulated gateway's slow charges land on their own schedule, whatever happens to the caller;
 // - at most one kept charge (`succeeded`) and at most one live charge call (`pending`) per booking. Several
 //   `unknown` attempts may wait for their outcome at once: each is settled by its own gateway key.
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -47,6 +48,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // The sweep's work list: attempts waiting for an outcome and refunds not yet confirmed by the gateway.
   await sql`CREATE INDEX payments_open_idx ON payments (updated_at)
     WHERE status IN ('pending', 'unknown', 'refund_pending')`.execute(db);
+
+  // The simulated gateway records a slow charge when it is asked and lets it land at lands_at, on its own clock:
+  // a caller that dies mid-call (SIGKILL) does not take the charge with it, exactly as with a real processor.
+  await sql`ALTER TABLE sim_gateway.charges ADD COLUMN lands_at timestamptz NOT NULL DEFAULT now()`.execute(
+    db,
+  );
 
   await sql`ALTER TABLE notifications DROP CONSTRAINT notifications_event_check`.execute(db);
   await sql`ALTER TABLE notifications ADD CONSTRAINT notifications_event_check CHECK (event IN

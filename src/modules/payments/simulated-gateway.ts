@@ -65,12 +65,9 @@ export class SimulatedGateway implements PaymentGateway {
 
   async charge(req: ChargeRequest): Promise<ChargeOutcome> {
     if (this.latencyMs > 0) await sleep(this.latencyMs);
-    if (req.card.number === TEST_CARDS.slow) await sleep(this.slowCardMs);
-
-    const existing = await this.findCharge(req.idempotencyKey);
-    if (existing) return existing;
-
+    const delayMs = req.card.number === TEST_CARDS.slow ? this.slowCardMs : 0;
     const { status, decline } = this.decide(req);
+    // Recorded now, visible (to findCharge) from lands_at: the charge lands even if our caller dies meanwhile.
     const inserted = await this.db
       .insertInto('sim_gateway.charges')
       .values({
@@ -82,18 +79,21 @@ export class SimulatedGateway implements PaymentGateway {
         last4: last4(req.card.number),
         status,
         decline_code: decline,
+        lands_at: sql<Date>`now() + make_interval(secs => ${delayMs / 1000})`,
       })
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .returning(['id', 'status', 'decline_code', 'brand', 'last4'])
+      .returning(['id', 'status', 'decline_code', 'brand', 'last4', 'lands_at'])
       .executeTakeFirst();
-    // Lost a race with a concurrent call on the same key: answer with the first outcome, charge nothing.
-    const row = inserted ?? (await this.findRow(req.idempotencyKey));
+    // The same key again (a retry, a concurrent call): the first outcome, never a second charge.
+    const row = inserted ?? (await this.findRow(req.idempotencyKey, { landedOnly: false }));
     if (!row) throw new Error('simulated gateway: charge vanished');
+    const wait = row.lands_at.getTime() - Date.now();
+    if (wait > 0) await sleep(wait);
     return toOutcome(row);
   }
 
   async findCharge(idempotencyKey: string): Promise<ChargeOutcome | null> {
-    const row = await this.findRow(idempotencyKey);
+    const row = await this.findRow(idempotencyKey, { landedOnly: true });
     return row ? toOutcome(row) : null;
   }
 
@@ -146,12 +146,16 @@ export class SimulatedGateway implements PaymentGateway {
     });
   }
 
-  private async findRow(idempotencyKey: string): Promise<ChargeRowOutcome | undefined> {
-    return this.db
+  private async findRow(
+    idempotencyKey: string,
+    opts: { landedOnly: boolean },
+  ): Promise<(ChargeRowOutcome & { lands_at: Date }) | undefined> {
+    let q = this.db
       .selectFrom('sim_gateway.charges')
-      .select(['id', 'status', 'decline_code', 'brand', 'last4'])
-      .where('idempotency_key', '=', idempotencyKey)
-      .executeTakeFirst();
+      .select(['id', 'status', 'decline_code', 'brand', 'last4', 'lands_at'])
+      .where('idempotency_key', '=', idempotencyKey);
+    if (opts.landedOnly) q = q.where('lands_at', '<=', sql<Date>`now()`);
+    return q.executeTakeFirst();
   }
 
   private decide(req: ChargeRequest): {
