@@ -214,6 +214,7 @@ async function main(): Promise<void> {
     JWT_SECRET: randomBytes(32).toString('hex'),
     RATE_LIMIT_PER_MINUTE: '100000000',
     MAX_ACTIVE_HOLDS_PER_USER: '1000000',
+    MAX_SEATS_PER_SHOWTIME_PER_USER: '1000000',
     WORKER_IN_PROCESS: 'false',
     SEED_DEMO_DATA: 'false',
   };

@@ -1,5 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { BookingRow, Database, PaymentRow, SeatTier, TicketStatus } from '../../db/schema.js';
+import type {
+  BookingRow,
+  Database,
+  PaymentRow,
+  SeatTier,
+  ShowtimesTable,
+  TicketStatus,
+} from '../../db/schema.js';
 import { seatIsFree } from './seat-rules.js';
 import type { Prices } from '../catalog/catalog.schemas.js';
 
@@ -18,154 +25,151 @@ export interface TicketView {
 
 /** Queries only; the rules (and the transactions) live in BookingsService. */
 export class BookingsRepository {
-  async findShowtimeForHold(db: Q, showtimeId: string) {
-    return db
-      .selectFrom('showtimes')
-      .select([
-        'id',
-        'currency',
-        'price_standard_cents',
-        'price_premium_cents',
-        'price_accessible_cents',
-        sql<boolean>`starts_at <= now()`.as('started'),
-      ])
-      .where('id', '=', showtimeId)
-      .executeTakeFirst();
+  /**
+   * The hold's first statement: the showtime (prices, has it started?) and a lock on the customer's row, which
+   * serialises one customer's holds. No row: the user no longer exists. The limits are counted by the next
+   * statement: in READ COMMITTED a count in the statement that waits for this lock would see the snapshot from
+   * before the wait.
+   */
+  async lockUserForHold(trx: Transaction<Database>, userId: string, showtimeId: string) {
+    const r = await sql<
+      {
+        found: boolean;
+        currency: string;
+        started: boolean;
+      } & Pick<ShowtimesTable, 'price_standard_cents' | 'price_premium_cents' | 'price_accessible_cents'>
+    >`
+      SELECT st.id IS NOT NULL AS found, st.currency, st.price_standard_cents, st.price_premium_cents,
+             st.price_accessible_cents, st.starts_at <= now() AS started
+        FROM users u LEFT JOIN showtimes st ON st.id = ${showtimeId}
+       WHERE u.id = ${userId}
+         FOR NO KEY UPDATE OF u`.execute(trx);
+    return r.rows[0];
   }
 
   /**
-   * Locks the user's row, serialising one customer's holds. Returns false when the user no longer exists. The
-   * limits are counted by a later statement (`holdLimits`): in READ COMMITTED a count in the statement that
-   * waits for this lock would see the snapshot from before the wait.
+   * The rest of a hold in one statement: count the customer's live holds and seats for this showtime (after the
+   * user lock, so concurrent holds of one customer are seen), and only if within the limits insert the booking,
+   * claim the seats, void the tickets of lapsed holds whose seats it took, and insert the tickets.
+   *
+   * The claim locks the wanted rows in seat order (so concurrent multi-seat holds cannot deadlock) and takes only
+   * those that are free (seatIsFree, checked here, at claim time). The caller rolls back unless every seat was
+   * claimed.
    */
-  async lockUser(trx: Transaction<Database>, userId: string): Promise<boolean> {
-    const r = await sql`SELECT 1 FROM users WHERE id = ${userId} FOR NO KEY UPDATE`.execute(trx);
-    return r.rows.length > 0;
-  }
-
-  /** The customer's live holds, and the seats they hold or bought for this showtime, in one statement. */
-  async holdLimits(
+  async claimHold(
     trx: Transaction<Database>,
-    userId: string,
-    showtimeId: string,
-  ): Promise<{ activeHolds: number; seatsForShowtime: number }> {
-    const r = await sql<{ active_holds: number; seats: number }>`
-      SELECT count(*) FILTER (WHERE b.status = 'pending' AND b.expires_at > now())::int AS active_holds,
-             coalesce((SELECT count(*) FROM tickets t
-                        JOIN bookings tb ON tb.id = t.booking_id
-                       WHERE tb.user_id = ${userId} AND tb.showtime_id = ${showtimeId}
-                         AND ((tb.status = 'pending' AND tb.expires_at > now() AND t.status = 'held')
-                              OR (tb.status = 'confirmed' AND t.status = 'sold'))), 0)::int AS seats
-        FROM bookings b
-       WHERE b.user_id = ${userId} AND b.status = 'pending'`.execute(trx);
-    const row = r.rows[0];
-    return { activeHolds: row?.active_holds ?? 0, seatsForShowtime: row?.seats ?? 0 };
-  }
-
-  async insertBooking(
-    trx: Transaction<Database>,
-    b: {
-      reference: string;
+    h: {
       userId: string;
       showtimeId: string;
+      seatIds: string[];
+      reference: string;
+      currency: string;
+      prices: Prices;
       ttlSeconds: number;
       maxLifetimeSeconds: number;
-      currency: string;
+      maxActiveHolds: number;
+      maxSeats: number;
     },
-  ): Promise<BookingRow> {
-    return trx
-      .insertInto('bookings')
-      .values({
-        reference: b.reference,
-        user_id: b.userId,
-        showtime_id: b.showtimeId,
-        status: 'pending',
-        expires_at: sql<Date>`now() + make_interval(secs => ${b.ttlSeconds})`,
-        max_expires_at: sql<Date>`now() + make_interval(secs => ${b.maxLifetimeSeconds})`,
-        total_cents: 0,
-        currency: b.currency,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  }
-
-  /**
-   * The claim: one statement that locks the wanted rows in seat order (so concurrent multi-seat holds cannot
-   * deadlock) and takes only those that are free or whose hold has ended — checked here, at claim time.
-   */
-  async claimSeats(
-    trx: Transaction<Database>,
-    c: { showtimeId: string; seatIds: string[]; bookingId: string },
-  ): Promise<{ seatId: string; takenFromExpiredHold: boolean }[]> {
-    const result = await sql<{ seat_id: string; previous_booking: string | null }>`
-      UPDATE seat_inventory si
-         SET status = 'held', booking_id = ${c.bookingId}, version = si.version + 1, updated_at = now()
-        FROM (SELECT showtime_id, seat_id, booking_id AS previous_booking FROM seat_inventory
-               WHERE showtime_id = ${c.showtimeId} AND seat_id = ANY(${c.seatIds}::uuid[])
-               ORDER BY seat_id
-               FOR UPDATE) locked
-       WHERE si.showtime_id = locked.showtime_id AND si.seat_id = locked.seat_id
-         AND ${seatIsFree('si')}
-      RETURNING si.seat_id, locked.previous_booking`.execute(trx);
-    return result.rows.map((r) => ({ seatId: r.seat_id, takenFromExpiredHold: r.previous_booking !== null }));
-  }
-
-  async existingSeatIds(db: Q, showtimeId: string, seatIds: string[]): Promise<string[]> {
-    const rows = await db
-      .selectFrom('seat_inventory')
-      .select('seat_id')
-      .where('showtime_id', '=', showtimeId)
-      .where('seat_id', 'in', seatIds)
-      .execute();
-    return rows.map((r) => r.seat_id);
-  }
-
-  /** Tickets of expired holds whose seats were just claimed by someone else lose them. */
-  async voidStaleTickets(
-    trx: Transaction<Database>,
-    showtimeId: string,
-    seatIds: string[],
-    bookingId: string,
-  ) {
-    await trx
-      .updateTable('tickets')
-      .set({ status: 'void' })
-      .where('showtime_id', '=', showtimeId)
-      .where('seat_id', 'in', seatIds)
-      .where('status', '=', 'held')
-      .where('booking_id', '<>', bookingId)
-      .execute();
-  }
-
-  /**
-   * Inserts the tickets priced by tier (prices from the catalog's `tierPrices`), sets
-   * the booking's total and returns the tickets with their seat labels — one statement.
-   */
-  async insertTickets(
-    trx: Transaction<Database>,
-    bookingId: string,
-    showtimeId: string,
-    seatIds: string[],
-    prices: Prices,
-  ): Promise<{ tickets: TicketView[]; totalCents: number }> {
-    const rows = await sql<TicketView>`
-      WITH inserted AS (
+  ): Promise<{
+    activeHolds: number;
+    seatsForShowtime: number;
+    booking: BookingRow | null;
+    existing: string[];
+    claimed: string[];
+    tickets: TicketView[];
+  }> {
+    const r = await sql<{
+      active_holds: number;
+      seats: number;
+      booking:
+        | (Omit<BookingRow, 'expires_at' | 'max_expires_at' | 'created_at' | 'updated_at'> & {
+            expires_at: string;
+            max_expires_at: string;
+            created_at: string;
+            updated_at: string;
+          })
+        | null;
+      existing: string[] | null;
+      claimed: string[] | null;
+      tickets: TicketView[] | null;
+    }>`
+      WITH lim AS (
+        SELECT (SELECT count(*) FROM bookings b
+                 WHERE b.user_id = ${h.userId} AND b.status = 'pending' AND b.expires_at > now())::int AS active_holds,
+               (SELECT count(*) FROM tickets t JOIN bookings tb ON tb.id = t.booking_id
+                 WHERE tb.user_id = ${h.userId} AND tb.showtime_id = ${h.showtimeId}
+                   AND ((tb.status = 'pending' AND tb.expires_at > now() AND t.status = 'held')
+                        OR (tb.status = 'confirmed' AND t.status = 'sold')))::int AS seats
+      ), priced AS (
+        SELECT s.id, s.tier,
+               CASE s.tier WHEN 'premium' THEN ${h.prices.premium}::int
+                           WHEN 'accessible' THEN ${h.prices.accessible}::int
+                           ELSE ${h.prices.standard}::int END AS price
+          FROM seats s WHERE s.id = ANY(${h.seatIds}::uuid[])
+      ), booking AS (
+        INSERT INTO bookings (reference, user_id, showtime_id, status, expires_at, max_expires_at, total_cents, currency)
+        SELECT ${h.reference}, ${h.userId}, ${h.showtimeId}, 'pending',
+               now() + make_interval(secs => ${h.ttlSeconds}),
+               now() + make_interval(secs => ${h.maxLifetimeSeconds}),
+               (SELECT coalesce(sum(price), 0) FROM priced), ${h.currency}
+          FROM lim
+         WHERE lim.active_holds < ${h.maxActiveHolds}
+           AND lim.seats + ${h.seatIds.length} <= ${h.maxSeats}
+        RETURNING *
+      ), locked AS (
+        SELECT si.showtime_id, si.seat_id, si.booking_id AS previous_booking FROM seat_inventory si
+         WHERE si.showtime_id = ${h.showtimeId} AND si.seat_id = ANY(${h.seatIds}::uuid[])
+           AND EXISTS (SELECT 1 FROM booking)
+         ORDER BY si.seat_id
+           FOR UPDATE
+      ), claimed AS (
+        UPDATE seat_inventory si
+           SET status = 'held', booking_id = (SELECT id FROM booking), version = si.version + 1, updated_at = now()
+          FROM locked
+         WHERE si.showtime_id = locked.showtime_id AND si.seat_id = locked.seat_id AND ${seatIsFree('si')}
+        RETURNING si.seat_id, locked.previous_booking
+      ), voided AS (
+        -- Tickets of lapsed holds whose seats were just taken lose them.
+        UPDATE tickets t SET status = 'void'
+         WHERE t.showtime_id = ${h.showtimeId} AND t.status = 'held'
+           AND t.seat_id IN (SELECT seat_id FROM claimed WHERE previous_booking IS NOT NULL)
+        RETURNING t.id
+      ), inserted AS (
         INSERT INTO tickets (booking_id, showtime_id, seat_id, tier, price_cents, status)
-        SELECT ${bookingId}, ${showtimeId}, s.id, s.tier,
-               CASE s.tier WHEN 'premium' THEN ${prices.premium}::int
-                           WHEN 'accessible' THEN ${prices.accessible}::int
-                           ELSE ${prices.standard}::int END,
-               'held'
-          FROM seats s WHERE s.id = ANY(${seatIds}::uuid[])
+        SELECT (SELECT id FROM booking), ${h.showtimeId}, p.id, p.tier, p.price, 'held'
+          FROM priced p WHERE p.id IN (SELECT seat_id FROM claimed)
         RETURNING id, booking_id, seat_id, tier, price_cents, status
-      ), total AS (
-        UPDATE bookings SET total_cents = (SELECT coalesce(sum(price_cents), 0) FROM inserted)
-         WHERE id = ${bookingId}
       )
-      SELECT i.id, i.booking_id, i.seat_id, s.row_label, s.number, i.tier, i.price_cents, i.status
-        FROM inserted i JOIN seats s ON s.id = i.seat_id
-       ORDER BY s.y, s.x`.execute(trx);
-    return { tickets: rows.rows, totalCents: rows.rows.reduce((sum, t) => sum + t.price_cents, 0) };
+      SELECT lim.active_holds, lim.seats,
+             (SELECT row_to_json(b) FROM booking b) AS booking,
+             (SELECT array_agg(seat_id) FROM locked) AS existing,
+             (SELECT array_agg(seat_id) FROM claimed) AS claimed,
+             (SELECT count(*) FROM voided) AS voided,
+             (SELECT json_agg(json_build_object('id', i.id, 'booking_id', i.booking_id, 'seat_id', i.seat_id,
+                       'row_label', s.row_label, 'number', s.number, 'tier', i.tier,
+                       'price_cents', i.price_cents, 'status', i.status) ORDER BY s.y, s.x)
+                FROM inserted i JOIN seats s ON s.id = i.seat_id) AS tickets
+        FROM lim`.execute(trx);
+    const row = r.rows[0]!;
+    const b = row.booking;
+    return {
+      activeHolds: row.active_holds,
+      seatsForShowtime: row.seats,
+      booking: b
+        ? {
+            ...b,
+            expires_at: new Date(b.expires_at),
+            max_expires_at: new Date(b.max_expires_at),
+            created_at: new Date(b.created_at),
+            updated_at: new Date(b.updated_at),
+            confirmed_at: null,
+            closed_at: null,
+          }
+        : null,
+      existing: row.existing ?? [],
+      claimed: row.claimed ?? [],
+      tickets: row.tickets ?? [],
+    };
   }
 
   async findBooking(db: Q, bookingId: string, userId?: string): Promise<BookingRow | undefined> {

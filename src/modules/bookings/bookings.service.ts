@@ -115,62 +115,49 @@ export class BookingsService {
     this.payments = new PaymentAttempts(ctx);
   }
 
+  /**
+   * Holds seats: four round trips on the happy path (BEGIN, the user lock with the showtime, one statement that
+   * checks the limits, inserts the booking, claims the seats and writes the tickets, COMMIT). Holds are expired
+   * by the sweep (SWEEP_INTERVAL_SECONDS), not by a job per hold: correctness never waits for either.
+   */
   async holdSeats(userId: string, input: HoldBody, idem?: IdempotencyRecorder): Promise<Booking> {
     const seatIds = [...new Set(input.seatIds)].sort();
     const { db, config } = this.ctx;
     return db.transaction().execute(async (trx) => {
-      const showtime = await this.repo.findShowtimeForHold(trx, input.showtimeId);
-      if (!showtime) throw new ShowtimeNotFoundError();
+      const showtime = await this.repo.lockUserForHold(trx, userId, input.showtimeId);
+      if (!showtime) {
+        throw new UnauthorizedError('This account no longer exists; sign in again', 'USER_NOT_FOUND');
+      }
+      if (!showtime.found) throw new ShowtimeNotFoundError();
       if (showtime.started) throw new ShowtimeClosedError();
 
-      if (!(await this.repo.lockUser(trx, userId))) {
-        throw new UnauthorizedError('This account no longer exists; sign in again', 'TOKEN_INVALID');
-      }
-      const limits = await this.repo.holdLimits(trx, userId, input.showtimeId);
-      if (limits.activeHolds >= config.maxActiveHoldsPerUser) {
-        throw new TooManyHoldsError(config.maxActiveHoldsPerUser);
-      }
-      if (limits.seatsForShowtime + seatIds.length > config.maxSeatsPerShowtimePerUser) {
-        throw new SeatLimitError(config.maxSeatsPerShowtimePerUser, limits.seatsForShowtime);
-      }
-
-      const booking = await this.repo.insertBooking(trx, {
-        reference: newReference(),
+      const held = await this.repo.claimHold(trx, {
         userId,
         showtimeId: input.showtimeId,
+        seatIds,
+        reference: newReference(),
+        currency: showtime.currency,
+        prices: tierPrices(showtime),
         ttlSeconds: config.holdTtlSeconds,
         maxLifetimeSeconds: config.holdMaxLifetimeSeconds,
-        currency: showtime.currency,
+        maxActiveHolds: config.maxActiveHoldsPerUser,
+        maxSeats: config.maxSeatsPerShowtimePerUser,
       });
-      const claimed = await this.repo.claimSeats(trx, {
-        showtimeId: input.showtimeId,
-        seatIds,
-        bookingId: booking.id,
-      });
-      if (claimed.length !== seatIds.length) {
-        const existing = new Set(await this.repo.existingSeatIds(trx, input.showtimeId, seatIds));
+      if (held.activeHolds >= config.maxActiveHoldsPerUser) {
+        throw new TooManyHoldsError(config.maxActiveHoldsPerUser);
+      }
+      if (held.seatsForShowtime + seatIds.length > config.maxSeatsPerShowtimePerUser) {
+        throw new SeatLimitError(config.maxSeatsPerShowtimePerUser, held.seatsForShowtime);
+      }
+      // Any shortfall rolls the whole statement back with this transaction: all or nothing.
+      if (!held.booking || held.claimed.length !== seatIds.length) {
+        const existing = new Set(held.existing);
         const unknown = seatIds.filter((id) => !existing.has(id));
         if (unknown.length > 0) throw new SeatsNotFoundError(unknown);
-        const got = new Set(claimed.map((c) => c.seatId));
+        const got = new Set(held.claimed);
         throw new SeatsUnavailableError(seatIds.filter((id) => !got.has(id)));
       }
-      if (claimed.some((c) => c.takenFromExpiredHold)) {
-        await this.repo.voidStaleTickets(trx, input.showtimeId, seatIds, booking.id);
-      }
-      const { tickets, totalCents } = await this.repo.insertTickets(
-        trx,
-        booking.id,
-        input.showtimeId,
-        seatIds,
-        tierPrices(showtime),
-      );
-      await this.ctx.jobs.sendInTransaction(
-        trx,
-        QUEUES.expireHold,
-        { bookingId: booking.id },
-        { startAfter: booking.expires_at, singletonKey: `expire:${booking.id}` },
-      );
-      const result = toBooking({ ...booking, total_cents: totalCents }, tickets, []);
+      const result = toBooking(held.booking, held.tickets, []);
       await idem?.record(trx, 201, { booking: result });
       return result;
     });
