@@ -149,7 +149,8 @@ describe('SIGKILL between charge and commit', () => {
   }, 90_000);
 
   it('a slow charge still lands after its API process was SIGKILLed; the retry on another card is kept, the late one refunded', async () => {
-    const env = { SIM_GATEWAY_SLOW_CARD_MS: '2500', PAYMENT_TIMEOUT_MS: '500', WORKER_IN_PROCESS: 'false' };
+    // The slow charge lands 8 s after the call: after the first process is gone and the second has started.
+    const env = { SIM_GATEWAY_SLOW_CARD_MS: '8000', PAYMENT_TIMEOUT_MS: '500', WORKER_IN_PROCESS: 'false' };
     const first = await startApi(env);
     const st = await createShowtime(db, { rows: 1, seatsPerRow: 4 });
     const user = await db
@@ -167,14 +168,23 @@ describe('SIGKILL between charge and commit', () => {
     expect(held.status).toBe(201);
     const bookingId = ((await held.json()) as { booking: { id: string } }).booking.id;
 
-    // The slow card: our call gives up after 0.5 s (503); the gateway lands the charge 2.5 s after the call.
+    // The slow card: our call gives up after 0.5 s (503); the gateway lands the charge 8 s after the call.
     const slow = await fetch(`${first.base}/api/v1/bookings/${bookingId}/payment`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ card: { ...CARD.good, number: '4000000000006975' } }),
     });
     expect(slow.status).toBe(503);
-    first.child.kill('SIGKILL'); // the process that made the call is gone before the charge lands
+    // The gateway has the request (its ledger row lands later); then the process that made the call dies.
+    const atGateway = async () =>
+      (
+        await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM sim_gateway.charges c JOIN payments p ON p.gateway_key = c.idempotency_key
+           WHERE p.booking_id = ${bookingId}`.execute(db)
+      ).rows[0]!.n;
+    for (let i = 0; i < 40 && (await atGateway()) === 0; i++) await sleep(50);
+    expect(await atGateway()).toBe(1);
+    first.child.kill('SIGKILL');
     await new Promise((r) =>
       first.child.exitCode !== null || first.child.signalCode ? r(null) : first.child.once('exit', r),
     );
@@ -197,7 +207,7 @@ describe('SIGKILL between charge and commit', () => {
            WHERE p.booking_id = ${bookingId} AND c.status = 'succeeded'`.execute(db)
       ).rows[0]!;
     let money = await ledger();
-    for (let i = 0; i < 80 && money.refunded < 1; i++) {
+    for (let i = 0; i < 160 && money.refunded < 1; i++) {
       await sleep(250);
       money = await ledger();
     }

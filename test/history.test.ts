@@ -352,6 +352,13 @@ describe('randomized history: crashes, a database restart, and an audit of money
         unsettled,
       );
       findings.push(...audit.findings, ...(await auditHistory(db, history)));
+      // A 500 is always a finding; show what the processes logged for it (pino level 50 = error).
+      if (findings.some((f) => f.invariant === 'no 500 answers')) {
+        for (const api of processes) {
+          for (const line of api.grep(/"level":50/).slice(0, 5))
+            log(`${api.name} error: ${line.slice(0, 2000)}`);
+        }
+      }
       if (monitor.doubleSeats.size > 0) {
         findings.push({
           invariant: '(a) no seat in two live bookings (sampled every second during the run)',

@@ -32,11 +32,7 @@ export async function outstanding(
       db,
       `SELECT id, booking_id, status, updated_at FROM payments WHERE status IN ('pending', 'unknown')`,
     ),
-    rows(
-      db,
-      `SELECT id, booking_id, status, refund_id FROM payments
-        WHERE refund_id LIKE 'pending:%' OR refund_id LIKE 'requested:%'`,
-    ),
+    rows(db, `SELECT id, booking_id, status, refund_reason FROM payments WHERE status = 'refund_pending'`),
     rows(
       db,
       `SELECT id, created_at, expires_at FROM bookings WHERE status = 'pending' AND expires_at > now()`,

@@ -46,8 +46,6 @@ import { BookingsRepository, type TicketView } from './bookings.repository.js';
 import type { Booking, CardBody, HoldBody, Payment } from './bookings.schemas.js';
 
 const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-/** A refund the request path did not finish is left to it this long before the sweep takes it over. */
-const REFUND_SWEEP_DELAY_SECONDS = 30;
 
 function newReference(): string {
   const bytes = randomBytes(8);
@@ -577,9 +575,10 @@ export class BookingsService {
             eb('status', '=', 'pending'),
             eb('updated_at', '<', sql<Date>`now() - make_interval(secs => ${this.payments.liveCallSeconds})`),
           ]),
+          // A refund the request path has had time to finish (it calls the gateway with the same deadline).
           eb.and([
             eb('status', '=', 'refund_pending'),
-            eb('updated_at', '<', sql<Date>`now() - make_interval(secs => ${REFUND_SWEEP_DELAY_SECONDS})`),
+            eb('updated_at', '<', sql<Date>`now() - make_interval(secs => ${this.payments.liveCallSeconds})`),
           ]),
         ]),
       )

@@ -141,8 +141,12 @@ export class PaymentAttempts {
         this.ctx.config.paymentTimeoutMs,
       );
     } catch (err) {
-      if (err instanceof GatewayUnavailableError) return 'unknown';
-      throw err;
+      // Whatever went wrong (deadline, network, an error from the gateway's side), the request may have
+      // reached the gateway: the outcome is unknown, asked about by key later, never a 500.
+      if (!(err instanceof GatewayUnavailableError)) {
+        this.ctx.logger.warn({ err, paymentId: payment.id }, 'payment gateway call failed');
+      }
+      return 'unknown';
     }
   }
 
