@@ -1,6 +1,8 @@
 /**
  * Where a CPU profile's time went, by self time: the top functions, and the same time grouped by package
  * (node_modules/<pkg>), Node internals, our own src/ files and V8's (idle)/(garbage collector)/(program).
+ * Native frames (a socket's writev, WebCrypto's HMAC) are charged to their nearest caller in node_modules or
+ * src/, so "writev ← pg" says the time went into writing to PostgreSQL, not into HTTP answers.
  *
  *   npx tsx bench/profile-top.ts /tmp/prof/hold.cpuprofile [--top 25]
  */
@@ -16,6 +18,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -55,15 +58,34 @@ export function summarizeProfile(file: string, top = 20): ProfileSummary {
     const dt = profile.timeDeltas[i + 1] ?? 0;
     selfUs.set(profile.samples[i]!, (selfUs.get(profile.samples[i]!) ?? 0) + dt);
   }
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  /** The nearest frame of a package or of our own code above a native one, else the nearest Node frame. */
+  const ownerOf = (id: number): CallFrame | undefined => {
+    let nearest: CallFrame | undefined;
+    for (let cur = parent.get(id); cur !== undefined; cur = parent.get(cur)) {
+      const cf = byId.get(cur)!.callFrame;
+      if (/node_modules\/|\/(src|bench)\//.test(cf.url)) return cf;
+      if (cf.url && !nearest) nearest = cf;
+    }
+    return nearest;
+  };
   const fns = new Map<string, number>();
   const areas = new Map<string, number>();
   let total = 0;
   for (const [id, us] of selfUs) {
     const cf = byId.get(id)!.callFrame;
     const fn = cf.functionName || '(anonymous)';
-    const name = cf.url ? `${fn}  ${shortUrl(cf.url)}:${cf.lineNumber + 1}` : fn;
+    let name = cf.url ? `${fn}  ${shortUrl(cf.url)}${cf.lineNumber > 0 ? `:${cf.lineNumber + 1}` : ''}` : fn;
+    let area = areaOf(cf.url, fn);
+    if (!cf.url && !fn.startsWith('(')) {
+      const owner = ownerOf(id);
+      if (owner) {
+        name = `${fn} ← ${owner.functionName || '(anonymous)'}  ${shortUrl(owner.url)}`;
+        area = `${fn} ← ${areaOf(owner.url, owner.functionName)}`;
+      }
+    }
     fns.set(name, (fns.get(name) ?? 0) + us);
-    const area = areaOf(cf.url, fn);
     areas.set(area, (areas.get(area) ?? 0) + us);
     total += us;
   }
