@@ -343,8 +343,10 @@ async function main(): Promise<void> {
       `synchronous_commit=${s.sc}; HTTP ${CONNECTIONS} connections, pg ${DB_CONNECTIONS} clients (baselines and ` +
       `the app's pool), ${HOLDS} holds, ${SECONDS} s timed scenarios\n`,
   );
-  console.log('| scenario | conns | requests | req/s | p50 ms | p99 ms | answers |');
-  console.log('|---|---:|---:|---:|---:|---:|---|');
+  if (results.size) {
+    console.log('| scenario | conns | requests | req/s | p50 ms | p99 ms | answers |');
+    console.log('|---|---:|---:|---:|---:|---:|---|');
+  }
   for (const r of results.values()) {
     console.log(
       `| ${r.scenario} | ${r.connections} | ${r.requests} | ${r.perSecond} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.outcome} |`,
@@ -383,12 +385,16 @@ async function main(): Promise<void> {
       p99: false,
     },
   ];
-  console.log(
-    `\n| path | Matinee/s | baseline/s | ratio | goal | p99 ms at ${CONNECTIONS} conns | p99 goal |\n|---|---:|---:|---:|---|---:|---|`,
-  );
+  let header = false;
   for (const r of ratios) {
     const x = ratio(r.of, r.base);
     if (x === undefined) continue;
+    if (!header) {
+      header = true;
+      console.log(
+        `\n| path | Matinee/s | baseline/s | ratio | goal | p99 ms at ${CONNECTIONS} conns | p99 goal |\n|---|---:|---:|---:|---|---:|---|`,
+      );
+    }
     console.log(
       `| ${r.path} | ${r.of!.perSecond} | ${r.base!.perSecond} | ${x.toFixed(2)}× | ` +
         (r.goal === undefined ? '– |' : `≥ ${r.goal}× ${verdict(x >= r.goal)} |`) +

@@ -14,7 +14,8 @@ import { buildApp } from '../src/http/app.js';
 
 const config = readConfig();
 const ctx = createContext(config, {
-  logger: pino({ level: 'silent' }),
+  // BENCH_LOG_LEVEL=warn shows why an answer was not 2xx/409 (to stderr, so stdout keeps only PORT).
+  logger: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' }, pino.destination(2)),
   pool: createPool(config.databaseUrl!, { max: Number(process.env.BENCH_POOL ?? 32) }),
 });
 await ctx.jobs.start();
