@@ -11,6 +11,7 @@
  * (a watchdog kills them all after --max-minutes). The database it creates is dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +24,7 @@ import { createDb, createPool, migrateToLatest } from '../src/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { bareHttpBaseline, claimBaseline, triggerBaselines } from './baselines.js';
 import { createShowtimeWithSeats, createUsers } from './fixtures.js';
-import { cannon, killChildren, ms, startNodeProcess, type Row } from './lib.js';
+import { cannon, forEachBounded, killChildren, ms, request, startNodeProcess, type Row } from './lib.js';
 import { printOnsale, runOnsale, type OnsaleResult } from './onsale.js';
 import { printProfile, summarizeProfile } from './profile-top.js';
 
@@ -170,6 +171,19 @@ async function main(): Promise<void> {
       ...(file ? { BENCH_PROFILE_FILE: file } : {}),
     });
     try {
+      // Warm-up outside the measurement: JIT, the pool's connections, the auth cache.
+      if (warmup) {
+        const agent = new http.Agent({ keepAlive: true });
+        const { id, bearer } = warmup;
+        await forEachBounded(300, DB_CONNECTIONS, async () => {
+          await request(agent, app.port, {
+            method: 'GET',
+            path: `/api/v1/showtimes/${id}/seats`,
+            headers: { authorization: `Bearer ${bearer}` },
+          });
+        });
+        agent.destroy();
+      }
       return await fn(app.port, app.pid);
     } finally {
       await app.stop(30_000);
@@ -177,6 +191,7 @@ async function main(): Promise<void> {
     }
   };
 
+  let warmup: { id: string; bearer: string } | undefined;
   const results = new Map<string, Row>();
   const add = (r: Row) => {
     results.set(r.key, r);
@@ -191,6 +206,7 @@ async function main(): Promise<void> {
     const bearers = await Promise.all(
       userIds.map((id) => ctx.tokens.issue({ userId: id, role: 'customer' })),
     );
+    warmup = { id: (await createShowtimeWithSeats(ctx.db, 12, 25)).id, bearer: bearers[bearers.length - 1]! };
     const rows = Math.ceil((HOLDS * 2) / 50);
 
     if (only.has('claim')) {
