@@ -1,208 +1,140 @@
 /**
- * Load benchmark of the booking hot path, with its baseline measured in the same run.
+ * Load benchmark of the on-sale hot paths, each printed as a ratio to a baseline measured in the same run.
  *
- *   npm run bench                      # embedded PostgreSQL in a temp folder, or BENCH_DATABASE_URL's server
- *   npm run bench -- --holds 3000 --connections 32
+ *   npm run bench                          # embedded PostgreSQL in a temp folder (fsync off)
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench   # a real server
+ *   npm run bench -- --only onsale --customers 200 --streams 200     # one scenario, small, for development
+ *   BENCH_PROFILE=1 npm run bench -- --only hold,seatmap            # + CPU profile of each API process
+ *   npm run bench -- --help
  *
- * Scenarios (all on 127.0.0.1, all stop by themselves):
- *  - baseline: the database work a hold needs, with nothing else — one transaction that inserts the booking,
- *    claims 2 seats with the conditional UPDATE and inserts 2 tickets — from `connections` pg clients.
- *  - hold: POST /api/v1/bookings through the real app (auth, validation, the same transaction plus the
- *    user lock, the hold limit check and the expiry job), `connections` HTTP connections, every hold succeeds.
- *  - contention: everyone wants the same 20 seats; almost every answer is 409 SEATS_UNAVAILABLE.
- *  - seat map: GET /api/v1/showtimes/:id/seats of a 300-seat showtime.
+ * Everything talks to 127.0.0.1 only, every step is bounded in time, and every process it starts is stopped
+ * (a watchdog kills them all after --max-minutes). The database it creates is dropped at the end.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
-import { sql } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
 import { readConfig } from '../src/config.js';
 import { createContext } from '../src/context.js';
-import { createDb, createPool, migrateToLatest, type Db } from '../src/db/database.js';
+import { createDb, createPool, migrateToLatest } from '../src/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
-import { showtimeEndsAt } from '../src/modules/catalog/showtime-rules.js';
+import { bareHttpBaseline, claimBaseline, triggerBaselines } from './baselines.js';
+import { createShowtimeWithSeats, createUsers } from './fixtures.js';
+import { cannon, forEachBounded, killChildren, ms, request, startNodeProcess, type Row } from './lib.js';
+import { printOnsale, runOnsale, type OnsaleResult } from './onsale.js';
+import { printProfile, summarizeProfile } from './profile-top.js';
+
+const SCENARIOS = ['claim', 'hold', 'contention', 'bare', 'seatmap', 'trigger', 'onsale'] as const;
+type Scenario = (typeof SCENARIOS)[number];
 
 const { values: args } = parseArgs({
   options: {
-    holds: { type: 'string', default: '2000' },
-    connections: { type: 'string', default: '32' },
+    only: { type: 'string', default: SCENARIOS.join(',') },
     seconds: { type: 'string', default: '10' },
+    holds: { type: 'string', default: '3000' },
+    claims: { type: 'string', default: '15000' },
+    connections: { type: 'string', default: '64' },
+    'db-connections': { type: 'string', default: '32' },
+    customers: { type: 'string', default: '1000' },
+    rows: { type: 'string', default: '12' },
+    'per-row': { type: 'string', default: '25' },
+    streams: { type: 'string', default: '2000' },
+    sample: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '64' },
+    retries: { type: 'string', default: '3' },
+    'onsale-timeout': { type: 'string', default: '180' },
+    'max-minutes': { type: 'string', default: '20' },
+    json: { type: 'string' },
+    help: { type: 'boolean', default: false },
   },
 });
-const HOLDS = Number(args.holds);
-const CONNECTIONS = Number(args.connections);
-const SECONDS = Number(args.seconds);
 
-interface Row {
-  scenario: string;
-  requests: number;
-  perSecond: number;
-  p50: number;
-  p97_5: number;
-  p99: number;
-  outcome: string;
+if (args.help) {
+  console.log(`npm run bench -- [options]
+
+  --only LIST          scenarios to run, comma-separated (default: all):
+                         claim       baseline: the claim UPDATE alone, autocommit, --db-connections clients
+                         hold        POST /bookings, 2 free seats each, --holds requests
+                         contention  POST /bookings, everyone wants the same 20 seats
+                         bare        baseline: bare Node http server, --seconds
+                         seatmap     GET /showtimes/:id/seats (300 seats), --seconds
+                         trigger     single-seat UPDATEs with the schema's triggers vs without
+                         onsale      the on-sale: customers buying, streams watching
+  --seconds N          duration of the timed scenarios (default 10)
+  --holds N            holds in the hold and contention scenarios (default 3000)
+  --claims N           most claims in the claim baseline and updates in the trigger one (default 15000)
+  --connections N      HTTP connections of hold, contention, seatmap and bare (default 64)
+  --db-connections N   pg clients of the baselines and of the app's pool (default 32)
+  --customers N        on-sale customers (default 1000)
+  --rows N --per-row N on-sale auditorium (default 12 × 25 = 300 seats)
+  --streams N          open seat streams during the on-sale (default 2000)
+  --sample N           of which this many parse every event for the delay (default 20)
+  --concurrency N      customers at a time (default 64)
+  --retries N          retries of a hold after 409, each with a fresh map (default 3)
+  --onsale-timeout S   customers stop starting steps after this (default 180)
+  --max-minutes M      watchdog: kill everything and fail after this (default 20)
+  --json FILE          also write the results as JSON
+
+Environment: BENCH_DATABASE_URL (a PostgreSQL server; default: embedded), BENCH_PROFILE=1 (CPU profile of
+each API process, written to BENCH_PROFILE_DIR or /tmp/prof and summarised at the end).`);
+  process.exit(0);
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
+const num = (name: keyof typeof args): number => {
+  const n = Number(args[name]);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number`);
+  return n;
+};
+const only = new Set(
+  args.only.split(',').map((s) => {
+    if (!(SCENARIOS as readonly string[]).includes(s.trim())) throw new Error(`unknown scenario ${s}`);
+    return s.trim() as Scenario;
+  }),
+);
+const SECONDS = num('seconds');
+const HOLDS = num('holds');
+const CONNECTIONS = num('connections');
+const DB_CONNECTIONS = num('db-connections');
+const PROFILE_DIR = process.env.BENCH_PROFILE ? (process.env.BENCH_PROFILE_DIR ?? '/tmp/prof') : undefined;
 
-async function createShowtimeWithSeats(
-  db: Db,
-  rows: number,
-  perRow: number,
-): Promise<{ id: string; seats: string[] }> {
-  const tag = randomBytes(3).toString('hex');
-  const t = await db
-    .insertInto('theaters')
-    .values({ name: `Bench ${tag}`, address: '1 Bench St', city: 'New York', latitude: 40.7, longitude: -74 })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const a = await db
-    .insertInto('auditoriums')
-    .values({ theater_id: t.id, name: 'Big' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await sql`INSERT INTO seats (auditorium_id, row_label, number, x, y, tier)
-            SELECT ${a.id}, 'R' || r, n, n, r, CASE WHEN r BETWEEN 10 AND 14 THEN 'premium' ELSE 'standard' END
-              FROM generate_series(1, ${rows}) r, generate_series(1, ${perRow}) n`.execute(db);
-  const m = await db
-    .insertInto('movies')
-    .values({ title: `Bench ${tag}`, runtime_minutes: 120 })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const startsAt = new Date(Date.now() + 86_400_000);
-  const s = await db
-    .insertInto('showtimes')
-    .values({
-      auditorium_id: a.id,
-      movie_id: m.id,
-      starts_at: startsAt,
-      ends_at: showtimeEndsAt(startsAt, 120),
-      price_standard_cents: 1500,
-      price_premium_cents: 1900,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await sql`INSERT INTO seat_inventory (showtime_id, seat_id) SELECT ${s.id}, id FROM seats WHERE auditorium_id = ${a.id}`.execute(
-    db,
-  );
-  const seats = await db
-    .selectFrom('seats')
-    .select('id')
-    .where('auditorium_id', '=', a.id)
-    .orderBy('y')
-    .orderBy('x')
-    .execute();
-  return { id: s.id, seats: seats.map((x) => x.id) };
-}
-
-async function baseline(url: string, showtimeId: string, seats: string[], userId: string): Promise<Row> {
-  const pool = new pg.Pool({ connectionString: url, max: CONNECTIONS });
-  const latencies: number[] = [];
-  let next = 0;
-  let ok = 0;
-  const started = performance.now();
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= HOLDS) return;
-      const pair = [seats[2 * i]!, seats[2 * i + 1]!].sort();
-      const t0 = performance.now();
-      const c = await pool.connect();
-      try {
-        await c.query('BEGIN');
-        const b = await c.query<{ id: string; expires_at: Date }>(
-          `INSERT INTO bookings (reference, user_id, showtime_id, expires_at, max_expires_at, total_cents, currency)
-           VALUES ($1, $2, $3, now() + interval '7 minutes', now() + interval '15 minutes', 0, 'USD') RETURNING id, expires_at`,
-          [randomBytes(6).toString('hex'), userId, showtimeId],
-        );
-        const claimed = await c.query(
-          `UPDATE seat_inventory SET status = 'held', booking_id = $1, version = version + 1
-            WHERE showtime_id = $2 AND seat_id = ANY($3::uuid[])
-              AND (status = 'available' OR (status = 'held' AND EXISTS (
-                SELECT 1 FROM bookings hb WHERE hb.id = seat_inventory.booking_id AND hb.expires_at <= now())))`,
-          [b.rows[0]!.id, showtimeId, pair],
-        );
-        await c.query(
-          `INSERT INTO tickets (booking_id, showtime_id, seat_id, tier, price_cents)
-           SELECT $1, $2, unnest($3::uuid[]), 'standard', 1500`,
-          [b.rows[0]!.id, showtimeId, pair],
-        );
-        await c.query('COMMIT');
-        if (claimed.rowCount === 2) ok++;
-      } finally {
-        c.release();
-      }
-      latencies.push(performance.now() - t0);
-    }
-  };
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  await pool.end();
-  latencies.sort((x, y) => x - y);
-  return {
-    scenario: 'baseline: the hold transaction alone (pg, no HTTP)',
-    requests: HOLDS,
-    perSecond: Math.round(HOLDS / seconds),
-    p50: percentile(latencies, 50),
-    p97_5: percentile(latencies, 97.5),
-    p99: percentile(latencies, 99),
-    outcome: `${ok} held`,
-  };
-}
-
-async function cannon(
-  scenario: string,
-  base: string,
-  opts: {
-    amount?: number;
-    duration?: number;
-    build: () => { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string };
+const watchdog = setTimeout(
+  () => {
+    console.error(`bench: still running after --max-minutes ${args['max-minutes']}; stopping everything`);
+    killChildren();
+    process.exit(1);
   },
-): Promise<Row> {
-  const statuses = new Map<number, number>();
-  const result = await autocannon({
-    url: base,
-    connections: CONNECTIONS,
-    ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration ?? SECONDS }),
-    requests: [
-      {
-        setupRequest: (req) => ({ ...req, ...opts.build() }),
-        onResponse: (status) => statuses.set(status, (statuses.get(status) ?? 0) + 1),
-      },
-    ],
+  num('max-minutes') * 60_000,
+);
+watchdog.unref();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killChildren();
+    process.exit(130);
   });
-  return {
-    scenario,
-    requests: result.requests.total,
-    perSecond: Math.round(result.requests.total / (result.duration || 1)),
-    p50: result.latency.p50,
-    p97_5: result.latency.p97_5,
-    p99: result.latency.p99,
-    outcome: [...statuses].map(([s, n]) => `${n}×${s}`).join(', '),
-  };
 }
+
+const GOALS = { hold: 0.35, seatmap: 0.5, trigger: 0.9, p99Ms: 250 };
 
 async function main(): Promise<void> {
+  const loadAtStart = os.loadavg();
   let embedded: EmbeddedDatabase | undefined;
   let serverUrl = process.env.BENCH_DATABASE_URL;
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'matinee-bench-'));
   if (!serverUrl) {
-    embedded = await startEmbeddedPostgres({
-      dataDir: await mkdtemp(path.join(os.tmpdir(), 'matinee-bench-')),
-      ephemeral: true,
-    });
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), ephemeral: true });
     serverUrl = embedded.adminUrl;
   }
   const dbName = `matinee_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
+  const settings = await admin.query<{ v: string; fsync: string; sc: string }>(
+    `SELECT current_setting('server_version') AS v, current_setting('fsync') AS fsync,
+            current_setting('synchronous_commit') AS sc`,
+  );
   await admin.query(`CREATE DATABASE ${dbName}`);
   const url = new URL(serverUrl);
   url.pathname = `/${dbName}`;
@@ -211,8 +143,11 @@ async function main(): Promise<void> {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATABASE_URL: url.toString(),
+    DATA_DIR: path.join(tmp, 'data'),
     JWT_SECRET: randomBytes(32).toString('hex'),
+    // The benchmark measures speed, not the anti-abuse limits: one address sends everything.
     RATE_LIMIT_PER_MINUTE: '100000000',
+    RATE_LIMIT_AUTH_PER_MINUTE: '100000000',
     MAX_ACTIVE_HOLDS_PER_USER: '1000000',
     MAX_SEATS_PER_SHOWTIME_PER_USER: '1000000',
     WORKER_IN_PROCESS: 'false',
@@ -222,133 +157,315 @@ async function main(): Promise<void> {
   const migrationDb = createDb(createPool(config.databaseUrl!, { max: 1 }));
   await migrateToLatest(migrationDb);
   await migrationDb.destroy();
-  // Fixtures and tokens come from this process; the app under load runs as its own process, so the load
-  // generator does not share its event loop.
   const ctx = createContext(config, { logger: pino({ level: 'silent' }) });
-  const server = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
-      '--import',
-      'tsx',
-      'bench/server.ts',
-    ],
-    {
-      env: { ...process.env, ...env, BENCH_POOL: String(CONNECTIONS) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    server.stdout.on('data', (chunk: Buffer) => {
-      const m = /PORT (\d+)/.exec(chunk.toString());
-      if (m) resolve(Number(m[1]));
+  if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
+  const profiles: Array<{ label: string; file: string }> = [];
+
+  /** A fresh API process per scenario: clean memory figures, no warm caches from before, one profile each. */
+  const withApp = async <T>(label: string, fn: (port: number, pid: number) => Promise<T>): Promise<T> => {
+    const file = PROFILE_DIR ? path.join(PROFILE_DIR, `${label}-${process.pid}.cpuprofile`) : undefined;
+    const app = await startNodeProcess(['--import', 'tsx', 'bench/server.ts'], {
+      ...process.env,
+      ...env,
+      BENCH_POOL: String(DB_CONNECTIONS),
+      ...(file ? { BENCH_PROFILE_FILE: file } : {}),
     });
-    server.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
-  const base = `http://127.0.0.1:${port}`;
+    try {
+      // Warm-up outside the measurement: JIT, the pool's connections, the auth cache.
+      if (warmup) {
+        const agent = new http.Agent({ keepAlive: true });
+        const { id, bearer } = warmup;
+        await forEachBounded(300, DB_CONNECTIONS, async () => {
+          await request(agent, app.port, {
+            method: 'GET',
+            path: `/api/v1/showtimes/${id}/seats`,
+            headers: { authorization: `Bearer ${bearer}` },
+          });
+        });
+        agent.destroy();
+      }
+      return await fn(app.port, app.pid);
+    } finally {
+      await app.stop(30_000);
+      if (file) profiles.push({ label, file });
+    }
+  };
 
-  const users = await ctx.db
-    .insertInto('users')
-    .values(
-      Array.from({ length: 200 }, (_, i) => ({
-        email: `bench-${i}-${randomUUID()}@example.com`,
-        name: `B${i}`,
-        phone: null,
-        password_hash: 'x',
-      })),
-    )
-    .returning('id')
-    .execute();
-  const tokens = await Promise.all(users.map((u) => ctx.tokens.issue({ userId: u.id, role: 'customer' })));
-  const rows = Math.ceil((HOLDS * 2) / 50);
+  let warmup: { id: string; bearer: string } | undefined;
+  const results = new Map<string, Row>();
+  const add = (r: Row) => {
+    results.set(r.key, r);
+    console.error(`  ${r.scenario}: ${r.perSecond}/s, p99 ${ms(r.p99)} ms (${r.outcome})`);
+  };
+  let onsale: OnsaleResult | undefined;
+  let triggerNames: string[] = [];
+  try {
+    const customers = num('customers');
+    const streams = num('streams');
+    const userIds = await createUsers(ctx.db, Math.max(2000, customers, streams));
+    const bearers = await Promise.all(
+      userIds.map((id) => ctx.tokens.issue({ userId: id, role: 'customer' })),
+    );
+    warmup = { id: (await createShowtimeWithSeats(ctx.db, 12, 25)).id, bearer: bearers[bearers.length - 1]! };
+    const rows = Math.ceil((HOLDS * 2) / 50);
 
-  const results: Row[] = [];
-  const forBaseline = await createShowtimeWithSeats(ctx.db, rows, 50);
-  results.push(await baseline(config.databaseUrl!, forBaseline.id, forBaseline.seats, users[0]!.id));
+    if (only.has('claim')) {
+      console.error('claim baseline…');
+      add(
+        await claimBaseline(ctx.db, config.databaseUrl!, {
+          connections: DB_CONNECTIONS,
+          seconds: SECONDS,
+          claims: num('claims'),
+          userId: userIds[0]!,
+        }),
+      );
+    }
 
-  const forHolds = await createShowtimeWithSeats(ctx.db, rows, 50);
-  let n = 0;
-  results.push(
-    await cannon('hold: POST /bookings, 2 free seats each', base, {
-      amount: HOLDS,
-      build: () => {
-        const i = n++;
-        return {
-          method: 'POST',
-          path: '/api/v1/bookings',
-          headers: {
-            authorization: `Bearer ${tokens[i % tokens.length]}`,
-            'content-type': 'application/json',
-          },
-          body: JSON.stringify({
-            showtimeId: forHolds.id,
-            seatIds: [forHolds.seats[2 * i], forHolds.seats[2 * i + 1]],
+    if (only.has('hold')) {
+      console.error('hold…');
+      const st = await createShowtimeWithSeats(ctx.db, rows, 50);
+      let n = 0;
+      add(
+        await withApp('hold', (port) =>
+          cannon('hold', 'hold: POST /bookings, 2 free seats each', port, {
+            connections: CONNECTIONS,
+            amount: HOLDS,
+            build: () => {
+              const i = n++;
+              return {
+                method: 'POST',
+                path: '/api/v1/bookings',
+                headers: {
+                  authorization: `Bearer ${bearers[i % bearers.length]}`,
+                  'content-type': 'application/json',
+                },
+                body: JSON.stringify({ showtimeId: st.id, seatIds: [st.seats[2 * i], st.seats[2 * i + 1]] }),
+              };
+            },
           }),
-        };
-      },
-    }),
-  );
+        ),
+      );
+    }
 
-  const hot = await createShowtimeWithSeats(ctx.db, 1, 20);
-  let h = 0;
-  results.push(
-    await cannon('contention: everyone wants the same 20 seats', base, {
-      amount: HOLDS,
-      build: () => {
-        const i = h++;
-        const a = i % 20;
-        return {
-          method: 'POST',
-          path: '/api/v1/bookings',
-          headers: {
-            authorization: `Bearer ${tokens[i % tokens.length]}`,
-            'content-type': 'application/json',
-          },
-          body: JSON.stringify({ showtimeId: hot.id, seatIds: [hot.seats[a], hot.seats[(a + 1) % 20]] }),
-        };
-      },
-    }),
-  );
+    if (only.has('contention')) {
+      console.error('contention…');
+      const hot = await createShowtimeWithSeats(ctx.db, 1, 20);
+      let h = 0;
+      add(
+        await withApp('contention', (port) =>
+          cannon('contention', 'contention: everyone wants the same 20 seats', port, {
+            connections: CONNECTIONS,
+            amount: HOLDS,
+            build: () => {
+              const i = h++;
+              const a = i % 20;
+              return {
+                method: 'POST',
+                path: '/api/v1/bookings',
+                headers: {
+                  authorization: `Bearer ${bearers[i % bearers.length]}`,
+                  'content-type': 'application/json',
+                },
+                body: JSON.stringify({
+                  showtimeId: hot.id,
+                  seatIds: [hot.seats[a], hot.seats[(a + 1) % 20]],
+                }),
+              };
+            },
+          }),
+        ),
+      );
+    }
 
-  const big = await createShowtimeWithSeats(ctx.db, 12, 25);
-  results.push(
-    await cannon('seat map: GET /showtimes/:id/seats (300 seats)', base, {
-      duration: SECONDS,
-      build: () => ({
-        method: 'GET',
-        path: `/api/v1/showtimes/${big.id}/seats`,
-        headers: { authorization: `Bearer ${tokens[0]}` },
-      }),
-    }),
-  );
+    if (only.has('bare')) {
+      console.error('bare HTTP baseline…');
+      add(await bareHttpBaseline({ connections: CONNECTIONS, seconds: SECONDS, env: process.env }));
+    }
 
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
-  await ctx.close();
-  await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
-  await admin.end();
-  await embedded?.stop();
+    if (only.has('seatmap')) {
+      console.error('seat map…');
+      const big = await createShowtimeWithSeats(ctx.db, 12, 25);
+      add(
+        await withApp('seatmap', (port) =>
+          cannon('seatmap', 'seat map: GET /showtimes/:id/seats (300 seats)', port, {
+            connections: CONNECTIONS,
+            seconds: SECONDS,
+            build: () => ({
+              method: 'GET',
+              path: `/api/v1/showtimes/${big.id}/seats`,
+              headers: { authorization: `Bearer ${bearers[0]}` },
+            }),
+          }),
+        ),
+      );
+    }
+
+    if (only.has('trigger')) {
+      console.error('trigger baselines…');
+      const t = await triggerBaselines(ctx.db, config.databaseUrl!, {
+        connections: DB_CONNECTIONS,
+        seconds: SECONDS,
+        updates: num('claims'),
+        userId: userIds[0]!,
+      });
+      triggerNames = t.triggers;
+      add(t.withTriggers);
+      add(t.without);
+    }
+
+    if (only.has('onsale')) {
+      console.error('on-sale…');
+      const st = await createShowtimeWithSeats(ctx.db, num('rows'), num('per-row'));
+      const opts = {
+        customers,
+        streams,
+        sample: num('sample'),
+        concurrency: num('concurrency'),
+        retries: num('retries'),
+        timeoutSeconds: num('onsale-timeout'),
+      };
+      onsale = await withApp('onsale', (port, pid) =>
+        runOnsale({
+          ...opts,
+          port,
+          pid,
+          db: ctx.db,
+          showtime: st,
+          bearers,
+          streamToken: async (i) =>
+            (await ctx.tokens.issueStreamToken({ userId: userIds[i]!, showtimeId: st.id, tokenVersion: 0 }))
+              .token,
+        }),
+      );
+    }
+  } finally {
+    killChildren();
+    await ctx.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+    await embedded?.stop();
+    await rm(tmp, { recursive: true, force: true });
+  }
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+  const s = settings.rows[0]!;
   console.log(
-    `\nMachine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${os
-      .loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')}`,
+    `\nMachine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ` +
+      `load average ${load(loadAtStart)} at start, ${load(os.loadavg())} at end`,
   );
   console.log(
-    `Database: ${embedded ? 'embedded PostgreSQL (fsync off)' : 'BENCH_DATABASE_URL'}; ${CONNECTIONS} concurrent connections\n`,
+    `Database: ${embedded ? 'embedded' : 'BENCH_DATABASE_URL'} PostgreSQL ${s.v}, fsync=${s.fsync}, ` +
+      `synchronous_commit=${s.sc}; HTTP ${CONNECTIONS} connections, pg ${DB_CONNECTIONS} clients (baselines and ` +
+      `the app's pool), ${HOLDS} holds, ${SECONDS} s timed scenarios\n`,
   );
-  console.log('| scenario | requests | req/s | p50 ms | p97.5 ms | p99 ms | answers |');
-  console.log('|---|---:|---:|---:|---:|---:|---|');
-  for (const r of results) {
+  if (results.size) {
+    console.log('| scenario | conns | requests | req/s | p50 ms | p99 ms | answers |');
+    console.log('|---|---:|---:|---:|---:|---:|---|');
+  }
+  for (const r of results.values()) {
     console.log(
-      `| ${r.scenario} | ${r.requests} | ${r.perSecond} | ${r.p50.toFixed(1)} | ${r.p97_5.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.outcome} |`,
+      `| ${r.scenario} | ${r.connections} | ${r.requests} | ${r.perSecond} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.outcome} |`,
+    );
+  }
+
+  const ratio = (a?: Row, b?: Row) => (a && b && b.perSecond ? a.perSecond / b.perSecond : undefined);
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'met' : '**missed**');
+  const ratios = [
+    {
+      path: 'hold',
+      of: results.get('hold'),
+      base: results.get('claim'),
+      goal: GOALS.hold,
+      p99: true,
+    },
+    {
+      path: 'seat map',
+      of: results.get('seatmap'),
+      base: results.get('bare'),
+      goal: GOALS.seatmap,
+      p99: true,
+    },
+    {
+      path: `live updates: UPDATEs with triggers (${triggerNames.join(', ') || 'none'})`,
+      of: results.get('trigger-on'),
+      base: results.get('trigger-off'),
+      goal: GOALS.trigger,
+      p99: false,
+    },
+    {
+      path: 'contention (for scale, no goal)',
+      of: results.get('contention'),
+      base: results.get('claim'),
+      goal: undefined,
+      p99: false,
+    },
+  ];
+  let header = false;
+  for (const r of ratios) {
+    const x = ratio(r.of, r.base);
+    if (x === undefined) continue;
+    if (!header) {
+      header = true;
+      console.log(
+        `\n| path | Matinee/s | baseline/s | ratio | goal | p99 ms at ${CONNECTIONS} conns | p99 goal |\n|---|---:|---:|---:|---|---:|---|`,
+      );
+    }
+    console.log(
+      `| ${r.path} | ${r.of!.perSecond} | ${r.base!.perSecond} | ${x.toFixed(2)}× | ` +
+        (r.goal === undefined ? '– |' : `≥ ${r.goal}× ${verdict(x >= r.goal)} |`) +
+        (r.p99 ? ` ${ms(r.of!.p99)} | < ${GOALS.p99Ms} ms ${verdict(r.of!.p99 < GOALS.p99Ms)} |` : ' | |'),
+    );
+  }
+  if (onsale) {
+    console.log('');
+    printOnsale(onsale, {
+      customers: num('customers'),
+      streams: num('streams'),
+      concurrency: num('concurrency'),
+    });
+  }
+  for (const p of profiles) {
+    try {
+      printProfile(p.label, summarizeProfile(p.file, 15));
+      console.log(`(${p.file})`);
+    } catch (err) {
+      console.log(`\nprofile ${p.file}: ${(err as Error).message}`);
+    }
+  }
+  if (args.json) {
+    await writeFile(
+      args.json,
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          loadAverage: { start: loadAtStart, end: os.loadavg() },
+          database: { embedded: !!embedded, ...s },
+          results: [...results.values()],
+          onsale: onsale && {
+            ...onsale,
+            outcomes: Object.fromEntries(onsale.outcomes),
+            streamFailures: Object.fromEntries(onsale.streamFailures),
+            steps: Object.fromEntries(
+              Object.entries(onsale.steps).map(([k, v]) => [
+                k,
+                { latency: v.latency, answers: Object.fromEntries(v.answers) },
+              ]),
+            ),
+          },
+        },
+        null,
+        2,
+      ),
     );
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    killChildren();
+    process.exit(1);
+  },
+);

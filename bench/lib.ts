@@ -1,0 +1,222 @@
+/** Small helpers shared by the benchmark's scenarios: statistics, child processes, HTTP, /proc. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import autocannon from 'autocannon';
+
+export interface Row {
+  key: string;
+  scenario: string;
+  connections: number;
+  requests: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  outcome: string;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export interface Summary {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export function summarize(values: number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? NaN,
+  };
+}
+
+export const ms = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–');
+
+export function countInto(map: Map<string | number, number>, key: string | number, by = 1): void {
+  map.set(key, (map.get(key) ?? 0) + by);
+}
+
+export function formatCounts(map: Map<string | number, number>): string {
+  return [...map]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${n}×${k}`)
+    .join(', ');
+}
+
+/** Every child this run started, so a crash or Ctrl-C still ends them (by their own pid, nothing broader). */
+const children = new Set<ChildProcess>();
+
+export function killChildren(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
+export interface Started {
+  child: ChildProcess;
+  port: number;
+  pid: number;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts a Node script that prints `PORT <n>` once it listens on 127.0.0.1. */
+export async function startNodeProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 60_000,
+): Promise<Started> {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => children.delete(child));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start in time`)), timeoutMs);
+    let seen = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const m = /PORT (\d+)/.exec(seen);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited with ${code}`));
+    });
+  });
+  return {
+    child,
+    port,
+    pid: child.pid!,
+    async stop(graceMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Resident set size and its peak (VmHWM) of a process, in MiB; undefined where /proc is missing. */
+export function memoryOf(pid: number): { rssMiB: number; peakMiB: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssMiB: kb('VmRSS') / 1024, peakMiB: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  ms: number;
+}
+
+/** One request on a keep-alive agent; lighter than fetch for a load generator sharing two cores. */
+export function request(
+  agent: http.Agent,
+  port: number,
+  opts: {
+    method: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: unknown;
+    timeoutMs?: number;
+  },
+): Promise<HttpAnswer> {
+  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  const headers: Record<string, string> = { ...opts.headers };
+  if (payload !== undefined) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(payload));
+  }
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, method: opts.method, path: opts.path, headers, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+            ms: performance.now() - t0,
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(opts.timeoutMs ?? 30_000, () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Runs `worker(i)` for i in [0, n) with at most `concurrency` at a time. */
+export async function forEachBounded(
+  n: number,
+  concurrency: number,
+  worker: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= n) return;
+      await worker(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, lane));
+}
+
+export interface CannonRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** autocannon against one port: by count (`amount`) or by time (`seconds`), answers counted by status. */
+export async function cannon(
+  key: string,
+  scenario: string,
+  port: number,
+  opts: { connections: number; amount?: number; seconds?: number; build: () => CannonRequest },
+): Promise<Row> {
+  const statuses = new Map<number, number>();
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: opts.connections,
+    ...(opts.amount ? { amount: opts.amount } : { duration: opts.seconds ?? 10 }),
+    requests: [
+      {
+        setupRequest: (req) => ({ ...req, ...opts.build() }),
+        onResponse: (status) => countInto(statuses, status),
+      },
+    ],
+  });
+  const errors = result.errors + result.timeouts;
+  return {
+    key,
+    scenario,
+    connections: opts.connections,
+    requests: result.requests.total,
+    perSecond: Math.round(result.requests.total / (result.duration || 1)),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    outcome: formatCounts(statuses) + (errors ? `, ${errors} errors/timeouts` : ''),
+  };
+}
