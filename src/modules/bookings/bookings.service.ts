@@ -473,7 +473,7 @@ export class BookingsService {
   }
 
   /**
-   * Ends a pending hold whose time is up (the expiry job and the sweep call this). Attempts whose outcome is
+   * Ends a pending hold whose time is up (the sweep calls this, and pay() on a lapsed hold). Attempts whose outcome is
    * unknown are asked about first, so a customer whose charge landed in time is confirmed, not expired; a charge
    * that lands after the hold ended is refunded when it is settled. A live charge call postpones the expiry.
    */
@@ -545,7 +545,7 @@ export class BookingsService {
     }
   }
 
-  /** The periodic safety net behind the per-hold expiry jobs. Returns counts for logs. */
+  /** Expires due holds in batches, settles unknown payments, finishes refunds. Returns counts for logs. */
   async sweep(
     limit = 200,
   ): Promise<{ expired: number; reconciled: number; refunded: number; failed: number }> {
