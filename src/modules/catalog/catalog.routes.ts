@@ -107,7 +107,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       const map = await catalog.getSeatMap(req.params.showtimeId);
       // Private and revalidated on every use: the browser keeps the body and asks with If-None-Match.
       void reply.header('etag', map.etag).header('cache-control', 'private, no-cache');
-      if (etagMatches(req.headers['if-none-match'], map.etag)) return reply.code(304).send(null);
+      if (etagMatches(req.headers['if-none-match'], map.etag)) {
+        const noBody: unknown = undefined;
+        return reply.code(304).send(noBody as null);
+      }
       // Serialized once per change of the map, not per request: the bytes of a SeatMapResponse, sent as they are.
       const json: unknown = map.body;
       return reply.type('application/json; charset=utf-8').send(json as SeatMapResponse);

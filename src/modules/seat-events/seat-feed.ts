@@ -251,6 +251,8 @@ export class SeatFeed {
     if (!this.isFresh(e)) await this.refresh(e);
     if (e.gone && e.subscribers.size === 0 && this.entries.get(showtimeId) === e) {
       this.entries.delete(showtimeId); // unknown showtimes are not remembered
+    } else {
+      this.evict(e);
     }
     return e;
   }
@@ -267,21 +269,24 @@ export class SeatFeed {
     );
   }
 
-  /** Gets or creates the entry, most recently used last; evicts the oldest ones nobody subscribes to. */
+  /** Gets or creates the entry, most recently used last. */
   private entry(showtimeId: string): Entry {
     let e = this.entries.get(showtimeId);
     if (e) this.entries.delete(showtimeId);
     else e = new Entry(showtimeId);
     this.entries.set(showtimeId, e);
-    if (this.entries.size > this.opts.maxShowtimes) {
-      for (const [id, old] of this.entries) {
-        if (this.entries.size <= this.opts.maxShowtimes) break;
-        if (old === e || old.subscribers.size > 0) continue;
-        clearTimeout(old.lapseTimer);
-        this.entries.delete(id);
-      }
-    }
     return e;
+  }
+
+  /** Over the bound: forgets the least recently used showtimes nobody subscribes to (never `keep`). */
+  private evict(keep: Entry): void {
+    if (this.entries.size <= this.opts.maxShowtimes) return;
+    for (const [id, old] of this.entries) {
+      if (this.entries.size <= this.opts.maxShowtimes) break;
+      if (old === keep || old.subscribers.size > 0) continue;
+      clearTimeout(old.lapseTimer);
+      this.entries.delete(id);
+    }
   }
 
   /** A change was announced: mark it; streams are pushed right away, cached maps are read on next use. */
