@@ -234,6 +234,51 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
   );
 
   it(
+    'refetches the seat map when a stream event does not follow its version, instead of patching it',
+    async () => {
+      const f = await fixture(server, admin, 'Gap in the Reel');
+      const other = await createUser(server.app, server.ctx);
+      expect((await holdAs(server, other, f.showtimeId, [seat(f, 'E', 1).id])).statusCode).toBe(201);
+      await newPage();
+      const mapLoads: string[] = [];
+      page.on('request', (r) => {
+        if (r.method() === 'GET' && /\/seats$/.test(new URL(r.url()).pathname)) mapLoads.push(r.url());
+      });
+      // One stream answered by the test: a snapshot (at version 0, every seat free), then an event that
+      // claims to follow version 999 and sells D3. The client must not apply it: it refetches the real map.
+      let served = false;
+      await page.route('**/seats/stream**', async (route) => {
+        if (served) return route.abort();
+        served = true;
+        const snapshot = {
+          showtimeId: f.showtimeId,
+          version: 0,
+          seats: f.seats.map((x) => ({ id: x.id, status: 'available' })),
+        };
+        const gap = {
+          showtimeId: f.showtimeId,
+          prevVersion: 999,
+          version: 1000,
+          seats: [{ id: seat(f, 'D', 3).id, status: 'sold' }],
+        };
+        await route.fulfill({
+          status: 200,
+          headers: { 'content-type': 'text/event-stream' },
+          body: `event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\nevent: seats\ndata: ${JSON.stringify(gap)}\n\n`,
+        });
+      });
+      await signUpInBrowser(page, server.url);
+      await page.goto(`${server.url}/showtimes/${f.showtimeId}`);
+      await seatButton(page, 'A', 1).waitFor();
+      await expect.poll(() => served, PATIENT).toBe(true);
+      await expect.poll(() => mapLoads.length, PATIENT).toBeGreaterThanOrEqual(2);
+      await expect.poll(() => seatButton(page, 'E', 1).getAttribute('data-status'), PATIENT).toBe('held');
+      expect(await seatButton(page, 'D', 3).getAttribute('data-status')).toBe('available');
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
     'says which seats were taken when a hold loses the race, and falls back to polling without the stream',
     async () => {
       const f = await fixture(server, admin, 'Lantern Festival');
