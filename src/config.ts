@@ -25,6 +25,9 @@ const EnvSchema = Type.Object({
   RATE_LIMIT_SIGNUPS_PER_HOUR: Type.Integer({ minimum: 1, default: 20 }),
   AUTH_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 30_000, default: 15_000 }),
   STREAM_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 3600, default: 300 }),
+  SEAT_FEED_FLUSH_MS: Type.Integer({ minimum: 1, maximum: 1000, default: 30 }),
+  SEAT_FEED_REFRESH_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
+  SEAT_MAP_CACHE_SHOWTIMES: Type.Integer({ minimum: 1, maximum: 100_000, default: 500 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -84,6 +87,14 @@ export interface Config {
   authCacheTtlMs: number;
   /** Lifetime of a seat-stream token (the only credential accepted in a URL). */
   streamTokenTtlSeconds: number;
+  seatFeed: {
+    /** Touched showtimes are announced to every API process at most this often. */
+    flushMs: number;
+    /** Cached and streamed seat maps are re-read at least this often (the bound for a lost announcement). */
+    refreshMs: number;
+    /** Seat maps each API process keeps in memory. */
+    maxShowtimes: number;
+  };
   logLevel: string;
   dataDir: string;
   holdTtlSeconds: number;
@@ -182,6 +193,11 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     authCacheTtlMs: env.AUTH_CACHE_TTL_MS,
     streamTokenTtlSeconds: env.STREAM_TOKEN_TTL_SECONDS,
+    seatFeed: {
+      flushMs: env.SEAT_FEED_FLUSH_MS,
+      refreshMs: env.SEAT_FEED_REFRESH_MS,
+      maxShowtimes: env.SEAT_MAP_CACHE_SHOWTIMES,
+    },
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
     holdTtlSeconds: env.HOLD_TTL_SECONDS,

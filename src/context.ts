@@ -11,6 +11,7 @@ import { createMailer, type Mailer } from './modules/notifications/mailer.js';
 import { createSmsProvider, type SmsProvider } from './modules/notifications/sms.js';
 import type { PaymentGateway } from './modules/payments/payment-gateway.js';
 import { SimulatedGateway } from './modules/payments/simulated-gateway.js';
+import { SeatFeed } from './modules/seat-events/seat-feed.js';
 
 export interface Clock {
   now(): Date;
@@ -39,6 +40,11 @@ export interface AppContext {
   mailer: Mailer;
   /** HTTP provider when SMS_API_URL is set, else the log; undefined (SMS off) in production without one. */
   sms: SmsProvider | undefined;
+  /**
+   * Live seat state: `touch(showtimeId)` right after a transaction that changed seats commits; the seat map
+   * and the seat stream read from it. Connects its LISTEN on first use (the worker only publishes).
+   */
+  seatFeed: SeatFeed;
   /** Fault injection points for crash tests; absent in production. */
   faults: Faults;
   /** Releases every resource the context opened (not the ones passed in as overrides). */
@@ -126,6 +132,12 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     );
   }
   const mailer = overrides.mailer ?? createMailer(config, logger);
+  const seatFeed = new SeatFeed({
+    db,
+    databaseUrl: config.databaseUrl,
+    logger,
+    ...config.seatFeed,
+  });
   const sms = overrides.sms === undefined ? createSmsProvider(config, logger) : (overrides.sms ?? undefined);
 
   return {
@@ -142,7 +154,9 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     sms,
     metrics: overrides.metrics ?? new Metrics({ defaultMetrics: config.env !== 'test' }),
     faults: overrides.faults ?? {},
+    seatFeed,
     async close() {
+      await seatFeed.close(); // publishes what is still pending, so it needs the pool
       if (!overrides.jobs) await jobs.stop();
       if (gatewayPool) await gatewayPool.end();
       if (!overrides.mailer) mailer.close();

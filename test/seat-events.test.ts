@@ -3,108 +3,21 @@ import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
 import { authPlugin } from '../src/http/auth.js';
 import { errorHandler } from '../src/http/error-handler.js';
-import { SeatEventsListener } from '../src/modules/seat-events/seat-events.listener.js';
 import { seatEventRoutes } from '../src/modules/seat-events/seat-events.routes.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { SseClient, type SseEvent } from './helpers/sse.js';
 import { createUser, type TestUser } from './helpers/users.js';
-
-interface SseEvent {
-  event: string;
-  data: string;
-}
-
-/** A minimal EventSource over fetch: collects events and lets a test wait for the next matching one. */
-class SseClient {
-  readonly events: SseEvent[] = [];
-  private readonly controller = new AbortController();
-  private waiters: Array<{ match: (e: SseEvent) => boolean; resolve: (e: SseEvent) => void }> = [];
-  private cursor = 0;
-  status = 0;
-  contentType = '';
-
-  async open(url: string, headers: Record<string, string> = {}): Promise<void> {
-    const res = await fetch(url, { headers, signal: this.controller.signal });
-    this.status = res.status;
-    this.contentType = res.headers.get('content-type') ?? '';
-    if (!res.ok || !res.body) return;
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    void (async () => {
-      let buf = '';
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buf += value;
-          let idx: number;
-          while ((idx = buf.indexOf('\n\n')) >= 0) {
-            const block = buf.slice(0, idx);
-            buf = buf.slice(idx + 2);
-            this.push(block);
-          }
-        }
-      } catch {
-        // aborted
-      }
-    })();
-  }
-
-  private push(block: string): void {
-    let event = 'message';
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) {
-        event = 'comment';
-        data.push(line.slice(1).trim());
-      } else if (line.startsWith('event: ')) event = line.slice(7);
-      else if (line.startsWith('data: ')) data.push(line.slice(6));
-    }
-    if (data.length === 0) return;
-    const e = { event, data: data.join('\n') };
-    this.events.push(e);
-    this.waiters = this.waiters.filter((w) => {
-      if (!w.match(e)) return true;
-      w.resolve(e);
-      return false;
-    });
-  }
-
-  /** The next event (after the ones already consumed) named `event`, within `ms`. */
-  next(event: string, ms = 2_000): Promise<SseEvent> {
-    const found = this.events.slice(this.cursor).findIndex((e) => e.event === event);
-    if (found >= 0) {
-      const e = this.events[this.cursor + found]!;
-      this.cursor += found + 1;
-      return Promise.resolve(e);
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no '${event}' event within ${ms} ms`)), ms);
-      this.waiters.push({
-        match: (e) => e.event === event,
-        resolve: (e) => {
-          clearTimeout(timer);
-          this.cursor = this.events.indexOf(e) + 1;
-          resolve(e);
-        },
-      });
-    });
-  }
-
-  close(): void {
-    this.controller.abort();
-  }
-}
 
 interface Fixture {
   showtimeId: string;
   seatIds: string[];
 }
 
-/** A showtime with `seats` seats, written straight to the tables (this test is about the trigger, not the API). */
+/** A showtime with `seats` seats, written straight to the tables (this test is about the feed, not the API). */
 async function createShowtime(db: Db, seats: number, startOffsetDays: number): Promise<Fixture> {
   const theater = await db
     .insertInto('theaters')
@@ -181,8 +94,15 @@ async function hold(db: Db, showtimeId: string, seatIds: string[], bookingId: st
     .execute();
 }
 
-function parse(e: SseEvent): { showtimeId: string; seats: Array<{ id: string; status: string }> } {
-  return JSON.parse(e.data) as { showtimeId: string; seats: Array<{ id: string; status: string }> };
+interface StreamData {
+  showtimeId: string;
+  version: number;
+  prevVersion?: number;
+  seats: Array<{ id: string; status: string }>;
+}
+
+function parse(e: SseEvent): StreamData {
+  return JSON.parse(e.data) as StreamData;
 }
 
 describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
@@ -252,18 +172,19 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
 
     await t.ctx.db
       .updateTable('seat_inventory')
-      .set({ status: 'available', booking_id: null })
+      .set({ status: 'available', booking_id: null, version: sql`version + 1` })
       .where('showtime_id', '=', fx.showtimeId)
       .execute();
+    t.ctx.seatFeed.touch(fx.showtimeId);
     c.close();
   });
 
   it('delivers a change committed in another transaction within 2 s, and nothing for a rollback', async () => {
     const c = await stream(fx.showtimeId);
-    await c.next('snapshot');
+    const snapshot = parse(await c.next('snapshot'));
     const booking = await createBooking(t.ctx.db, user.id, fx.showtimeId);
 
-    // A transaction that rolls back never notifies.
+    // A transaction that rolls back publishes nothing observable, even if someone touched the showtime anyway.
     await t.ctx.db
       .transaction()
       .execute(async (trx) => {
@@ -271,6 +192,8 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
         throw new Error('rollback');
       })
       .catch(() => undefined);
+    t.ctx.seatFeed.touch(fx.showtimeId);
+    await expect(c.next('seats', 500)).rejects.toThrow(/no 'seats' event/);
 
     const started = Date.now();
     await t.ctx.db.transaction().execute(async (trx) => {
@@ -282,24 +205,32 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
         new Date(Date.now() + 600_000),
       );
     });
+    t.ctx.seatFeed.touch(fx.showtimeId);
     const event = parse(await c.next('seats', 2_000));
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(event.showtimeId).toBe(fx.showtimeId);
     expect(event.seats.map((s) => s.id).sort()).toEqual([fx.seatIds[4]!, fx.seatIds[5]!].sort());
     expect(event.seats.every((s) => s.status === 'held')).toBe(true);
+    expect(event.prevVersion).toBe(snapshot.version);
+    expect(event.version).toBe(snapshot.version + 2);
 
-    // Selling the held seats is a change too; an update that changes nothing visible is not.
+    // A version bump alone is an event with no seats (so versions chain); selling the seats is a change.
     await t.ctx.db
       .updateTable('seat_inventory')
       .set({ version: sql`version + 1` })
       .where('showtime_id', '=', fx.showtimeId)
       .execute();
+    t.ctx.seatFeed.touch(fx.showtimeId);
+    const bump = parse(await c.next('seats'));
+    expect(bump).toMatchObject({ prevVersion: event.version, version: event.version + 6, seats: [] });
     await t.ctx.db
       .updateTable('seat_inventory')
-      .set({ status: 'sold' })
+      .set({ status: 'sold', version: sql`version + 1` })
       .where('booking_id', '=', booking)
       .execute();
+    t.ctx.seatFeed.touch(fx.showtimeId);
     const sold = parse(await c.next('seats'));
+    expect(sold.prevVersion).toBe(bump.version);
     expect(sold.seats).toHaveLength(2);
     expect(sold.seats.every((s) => s.status === 'sold')).toBe(true);
     // The rolled-back seat never appeared.
@@ -314,11 +245,12 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
     await c.next('snapshot');
     const booking = await createBooking(t.ctx.db, user.id, other.showtimeId);
     await hold(t.ctx.db, other.showtimeId, other.seatIds, booking, new Date(Date.now() + 600_000));
+    t.ctx.seatFeed.touch(other.showtimeId);
     await expect(c.next('seats', 700)).rejects.toThrow(/no 'seats' event/);
     c.close();
   });
 
-  it('splits large changes into notifications under 8000 bytes', async () => {
+  it('announces a large change with one small notification and streams it as one event', async () => {
     const big = await createShowtime(t.ctx.db, 250, 3);
     const raw = new pg.Client({ connectionString: t.config.databaseUrl });
     await raw.connect();
@@ -330,14 +262,17 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
 
     const booking = await createBooking(t.ctx.db, user.id, big.showtimeId);
     await hold(t.ctx.db, big.showtimeId, big.seatIds, booking, new Date(Date.now() + 600_000));
-    const received = new Set<string>();
-    while (received.size < 250) {
-      for (const s of parse(await c.next('seats')).seats) received.add(s.id);
-    }
-    expect([...received].sort()).toEqual([...big.seatIds].sort());
+    // No trigger: the commit itself announces nothing.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(payloads).toEqual([]);
+    t.ctx.seatFeed.touch(big.showtimeId);
+    t.ctx.seatFeed.touch(big.showtimeId); // coalesced
+    const event = parse(await c.next('seats'));
+    expect(event.seats.map((s) => s.id).sort()).toEqual([...big.seatIds].sort());
+    // This process's own streams hear it at flush, before the NOTIFY reaches other connections.
+    await expect.poll(() => payloads.length).toBeGreaterThan(0);
     await raw.end();
-    expect(payloads.length).toBe(3);
-    for (const p of payloads) expect(Buffer.byteLength(p)).toBeLessThan(8000);
+    expect(payloads).toEqual([`${big.showtimeId} ${t.ctx.seatFeed.origin}`]);
     c.close();
   });
 
@@ -357,41 +292,39 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
     await c.next('snapshot', 5_000);
     const booking = await createBooking(t.ctx.db, user.id, fresh.showtimeId);
     await hold(t.ctx.db, fresh.showtimeId, [fresh.seatIds[0]!], booking, new Date(Date.now() + 600_000));
+    t.ctx.seatFeed.touch(fresh.showtimeId);
     const event = parse(await c.next('seats'));
     expect(event.seats).toEqual([{ id: fresh.seatIds[0], status: 'held' }]);
     c.close();
   });
 
   it('forgets a client that disconnects, and closes open streams when the server stops', async () => {
-    // The routes on their own, with a listener the test can inspect.
-    const listener = new SeatEventsListener({
-      databaseUrl: t.config.databaseUrl!,
-      logger: pino({ level: 'silent' }),
-    });
+    // The routes on their own, with a short heartbeat; the context's feed counts the subscribers.
+    const feed = t.ctx.seatFeed;
+    const own = await createShowtime(t.ctx.db, 2, 5); // no other test's stream counts here
     const app = Fastify();
     app.setErrorHandler(errorHandler);
     await app.register(authPlugin, { tokens: t.ctx.tokens, sessions: t.ctx.sessions });
-    await app.register(seatEventRoutes, { prefix: '/api/v1', ctx: t.ctx, listener, heartbeatMs: 100 });
+    await app.register(seatEventRoutes, { prefix: '/api/v1', ctx: t.ctx, heartbeatMs: 100 });
     await app.listen({ port: 0, host: '127.0.0.1' });
-    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/showtimes/${fx.showtimeId}/seats/stream`;
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/showtimes/${own.showtimeId}/seats/stream`;
 
     const first = new SseClient();
     await first.open(url, user.auth);
     await first.next('snapshot');
     await first.next('comment', 1_000); // heartbeat
-    expect(listener.subscriberCount(fx.showtimeId)).toBe(1);
+    expect(feed.subscriberCount(own.showtimeId)).toBe(1);
     first.close();
-    await expect.poll(() => listener.subscriberCount(fx.showtimeId)).toBe(0);
+    await expect.poll(() => feed.subscriberCount(own.showtimeId)).toBe(0);
 
     const second = new SseClient();
     clients.push(second);
     await second.open(url, user.auth);
     await second.next('snapshot');
-    expect(listener.subscriberCount(fx.showtimeId)).toBe(1);
+    expect(feed.subscriberCount(own.showtimeId)).toBe(1);
     const started = Date.now();
     await app.close(); // would wait forever for the open stream if the plugin did not end it
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(listener.subscriberCount()).toBe(0);
-    await listener.close();
+    expect(feed.subscriberCount(own.showtimeId)).toBe(0);
   });
 });

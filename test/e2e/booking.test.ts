@@ -234,6 +234,67 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
   );
 
   it(
+    'refetches the seat map when a stream event does not follow its version, instead of patching it',
+    async () => {
+      const f = await fixture(server, admin, 'Gap in the Reel');
+      const other = await createUser(server.app, server.ctx);
+      expect((await holdAs(server, other, f.showtimeId, [seat(f, 'E', 1).id])).statusCode).toBe(201);
+      await newPage();
+      const mapLoads: string[] = [];
+      page.on('request', (r) => {
+        if (r.method() === 'GET' && /\/seats$/.test(new URL(r.url()).pathname)) mapLoads.push(r.url());
+      });
+      // One stream answered by the test: a snapshot (at version 0, every seat free), then an event that
+      // claims to follow version 999 and sells D3. The client must not apply it: it refetches the real map.
+      let served = false;
+      await page.route(
+        (url) => url.pathname.endsWith('/seats/stream'),
+        async (route) => {
+          if (served) return route.abort();
+          served = true;
+          const snapshot = {
+            showtimeId: f.showtimeId,
+            version: 0,
+            seats: f.seats.map((x) => ({ id: x.id, status: 'available' })),
+          };
+          const gap = {
+            showtimeId: f.showtimeId,
+            prevVersion: 999,
+            version: 1000,
+            seats: [{ id: seat(f, 'D', 3).id, status: 'sold' }],
+          };
+          await route.fulfill({
+            status: 200,
+            headers: { 'content-type': 'text/event-stream' },
+            body: `event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\nevent: seats\ndata: ${JSON.stringify(gap)}\n\n`,
+          });
+        },
+      );
+      // Every status a seat button ever shows, so a wrong map that is put right by a later poll still fails.
+      await page.addInitScript(`
+        window.seenStatuses = [];
+        new MutationObserver((records) => {
+          for (const r of records) {
+            window.seenStatuses.push(r.target.getAttribute('aria-label') + '=' + r.target.getAttribute('data-status'));
+          }
+        }).observe(document, { attributes: true, attributeFilter: ['data-status'], subtree: true });
+      `);
+      await signUpInBrowser(page, server.url);
+      await page.goto(`${server.url}/showtimes/${f.showtimeId}`);
+      await seatButton(page, 'A', 1).waitFor();
+      await expect.poll(() => served, PATIENT).toBe(true);
+      await expect.poll(() => mapLoads.length, PATIENT).toBeGreaterThanOrEqual(2);
+      await expect.poll(() => seatButton(page, 'E', 1).getAttribute('data-status'), PATIENT).toBe('held');
+      expect(await seatButton(page, 'D', 3).getAttribute('data-status')).toBe('available');
+      const seen = await page.evaluate<string[]>('window.seenStatuses');
+      // The fake snapshot was applied (the stream did deliver), the gapped event never was.
+      expect(seen.some((x) => x.startsWith('Row E, seat 1,') && x.endsWith('=available'))).toBe(true);
+      expect(seen.filter((x) => x.startsWith('Row D, seat 3,') && x.endsWith('=sold'))).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
     'says which seats were taken when a hold loses the race, and falls back to polling without the stream',
     async () => {
       const f = await fixture(server, admin, 'Lantern Festival');

@@ -227,7 +227,7 @@ export async function createShowtimeFixture(
 
 /**
  * Claims seats directly in SQL, as the bookings module would: a booking row plus inventory rows pointing at
- * it. For catalog tests that need held or sold seats without going through holds and payments.
+ * it, then tells the seat feed. For catalog tests that need held or sold seats without going through holds and payments.
  */
 export async function claimSeatsInDb(
   ctx: AppContext,
@@ -266,9 +266,11 @@ export async function claimSeatsInDb(
     .set({
       status: input.status,
       booking_id: booking.id,
+      version: sql`version + 1`,
     })
     .where('showtime_id', '=', input.showtimeId)
     .where('seat_id', 'in', input.seatIds)
     .execute();
+  ctx.seatFeed.touch(input.showtimeId); // after the commit, as every writer of seats does
   return booking.id;
 }

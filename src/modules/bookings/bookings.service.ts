@@ -121,7 +121,7 @@ export class BookingsService {
   async holdSeats(userId: string, input: HoldBody, idem?: IdempotencyRecorder): Promise<Booking> {
     const seatIds = [...new Set(input.seatIds)].sort();
     const { db, config } = this.ctx;
-    return db.transaction().execute(async (trx) => {
+    const booking = await db.transaction().execute(async (trx) => {
       const showtime = await this.repo.lockUserForHold(trx, userId, input.showtimeId);
       if (!showtime) {
         throw new UnauthorizedError('This account no longer exists; sign in again', 'USER_NOT_FOUND');
@@ -159,6 +159,8 @@ export class BookingsService {
       await idem?.record(trx, 201, { booking: result });
       return result;
     });
+    this.ctx.seatFeed.touch(input.showtimeId);
+    return booking;
   }
 
   async getBooking(userId: string, bookingId: string): Promise<Booking> {
@@ -207,10 +209,10 @@ export class BookingsService {
 
   /** Cancels a pending hold; its seats are free the moment this commits. */
   async cancel(userId: string, bookingId: string): Promise<Booking> {
-    await this.ctx.db.transaction().execute(async (trx) => {
+    const showtimeId = await this.ctx.db.transaction().execute(async (trx) => {
       const b = await this.repo.lockBooking(trx, bookingId, userId);
       if (!b) throw new BookingNotFoundError();
-      if (b.status === 'cancelled') return;
+      if (b.status === 'cancelled') return null;
       if (b.status !== 'pending') throw new BookingNotPendingError(b.status);
       // A charge call still talking to the gateway may buy these seats in a moment: let it finish. An attempt
       // whose outcome is unknown does not block: if it charged after all, settling it refunds the charge.
@@ -219,7 +221,9 @@ export class BookingsService {
       }
       await this.repo.releaseSeats(trx, bookingId);
       await this.repo.closeBooking(trx, bookingId, 'cancelled');
+      return b.showtime_id;
     });
+    if (showtimeId) this.ctx.seatFeed.touch(showtimeId);
     return this.getBooking(userId, bookingId);
   }
 
@@ -413,6 +417,7 @@ export class BookingsService {
       }
       return { booking: b, payment: moved!, refund: true };
     });
+    this.ctx.seatFeed.touch(result.booking.showtime_id); // sold, released, or unchanged (a cheap re-read)
 
     if (result.refund) {
       this.ctx.logger.warn(
@@ -447,7 +452,7 @@ export class BookingsService {
    * gateway does not answer, the answer is 503 REFUND_PENDING and the sweep completes it.
    */
   async refund(userId: string, bookingId: string): Promise<Booking> {
-    const paymentId = await this.ctx.db.transaction().execute(async (trx) => {
+    const refunded = await this.ctx.db.transaction().execute(async (trx) => {
       const b = await this.repo.lockBooking(trx, bookingId, userId);
       if (!b) throw new BookingNotFoundError();
       if (b.status === 'refunded') return null;
@@ -466,8 +471,10 @@ export class BookingsService {
       await this.repo.releaseSeats(trx, bookingId);
       await this.repo.closeBooking(trx, bookingId, 'refunded');
       await recordBookingEvent(trx, this.ctx, bookingId, 'booking.refunded');
-      return kept.id;
+      return { paymentId: kept.id, showtimeId: b.showtime_id };
     });
+    if (refunded) this.ctx.seatFeed.touch(refunded.showtimeId);
+    const paymentId = refunded?.paymentId;
     if (paymentId && !(await this.finishRefund(paymentId))) throw new RefundPendingError(bookingId);
     return this.getBooking(userId, bookingId);
   }
@@ -496,8 +503,9 @@ export class BookingsService {
         return { kind: 'not-due' as const, at };
       }
       await this.expireLocked(trx, bookingId);
-      return { kind: 'expired' as const };
+      return { kind: 'expired' as const, showtimeId: b.showtime_id };
     });
+    if (step.kind === 'expired') this.ctx.seatFeed.touch(step.showtimeId);
     if (step.kind === 'not-due') {
       await this.ctx.jobs.send(
         QUEUES.expireHold,

@@ -290,6 +290,7 @@ export class CatalogAdminService {
       }
       throw err;
     }
+    this.ctx.seatFeed.touch(id); // new seat inventory: every seat write is followed by a touch
     return this.getShowtime(id);
   }
 
@@ -347,6 +348,7 @@ export class CatalogAdminService {
         if (prices?.accessible !== undefined) patch.price_accessible_cents = prices.accessible;
         if (Object.keys(patch).length > 0) await repo.updateShowtime(id, patch);
       });
+      this.ctx.seatFeed.touch(id); // time and prices are part of the seat map
     } catch (err) {
       if (pgErrorCode(err) === PG.exclusionViolation && moved) {
         throw new ShowtimeOverlapError(
@@ -366,6 +368,7 @@ export class CatalogAdminService {
         if (await repo.hasSoldSeats(id)) throw new ShowtimeHasSalesError();
         await repo.deleteShowtime(id);
       });
+      this.ctx.seatFeed.touch(id); // its inventory went with it: cached seat maps must go too
     } catch (err) {
       // bookings.showtime_id is ON DELETE RESTRICT: even expired or cancelled bookings keep their history.
       if (pgErrorCode(err) === PG.foreignKeyViolation) throw new ShowtimeHasBookingsError();

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { InventoryStatus, SeatTier, TheaterRow } from '../../db/schema.js';
+import type { SeatTier, TheaterRow } from '../../db/schema.js';
 import { seatIsFree } from '../bookings/seat-rules.js';
 import { EARTH_RADIUS_KM, type BoundingBox, type LatLng } from './geo.js';
 
@@ -35,6 +35,8 @@ export interface ShowtimeListingRow extends PriceColumns {
 
 export interface ShowtimeDetailRow extends PriceColumns {
   id: string;
+  /** showtimes.updated_at as text: the seat feed's layoutStamp. */
+  layout_stamp: string;
   starts_at: Date;
   ends_at: Date;
   auditorium_id: string;
@@ -55,14 +57,13 @@ export interface ShowtimeDetailRow extends PriceColumns {
   time_zone: string;
 }
 
-export interface SeatMapRow {
+export interface SeatLayoutRow {
   id: string;
   row_label: string;
   number: number;
   x: number;
   y: number;
   tier: SeatTier;
-  status: InventoryStatus;
 }
 
 /** Queries behind the public browse API. Read-only. */
@@ -183,6 +184,7 @@ export class CatalogRepository {
       .where('s.id', '=', id)
       .select([
         's.id',
+        sql<string>`s.updated_at::text`.as('layout_stamp'),
         's.starts_at',
         's.ends_at',
         's.currency',
@@ -209,21 +211,13 @@ export class CatalogRepository {
       .executeTakeFirst();
   }
 
-  /** The seat map in one query; a lapsed hold reads as available. */
-  async listSeatMap(showtimeId: string): Promise<SeatMapRow[]> {
+  /** The seats of a showtime in map order (statuses come from the seat feed). */
+  async listSeatLayout(showtimeId: string): Promise<SeatLayoutRow[]> {
     return this.db
       .selectFrom('seat_inventory as i')
       .innerJoin('seats as se', 'se.id', 'i.seat_id')
       .where('i.showtime_id', '=', showtimeId)
-      .select([
-        'se.id',
-        'se.row_label',
-        'se.number',
-        'se.x',
-        'se.y',
-        'se.tier',
-        sql<InventoryStatus>`CASE WHEN ${seatIsFree('i')} THEN 'available' ELSE i.status END`.as('status'),
-      ])
+      .select(['se.id', 'se.row_label', 'se.number', 'se.x', 'se.y', 'se.tier'])
       .orderBy('se.y')
       .orderBy('se.x')
       .execute();

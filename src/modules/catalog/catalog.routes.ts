@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../context.js';
 import { requireUser } from '../../http/auth.js';
 import { errors } from '../../http/schemas.js';
@@ -14,6 +15,13 @@ import {
   TheatersResponse,
 } from './catalog.schemas.js';
 import { CatalogService } from './catalog.service.js';
+
+/** If-None-Match: `*` or a list of entity tags; a weak form (W/"...") of ours matches too (weak comparison). */
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
 
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const catalog = new CatalogService(ctx);
@@ -84,11 +92,29 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         operationId: 'getSeatsForMovie',
         tags: ['catalog'],
         summary: 'The seat map of a showtime: every seat with its tier, price and status',
+        description:
+          'Answered from memory, as fresh as the live seat feed. Carries a strong ETag; send it back as ' +
+          'If-None-Match to get 304 while nothing changed.',
         params: ShowtimeParams,
-        response: { 200: SeatMapResponse, ...errors(400, 401, 404, 429) },
+        response: {
+          200: SeatMapResponse,
+          304: Type.Null({ description: 'Not modified: the map is still the one with this ETag' }),
+          ...errors(400, 401, 404, 429),
+        },
       },
     },
-    async (req) => catalog.getSeatMap(req.params.showtimeId),
+    async (req, reply) => {
+      const map = await catalog.getSeatMap(req.params.showtimeId);
+      // Private and revalidated on every use: the browser keeps the body and asks with If-None-Match.
+      void reply.header('etag', map.etag).header('cache-control', 'private, no-cache');
+      if (etagMatches(req.headers['if-none-match'], map.etag)) {
+        const noBody: unknown = undefined;
+        return reply.code(304).send(noBody as null);
+      }
+      // Serialized once per change of the map, not per request: the bytes of a SeatMapResponse, sent as they are.
+      const json: unknown = map.body;
+      return reply.type('application/json; charset=utf-8').send(json as SeatMapResponse);
+    },
   );
   return Promise.resolve();
 };

@@ -141,6 +141,12 @@ export const SeatMapResponse = Type.Object({
     currency: Currency,
     screenPosition: ScreenPosition,
   }),
+  version: Type.Integer({
+    minimum: 0,
+    description:
+      "The showtime's seat version (as in the seat stream's events): it grows with every seat change. A stream " +
+      'event whose prevVersion is not the version a client holds means it missed a change.',
+  }),
   seats: Type.Array(SeatMapSeat),
 });
 export type SeatMapResponse = Static<typeof SeatMapResponse>;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AppContext } from '../../context.js';
 import type { MovieRow, SeatTier, TheaterRow } from '../../db/schema.js';
 import { ValidationError } from '../../http/errors.js';
@@ -17,6 +18,23 @@ import type {
 import { boundingBox } from './geo.js';
 
 export const DEFAULT_RADIUS_KM = 25;
+
+/** A serialized seat map: the exact bytes of a 200 and their strong ETag. */
+export interface SeatMapBody {
+  body: Buffer;
+  etag: string;
+  version: number;
+}
+
+/** The part of a seat map that changes only when the showtime is edited (showtimes.updated_at). */
+interface SeatMapLayout {
+  stamp: string;
+  showtime: SeatMapResponse['showtime'];
+  seats: Omit<SeatMapResponse['seats'][number], 'status'>[];
+}
+
+const LAYOUT = 'catalog.layout';
+const BODY = 'catalog.body';
 export const DEFAULT_THEATER_LIMIT = 20;
 
 export function toTheater(row: TheaterRow): Theater {
@@ -155,12 +173,43 @@ export class CatalogService {
     };
   }
 
-  async getSeatMap(showtimeId: string): Promise<SeatMapResponse> {
+  /**
+   * The seat map from this process's memory: statuses from the seat feed (as fresh as the feed, see
+   * docs/architecture.md), the layout (seats, tiers, prices) loaded once per showtime edit, and the body
+   * serialized once per change. The ETag is the version plus a hash of the exact body.
+   */
+  async getSeatMap(showtimeId: string): Promise<SeatMapBody> {
+    const state = await this.ctx.seatFeed.state(showtimeId);
+    if (!state) throw new ShowtimeNotFoundError();
+    let layout = state.memo.get(LAYOUT) as SeatMapLayout | undefined;
+    if (layout?.stamp !== state.layoutStamp) {
+      const loaded = await this.loadLayout(showtimeId);
+      if (!loaded) throw new ShowtimeNotFoundError();
+      layout = loaded;
+      state.memo.set(LAYOUT, layout);
+    }
+    const key = `${state.revision}|${layout.stamp}`;
+    const cached = state.memo.get(BODY) as (SeatMapBody & { key: string }) | undefined;
+    if (cached?.key === key) return cached;
+    const response: SeatMapResponse = {
+      showtime: layout.showtime,
+      version: state.version,
+      seats: layout.seats.map((s) => ({ ...s, status: state.seats.get(s.id) ?? 'available' })),
+    };
+    const body = Buffer.from(JSON.stringify(response));
+    const hash = createHash('sha256').update(body).digest('base64url').slice(0, 22);
+    const built = { key, body, etag: `"${state.version}-${hash}"`, version: state.version };
+    state.memo.set(BODY, built);
+    return built;
+  }
+
+  private async loadLayout(showtimeId: string): Promise<SeatMapLayout | undefined> {
     const showtime = await this.repo.findShowtimeDetail(showtimeId);
-    if (!showtime) throw new ShowtimeNotFoundError();
-    const seats = await this.repo.listSeatMap(showtimeId);
+    if (!showtime) return undefined;
+    const rows = await this.repo.listSeatLayout(showtimeId);
     const prices = tierPrices(showtime);
     return {
+      stamp: showtime.layout_stamp,
       showtime: {
         id: showtime.id,
         theaterId: showtime.theater_id,
@@ -170,7 +219,7 @@ export class CatalogService {
         currency: showtime.currency,
         screenPosition: showtime.screen_position,
       },
-      seats: seats.map((s) => ({
+      seats: rows.map((s) => ({
         id: s.id,
         row: s.row_label,
         number: s.number,
@@ -178,7 +227,6 @@ export class CatalogService {
         y: s.y,
         tier: s.tier,
         priceCents: priceFor(prices, s.tier),
-        status: s.status,
       })),
     };
   }

@@ -1,69 +1,51 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { InventoryStatus } from '../../db/schema.js';
 
-/** The channel the 0003_seat_events trigger notifies after every committed seat change. */
+/** SeatFeed publishes "showtime X changed" here after commit; every API process LISTENs. */
 export const SEAT_EVENTS_CHANNEL = 'seat_events';
 
-export interface SeatStatusChange {
-  id: string;
-  status: InventoryStatus;
+/** Payload: `<showtimeId> <origin>`; origin names the publishing process, so it can skip its own messages. */
+export function encodeSeatNotice(showtimeId: string, origin: string): string {
+  return `${showtimeId} ${origin}`;
 }
 
-export interface SeatEvent {
-  showtimeId: string;
-  seats: SeatStatusChange[];
-}
-
-export interface SeatEventSubscriber {
-  /** Seats of the subscribed showtime changed (in commit order). */
-  onSeats(event: SeatEvent): void;
-  /** The connection was lost and is back: notifications may have been missed, so re-read the state. */
-  onResync(): void;
+export function decodeSeatNotice(
+  payload: string | undefined,
+): { showtimeId: string; origin: string } | undefined {
+  const m = /^([0-9a-f-]{36}) ([\w-]{1,64})$/i.exec(payload ?? '');
+  return m ? { showtimeId: m[1]!.toLowerCase(), origin: m[2]! } : undefined;
 }
 
 export interface SeatEventsListenerOptions {
   databaseUrl: string;
   logger: Logger;
+  /** A showtime's seats changed (committed, in some process). */
+  onNotice: (showtimeId: string, origin: string) => void;
+  /** The LISTEN is (again) active after a connect: notices sent while it was away are lost, so re-read. */
+  onListening: () => void;
+  /** The LISTEN connection is gone: nothing is known about changes until it is back. */
+  onLost?: () => void;
   /** Reconnect delays: doubling from minMs up to maxMs, with jitter. */
   backoff?: { minMs: number; maxMs: number };
   /** A quiet connection is probed this often, so a silently dropped one is noticed. */
   probeIntervalMs?: number;
 }
 
-const STATUSES: ReadonlySet<string> = new Set<InventoryStatus>(['available', 'held', 'sold']);
-
-function parseEvent(payload: string | undefined): SeatEvent | undefined {
-  if (!payload) return undefined;
-  try {
-    const value = JSON.parse(payload) as Partial<SeatEvent>;
-    if (typeof value.showtimeId !== 'string' || !Array.isArray(value.seats)) return undefined;
-    const seats = value.seats.filter(
-      (s): s is SeatStatusChange =>
-        typeof s === 'object' && s !== null && typeof s.id === 'string' && STATUSES.has(s.status),
-    );
-    return { showtimeId: value.showtimeId, seats };
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * One dedicated PostgreSQL connection per API process, LISTENing on `seat_events`, fanned out in process to
- * the subscribers of each showtime. It connects on the first subscription and reconnects with backoff; after
- * a reconnect every subscriber is asked to resync, because notifications sent while it was away are lost.
+ * One dedicated PostgreSQL connection per API process, LISTENing on `seat_events`. It connects on first use and
+ * reconnects with backoff. `epoch` counts successful LISTENs: state read during an earlier epoch (or while not
+ * listening) may have missed a notice and must be read again.
  */
 export class SeatEventsListener {
-  private readonly subscribers = new Map<string, Set<SeatEventSubscriber>>();
   private client: pg.Client | undefined;
   private connecting: Promise<void> | undefined;
   private listening = false;
-  private everConnected = false;
   private closed = false;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  epoch = 0;
 
   constructor(private readonly opts: SeatEventsListenerOptions) {}
 
@@ -71,59 +53,19 @@ export class SeatEventsListener {
     return this.listening;
   }
 
-  /**
-   * Subscribes to one showtime. Resolves once the LISTEN is active, so any change committed after that is
-   * delivered; rejects if the database cannot be reached within `timeoutMs`. Returns the unsubscribe function.
-   */
-  async subscribe(
-    showtimeId: string,
-    subscriber: SeatEventSubscriber,
-    timeoutMs = 5_000,
-  ): Promise<() => void> {
-    let set = this.subscribers.get(showtimeId);
-    if (!set) {
-      set = new Set();
-      this.subscribers.set(showtimeId, set);
-    }
-    set.add(subscriber);
-    const unsubscribe = () => {
-      const current = this.subscribers.get(showtimeId);
-      current?.delete(subscriber);
-      if (current?.size === 0) this.subscribers.delete(showtimeId);
-    };
-    try {
-      await this.whenListening(timeoutMs);
-    } catch (err) {
-      unsubscribe();
-      throw err;
-    }
-    return unsubscribe;
+  /** Starts connecting if it is not (idempotent, never throws). */
+  start(): void {
+    if (this.client || this.connecting || this.retryTimer || this.closed) return;
+    this.connecting = this.connect().finally(() => {
+      this.connecting = undefined;
+    });
   }
 
-  subscriberCount(showtimeId?: string): number {
-    if (showtimeId) return this.subscribers.get(showtimeId)?.size ?? 0;
-    let n = 0;
-    for (const set of this.subscribers.values()) n += set.size;
-    return n;
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.retryTimer);
-    clearInterval(this.probeTimer);
-    this.subscribers.clear();
-    for (const w of this.waiters.splice(0)) w.reject(new Error('seat events listener closed'));
-    const client = this.client;
-    this.client = undefined;
-    this.listening = false;
-    await this.connecting?.catch(() => undefined);
-    await client?.end().catch(() => undefined);
-  }
-
-  private whenListening(timeoutMs: number): Promise<void> {
+  /** Resolves once the LISTEN is active; rejects if that takes longer than `timeoutMs`. */
+  whenListening(timeoutMs: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error('seat events listener closed'));
     if (this.listening) return Promise.resolve();
-    this.ensureStarted();
+    this.start();
     return new Promise<void>((resolve, reject) => {
       const waiter = {
         resolve: () => {
@@ -143,11 +85,16 @@ export class SeatEventsListener {
     });
   }
 
-  private ensureStarted(): void {
-    if (this.client || this.connecting || this.retryTimer || this.closed) return;
-    this.connecting = this.connect().finally(() => {
-      this.connecting = undefined;
-    });
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.probeTimer);
+    for (const w of this.waiters.splice(0)) w.reject(new Error('seat events listener closed'));
+    const client = this.client;
+    this.client = undefined;
+    this.listening = false;
+    await this.connecting?.catch(() => undefined);
+    await client?.end().catch(() => undefined);
   }
 
   private async connect(): Promise<void> {
@@ -159,7 +106,13 @@ export class SeatEventsListener {
       query_timeout: 10_000,
     });
     client.on('notification', (msg) => {
-      if (msg.channel === SEAT_EVENTS_CHANNEL) this.dispatch(msg.payload);
+      if (msg.channel !== SEAT_EVENTS_CHANNEL) return;
+      const notice = decodeSeatNotice(msg.payload);
+      if (!notice) {
+        this.opts.logger.warn({ payload: msg.payload }, 'seat events: ignoring a malformed notification');
+        return;
+      }
+      this.safely(() => this.opts.onNotice(notice.showtimeId, notice.origin));
     });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, undefined));
@@ -177,19 +130,15 @@ export class SeatEventsListener {
       await client.end().catch(() => undefined);
       return;
     }
+    const reconnected = this.epoch > 0;
     this.client = client;
     this.listening = true;
+    this.epoch++;
     this.attempt = 0;
     this.startProbe(client);
-    const reconnected = this.everConnected;
-    this.everConnected = true;
     if (reconnected) this.opts.logger.info('seat events: listening again');
     for (const w of this.waiters.splice(0)) w.resolve();
-    if (reconnected) {
-      for (const set of this.subscribers.values()) {
-        for (const sub of set) this.safely(() => sub.onResync());
-      }
-    }
+    this.safely(() => this.opts.onListening());
   }
 
   private lost(client: pg.Client, err: Error | undefined): void {
@@ -202,6 +151,7 @@ export class SeatEventsListener {
     void client.end().catch(() => undefined);
     if (this.closed) return;
     this.opts.logger.warn({ err }, 'seat events: connection lost; reconnecting');
+    this.safely(() => this.opts.onLost?.());
     this.scheduleRetry();
   }
 
@@ -213,7 +163,7 @@ export class SeatEventsListener {
     this.attempt++;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      this.ensureStarted();
+      this.start();
     }, delay);
     this.retryTimer.unref();
   }
@@ -226,22 +176,11 @@ export class SeatEventsListener {
     this.probeTimer.unref();
   }
 
-  private dispatch(payload: string | undefined): void {
-    const event = parseEvent(payload);
-    if (!event) {
-      this.opts.logger.warn({ payload }, 'seat events: ignoring a malformed notification');
-      return;
-    }
-    const set = this.subscribers.get(event.showtimeId);
-    if (!set) return;
-    for (const sub of [...set]) this.safely(() => sub.onSeats(event));
-  }
-
   private safely(fn: () => void): void {
     try {
       fn();
     } catch (err) {
-      this.opts.logger.error({ err }, 'seat events: a subscriber failed');
+      this.opts.logger.error({ err }, 'seat events: a handler failed');
     }
   }
 }

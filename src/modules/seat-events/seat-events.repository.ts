@@ -1,9 +1,26 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import type { InventoryStatus } from '../../db/schema.js';
 import { seatIsFree } from '../bookings/seat-rules.js';
-import type { SeatStatusChange } from './seat-events.listener.js';
 
-/** Queries only: the live seat map's starting point. */
+export interface LiveSeatRow {
+  id: string;
+  status: InventoryStatus;
+  /** The end of the hold of a seat that reads as held (bookings.expires_at), else null. */
+  holdEndsAt: Date | null;
+}
+
+export interface LiveSeatRead {
+  /** Sum of seat_inventory.version over the showtime: every seat change increments it. */
+  version: number;
+  /** showtimes.updated_at: changes when the showtime's time or prices do (the seat map's layout part). */
+  layoutStamp: string;
+  /** The database's now() for this read: hold ends are compared against it, never the API's clock. */
+  dbNow: Date;
+  seats: LiveSeatRow[];
+}
+
+/** Queries only: the live seat state of a showtime. */
 export class SeatEventsRepository {
   constructor(private readonly db: Db) {}
 
@@ -17,20 +34,35 @@ export class SeatEventsRepository {
   }
 
   /**
-   * Every seat's status now; a hold that has run out counts as available even before the sweep frees it.
-   * Judged against the database's now(), as the claim and the seat map do.
+   * Every seat's status now, in one statement (one snapshot); a hold that has run out counts as available even
+   * before the sweep frees it (seatIsFree, against the database's now()). Undefined: no such showtime.
    */
-  async seatStatuses(showtimeId: string): Promise<SeatStatusChange[]> {
-    return this.db
-      .selectFrom('seat_inventory as i')
-      .select([
-        'i.seat_id as id',
-        sql<SeatStatusChange['status']>`CASE WHEN ${seatIsFree('i')} THEN 'available' ELSE i.status END`.as(
-          'status',
-        ),
-      ])
-      .where('i.showtime_id', '=', showtimeId)
-      .orderBy('i.seat_id')
-      .execute();
+  async readLiveSeats(showtimeId: string): Promise<LiveSeatRead | undefined> {
+    const { rows } = await sql<{
+      layout_stamp: string;
+      db_now: Date;
+      seat_id: string | null;
+      status: InventoryStatus | null;
+      version: number | null;
+      hold_ends_at: Date | null;
+    }>`
+      SELECT s.updated_at::text AS layout_stamp, now() AS db_now, i.seat_id, i.version,
+             CASE WHEN ${seatIsFree('i')} THEN 'available' ELSE i.status END AS status,
+             CASE WHEN i.status = 'held' AND NOT ${seatIsFree('i')}
+                  THEN (SELECT b.expires_at FROM bookings b WHERE b.id = i.booking_id) END AS hold_ends_at
+        FROM showtimes s
+        LEFT JOIN seat_inventory i ON i.showtime_id = s.id
+       WHERE s.id = ${showtimeId}
+       ORDER BY i.seat_id`.execute(this.db);
+    const first = rows[0];
+    if (!first) return undefined;
+    let version = 0;
+    const seats: LiveSeatRow[] = [];
+    for (const r of rows) {
+      if (r.seat_id === null || r.status === null) continue;
+      version += r.version ?? 0;
+      seats.push({ id: r.seat_id, status: r.status, holdEndsAt: r.hold_ends_at });
+    }
+    return { version, layoutStamp: first.layout_stamp, dbNow: first.db_now, seats };
   }
 }

@@ -3,7 +3,6 @@ import type { AppContext } from '../../context.js';
 import { authenticateStreamToken, currentUser, requireUser } from '../../http/auth.js';
 import { DomainError, NotFoundError } from '../../http/errors.js';
 import { errors } from '../../http/schemas.js';
-import { SeatEventsListener } from './seat-events.listener.js';
 import { SeatEventsRepository } from './seat-events.repository.js';
 import {
   SeatStreamEvent,
@@ -15,31 +14,23 @@ import { SeatStream } from './seat-stream.js';
 
 export interface SeatEventRoutesOptions {
   ctx: AppContext;
-  /** Tests pass a listener with short backoff; by default one is created from the context's database. */
-  listener?: SeatEventsListener;
   heartbeatMs?: number;
 }
 
 /**
  * `GET /showtimes/:showtimeId/seats/stream`: server-sent events for a live seat map. First a `snapshot` of
- * every seat, then `seats` events with the changed ones, fed by PostgreSQL NOTIFY (so only committed changes,
- * from any API process), and a comment line every 15 s so proxies keep the connection open.
+ * every seat, then `seats` events with the changed ones, fed by the process's SeatFeed (committed changes from
+ * any API process, announced after commit), and a comment line every 15 s so proxies keep the connection open.
  */
 export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> = async (app, opts) => {
   const { ctx } = opts;
   const repository = new SeatEventsRepository(ctx.db);
-  const databaseUrl = ctx.config.databaseUrl;
-  if (!databaseUrl) throw new Error('seat events need config.databaseUrl');
-  const listener = opts.listener ?? new SeatEventsListener({ databaseUrl, logger: ctx.logger });
   const open = new Set<SeatStream>();
 
-  // Open streams would keep server.close() waiting forever: end them first, then drop the LISTEN connection.
+  // Open streams would keep server.close() waiting forever: end them first (the context closes the feed).
   app.addHook('preClose', async () => {
     for (const stream of open) stream.end();
     return Promise.resolve();
-  });
-  app.addHook('onClose', async () => {
-    if (!opts.listener) await listener.close();
   });
 
   app.post(
@@ -78,9 +69,11 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
         tags: ['catalog'],
         summary: 'Live seat changes of a showtime (server-sent events)',
         description:
-          'text/event-stream. `event: snapshot` with every seat first (and again after a reconnect of the ' +
-          'server to its database), then `event: seats` with the seats whose status changed, as ' +
-          '{showtimeId, seats:[{id,status}]}. A comment line is sent every 15 s. Takes the bearer token in the ' +
+          'text/event-stream. `event: snapshot` with every seat first, as {showtimeId, version, seats:[{id,status}]} ' +
+          '(and again after a reconnect of the server to its database), then `event: seats` with the seats whose ' +
+          'status changed, as {showtimeId, prevVersion, version, seats}. A client whose version is not the ' +
+          "event's prevVersion missed a change and refetches the seat map. A comment line is sent every 15 s. " +
+          'Takes the bearer token in the ' +
           'Authorization header or, for EventSource, a stream token from POST .../seats/stream-token in the ' +
           'token query parameter.',
         params: SeatStreamParams,
@@ -109,18 +102,14 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
     },
     async (req, reply) => {
       const { showtimeId } = req.params;
-      if (!(await repository.showtimeExists(showtimeId))) throw new NotFoundError('Showtime');
-
       const stream = new SeatStream({
-        showtimeId,
         res: reply.raw,
-        readSnapshot: () => repository.seatStatuses(showtimeId),
         heartbeatMs: opts.heartbeatMs ?? 15_000,
         logger: req.log,
       });
-      let unsubscribe: () => void;
+      let unsubscribe: (() => void) | undefined;
       try {
-        unsubscribe = await listener.subscribe(showtimeId, stream);
+        unsubscribe = await ctx.seatFeed.subscribe(showtimeId, stream);
       } catch (err) {
         req.log.warn({ err }, 'seat stream unavailable');
         throw new DomainError(
@@ -129,6 +118,7 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
           'Live seat updates are unavailable; poll the seat map',
         );
       }
+      if (!unsubscribe) throw new NotFoundError('Showtime');
 
       reply.hijack();
       open.add(stream);

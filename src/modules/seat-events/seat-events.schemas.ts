@@ -27,5 +27,17 @@ const SeatStatus = Type.Union([Type.Literal('available'), Type.Literal('held'), 
 /** The data of both `snapshot` (every seat) and `seats` (only the changed ones) events. */
 export const SeatStreamEvent = Type.Object({
   showtimeId: Uuid,
+  version: Type.Integer({
+    minimum: 0,
+    description: "The showtime's seat version after this event (the seat map's `version`)",
+  }),
+  prevVersion: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        '`seats` events only: the version this change applies to. Equal to `version` when only a hold ' +
+        'lapsed. A client at another version missed a change: it refetches the seat map.',
+    }),
+  ),
   seats: Type.Array(Type.Object({ id: Uuid, status: SeatStatus })),
 });

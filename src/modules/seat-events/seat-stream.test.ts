@@ -2,7 +2,6 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { SeatStatusChange } from './seat-events.listener.js';
 import { SeatStream } from './seat-stream.js';
 
 class FakeResponse {
@@ -27,63 +26,55 @@ class FakeResponse {
   }
 }
 
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
 const logger = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
 const SHOWTIME = '0190a8a4-0000-7000-8000-000000000001';
 
 describe('SeatStream', () => {
-  it('buffers changes that arrive while the snapshot is read and replays them after it, in order', async () => {
+  it('queues what the feed sends before the headers and writes it, in order, right after them', () => {
     const res = new FakeResponse();
-    const snapshot = deferred<SeatStatusChange[]>();
-    const stream = new SeatStream({
+    const stream = new SeatStream({ res: res as unknown as ServerResponse, heartbeatMs: 60_000, logger });
+    stream.onSnapshot({ showtimeId: SHOWTIME, version: 1, seats: [{ id: 'a', status: 'held' }] });
+    stream.onSeats({
       showtimeId: SHOWTIME,
-      res: res as unknown as ServerResponse,
-      readSnapshot: () => snapshot.promise,
-      heartbeatMs: 60_000,
-      logger,
+      prevVersion: 1,
+      version: 2,
+      seats: [{ id: 'a', status: 'sold' }],
     });
-    stream.onSeats({ showtimeId: SHOWTIME, seats: [{ id: 'a', status: 'held' }] });
+    expect(res.status).toBe(0);
+    expect(res.chunks).toEqual([]);
     stream.start({});
-    stream.onSeats({ showtimeId: SHOWTIME, seats: [{ id: 'a', status: 'sold' }] });
-    expect(res.events()).toEqual([]);
-    snapshot.resolve([{ id: 'a', status: 'held' }]);
-    await new Promise((r) => setImmediate(r));
     expect(res.status).toBe(200);
-    expect(res.events()).toEqual(['snapshot', 'seats', 'seats']);
-    expect(res.chunks.at(-1)).toContain('"status":"sold"');
+    expect(res.chunks[0]).toBe('retry: 2000\n\n');
+    expect(res.events()).toEqual(['snapshot', 'seats']);
+    expect(res.chunks.at(-1)).toContain('"prevVersion":1,"version":2');
 
-    stream.onSeats({ showtimeId: SHOWTIME, seats: [{ id: 'b', status: 'held' }] });
-    expect(res.events()).toEqual(['snapshot', 'seats', 'seats', 'seats']);
+    stream.onSeats({
+      showtimeId: SHOWTIME,
+      prevVersion: 2,
+      version: 3,
+      seats: [{ id: 'b', status: 'held' }],
+    });
+    expect(res.events()).toEqual(['snapshot', 'seats', 'seats']);
     stream.end();
   });
 
-  it('sends a fresh snapshot on resync and runs its end callbacks once', async () => {
+  it('runs its end callbacks once and writes nothing after the end', () => {
     const res = new FakeResponse();
-    let reads = 0;
-    const stream = new SeatStream({
-      showtimeId: SHOWTIME,
-      res: res as unknown as ServerResponse,
-      readSnapshot: () => Promise.resolve(reads++ === 0 ? [] : [{ id: 'a', status: 'available' as const }]),
-      heartbeatMs: 60_000,
-      logger,
-    });
+    const stream = new SeatStream({ res: res as unknown as ServerResponse, heartbeatMs: 60_000, logger });
     let ended = 0;
     stream.onEnd(() => ended++);
     stream.start({});
-    await new Promise((r) => setImmediate(r));
-    stream.onResync();
-    await new Promise((r) => setImmediate(r));
-    expect(res.events()).toEqual(['snapshot', 'snapshot']);
+    stream.onSnapshot({ showtimeId: SHOWTIME, version: 0, seats: [] });
     stream.end();
     stream.end();
     expect(ended).toBe(1);
     expect(res.writableEnded).toBe(true);
-    stream.onSeats({ showtimeId: SHOWTIME, seats: [{ id: 'a', status: 'held' }] });
-    expect(res.events()).toEqual(['snapshot', 'snapshot']);
+    stream.onSeats({
+      showtimeId: SHOWTIME,
+      prevVersion: 0,
+      version: 1,
+      seats: [{ id: 'a', status: 'held' }],
+    });
+    expect(res.events()).toEqual(['snapshot']);
   });
 });

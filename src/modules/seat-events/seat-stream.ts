@@ -1,11 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
-import type { SeatEvent, SeatEventSubscriber, SeatStatusChange } from './seat-events.listener.js';
+import type { SeatChangeEvent, SeatFeedSubscriber, SeatSnapshot } from './seat-feed.js';
 
 export interface SeatStreamOptions {
-  showtimeId: string;
   res: ServerResponse;
-  readSnapshot: () => Promise<SeatStatusChange[]>;
   heartbeatMs: number;
   logger: FastifyBaseLogger;
 }
@@ -14,15 +12,13 @@ export interface SeatStreamOptions {
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /**
- * One server-sent-events connection. Changes that arrive while a snapshot is being read are buffered and
- * replayed after it, in commit order, so the client converges on the database's state whatever the timing.
+ * One server-sent-events connection, fed by the process's SeatFeed: a `snapshot` first (and again after the
+ * feed reconnected to the database), then `seats` events in order. Events that arrive before `start()` (the
+ * feed sends the snapshot while subscribing) are queued and written right after the headers.
  */
-export class SeatStream implements SeatEventSubscriber {
-  private buffer: SeatEvent[] | null = [];
-  private started = false;
+export class SeatStream implements SeatFeedSubscriber {
+  private queued: string[] | null = [];
   private ended = false;
-  private snapshotting = false;
-  private snapshotAgain = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly endCallbacks: Array<() => void> = [];
 
@@ -30,7 +26,6 @@ export class SeatStream implements SeatEventSubscriber {
 
   start(headers: Record<string, string>): void {
     if (this.ended) return;
-    this.started = true;
     this.opts.res.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -38,21 +33,19 @@ export class SeatStream implements SeatEventSubscriber {
       connection: 'keep-alive',
       'x-accel-buffering': 'no', // nginx: do not buffer the stream
     });
+    const queued = this.queued ?? [];
+    this.queued = null;
     this.write('retry: 2000\n\n');
+    for (const chunk of queued) this.write(chunk);
     this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), this.opts.heartbeatMs);
-    void this.sendSnapshot();
   }
 
-  onSeats(event: SeatEvent): void {
-    if (this.ended) return;
-    if (this.buffer) this.buffer.push(event);
-    else this.send('seats', event);
+  onSnapshot(snapshot: SeatSnapshot): void {
+    this.send('snapshot', snapshot);
   }
 
-  onResync(): void {
-    if (this.ended || !this.started) return;
-    this.buffer ??= [];
-    void this.sendSnapshot();
+  onSeats(event: SeatChangeEvent): void {
+    this.send('seats', event);
   }
 
   onEnd(callback: () => void): void {
@@ -67,32 +60,10 @@ export class SeatStream implements SeatEventSubscriber {
     for (const cb of this.endCallbacks.splice(0)) cb();
   }
 
-  private async sendSnapshot(): Promise<void> {
-    if (this.snapshotting) {
-      this.snapshotAgain = true;
-      return;
-    }
-    this.snapshotting = true;
-    try {
-      do {
-        this.snapshotAgain = false;
-        const seats = await this.opts.readSnapshot();
-        if (this.ended) return;
-        this.send('snapshot', { showtimeId: this.opts.showtimeId, seats });
-      } while (this.snapshotAgain);
-      const pending = this.buffer ?? [];
-      this.buffer = null;
-      for (const event of pending) this.send('seats', event);
-    } catch (err) {
-      this.opts.logger.warn({ err }, 'seat stream: cannot read the seat map; closing');
-      this.end();
-    } finally {
-      this.snapshotting = false;
-    }
-  }
-
-  private send(event: 'snapshot' | 'seats', data: SeatEvent): void {
-    this.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  private send(event: 'snapshot' | 'seats', data: SeatSnapshot | SeatChangeEvent): void {
+    const chunk = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    if (this.queued) this.queued.push(chunk);
+    else this.write(chunk);
   }
 
   private write(chunk: string): void {

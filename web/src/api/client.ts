@@ -48,7 +48,13 @@ interface RequestOptions {
   query?: Record<string, string | number | undefined>;
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** A conditional GET: a 304 answer resolves to NOT_MODIFIED. */
+  ifNoneMatch?: string;
+  /** Hears the answer's ETag. */
+  onEtag?: (etag: string | null) => void;
 }
+
+const NOT_MODIFIED = Symbol('not modified');
 
 async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
   const url = new URL(API_BASE + path, window.location.origin);
@@ -59,6 +65,7 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
   if (token) headers.authorization = `Bearer ${token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
+  if (opts.ifNoneMatch) headers['if-none-match'] = opts.ifNoneMatch;
 
   let res: Response;
   try {
@@ -67,11 +74,15 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
       headers,
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
       signal: opts.signal,
+      // Revalidations are ours (ifNoneMatch): the browser's cache must not answer or turn a 304 into a 200.
+      ...(opts.onEtag ? { cache: 'no-store' as const } : {}),
     });
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError(0, 'NETWORK', 'Cannot reach Matinee. Check your connection and try again.');
   }
+  opts.onEtag?.(res.headers.get('etag'));
+  if (res.status === 304) return NOT_MODIFIED as T;
   const text = await res.text();
   let data: unknown = undefined;
   try {
@@ -94,6 +105,28 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
 
 const enc = encodeURIComponent;
 
+/** The last seat maps seen, by showtime, with their ETags: a refetch of an unchanged map costs a 304. */
+const seatMaps = new Map<string, { etag: string; map: SeatMapResponse }>();
+const SEAT_MAPS_KEPT = 8;
+
+async function seatMap(showtimeId: string, signal?: AbortSignal): Promise<SeatMapResponse> {
+  const cached = seatMaps.get(showtimeId);
+  let etag: string | null = null;
+  const data = await request<SeatMapResponse | typeof NOT_MODIFIED>(
+    'GET',
+    `/showtimes/${enc(showtimeId)}/seats`,
+    { signal, ifNoneMatch: cached?.etag, onEtag: (e) => (etag = e) },
+  );
+  if (data === NOT_MODIFIED) {
+    if (cached) return cached.map;
+    throw new ApiError(304, 'HTTP_304', 'Unexpected 304 without a cached seat map');
+  }
+  seatMaps.delete(showtimeId);
+  if (etag) seatMaps.set(showtimeId, { etag, map: data });
+  if (seatMaps.size > SEAT_MAPS_KEPT) seatMaps.delete(seatMaps.keys().next().value!);
+  return data;
+}
+
 /** Typed calls of the Matinee API: shapes come from the OpenAPI document (see types.ts). */
 export const api = {
   signup: (body: SignupBody) => request<AuthResponse>('POST', '/auth/signup', { body }),
@@ -108,8 +141,7 @@ export const api = {
     request<MoviesResponse>('GET', `/theaters/${enc(theaterId)}/movies`, { query: { date }, signal }),
   showtime: (showtimeId: string, signal?: AbortSignal) =>
     request<ShowtimeResponse>('GET', `/showtimes/${enc(showtimeId)}`, { signal }),
-  seats: (showtimeId: string, signal?: AbortSignal) =>
-    request<SeatMapResponse>('GET', `/showtimes/${enc(showtimeId)}/seats`, { signal }),
+  seats: seatMap,
   /** A short-lived token for one showtime's seat stream: EventSource cannot send the Authorization header. */
   seatStreamToken: (showtimeId: string, signal?: AbortSignal) =>
     request<SeatStreamTokenResponse>('POST', `/showtimes/${enc(showtimeId)}/seats/stream-token`, { signal }),

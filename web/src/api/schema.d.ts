@@ -750,7 +750,10 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** The seat map of a showtime: every seat with its tier, price and status */
+    /**
+     * The seat map of a showtime: every seat with its tier, price and status
+     * @description Answered from memory, as fresh as the live seat feed. Carries a strong ETag; send it back as If-None-Match to get 304 while nothing changed.
+     */
     get: operations['getSeatsForMovie'];
     put?: never;
     post?: never;
@@ -769,7 +772,7 @@ export type paths = {
     };
     /**
      * Live seat changes of a showtime (server-sent events)
-     * @description text/event-stream. `event: snapshot` with every seat first (and again after a reconnect of the server to its database), then `event: seats` with the seats whose status changed, as {showtimeId, seats:[{id,status}]}. A comment line is sent every 15 s. Takes the bearer token in the Authorization header or, for EventSource, a stream token from POST .../seats/stream-token in the token query parameter.
+     * @description text/event-stream. `event: snapshot` with every seat first, as {showtimeId, version, seats:[{id,status}]} (and again after a reconnect of the server to its database), then `event: seats` with the seats whose status changed, as {showtimeId, prevVersion, version, seats}. A client whose version is not the event's prevVersion missed a change and refetches the seat map. A comment line is sent every 15 s. Takes the bearer token in the Authorization header or, for EventSource, a stream token from POST .../seats/stream-token in the token query parameter.
      */
     get: {
       parameters: {
@@ -792,6 +795,8 @@ export type paths = {
           };
           content: {
             'text/event-stream': {
+              /** @description `seats` events only: the version this change applies to. Equal to `version` when only a hold lapsed. A client at another version missed a change: it refetches the seat map. */
+              prevVersion?: number;
               seats: {
                 /** Format: uuid */
                 id: string;
@@ -799,6 +804,8 @@ export type paths = {
               }[];
               /** Format: uuid */
               showtimeId: string;
+              /** @description The showtime's seat version after this event (the seat map's `version`) */
+              version: number;
             };
           };
         };
@@ -4960,8 +4967,17 @@ export interface operations {
               /** Format: uuid */
               theaterId: string;
             };
+            /** @description The showtime's seat version (as in the seat stream's events): it grows with every seat change. A stream event whose prevVersion is not the version a client holds means it missed a change. */
+            version: number;
           };
         };
+      };
+      /** @description Not modified: the map is still the one with this ETag */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Default Response */
       400: {

@@ -65,6 +65,10 @@ export type TicketDetail = TicketResponse['ticket'];
 /** The data of the seat stream's `snapshot` and `seats` events (text/event-stream, so not in paths' JSON). */
 export interface SeatStreamEvent {
   showtimeId: string;
+  /** The seat version after this event (the seat map's `version`). */
+  version: number;
+  /** `seats` events: the version they apply to; a client at another version missed something and refetches. */
+  prevVersion?: number;
   seats: Array<{ id: string; status: SeatStatus }>;
 }
 

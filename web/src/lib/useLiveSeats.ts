@@ -21,6 +21,10 @@ const STREAM_RECONNECT_MS = 2_000;
  * The seat map of a showtime, kept live: a server-sent-events stream applies each change as it is committed;
  * when the stream cannot connect, GET .../seats is polled every 5 s until it can. `onChange` hears about
  * every seat whose status changed after the first load (to deselect seats someone else just took).
+ *
+ * Versions: the map and every event carry the showtime's seat version. A `seats` event applies only to the
+ * version it names as `prevVersion`; at any other version a change was missed, so the map is fetched again
+ * (a 304 when the ETag still matches) instead of patching a map that may be wrong.
  */
 export function useLiveSeats(showtimeId: string, onChange: (changes: SeatChange[]) => void) {
   const [map, setMap] = useState<SeatMapResponse | null>(null);
@@ -29,6 +33,7 @@ export function useLiveSeats(showtimeId: string, onChange: (changes: SeatChange[
   const onChangeRef = useRef(onChange);
   onChangeRef.current = onChange;
   const statusRef = useRef(new Map<string, SeatStatus>());
+  const versionRef = useRef<number | null>(null);
 
   /** Applies statuses; reports the seats that really changed. */
   const apply = useCallback((changes: SeatChange[], report: boolean) => {
@@ -58,13 +63,35 @@ export function useLiveSeats(showtimeId: string, onChange: (changes: SeatChange[
     setError(null);
     setMode('connecting');
     statusRef.current = new Map();
+    versionRef.current = null;
 
     async function poll(): Promise<void> {
       try {
         const fresh = await api.seats(showtimeId, ctrl.signal);
-        if (!disposed) apply(fresh.seats, true);
+        if (disposed) return;
+        apply(fresh.seats, true);
+        versionRef.current = fresh.version;
       } catch {
         // the next poll tries again
+      }
+    }
+
+    /** A missed change: refetch the whole map (one request at a time; again if more gaps came meanwhile). */
+    let resyncing = false;
+    let resyncAgain = false;
+    async function resync(): Promise<void> {
+      if (resyncing) {
+        resyncAgain = true;
+        return;
+      }
+      resyncing = true;
+      try {
+        do {
+          resyncAgain = false;
+          await poll();
+        } while (resyncAgain && !disposed);
+      } finally {
+        resyncing = false;
       }
     }
     function startPolling(): void {
@@ -111,16 +138,32 @@ export function useLiveSeats(showtimeId: string, onChange: (changes: SeatChange[
         stopPolling();
         setMode('live');
       });
-      const onData = (e: MessageEvent<string>) => {
+      const parse = (e: MessageEvent<string>): SeatStreamEvent | null => {
         try {
           const data = JSON.parse(e.data) as SeatStreamEvent;
-          if (data.showtimeId === showtimeId) apply(data.seats, true);
+          return data.showtimeId === showtimeId ? data : null;
         } catch {
-          // ignore a malformed event
+          return null; // ignore a malformed event
         }
       };
-      current.addEventListener('snapshot', onData as EventListener);
-      current.addEventListener('seats', onData as EventListener);
+      const onSnapshot = (e: MessageEvent<string>) => {
+        const data = parse(e);
+        if (!data) return;
+        apply(data.seats, true);
+        versionRef.current = data.version;
+      };
+      const onSeats = (e: MessageEvent<string>) => {
+        const data = parse(e);
+        if (!data) return;
+        if (data.prevVersion !== undefined && data.prevVersion === versionRef.current && !resyncing) {
+          apply(data.seats, true);
+          versionRef.current = data.version;
+        } else {
+          void resync();
+        }
+      };
+      current.addEventListener('snapshot', onSnapshot as EventListener);
+      current.addEventListener('seats', onSeats as EventListener);
       current.addEventListener('error', () => {
         if (disposed || source !== current) return;
         // The browser's own reconnect would reuse a token that may have expired: reconnect ourselves with a
@@ -143,6 +186,7 @@ export function useLiveSeats(showtimeId: string, onChange: (changes: SeatChange[
       .then((first) => {
         if (disposed) return;
         statusRef.current = new Map(first.seats.map((s) => [s.id, s.status]));
+        versionRef.current = first.version;
         setMap(first);
         void openStream();
       })

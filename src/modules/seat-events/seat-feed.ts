@@ -1,0 +1,445 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Db } from '../../db/database.js';
+import type { InventoryStatus } from '../../db/schema.js';
+import { SEAT_EVENTS_CHANNEL, SeatEventsListener } from './seat-events.listener.js';
+import { SeatEventsRepository, type LiveSeatRead } from './seat-events.repository.js';
+
+export interface SeatStatusChange {
+  id: string;
+  status: InventoryStatus;
+}
+
+/** Every seat of a showtime at `version`. */
+export interface SeatSnapshot {
+  showtimeId: string;
+  version: number;
+  seats: SeatStatusChange[];
+}
+
+/**
+ * The seats whose status changed between `prevVersion` and `version`. A lapsed hold changes a status without
+ * a write, so `version` may equal `prevVersion`. A client whose version is not `prevVersion` missed something.
+ */
+export interface SeatChangeEvent {
+  showtimeId: string;
+  prevVersion: number;
+  version: number;
+  seats: SeatStatusChange[];
+}
+
+export interface SeatFeedSubscriber {
+  onSnapshot(snapshot: SeatSnapshot): void;
+  onSeats(event: SeatChangeEvent): void;
+}
+
+/** What this process knows of one showtime's seats, as of its last read. Never mutated; replaced per read. */
+export interface LiveSeatState {
+  showtimeId: string;
+  version: number;
+  /** showtimes.updated_at: the layout part of the seat map (time, prices) changes with it. */
+  layoutStamp: string;
+  /** Increments whenever anything above or any status changes: a key for what is derived from this state. */
+  revision: number;
+  seats: ReadonlyMap<string, InventoryStatus>;
+  /** For the seat-map route: derived values (layout, serialized body) that live and die with the entry. */
+  memo: Map<string, unknown>;
+}
+
+export interface SeatFeedOptions {
+  db: Db;
+  databaseUrl: string;
+  logger: Logger;
+  /** Touched showtimes are published at most this often (one NOTIFY per showtime per flush). */
+  flushMs: number;
+  /** A watched or cached showtime is re-read at least this often, whatever was (not) published. */
+  refreshMs: number;
+  /** Showtimes kept in memory; the least recently used one without subscribers goes first. */
+  maxShowtimes: number;
+  listenerBackoff?: { minMs: number; maxMs: number };
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined); // nobody may be waiting for this read
+  return { promise, resolve, reject };
+}
+
+class Entry {
+  state: LiveSeatState | undefined;
+  /** No such showtime at the last read. */
+  gone = false;
+  /** A change was announced (or this process made one) since the last read started. */
+  dirty = true;
+  /** Local time the last read started, and the listener epoch it started in (-1: not listening). */
+  readAt = 0;
+  epoch = -1;
+  /** Local time by which the earliest hold shown as held has ended (Infinity: none). */
+  lapseAt = Number.POSITIVE_INFINITY;
+  lapseTimer: NodeJS.Timeout | undefined;
+  readonly subscribers = new Set<SeatFeedSubscriber>();
+  /** The next read to start; resolved once it is applied. */
+  next: Deferred = deferred();
+  wanted = false;
+  resync = false;
+  loop: Promise<void> | undefined;
+
+  constructor(readonly showtimeId: string) {}
+}
+
+/**
+ * Live seat state, off the commit path. Code that committed a seat change calls `touch(showtimeId)`; every
+ * `flushMs` the feed publishes one NOTIFY per touched showtime from the pool (outside any business
+ * transaction), so the global notify lock is taken once per flush, not once per hold. Every API process
+ * LISTENs and, for showtimes it caches or streams, re-reads their seats in one query and pushes the
+ * differences to its subscribers. The state carries a version (sum of seat_inventory.version) so clients
+ * detect gaps. A lost publish (crash between commit and touch) or a hold that lapses (no write at all) is
+ * caught by the periodic re-read (`refreshMs`) and by a re-read scheduled at the earliest hold end.
+ */
+export class SeatFeed {
+  /** Names this process in its notices, so it skips its own (it handles them at flush). */
+  readonly origin = randomBytes(6).toString('hex');
+  private readonly repo: SeatEventsRepository;
+  private readonly listener: SeatEventsListener;
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Set<string>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: SeatFeedOptions) {
+    this.repo = new SeatEventsRepository(opts.db);
+    this.listener = new SeatEventsListener({
+      databaseUrl: opts.databaseUrl,
+      logger: opts.logger,
+      backoff: opts.listenerBackoff,
+      onNotice: (showtimeId, origin) => {
+        if (origin !== this.origin) this.changed(showtimeId);
+      },
+      onListening: () => {
+        // Notices sent while not listening are lost: re-read everything, and resend streams a snapshot.
+        for (const e of this.entries.values()) {
+          e.dirty = true;
+          if (e.subscribers.size > 0) void this.refresh(e, true);
+        }
+      },
+    });
+  }
+
+  /** Call right after a transaction that changed seats of this showtime committed (never inside it). */
+  touch(showtimeId: string): void {
+    if (this.closed) return;
+    this.pending.add(showtimeId);
+    // This process knows now: its next seat map of the showtime is read again (read-your-writes).
+    const e = this.entries.get(showtimeId);
+    if (e) e.dirty = true;
+    if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => void this.flush(), this.opts.flushMs);
+      this.flushTimer.unref();
+    }
+  }
+
+  /** Publishes what was touched: to this process's subscribers directly, to the others by one NOTIFY each. */
+  async flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.size === 0) return this.flushing;
+    const ids = [...this.pending];
+    this.pending.clear();
+    for (const id of ids) this.changed(id);
+    const publish = sql`
+      SELECT pg_notify(${SEAT_EVENTS_CHANNEL}, t.id || ' ' || ${this.origin})
+        FROM unnest(${ids}::text[]) AS t(id)`
+      .execute(this.opts.db)
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          // Other processes catch up within refreshMs (their periodic re-read) or when their LISTEN reconnects.
+          this.opts.logger.warn({ err, showtimes: ids.length }, 'seat feed: cannot publish; others catch up');
+        },
+      );
+    this.flushing = publish;
+    return publish;
+  }
+
+  /**
+   * The current seat state of a showtime (undefined: no such showtime), from memory when that is as fresh as
+   * the feed: listening since before the last read, nothing announced since, read less than refreshMs ago and
+   * no hold shown as held has ended since. Otherwise it is read again first (one read for all who wait).
+   */
+  async state(showtimeId: string): Promise<LiveSeatState | undefined> {
+    const e = await this.freshEntry(showtimeId);
+    return e.gone ? undefined : e.state;
+  }
+
+  /**
+   * Subscribes to a showtime: `onSnapshot` is called before this resolves, then `onSeats` per change (and a
+   * new snapshot after the feed reconnects to the database). Rejects when the database cannot be LISTENed to
+   * within `timeoutMs`. Undefined: no such showtime. Returns the unsubscribe function.
+   */
+  async subscribe(
+    showtimeId: string,
+    subscriber: SeatFeedSubscriber,
+    timeoutMs = 5_000,
+  ): Promise<(() => void) | undefined> {
+    await this.listener.whenListening(timeoutMs);
+    for (;;) {
+      const e = await this.freshEntry(showtimeId);
+      if (e.gone || !e.state) return undefined;
+      const current = this.entries.get(showtimeId);
+      if (current && current !== e) continue; // evicted and recreated while we waited: use the live one
+      if (!current) this.entries.set(showtimeId, e);
+      e.subscribers.add(subscriber);
+      subscriber.onSnapshot(snapshotOf(e.state));
+      this.scheduleLapse(e);
+      this.startRefreshTimer();
+      return () => {
+        e.subscribers.delete(subscriber);
+        if (e.subscribers.size === 0) clearTimeout(e.lapseTimer);
+      };
+    }
+  }
+
+  subscriberCount(showtimeId?: string): number {
+    if (showtimeId) return this.entries.get(showtimeId)?.subscribers.size ?? 0;
+    let n = 0;
+    for (const e of this.entries.values()) n += e.subscribers.size;
+    return n;
+  }
+
+  cachedShowtimes(): number {
+    return this.entries.size;
+  }
+
+  get isListening(): boolean {
+    return this.listener.isListening;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush().catch(() => undefined);
+    this.closed = true;
+    clearInterval(this.refreshTimer);
+    for (const e of this.entries.values()) {
+      clearTimeout(e.lapseTimer);
+      e.subscribers.clear();
+    }
+    await Promise.all(
+      [...this.entries.values()].map((e) => e.loop?.catch(() => undefined) ?? Promise.resolve()),
+    );
+    this.entries.clear();
+    await this.listener.close();
+  }
+
+  private async freshEntry(showtimeId: string): Promise<Entry> {
+    if (this.closed) throw new Error('seat feed closed');
+    this.listener.start();
+    const e = this.entry(showtimeId);
+    if (!this.isFresh(e)) await this.refresh(e);
+    if (e.gone && e.subscribers.size === 0 && this.entries.get(showtimeId) === e) {
+      this.entries.delete(showtimeId); // unknown showtimes are not remembered
+    } else {
+      this.evict(e);
+    }
+    return e;
+  }
+
+  private isFresh(e: Entry): boolean {
+    const now = Date.now();
+    return (
+      (e.state !== undefined || e.gone) &&
+      !e.dirty &&
+      this.listener.isListening &&
+      e.epoch === this.listener.epoch &&
+      now - e.readAt < this.opts.refreshMs &&
+      now < e.lapseAt
+    );
+  }
+
+  /** Gets or creates the entry, most recently used last. */
+  private entry(showtimeId: string): Entry {
+    let e = this.entries.get(showtimeId);
+    if (e) this.entries.delete(showtimeId);
+    else e = new Entry(showtimeId);
+    this.entries.set(showtimeId, e);
+    return e;
+  }
+
+  /** Over the bound: forgets the least recently used showtimes nobody subscribes to (never `keep`). */
+  private evict(keep: Entry): void {
+    if (this.entries.size <= this.opts.maxShowtimes) return;
+    for (const [id, old] of this.entries) {
+      if (this.entries.size <= this.opts.maxShowtimes) break;
+      if (old === keep || old.subscribers.size > 0) continue;
+      clearTimeout(old.lapseTimer);
+      this.entries.delete(id);
+    }
+  }
+
+  /** A change was announced: mark it; streams are pushed right away, cached maps are read on next use. */
+  private changed(showtimeId: string): void {
+    const e = this.entries.get(showtimeId);
+    if (!e) return;
+    e.dirty = true;
+    if (e.subscribers.size > 0) void this.refresh(e).catch(() => undefined);
+  }
+
+  /** Resolves once a read that started after this call has been applied (reads of one entry never overlap). */
+  private refresh(e: Entry, resync = false): Promise<void> {
+    e.wanted = true;
+    if (resync) e.resync = true;
+    const waitFor = e.next.promise;
+    e.loop ??= this.readLoop(e).finally(() => {
+      e.loop = undefined;
+    });
+    return waitFor;
+  }
+
+  private async readLoop(e: Entry): Promise<void> {
+    while (e.wanted && !this.closed) {
+      e.wanted = false;
+      const resync = e.resync;
+      e.resync = false;
+      const done = e.next;
+      e.next = deferred();
+      const startedAt = Date.now();
+      const epoch = this.listener.isListening ? this.listener.epoch : -1;
+      e.dirty = false;
+      try {
+        const read = await this.repo.readLiveSeats(e.showtimeId);
+        this.apply(e, read, startedAt, epoch, resync);
+        done.resolve();
+      } catch (err) {
+        e.dirty = true;
+        if (e.subscribers.size > 0) {
+          this.opts.logger.warn(
+            { err, showtimeId: e.showtimeId },
+            'seat feed: cannot read seats; the next notice or refresh retries',
+          );
+        }
+        done.reject(err);
+      }
+    }
+  }
+
+  private apply(
+    e: Entry,
+    read: LiveSeatRead | undefined,
+    startedAt: number,
+    epoch: number,
+    resync: boolean,
+  ): void {
+    e.readAt = startedAt;
+    e.epoch = epoch;
+    if (!read) {
+      e.gone = true;
+      e.state = undefined;
+      e.lapseAt = Number.POSITIVE_INFINITY;
+      clearTimeout(e.lapseTimer);
+      return;
+    }
+    e.gone = false;
+    const prev = e.state;
+    const seats = new Map<string, InventoryStatus>();
+    const changed: SeatStatusChange[] = [];
+    // Hold ends are compared with the database's now() of this read, mapped onto the local clock from the read's
+    // start (before the database's now()), so the local deadline is never later than the real one.
+    let lapseAt = Number.POSITIVE_INFINITY;
+    for (const s of read.seats) {
+      seats.set(s.id, s.status);
+      if (prev?.seats.get(s.id) !== s.status) changed.push({ id: s.id, status: s.status });
+      if (s.holdEndsAt) {
+        lapseAt = Math.min(lapseAt, startedAt + (s.holdEndsAt.getTime() - read.dbNow.getTime()));
+      }
+    }
+    e.lapseAt = lapseAt;
+    const same =
+      prev !== undefined &&
+      changed.length === 0 &&
+      prev.seats.size === seats.size &&
+      prev.version === read.version &&
+      prev.layoutStamp === read.layoutStamp;
+    if (!same) {
+      e.state = {
+        showtimeId: e.showtimeId,
+        version: read.version,
+        layoutStamp: read.layoutStamp,
+        revision: (prev?.revision ?? 0) + 1,
+        seats,
+        memo: prev?.memo ?? new Map<string, unknown>(),
+      };
+    }
+    if (e.subscribers.size > 0) {
+      const state = e.state!;
+      if (resync || !prev) {
+        const snapshot = snapshotOf(state);
+        for (const sub of [...e.subscribers]) this.safely(() => sub.onSnapshot(snapshot));
+      } else if (!same) {
+        const event = {
+          showtimeId: e.showtimeId,
+          prevVersion: prev.version,
+          version: state.version,
+          seats: changed,
+        };
+        for (const sub of [...e.subscribers]) this.safely(() => sub.onSeats(event));
+      }
+      this.scheduleLapse(e);
+    }
+  }
+
+  /** A stream must see a hold lapse when it does, though nothing is written then: re-read at the earliest end. */
+  private scheduleLapse(e: Entry): void {
+    clearTimeout(e.lapseTimer);
+    e.lapseTimer = undefined;
+    if (e.lapseAt === Number.POSITIVE_INFINITY || e.subscribers.size === 0) return;
+    // +5 ms: a re-read a hair early would still see the hold and only schedule itself again.
+    const delay = Math.min(Math.max(0, e.lapseAt - Date.now()) + 5, 2 ** 31 - 1);
+    e.lapseTimer = setTimeout(() => {
+      e.dirty = true;
+      void this.refresh(e).catch(() => undefined);
+    }, delay);
+    e.lapseTimer.unref();
+  }
+
+  /** Streams are re-read every refreshMs even when nothing is announced: a publish lost in a crash heals. */
+  private startRefreshTimer(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setInterval(() => {
+      for (const e of this.entries.values()) {
+        if (e.subscribers.size > 0 && Date.now() - e.readAt >= this.opts.refreshMs / 2) {
+          void this.refresh(e).catch(() => undefined);
+        }
+      }
+    }, this.opts.refreshMs / 2);
+    this.refreshTimer.unref();
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.opts.logger.error({ err }, 'seat feed: a subscriber failed');
+    }
+  }
+}
+
+function snapshotOf(state: LiveSeatState): SeatSnapshot {
+  return {
+    showtimeId: state.showtimeId,
+    version: state.version,
+    seats: [...state.seats].map(([id, status]) => ({ id, status })),
+  };
+}
