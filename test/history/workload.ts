@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ApiProcess } from './api-process.js';
+import type { ApiProcess } from '../helpers/api-process.js';
 import type { Rng } from './prng.js';
 
 /**
