@@ -63,25 +63,30 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
+/** A customer (straight into the database, token minted here) holding `seats` seats through `api`. */
+async function customerWithHold(api: ApiProcess, seats: number) {
+  const st = await createShowtime(db, { rows: 1, seatsPerRow: 4 });
+  const user = await db
+    .insertInto('users')
+    .values({ email: `crash-${randomUUID()}@example.com`, name: 'Crash', phone: null, password_hash: 'x' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const token = await new TokenService(SECRET, 3600).issue({ userId: user.id, role: 'customer' });
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const held = await fetch(`${api.base}/api/v1/bookings`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ showtimeId: st.showtimeId, seatIds: st.seatIds.slice(0, seats) }),
+  });
+  expect(held.status).toBe(201);
+  const bookingId = ((await held.json()) as { booking: { id: string } }).booking.id;
+  return { headers, bookingId };
+}
+
 describe('SIGKILL between charge and commit', () => {
   it('the next process finds the charge by its key and confirms the booking, charged once', async () => {
     const first = await startApi({ MATINEE_FAULT: 'crash-after-charge', WORKER_IN_PROCESS: 'false' });
-    const st = await createShowtime(db, { rows: 1, seatsPerRow: 4 });
-    const user = await db
-      .insertInto('users')
-      .values({ email: `crash-${randomUUID()}@example.com`, name: 'Crash', phone: null, password_hash: 'x' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const token = await new TokenService(SECRET, 3600).issue({ userId: user.id, role: 'customer' });
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-
-    const held = await fetch(`${first.base}/api/v1/bookings`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ showtimeId: st.showtimeId, seatIds: [st.seatIds[0], st.seatIds[1]] }),
-    });
-    expect(held.status).toBe(201);
-    const bookingId = ((await held.json()) as { booking: { id: string } }).booking.id;
+    const { headers, bookingId } = await customerWithHold(first, 2);
 
     // The process dies mid-request: the customer sees a dropped connection, not an answer.
     await expect(
@@ -134,21 +139,7 @@ describe('SIGKILL between charge and commit', () => {
     // The slow charge lands 8 s after the call: after the first process is gone and the second has started.
     const env = { SIM_GATEWAY_SLOW_CARD_MS: '8000', PAYMENT_TIMEOUT_MS: '500', WORKER_IN_PROCESS: 'false' };
     const first = await startApi(env);
-    const st = await createShowtime(db, { rows: 1, seatsPerRow: 4 });
-    const user = await db
-      .insertInto('users')
-      .values({ email: `late-${randomUUID()}@example.com`, name: 'Late', phone: null, password_hash: 'x' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const token = await new TokenService(SECRET, 3600).issue({ userId: user.id, role: 'customer' });
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const held = await fetch(`${first.base}/api/v1/bookings`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ showtimeId: st.showtimeId, seatIds: [st.seatIds[2]] }),
-    });
-    expect(held.status).toBe(201);
-    const bookingId = ((await held.json()) as { booking: { id: string } }).booking.id;
+    const { headers, bookingId } = await customerWithHold(first, 1);
 
     // The slow card: our call gives up after 0.5 s (503); the gateway lands the charge 8 s after the call.
     const slow = await fetch(`${first.base}/api/v1/bookings/${bookingId}/payment`, {
