@@ -255,9 +255,8 @@ export class BookingsService {
       expYear: body.card.expYear,
       cvc: body.card.cvc,
     };
-    const mine = await this.repo.findBooking(this.ctx.db, bookingId, userId);
-    if (!mine) throw new BookingNotFoundError();
-    if (mine.status === 'pending' && (await this.settleOpenAttempts(bookingId)) === 'confirmed') {
+    // Only this customer's own attempts are settled here; someone else's booking answers 404 below.
+    if ((await this.settleOpenAttempts(bookingId, userId)) === 'confirmed') {
       return this.paidResult(userId, bookingId);
     }
 
@@ -351,10 +350,15 @@ export class BookingsService {
 
   /**
    * Asks the gateway about this booking's attempts whose outcome we never heard, settling those it knows.
-   * Returns the booking's status afterwards. A gateway that does not answer leaves them as they are.
+   * Returns the booking's status afterwards, or undefined when there was nothing to ask (no query for it then).
+   * A gateway that does not answer leaves them as they are.
    */
-  private async settleOpenAttempts(bookingId: string): Promise<string | undefined> {
-    for (const p of (await this.payments.ofBooking(this.ctx.db, bookingId)).filter((a) => this.isOpen(a))) {
+  private async settleOpenAttempts(bookingId: string, userId?: string): Promise<string | undefined> {
+    const open = (await this.payments.ofBooking(this.ctx.db, bookingId)).filter(
+      (a) => this.isOpen(a) && (userId === undefined || a.user_id === userId),
+    );
+    if (open.length === 0) return undefined; // the common case: nothing to ask, nothing re-read
+    for (const p of open) {
       await this.reconcilePayment(p.id).catch((err: unknown) => {
         this.ctx.logger.warn({ err, paymentId: p.id }, 'could not settle an open payment attempt yet');
       });

@@ -103,12 +103,6 @@ export class SimulatedGateway implements PaymentGateway {
   ): Promise<RefundResult> {
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     return this.db.transaction().execute(async (trx) => {
-      const done = await trx
-        .selectFrom('sim_gateway.refunds')
-        .select('id')
-        .where('idempotency_key', '=', opts.idempotencyKey)
-        .executeTakeFirst();
-      if (done) return { refundId: done.id };
       const charge = await trx
         .selectFrom('sim_gateway.charges')
         .selectAll()
@@ -117,13 +111,14 @@ export class SimulatedGateway implements PaymentGateway {
         .executeTakeFirst();
       if (!charge || charge.status !== 'succeeded')
         throw new Error(`simulated gateway: no refundable charge ${chargeId}`);
-      // A concurrent call with the same key may have refunded while we waited for the charge's lock.
-      const raced = await trx
+      // Asked under the charge's lock, so a concurrent call with the same key that refunded while we waited is
+      // seen here: the same key answers the same refund, never a second one.
+      const done = await trx
         .selectFrom('sim_gateway.refunds')
         .select('id')
         .where('idempotency_key', '=', opts.idempotencyKey)
         .executeTakeFirst();
-      if (raced) return { refundId: raced.id };
+      if (done) return { refundId: done.id };
       if (charge.refunded_cents + opts.amountCents > charge.amount_cents) {
         throw new Error(`simulated gateway: refund exceeds charge ${chargeId}`);
       }
