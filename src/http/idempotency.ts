@@ -136,20 +136,24 @@ export async function withIdempotency<T>(
       .where('key', '=', key)
       .where('status', '=', 'in_progress')
       .execute();
+  // Set once the business transaction was handed the outcome; it commits or the request fails with it.
+  let recorded = false;
   const recorder: IdempotencyRecorder = {
     record: async (trx, status, body) => {
       await complete(trx, status, body);
+      recorded = true;
     },
     recordError: async (trx, err) => {
       await complete(trx, err.status, domainErrorBody(err));
+      recorded = true;
     },
   };
 
   try {
     const result = await run(recorder);
     // A path whose outcome changed nothing in this request (e.g. a payment settled meanwhile by the sweep)
-    // did not record in a transaction; its answer is stored now.
-    await complete(db, successStatus, result);
+    // did not record in a transaction; its answer is stored now. (A no-op when it did: the row is completed.)
+    if (!recorded) await complete(db, successStatus, result);
     return result;
   } catch (err) {
     // Anything not recorded by the business transaction is forgotten: the same key runs again.

@@ -23,6 +23,31 @@ export interface TicketView {
   status: TicketStatus;
 }
 
+/** A row as row_to_json gives it: its timestamps are strings. */
+type JsonRow<T> = {
+  [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
+};
+
+/** Turns the named timestamp fields of a row_to_json row back into Dates. */
+function dated<T>(row: JsonRow<T>, fields: (keyof T)[]): T {
+  const out: Record<string, unknown> = { ...row };
+  for (const f of fields) {
+    const v = out[f as string];
+    out[f as string] = typeof v === 'string' ? new Date(v) : v;
+  }
+  return out as T;
+}
+
+const BOOKING_TIMES: (keyof BookingRow)[] = [
+  'expires_at',
+  'max_expires_at',
+  'created_at',
+  'updated_at',
+  'confirmed_at',
+  'closed_at',
+];
+const PAYMENT_TIMES: (keyof PaymentRow)[] = ['created_at', 'updated_at'];
+
 /** Queries only; the rules (and the transactions) live in BookingsService. */
 export class BookingsRepository {
   /**
@@ -81,14 +106,7 @@ export class BookingsRepository {
     const r = await sql<{
       active_holds: number;
       seats: number;
-      booking:
-        | (Omit<BookingRow, 'expires_at' | 'max_expires_at' | 'created_at' | 'updated_at'> & {
-            expires_at: string;
-            max_expires_at: string;
-            created_at: string;
-            updated_at: string;
-          })
-        | null;
+      booking: JsonRow<BookingRow> | null;
       existing: string[] | null;
       claimed: string[] | null;
       tickets: TicketView[] | null;
@@ -155,17 +173,7 @@ export class BookingsRepository {
     return {
       activeHolds: row.active_holds,
       seatsForShowtime: row.seats,
-      booking: b
-        ? {
-            ...b,
-            expires_at: new Date(b.expires_at),
-            max_expires_at: new Date(b.max_expires_at),
-            created_at: new Date(b.created_at),
-            updated_at: new Date(b.updated_at),
-            confirmed_at: null,
-            closed_at: null,
-          }
-        : null,
+      booking: b ? dated(b, BOOKING_TIMES) : null,
       existing: row.existing ?? [],
       claimed: row.claimed ?? [],
       tickets: row.tickets ?? [],
@@ -344,6 +352,82 @@ export class BookingsRepository {
       .set({ status: 'confirmed', confirmed_at: sql`now()`, updated_at: sql`now()` })
       .where('id', '=', bookingId)
       .execute();
+  }
+
+  /**
+   * A payment's happy ending in one statement: under the locks of the booking, the attempt and the booking's held
+   * seats (seat order, as the claim takes them), and only if the booking is still a live hold, the attempt is
+   * still open, no other attempt succeeded and every ticket's seat is still held by this booking, it marks the
+   * attempt succeeded, sells the seats and tickets and confirms the booking. Otherwise it changes nothing and
+   * returns undefined, and the caller takes the general path (BookingsService.settle), which decides every other
+   * case. Returns the confirmed booking as the API shows it, without reading it again.
+   */
+  async confirmPaid(
+    trx: Transaction<Database>,
+    c: { bookingId: string; paymentId: string; chargeId: string },
+  ): Promise<{ booking: BookingRow; tickets: TicketView[]; payments: PaymentRow[] } | undefined> {
+    const r = await sql<{
+      booking: JsonRow<BookingRow> | null;
+      tickets: TicketView[] | null;
+      payments: JsonRow<PaymentRow>[] | null;
+    }>`
+      WITH b AS (
+        SELECT id FROM bookings
+         WHERE id = ${c.bookingId} AND status = 'pending' AND expires_at > now()
+           FOR UPDATE
+      ), p AS (
+        SELECT id FROM payments
+         WHERE id = ${c.paymentId} AND booking_id = ${c.bookingId} AND status IN ('pending', 'unknown')
+           AND EXISTS (SELECT 1 FROM b)
+           FOR UPDATE
+      ), held AS (
+        SELECT seat_id FROM seat_inventory
+         WHERE booking_id = ${c.bookingId} AND status = 'held' AND EXISTS (SELECT 1 FROM p)
+         ORDER BY showtime_id, seat_id
+           FOR UPDATE
+      ), ok AS (
+        SELECT EXISTS (SELECT 1 FROM p)
+           AND NOT EXISTS (SELECT 1 FROM payments WHERE booking_id = ${c.bookingId} AND status = 'succeeded')
+           AND n.tickets > 0 AND n.tickets = (SELECT count(*) FROM held)
+           AND n.tickets = (SELECT count(*) FROM tickets t
+                             WHERE t.booking_id = ${c.bookingId} AND t.status = 'held'
+                               AND t.seat_id IN (SELECT seat_id FROM held)) AS ok
+          FROM (SELECT count(*) AS tickets FROM tickets WHERE booking_id = ${c.bookingId}) n
+      ), paid AS (
+        UPDATE payments SET status = 'succeeded', charge_id = ${c.chargeId}, updated_at = now()
+         WHERE id = ${c.paymentId} AND (SELECT ok FROM ok)
+        RETURNING *
+      ), sold AS (
+        UPDATE seat_inventory SET status = 'sold', version = version + 1, updated_at = now()
+         WHERE booking_id = ${c.bookingId} AND status = 'held' AND (SELECT ok FROM ok)
+        RETURNING seat_id
+      ), sold_tickets AS (
+        UPDATE tickets SET status = 'sold'
+         WHERE booking_id = ${c.bookingId} AND status = 'held' AND (SELECT ok FROM ok)
+        RETURNING id, booking_id, seat_id, tier, price_cents, status
+      ), confirmed AS (
+        UPDATE bookings SET status = 'confirmed', confirmed_at = now(), updated_at = now()
+         WHERE id = ${c.bookingId} AND (SELECT ok FROM ok)
+        RETURNING *
+      )
+      SELECT (SELECT row_to_json(x) FROM confirmed x) AS booking,
+             (SELECT json_agg(json_build_object('id', t.id, 'booking_id', t.booking_id, 'seat_id', t.seat_id,
+                       'row_label', s.row_label, 'number', s.number, 'tier', t.tier,
+                       'price_cents', t.price_cents, 'status', t.status) ORDER BY s.y, s.x)
+                FROM sold_tickets t JOIN seats s ON s.id = t.seat_id) AS tickets,
+             (SELECT json_agg(x ORDER BY x.created_at)
+                FROM (SELECT * FROM paid
+                      UNION ALL
+                      SELECT * FROM payments
+                       WHERE booking_id = ${c.bookingId} AND id <> ${c.paymentId}) x) AS payments,
+             (SELECT count(*) FROM sold) AS sold`.execute(trx);
+    const row = r.rows[0];
+    if (!row?.booking) return undefined;
+    return {
+      booking: dated(row.booking, BOOKING_TIMES),
+      tickets: row.tickets ?? [],
+      payments: (row.payments ?? []).map((p) => dated(p, PAYMENT_TIMES)),
+    };
   }
 
   async admittedTickets(trx: Q, bookingId: string): Promise<number> {

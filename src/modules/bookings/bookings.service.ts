@@ -255,9 +255,70 @@ export class BookingsService {
       expYear: body.card.expYear,
       cvc: body.card.cvc,
     };
+    // The happy path's first attempt is one statement; anything else takes the general path.
+    const first =
+      this.ctx.config.maxPaymentAttemptsPerHold >= 2
+        ? await this.payments.startFirst(this.ctx.db, {
+            bookingId,
+            userId,
+            cardDigits: digits,
+            holdSeconds: this.payments.liveCallSeconds,
+          })
+        : undefined;
+    const attempt = first
+      ? { kind: 'started' as const, payment: first, reference: first.reference }
+      : await this.startAttempt(userId, bookingId, digits);
+    if (attempt.kind === 'paid') return attempt.result;
+
+    const outcome = await this.payments.charge(attempt.payment, card, `Matinee booking ${attempt.reference}`);
+    if (outcome === 'unknown') {
+      await this.payments.move(this.ctx.db, attempt.payment.id, 'unknown');
+      this.ctx.logger.warn(
+        { bookingId, paymentId: attempt.payment.id },
+        'payment gateway did not answer in time',
+      );
+      this.ctx.metrics.payments.inc({ outcome: 'unavailable' });
+      throw new PaymentUnavailableError();
+    }
+    await this.ctx.faults.afterCharge?.(bookingId);
+
+    if (outcome.status === 'succeeded') {
+      const paid = await this.confirmPaid(attempt.payment, outcome.chargeId, idem);
+      if (paid) {
+        this.ctx.metrics.payments.inc({ outcome: 'succeeded' });
+        return paid;
+      }
+    }
+    const settled = await this.settle(attempt.payment.id, outcome, idem);
+    this.ctx.metrics.payments.inc({ outcome: settled.outcome.status });
+    switch (settled.outcome.status) {
+      case 'declined':
+        throw new PaymentDeclinedError(settled.outcome.reason);
+      case 'failed':
+        throw new PaymentFailedError(settled.outcome.reason);
+      case 'succeeded':
+        break;
+    }
+    if (settled.booking.status !== 'confirmed') throw new HoldExpiredError(); // refunded by settle()
+    return this.paidResult(userId, bookingId);
+  }
+
+  /**
+   * Starts a payment attempt the general way: settles this customer's earlier attempts whose outcome we never
+   * heard (one may have paid the booking), then, under the booking lock, refuses what must be refused (paid,
+   * ended, a call in flight, too many attempts, no time left before the hard deadline) and records the attempt.
+   */
+  private async startAttempt(
+    userId: string,
+    bookingId: string,
+    digits: string,
+  ): Promise<
+    | { kind: 'paid'; result: { booking: Booking; payment: Payment } }
+    | { kind: 'started'; payment: PaymentRow; reference: string }
+  > {
     // Only this customer's own attempts are settled here; someone else's booking answers 404 below.
     if ((await this.settleOpenAttempts(bookingId, userId)) === 'confirmed') {
-      return this.paidResult(userId, bookingId);
+      return { kind: 'paid', result: await this.paidResult(userId, bookingId) };
     }
 
     const { config } = this.ctx;
@@ -296,42 +357,43 @@ export class BookingsService {
         currency: b.currency,
         cardDigits: digits,
       });
-      return { expired: false as const, payment, booking: b };
+      return { expired: false as const, payment, reference: b.reference };
     });
 
     if (attempt.expired) {
-      if ((await this.expireHold(bookingId)) === 'reconciled') return this.paidResult(userId, bookingId);
+      if ((await this.expireHold(bookingId)) === 'reconciled') {
+        return { kind: 'paid', result: await this.paidResult(userId, bookingId) };
+      }
       throw new HoldExpiredError();
     }
+    return { kind: 'started', payment: attempt.payment, reference: attempt.reference };
+  }
 
-    const outcome = await this.payments.charge(
-      attempt.payment,
-      card,
-      `Matinee booking ${attempt.booking.reference}`,
-    );
-    if (outcome === 'unknown') {
-      await this.payments.move(this.ctx.db, attempt.payment.id, 'unknown');
-      this.ctx.logger.warn(
-        { bookingId, paymentId: attempt.payment.id },
-        'payment gateway did not answer in time',
-      );
-      this.ctx.metrics.payments.inc({ outcome: 'unavailable' });
-      throw new PaymentUnavailableError();
-    }
-    await this.ctx.faults.afterCharge?.(bookingId);
-
-    const settled = await this.settle(attempt.payment.id, outcome, idem);
-    this.ctx.metrics.payments.inc({ outcome: settled.outcome.status });
-    switch (settled.outcome.status) {
-      case 'declined':
-        throw new PaymentDeclinedError(settled.outcome.reason);
-      case 'failed':
-        throw new PaymentFailedError(settled.outcome.reason);
-      case 'succeeded':
-        break;
-    }
-    if (settled.booking.status !== 'confirmed') throw new HoldExpiredError(); // refunded by settle()
-    return this.paidResult(userId, bookingId);
+  /**
+   * The happy ending of a charge in one transaction of a few round trips: the booking confirmed, its
+   * notifications queued and the idempotent answer stored (BookingsRepository.confirmPaid). Undefined when
+   * anything is not as expected; the caller then settles the general way, which decides every other case.
+   */
+  private async confirmPaid(
+    payment: PaymentRow,
+    chargeId: string,
+    idem?: IdempotencyRecorder,
+  ): Promise<{ booking: Booking; payment: Payment } | undefined> {
+    const paid = await this.ctx.db.transaction().execute(async (trx) => {
+      const r = await this.repo.confirmPaid(trx, {
+        bookingId: payment.booking_id,
+        paymentId: payment.id,
+        chargeId,
+      });
+      if (!r) return undefined;
+      await recordBookingEvent(trx, this.ctx, payment.booking_id, 'booking.confirmed');
+      const booking = toBooking(r.booking, r.tickets, r.payments);
+      const result = { booking, payment: booking.payments.find((p) => p.id === payment.id)! };
+      await idem?.record(trx, 200, result);
+      return { result, showtimeId: r.booking.showtime_id };
+    });
+    if (paid) this.ctx.seatFeed.touch(paid.showtimeId);
+    return paid?.result;
   }
 
   /** The answer for a booking that is paid: the booking and the charge it keeps. */

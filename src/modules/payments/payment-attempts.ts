@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AppContext } from '../../context.js';
+import { PG, pgErrorCode } from '../../db/database.js';
 import type { Database, PaymentRow, PaymentStatus, RefundReason } from '../../db/schema.js';
 import { cardBrand, last4 } from './card.js';
 import {
@@ -98,6 +99,42 @@ export class PaymentAttempts {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+  }
+
+  /**
+   * The first attempt of a hold in one autocommit statement: keeps the hold for the call (never past its hard
+   * deadline) and records the attempt, only when the booking is this customer's live hold with no attempt yet.
+   * Undefined otherwise, and for a concurrent attempt (the one-live-call index refuses it): the caller then takes
+   * the general path, which settles earlier attempts, counts them and says what is wrong. Later attempts always
+   * take that path, so the attempt count is read after the booking lock there.
+   */
+  async startFirst(
+    db: Q,
+    a: { bookingId: string; userId: string; cardDigits: string; holdSeconds: number },
+  ): Promise<(PaymentRow & { reference: string }) | undefined> {
+    try {
+      const r = await sql<PaymentRow & { reference: string }>`
+        WITH b AS (
+          UPDATE bookings
+             SET expires_at = greatest(expires_at, now() + make_interval(secs => ${a.holdSeconds})),
+                 updated_at = now()
+           WHERE id = ${a.bookingId} AND user_id = ${a.userId} AND status = 'pending' AND expires_at > now()
+             AND now() + make_interval(secs => ${a.holdSeconds}) <= max_expires_at
+             AND NOT EXISTS (SELECT 1 FROM payments WHERE booking_id = ${a.bookingId})
+          RETURNING id, reference, total_cents, currency
+        ), p AS (
+          INSERT INTO payments (booking_id, user_id, gateway_key, status, amount_cents, currency, brand, last4)
+          SELECT b.id, ${a.userId}, ${`mt_pay_${randomUUID()}`}, 'pending', b.total_cents, b.currency,
+                 ${cardBrand(a.cardDigits)}, ${last4(a.cardDigits)}
+            FROM b
+          RETURNING *
+        )
+        SELECT p.*, b.reference FROM p CROSS JOIN b`.execute(db);
+      return r.rows[0];
+    } catch (err) {
+      if (pgErrorCode(err) === PG.uniqueViolation) return undefined;
+      throw err;
+    }
   }
 
   /** The one way a payment's status changes. Undefined when the payment was not in a state that allows it. */
