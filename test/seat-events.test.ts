@@ -176,6 +176,10 @@ describe('live seat events (GET /showtimes/:id/seats/stream)', () => {
       .where('showtime_id', '=', fx.showtimeId)
       .execute();
     t.ctx.seatFeed.touch(fx.showtimeId);
+    // Wait for the reset to come back as an event, so the next test starts from a seat map that has seen it
+    // (the feed publishes a few tens of milliseconds after the touch).
+    const reset = parse(await c.next('seats', 2_000));
+    expect(reset.seats.find((s) => s.id === fx.seatIds[0]!)?.status).toBe('available');
     c.close();
   });
 

@@ -1,5 +1,6 @@
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type RawBuilder } from 'kysely';
 import pg from 'pg';
+import type { Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 
@@ -38,8 +39,36 @@ export function createPool(url: string, opts: DbOptions = {}): pg.Pool {
   // the pool discards the broken client when it is released.
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
+    sendPreparedByName(client);
   });
   return pool;
+}
+
+/** SQL texts of the hot statements (see executePrepared), each with its prepared statement's name. */
+const PREPARED = new Map<string, string>();
+const MAX_PREPARED = 64;
+
+/**
+ * Runs one of the hot path's statements as a named prepared statement: each connection parses and plans it
+ * once (PostgreSQL then reuses the plan, or re-plans when a migration changed a table), instead of on every
+ * request. For statements whose text is fixed (parameters, never spliced values); others run as usual.
+ */
+export function executePrepared<R>(db: Kysely<Database> | Transaction<Database>, query: RawBuilder<R>) {
+  const compiled = query.compile(db);
+  if (!PREPARED.has(compiled.sql) && PREPARED.size < MAX_PREPARED) {
+    PREPARED.set(compiled.sql, `mt_${PREPARED.size + 1}`);
+  }
+  return db.executeQuery<R>(compiled);
+}
+
+/** Kysely sends (text, values); a registered text goes out as { name, text, values }, parsed once per connection. */
+function sendPreparedByName(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    const name = typeof text === 'string' && args.length === 2 ? PREPARED.get(text) : undefined;
+    return name ? query({ name, text, values }) : query(...args);
+  };
 }
 
 export function createDb(pool: pg.Pool): Db {

@@ -17,6 +17,8 @@ export interface UsersTable {
   role: Generated<Role>;
   /** Bumped to revoke every token issued before (sign out everywhere, role change). */
   token_version: Generated<number>;
+  /** Bumped by every hold of this customer: their row lock, and how a hold knows its limit counts are current. */
+  hold_seq: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

@@ -6,6 +6,7 @@ import * as m0004 from './0004_notifications.js';
 import * as m0005 from './0005_payments_trust.js';
 import * as m0006 from './0006_sessions.js';
 import * as m0007 from './0007_seat_events_after_commit.js';
+import * as m0008 from './0008_lean_claims.js';
 
 /** Explicit, ordered list: a migration runs once, in this order, and is never edited after release. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005_payments_trust': m0005,
   '0006_sessions': m0006,
   '0007_seat_events_after_commit': m0007,
+  '0008_lean_claims': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

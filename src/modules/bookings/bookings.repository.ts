@@ -1,14 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type {
-  BookingRow,
-  Database,
-  PaymentRow,
-  SeatTier,
-  ShowtimesTable,
-  TicketStatus,
-} from '../../db/schema.js';
+import type { BookingRow, Database, PaymentRow, SeatTier, TicketStatus } from '../../db/schema.js';
+import { executePrepared } from '../../db/database.js';
 import { seatIsFree } from './seat-rules.js';
-import type { Prices } from '../catalog/catalog.schemas.js';
+import { tierPriceSql } from '../catalog/catalog.service.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -51,131 +45,147 @@ const PAYMENT_TIMES: (keyof PaymentRow)[] = ['created_at', 'updated_at'];
 /** Queries only; the rules (and the transactions) live in BookingsService. */
 export class BookingsRepository {
   /**
-   * The hold's first statement: the showtime (prices, has it started?) and a lock on the customer's row, which
-   * serialises one customer's holds. No row: the user no longer exists. The limits are counted by the next
-   * statement: in READ COMMITTED a count in the statement that waits for this lock would see the snapshot from
-   * before the wait.
-   */
-  async lockUserForHold(trx: Transaction<Database>, userId: string, showtimeId: string) {
-    const r = await sql<
-      {
-        found: boolean;
-        currency: string;
-        started: boolean;
-      } & Pick<ShowtimesTable, 'price_standard_cents' | 'price_premium_cents' | 'price_accessible_cents'>
-    >`
-      SELECT st.id IS NOT NULL AS found, st.currency, st.price_standard_cents, st.price_premium_cents,
-             st.price_accessible_cents, st.starts_at <= now() AS started
-        FROM users u LEFT JOIN showtimes st ON st.id = ${showtimeId}
-       WHERE u.id = ${userId}
-         FOR NO KEY UPDATE OF u`.execute(trx);
-    return r.rows[0];
-  }
-
-  /**
-   * The rest of a hold in one statement: count the customer's live holds and seats for this showtime (after the
-   * user lock, so concurrent holds of one customer are seen), and only if within the limits insert the booking,
-   * claim the seats, void the tickets of lapsed holds whose seats it took, and insert the tickets.
+   * A whole hold in one autocommit statement (a named prepared statement: planned once per connection):
    *
-   * The claim locks the wanted rows in seat order (so concurrent multi-seat holds cannot deadlock) and takes only
-   * those that are free (seatIsFree, checked here, at claim time). The caller rolls back unless every seat was
-   * claimed.
+   * 1. The customer's row is locked and its hold_seq bumped: one customer's holds run one after another. The
+   *    limits are counted in this statement's snapshot, taken before that lock was granted; if another hold of
+   *    theirs committed meanwhile (hold_seq moved by more than our own +1), `fresh` is false, nothing else is
+   *    written and the caller runs the statement again.
+   * 2. Within the limits, the wanted seats are locked in seat order (concurrent multi-seat holds cannot
+   *    deadlock) and each is judged by seatIsFree on its locked, latest version, at claim time.
+   * 3. Only if every wanted seat is free: the booking is inserted (priced by tierPriceSql), the seats claimed,
+   *    the tickets of lapsed holds whose seats it took voided, and the tickets written. All or nothing: the
+   *    statement either holds every seat or writes nothing but the customer's hold_seq.
    */
-  async claimHold(
-    trx: Transaction<Database>,
+  async hold(
+    db: Q,
     h: {
       userId: string;
       showtimeId: string;
       seatIds: string[];
       reference: string;
-      currency: string;
-      prices: Prices;
       ttlSeconds: number;
       maxLifetimeSeconds: number;
       maxActiveHolds: number;
       maxSeats: number;
     },
   ): Promise<{
+    userFound: boolean;
+    fresh: boolean;
+    showtimeFound: boolean;
+    started: boolean;
     activeHolds: number;
     seatsForShowtime: number;
     booking: BookingRow | null;
     existing: string[];
-    claimed: string[];
+    taken: string[];
     tickets: TicketView[];
   }> {
-    const r = await sql<{
-      active_holds: number;
-      seats: number;
-      booking: JsonRow<BookingRow> | null;
-      existing: string[] | null;
-      claimed: string[] | null;
-      tickets: TicketView[] | null;
-    }>`
-      WITH lim AS (
+    const n = h.seatIds.length;
+    const r = await executePrepared(
+      db,
+      sql<{
+        user_found: boolean;
+        fresh: boolean | null;
+        showtime_found: boolean;
+        started: boolean | null;
+        active_holds: number;
+        seats: number;
+        booking: JsonRow<BookingRow> | null;
+        existing: string[] | null;
+        taken: string[] | null;
+        tickets: TicketView[] | null;
+      }>`
+      WITH me AS (
+        UPDATE users u SET hold_seq = u.hold_seq + 1
+         WHERE u.id = ${h.userId}
+        RETURNING u.hold_seq = (SELECT s.hold_seq FROM users s WHERE s.id = ${h.userId}) + 1 AS fresh
+      ), st AS (
+        SELECT st.*, st.starts_at <= now() AS started FROM showtimes st WHERE st.id = ${h.showtimeId}
+      ), lim AS (
         SELECT (SELECT count(*) FROM bookings b
                  WHERE b.user_id = ${h.userId} AND b.status = 'pending' AND b.expires_at > now())::int AS active_holds,
+               -- Every ticket of a live hold is held and every ticket of a confirmed booking sold (a ticket is
+               -- voided only once its hold has lapsed, and a lapsed hold never becomes live again), so the
+               -- tickets are counted by booking alone: a filter on their status can lead the planner into a
+               -- partial index of every such ticket of every showtime, once per hold.
                (SELECT count(*) FROM tickets t JOIN bookings tb ON tb.id = t.booking_id
                  WHERE tb.user_id = ${h.userId} AND tb.showtime_id = ${h.showtimeId}
-                   AND ((tb.status = 'pending' AND tb.expires_at > now() AND t.status = 'held')
-                        OR (tb.status = 'confirmed' AND t.status = 'sold')))::int AS seats
-      ), priced AS (
-        SELECT s.id, s.tier,
-               CASE s.tier WHEN 'premium' THEN ${h.prices.premium}::int
-                           WHEN 'accessible' THEN ${h.prices.accessible}::int
-                           ELSE ${h.prices.standard}::int END AS price
-          FROM seats s WHERE s.id = ANY(${h.seatIds}::uuid[])
-      ), booking AS (
-        INSERT INTO bookings (reference, user_id, showtime_id, status, expires_at, max_expires_at, total_cents, currency)
-        SELECT ${h.reference}, ${h.userId}, ${h.showtimeId}, 'pending',
-               now() + make_interval(secs => ${h.ttlSeconds}),
-               now() + make_interval(secs => ${h.maxLifetimeSeconds}),
-               (SELECT coalesce(sum(price), 0) FROM priced), ${h.currency}
-          FROM lim
-         WHERE lim.active_holds < ${h.maxActiveHolds}
-           AND lim.seats + ${h.seatIds.length} <= ${h.maxSeats}
-        RETURNING *
+                   AND ((tb.status = 'pending' AND tb.expires_at > now()) OR tb.status = 'confirmed'))::int AS seats
+      ), go AS (
+        SELECT me.fresh AND NOT st.started
+               AND lim.active_holds < ${h.maxActiveHolds} AND lim.seats + ${n}::int <= ${h.maxSeats} AS ok
+          FROM me, st, lim
       ), locked AS (
-        SELECT si.showtime_id, si.seat_id, si.booking_id AS previous_booking FROM seat_inventory si
+        SELECT si.showtime_id, si.seat_id, si.booking_id AS previous_booking, ${seatIsFree('si')} AS free
+          FROM seat_inventory si
          WHERE si.showtime_id = ${h.showtimeId} AND si.seat_id = ANY(${h.seatIds}::uuid[])
-           AND EXISTS (SELECT 1 FROM booking)
+           AND (SELECT ok FROM go)
          ORDER BY si.seat_id
            FOR UPDATE
+      ), priced AS (
+        SELECT s.id, s.tier, ${tierPriceSql('st', 's.tier')} AS price
+          FROM seats s CROSS JOIN st WHERE s.id = ANY(${h.seatIds}::uuid[])
+      ), booking AS (
+        INSERT INTO bookings (reference, user_id, showtime_id, status, expires_at, max_expires_at, total_cents, currency)
+        SELECT ${h.reference}, ${h.userId}, st.id, 'pending',
+               now() + make_interval(secs => ${h.ttlSeconds}),
+               now() + make_interval(secs => ${h.maxLifetimeSeconds}),
+               (SELECT coalesce(sum(price), 0) FROM priced), st.currency
+          FROM st
+         WHERE (SELECT count(*) FROM locked WHERE free) = ${n}
+        RETURNING *
       ), claimed AS (
+        -- Rows this statement has locked and judged free: nobody can have changed them since.
         UPDATE seat_inventory si
-           SET status = 'held', booking_id = (SELECT id FROM booking), version = si.version + 1, updated_at = now()
-          FROM locked
-         WHERE si.showtime_id = locked.showtime_id AND si.seat_id = locked.seat_id AND ${seatIsFree('si')}
-        RETURNING si.seat_id, locked.previous_booking
+           SET status = 'held', booking_id = b.id, version = si.version + 1, updated_at = now()
+          FROM locked l, booking b
+         WHERE si.showtime_id = l.showtime_id AND si.seat_id = l.seat_id AND l.free
+        RETURNING si.seat_id, l.previous_booking
       ), voided AS (
-        -- Tickets of lapsed holds whose seats were just taken lose them.
+        -- Tickets of lapsed holds whose seats were just taken lose them, found by their (booking, seat) key.
         UPDATE tickets t SET status = 'void'
-         WHERE t.showtime_id = ${h.showtimeId} AND t.status = 'held'
-           AND t.seat_id IN (SELECT seat_id FROM claimed WHERE previous_booking IS NOT NULL)
+          FROM claimed c
+         WHERE c.previous_booking IS NOT NULL
+           AND t.booking_id = c.previous_booking AND t.seat_id = c.seat_id AND t.status = 'held'
         RETURNING t.id
       ), inserted AS (
         INSERT INTO tickets (booking_id, showtime_id, seat_id, tier, price_cents, status)
-        SELECT (SELECT id FROM booking), ${h.showtimeId}, p.id, p.tier, p.price, 'held'
-          FROM priced p WHERE p.id IN (SELECT seat_id FROM claimed)
+        SELECT b.id, b.showtime_id, p.id, p.tier, p.price, 'held'
+          FROM priced p CROSS JOIN booking b WHERE p.id IN (SELECT seat_id FROM claimed)
         RETURNING id, booking_id, seat_id, tier, price_cents, status
       )
-      SELECT lim.active_holds, lim.seats,
+      SELECT EXISTS (SELECT 1 FROM me) AS user_found,
+             (SELECT fresh FROM me) AS fresh,
+             EXISTS (SELECT 1 FROM st) AS showtime_found,
+             (SELECT started FROM st) AS started,
+             lim.active_holds, lim.seats,
              (SELECT row_to_json(b) FROM booking b) AS booking,
              (SELECT array_agg(seat_id) FROM locked) AS existing,
-             (SELECT array_agg(seat_id) FROM claimed) AS claimed,
+             (SELECT array_agg(seat_id) FROM locked WHERE NOT free) AS taken,
              (SELECT count(*) FROM voided) AS voided,
              (SELECT json_agg(json_build_object('id', i.id, 'booking_id', i.booking_id, 'seat_id', i.seat_id,
                        'row_label', s.row_label, 'number', s.number, 'tier', i.tier,
                        'price_cents', i.price_cents, 'status', i.status) ORDER BY s.y, s.x)
-                FROM inserted i JOIN seats s ON s.id = i.seat_id) AS tickets
-        FROM lim`.execute(trx);
+                FROM inserted i JOIN seats s ON s.id = i.seat_id) AS tickets,
+             -- Cannot happen (the claimed rows are the locked free ones); if it ever did, this aborts the
+             -- statement, so a booking never holds fewer seats than were asked for.
+             CASE WHEN (SELECT count(*) FROM booking) > 0 AND (SELECT count(*) FROM claimed) <> ${n}
+                  THEN ('hold claimed ' || (SELECT count(*) FROM claimed) || ' seats, not ' || ${n}::int)::int
+             END AS guard
+        FROM lim`,
+    );
     const row = r.rows[0]!;
-    const b = row.booking;
     return {
+      userFound: row.user_found,
+      fresh: row.fresh === true,
+      showtimeFound: row.showtime_found,
+      started: row.started === true,
       activeHolds: row.active_holds,
       seatsForShowtime: row.seats,
-      booking: b ? dated(b, BOOKING_TIMES) : null,
+      booking: row.booking ? dated(row.booking, BOOKING_TIMES) : null,
       existing: row.existing ?? [],
-      claimed: row.claimed ?? [],
+      taken: row.taken ?? [],
       tickets: row.tickets ?? [],
     };
   }
@@ -366,11 +376,13 @@ export class BookingsRepository {
     trx: Transaction<Database>,
     c: { bookingId: string; paymentId: string; chargeId: string },
   ): Promise<{ booking: BookingRow; tickets: TicketView[]; payments: PaymentRow[] } | undefined> {
-    const r = await sql<{
-      booking: JsonRow<BookingRow> | null;
-      tickets: TicketView[] | null;
-      payments: JsonRow<PaymentRow>[] | null;
-    }>`
+    const r = await executePrepared(
+      trx,
+      sql<{
+        booking: JsonRow<BookingRow> | null;
+        tickets: TicketView[] | null;
+        payments: JsonRow<PaymentRow>[] | null;
+      }>`
       WITH b AS (
         SELECT id FROM bookings
          WHERE id = ${c.bookingId} AND status = 'pending' AND expires_at > now()
@@ -420,7 +432,8 @@ export class BookingsRepository {
                       UNION ALL
                       SELECT * FROM payments
                        WHERE booking_id = ${c.bookingId} AND id <> ${c.paymentId}) x) AS payments,
-             (SELECT count(*) FROM sold) AS sold`.execute(trx);
+             (SELECT count(*) FROM sold) AS sold`,
+    );
     const row = r.rows[0];
     if (!row?.booking) return undefined;
     return {

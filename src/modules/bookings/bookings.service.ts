@@ -7,7 +7,6 @@ import { QUEUES } from '../../jobs/queue.js';
 import { UnauthorizedError, ValidationError } from '../../http/errors.js';
 import type { IdempotencyRecorder } from '../../http/idempotency.js';
 import { signTicketCode } from '../checkin/ticket-codes.js';
-import { tierPrices } from '../catalog/catalog.service.js';
 import { recordBookingEvent } from '../notifications/notifications.outbox.js';
 import { luhnValid, normaliseCardNumber } from '../payments/card.js';
 import { PaymentAttempts } from '../payments/payment-attempts.js';
@@ -44,6 +43,9 @@ import {
 } from './bookings.errors.js';
 import { BookingsRepository, type TicketView } from './bookings.repository.js';
 import type { Booking, CardBody, HoldBody, Payment } from './bookings.schemas.js';
+
+/** A customer racing their own holds makes the hold count again; this many times at most, then 409. */
+const MAX_HOLD_RECOUNTS = 5;
 
 const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
@@ -114,51 +116,54 @@ export class BookingsService {
   }
 
   /**
-   * Holds seats: four round trips on the happy path (BEGIN, the user lock with the showtime, one statement that
-   * checks the limits, inserts the booking, claims the seats and writes the tickets, COMMIT). Holds are expired
-   * by the sweep (SWEEP_INTERVAL_SECONDS), not by a job per hold: correctness never waits for either.
+   * Holds seats: one statement on the happy path (BookingsRepository.hold), in a transaction with the
+   * idempotency record when the request has a key. Holds are expired by the sweep (SWEEP_INTERVAL_SECONDS), not
+   * by a job per hold: correctness never waits for either.
    */
   async holdSeats(userId: string, input: HoldBody, idem?: IdempotencyRecorder): Promise<Booking> {
     const seatIds = [...new Set(input.seatIds)].sort();
     const { db, config } = this.ctx;
-    const booking = await db.transaction().execute(async (trx) => {
-      const showtime = await this.repo.lockUserForHold(trx, userId, input.showtimeId);
-      if (!showtime) {
-        throw new UnauthorizedError('This account no longer exists; sign in again', 'USER_NOT_FOUND');
+    const attempt = async (q: Db | Transaction<Database>): Promise<Booking> => {
+      for (let tries = 1; ; tries++) {
+        const held = await this.repo.hold(q, {
+          userId,
+          showtimeId: input.showtimeId,
+          seatIds,
+          reference: newReference(),
+          ttlSeconds: config.holdTtlSeconds,
+          maxLifetimeSeconds: config.holdMaxLifetimeSeconds,
+          maxActiveHolds: config.maxActiveHoldsPerUser,
+          maxSeats: config.maxSeatsPerShowtimePerUser,
+        });
+        if (!held.userFound) {
+          throw new UnauthorizedError('This account no longer exists; sign in again', 'USER_NOT_FOUND');
+        }
+        if (!held.showtimeFound) throw new ShowtimeNotFoundError();
+        if (held.started) throw new ShowtimeClosedError();
+        // Another hold of this customer committed while we waited for their row: count again.
+        if (!held.fresh && tries < MAX_HOLD_RECOUNTS) continue;
+        if (!held.fresh || held.activeHolds >= config.maxActiveHoldsPerUser) {
+          throw new TooManyHoldsError(config.maxActiveHoldsPerUser);
+        }
+        if (held.seatsForShowtime + seatIds.length > config.maxSeatsPerShowtimePerUser) {
+          throw new SeatLimitError(config.maxSeatsPerShowtimePerUser, held.seatsForShowtime);
+        }
+        if (!held.booking) {
+          const existing = new Set(held.existing);
+          const unknown = seatIds.filter((id) => !existing.has(id));
+          if (unknown.length > 0) throw new SeatsNotFoundError(unknown);
+          throw new SeatsUnavailableError(held.taken);
+        }
+        return toBooking(held.booking, held.tickets, []);
       }
-      if (!showtime.found) throw new ShowtimeNotFoundError();
-      if (showtime.started) throw new ShowtimeClosedError();
-
-      const held = await this.repo.claimHold(trx, {
-        userId,
-        showtimeId: input.showtimeId,
-        seatIds,
-        reference: newReference(),
-        currency: showtime.currency,
-        prices: tierPrices(showtime),
-        ttlSeconds: config.holdTtlSeconds,
-        maxLifetimeSeconds: config.holdMaxLifetimeSeconds,
-        maxActiveHolds: config.maxActiveHoldsPerUser,
-        maxSeats: config.maxSeatsPerShowtimePerUser,
-      });
-      if (held.activeHolds >= config.maxActiveHoldsPerUser) {
-        throw new TooManyHoldsError(config.maxActiveHoldsPerUser);
-      }
-      if (held.seatsForShowtime + seatIds.length > config.maxSeatsPerShowtimePerUser) {
-        throw new SeatLimitError(config.maxSeatsPerShowtimePerUser, held.seatsForShowtime);
-      }
-      // Any shortfall rolls the whole statement back with this transaction: all or nothing.
-      if (!held.booking || held.claimed.length !== seatIds.length) {
-        const existing = new Set(held.existing);
-        const unknown = seatIds.filter((id) => !existing.has(id));
-        if (unknown.length > 0) throw new SeatsNotFoundError(unknown);
-        const got = new Set(held.claimed);
-        throw new SeatsUnavailableError(seatIds.filter((id) => !got.has(id)));
-      }
-      const result = toBooking(held.booking, held.tickets, []);
-      await idem?.record(trx, 201, { booking: result });
-      return result;
-    });
+    };
+    const booking = idem
+      ? await db.transaction().execute(async (trx) => {
+          const result = await attempt(trx);
+          await idem.record(trx, 201, { booking: result });
+          return result;
+        })
+      : await attempt(db);
     this.ctx.seatFeed.touch(input.showtimeId);
     return booking;
   }

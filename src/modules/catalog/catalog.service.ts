@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sql, type RawBuilder } from 'kysely';
 import type { AppContext } from '../../context.js';
 import type { MovieRow, SeatTier, TheaterRow } from '../../db/schema.js';
 import { ValidationError } from '../../http/errors.js';
@@ -60,13 +61,22 @@ export function toMovie(row: MovieRow): Movie {
   };
 }
 
-/** Premium and accessible prices are optional on a showtime and then follow the standard price. */
+/** Premium and accessible prices are optional on a showtime and then follow the standard price (tierPriceSql too). */
 export function tierPrices(row: PriceColumns): Prices {
   return {
     standard: row.price_standard_cents,
     premium: row.price_premium_cents ?? row.price_standard_cents,
     accessible: row.price_accessible_cents ?? row.price_standard_cents,
   };
+}
+
+/** tierPrices in SQL, for a statement that prices seats itself: `showtime` names a showtimes row, `tier` a tier. */
+export function tierPriceSql(showtime: string, tier: string): RawBuilder<number> {
+  const col = (c: string) => sql.ref(`${showtime}.${c}`);
+  return sql<number>`CASE ${sql.ref(tier)}
+    WHEN 'premium' THEN coalesce(${col('price_premium_cents')}, ${col('price_standard_cents')})
+    WHEN 'accessible' THEN coalesce(${col('price_accessible_cents')}, ${col('price_standard_cents')})
+    ELSE ${col('price_standard_cents')} END`;
 }
 
 export function priceFor(prices: Prices, tier: SeatTier): number {

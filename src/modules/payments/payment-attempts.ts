@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AppContext } from '../../context.js';
-import { PG, pgErrorCode } from '../../db/database.js';
+import { executePrepared, PG, pgErrorCode } from '../../db/database.js';
 import type { Database, PaymentRow, PaymentStatus, RefundReason } from '../../db/schema.js';
 import { cardBrand, last4 } from './card.js';
 import {
@@ -113,7 +113,9 @@ export class PaymentAttempts {
     a: { bookingId: string; userId: string; cardDigits: string; holdSeconds: number },
   ): Promise<(PaymentRow & { reference: string }) | undefined> {
     try {
-      const r = await sql<PaymentRow & { reference: string }>`
+      const r = await executePrepared(
+        db,
+        sql<PaymentRow & { reference: string }>`
         WITH b AS (
           UPDATE bookings
              SET expires_at = greatest(expires_at, now() + make_interval(secs => ${a.holdSeconds})),
@@ -129,7 +131,8 @@ export class PaymentAttempts {
             FROM b
           RETURNING *
         )
-        SELECT p.*, b.reference FROM p CROSS JOIN b`.execute(db);
+        SELECT p.*, b.reference FROM p CROSS JOIN b`,
+      );
       return r.rows[0];
     } catch (err) {
       if (pgErrorCode(err) === PG.uniqueViolation) return undefined;
