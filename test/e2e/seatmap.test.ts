@@ -110,6 +110,7 @@ interface Box {
 function layoutOf(page: Page) {
   return page.evaluate<{
     panel: Box;
+    card: Box;
     seats: (Box & { name: string })[];
     labels: number;
     viewportOverflow: number;
@@ -118,13 +119,18 @@ function layoutOf(page: Page) {
     seatsCentre: number;
   }>(`(() => {
     const box = (el) => { const r = el.getBoundingClientRect(); return { left: r.left, top: r.top, right: r.right, bottom: r.bottom }; };
-    const vp = document.querySelector('[data-testid="seatmap-viewport"]');
-    const seats = [...document.querySelectorAll('.seatmap button.seat')].map((el) => ({ ...box(el), name: el.getAttribute('aria-label') }));
+    const buttons = [...document.querySelectorAll('[role="group"][aria-label="Seat map"] button')];
+    // The visible map: the nearest box around the seats that clips what overflows it.
+    let vp = buttons[0].parentElement;
+    while (vp && getComputedStyle(vp).overflowX === 'visible') vp = vp.parentElement;
+    const card = buttons[0].closest('section');
+    const seats = buttons.map((el) => ({ ...box(el), name: el.getAttribute('aria-label') }));
     const screen = box(document.querySelector('.screen'));
     const left = Math.min(...seats.map((s) => s.left));
     const right = Math.max(...seats.map((s) => s.right));
     return {
       panel: box(vp),
+      card: box(card),
       seats,
       labels: document.querySelectorAll('.seatmap .row-label').length,
       viewportOverflow: vp.scrollWidth - vp.clientWidth,
@@ -232,6 +238,7 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
         const layout = await layoutOf(page);
         expect(layout.seats).toHaveLength(270);
         expect(outside(layout.panel, layout.seats)).toEqual([]);
+        expect(outside(layout.card, layout.seats)).toEqual([]);
         expect(layout.viewportOverflow).toBeLessThanOrEqual(0);
         expect(layout.pageOverflow).toBeLessThanOrEqual(0);
         // Row labels on both sides of every row; the screen centred on the whole room.
@@ -240,7 +247,7 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
         // Wide screens get comfortable seats without any zooming.
         if (width >= 1366) expect(await seatSize(page, 'M', 1)).toBeGreaterThanOrEqual(24);
         // The legend lists the tiers this room has.
-        const legend = await page.getByTestId('legend').textContent();
+        const legend = await page.getByRole('group', { name: 'Seat legend' }).textContent();
         expect(legend).toContain('Premium');
         expect(legend).toContain('Wheelchair accessible');
       },
@@ -332,7 +339,7 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
       expect(await seatButton(page, 'K', 10).getAttribute('aria-disabled')).toBe('true');
       expect(await seatButton(page, 'K', 12).getAttribute('data-status')).toBe('sold');
       expect(await seatButton(page, 'K', 12).getAttribute('aria-label')).toContain('unavailable, sold');
-      expect(await page.getByTestId('legend').textContent()).toContain('Yours');
+      expect(await page.getByRole('group', { name: 'Seat legend' }).textContent()).toContain('Yours');
       expect(await page.getByTestId('own-booking').textContent()).toContain('K10, K11');
 
       // The seat map itself is the same for everyone (shared cache, one ETag): nothing per user in it.
@@ -356,7 +363,7 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
       const f = await createShowtimeFixture(server.app, admin.token, { movieId, rows: 4, seatsPerRow: 6 });
       const page = await newPage({ viewport: { width: 1280, height: 800 } });
       await openSeatMap(page, server, f);
-      const legend = await page.getByTestId('legend').textContent();
+      const legend = await page.getByRole('group', { name: 'Seat legend' }).textContent();
       expect(legend).toContain('Standard');
       expect(legend).not.toContain('Premium');
       expect(legend).not.toContain('Wheelchair');
