@@ -5,7 +5,6 @@ import {
   createMovie,
   createShowtimeFixture,
   createTheater,
-  gridLayout,
   rowLabel,
   type ShowtimeFixture,
 } from '../helpers/catalog.js';
@@ -156,7 +155,7 @@ function outside(panel: Box, seats: (Box & { name: string })[]): string[] {
 
 /** Pans the zoomed map (and the page) so the seat is in the middle of the screen, clear of the hold bar. */
 async function centre(seat: Locator): Promise<void> {
-  await seat.evaluate((el) => el.scrollIntoView({ block: 'center', inline: 'center' }));
+  await seat.evaluate<void, void>("(el) => el.scrollIntoView({ block: 'center', inline: 'center' })");
 }
 
 async function seatSize(page: Page, row: string, number: number): Promise<number> {
@@ -282,7 +281,7 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
       await page.getByTestId('minimap').waitFor();
       // Zoomed in, the map pans instead of fitting, and seat numbers show.
       const vp = page.getByTestId('seatmap-viewport');
-      expect(await vp.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+      expect(await vp.evaluate<boolean, void>('(el) => el.scrollWidth > el.clientWidth')).toBe(true);
       expect(await seatButton(page, 'G', 11).locator('.seat-number').isVisible()).toBe(true);
 
       // One tap on a seat selects it.
@@ -357,7 +356,7 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
   );
 
   it(
-    'lists only the tiers an auditorium has in the legend',
+    'lists only the tiers an auditorium has in the legend, and names a focused seat',
     async () => {
       const movieId = await createMovie(server.app, admin.token, { title: 'Plain Room' });
       const f = await createShowtimeFixture(server.app, admin.token, { movieId, rows: 4, seatsPerRow: 6 });
@@ -368,6 +367,18 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
       expect(legend).not.toContain('Premium');
       expect(legend).not.toContain('Wheelchair');
       expect(legend).not.toContain('Yours');
+
+      // The seat's name shows beside it on keyboard focus (and hover); the arrow keys still move.
+      await seatButton(page, 'B', 3).click();
+      await page.keyboard.press('ArrowRight');
+      await expect
+        .poll(() => page.evaluate("document.activeElement?.getAttribute('aria-label')"), PATIENT)
+        .toMatch(/^Row B, seat 4,/);
+      expect(
+        await page.evaluate(
+          "getComputedStyle(document.activeElement, '::after').getPropertyValue('content')",
+        ),
+      ).toBe('"B4"');
     },
     BROWSER_TEST_MS,
   );
@@ -389,7 +400,9 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
       await confirm.waitFor();
       expect(await confirm.textContent()).toContain('Seat C7');
       expect(
-        await page.getByTestId('cancel-confirm').evaluate((el) => el === el.ownerDocument.activeElement),
+        await page
+          .getByTestId('cancel-confirm')
+          .evaluate<boolean, void>('(el) => el === document.activeElement'),
       ).toBe(true);
       expect(await bookingStatus(server, customer, bookingId)).toBe('pending');
 
@@ -406,7 +419,7 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
       expect(await message.textContent()).toContain('Hold cancelled');
       expect(await message.textContent()).toContain('Seat C7 went back on sale');
       expect(await message.getAttribute('role')).toBe('status');
-      expect(await message.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+      expect(await message.evaluate<boolean, void>('(el) => el === document.activeElement')).toBe(true);
       expect(await bookingStatus(server, customer, bookingId)).toBe('cancelled');
     },
     BROWSER_TEST_MS,
