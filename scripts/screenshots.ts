@@ -163,7 +163,9 @@ async function main(): Promise<void> {
   }
   for (const s of mine.slice(0, 2)) {
     const seat = phonePage.getByRole('button', { name: new RegExp(`^Row ${s.row}, seat ${s.number},`) });
-    await seat.evaluate<void, void>("(el) => el.scrollIntoView({ block: 'center', inline: 'center' })");
+    await seat.evaluate((el: { scrollIntoView(o: object): void }) =>
+      el.scrollIntoView({ block: 'center', inline: 'center' }),
+    );
     await seat.tap();
   }
   await settleImages(phonePage);

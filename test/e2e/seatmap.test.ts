@@ -155,7 +155,9 @@ function outside(panel: Box, seats: (Box & { name: string })[]): string[] {
 
 /** Pans the zoomed map (and the page) so the seat is in the middle of the screen, clear of the hold bar. */
 async function centre(seat: Locator): Promise<void> {
-  await seat.evaluate<void, void>("(el) => el.scrollIntoView({ block: 'center', inline: 'center' })");
+  await seat.evaluate((el: { scrollIntoView(o: object): void }) =>
+    el.scrollIntoView({ block: 'center', inline: 'center' }),
+  );
 }
 
 async function seatSize(page: Page, row: string, number: number): Promise<number> {
@@ -281,7 +283,11 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
       await page.getByTestId('minimap').waitFor();
       // Zoomed in, the map pans instead of fitting, and seat numbers show.
       const vp = page.getByTestId('seatmap-viewport');
-      expect(await vp.evaluate<boolean, void>('(el) => el.scrollWidth > el.clientWidth')).toBe(true);
+      expect(
+        await vp.evaluate(
+          (el: { scrollWidth: number; clientWidth: number }) => el.scrollWidth > el.clientWidth,
+        ),
+      ).toBe(true);
       expect(await seatButton(page, 'G', 11).locator('.seat-number').isVisible()).toBe(true);
 
       // One tap on a seat selects it.
@@ -402,7 +408,9 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
       expect(
         await page
           .getByTestId('cancel-confirm')
-          .evaluate<boolean, void>('(el) => el === document.activeElement'),
+          .evaluate(
+            (el: { ownerDocument: { activeElement: unknown } }) => el === el.ownerDocument.activeElement,
+          ),
       ).toBe(true);
       expect(await bookingStatus(server, customer, bookingId)).toBe('pending');
 
@@ -419,7 +427,11 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
       expect(await message.textContent()).toContain('Hold cancelled');
       expect(await message.textContent()).toContain('Seat C7 went back on sale');
       expect(await message.getAttribute('role')).toBe('status');
-      expect(await message.evaluate<boolean, void>('(el) => el === document.activeElement')).toBe(true);
+      expect(
+        await message.evaluate(
+          (el: { ownerDocument: { activeElement: unknown } }) => el === el.ownerDocument.activeElement,
+        ),
+      ).toBe(true);
       expect(await bookingStatus(server, customer, bookingId)).toBe('cancelled');
     },
     BROWSER_TEST_MS,
