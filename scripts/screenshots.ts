@@ -155,10 +155,26 @@ async function main(): Promise<void> {
   await phonePage.goto(`${base}${showtimeHref}`);
   await phonePage.locator('.seat').first().waitFor();
   await phonePage.getByTestId('live-mode').filter({ hasText: 'Live' }).waitFor();
+  // A large room fits the phone whole with small seats: zoom in (as a customer would) to tap them.
+  const zoomIn = phonePage.getByRole('button', { name: 'Zoom in' });
+  if ((await zoomIn.count()) > 0) {
+    await zoomIn.tap();
+    await zoomIn.tap();
+  }
   for (const s of mine.slice(0, 2)) {
-    await phonePage.getByRole('button', { name: new RegExp(`^Row ${s.row}, seat ${s.number},`) }).tap();
+    const seat = phonePage.getByRole('button', { name: new RegExp(`^Row ${s.row}, seat ${s.number},`) });
+    await seat.evaluate((el: { scrollIntoView(o: object): void }) =>
+      el.scrollIntoView({ block: 'center', inline: 'center' }),
+    );
+    await seat.tap();
   }
   await settleImages(phonePage);
+  // The zoom buttons, the mini-map and the chosen seats in one picture, just below the sticky header.
+  await phonePage.evaluate<void>(`(() => {
+    const tools = document.querySelector('.seatmap-tools') ?? document.querySelector('.seatmap');
+    const header = document.querySelector('.site-header').getBoundingClientRect().height;
+    window.scrollBy(0, tools.getBoundingClientRect().top - header - 8);
+  })()`);
   await shot(phonePage, '05-seat-map-phone');
   await phone.close();
 

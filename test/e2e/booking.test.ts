@@ -452,10 +452,19 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
       const row = page.getByTestId('booking-row').first();
       await row.waitFor();
       expect(await row.getByTestId('booking-status').textContent()).toContain('Awaiting payment');
+      // One tap only asks; the hold is cancelled when confirmed, and the row says what happened.
       await row.getByRole('button', { name: 'Cancel hold' }).click();
+      const confirm = row.getByRole('group', { name: /Confirm cancelling the hold/ });
+      await confirm.waitFor();
+      expect(await confirm.textContent()).toContain('A5');
+      expect(await row.getByTestId('booking-status').textContent()).toContain('Awaiting payment');
+      await confirm.getByRole('button', { name: 'Yes, cancel hold' }).click();
       await expect
         .poll(() => row.getByTestId('booking-status').textContent(), PATIENT)
         .toContain('Cancelled');
+      expect(await row.getByTestId('booking-row-message').textContent()).toContain(
+        'A5 went back on sale. You have not been charged.',
+      );
     },
     BROWSER_TEST_MS,
   );
@@ -517,6 +526,12 @@ describe.skipIf(!HAS_CHROMIUM)('an expired hold in a real browser (HOLD_TTL_SECO
       const expired = page.getByTestId('hold-expired');
       await expired.waitFor({ timeout: 8_000 });
       expect(await expired.textContent()).toContain('not been charged');
+      // The page still says what was being booked, and draws its icons (no emoji that a font may lack).
+      const summary = page.getByRole('region', { name: 'Booking summary' });
+      await expect.poll(() => summary.textContent(), PATIENT).toContain('Echoes of Tomorrow');
+      expect(await summary.textContent()).toContain('Row E, seat 2');
+      expect(await expired.locator('.notice-icon svg').count()).toBe(1);
+      expect(await expired.locator('.notice-icon').textContent()).toBe('');
       await page.getByRole('link', { name: 'Start again' }).click();
       await page.waitForURL(new RegExp(`/showtimes/${f.showtimeId}$`));
       await expect

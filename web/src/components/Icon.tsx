@@ -10,6 +10,14 @@ const PATHS = {
   hourglass: 'M7 3h10M7 21h10M8 3c0 5 8 5 8 9s-8 4-8 9M16 3c0 5-8 5-8 9s8 4 8 9',
   check: 'M5 12.5l4.5 4.5L19 7.5',
   cross: 'M6 6l12 12M18 6L6 18',
+  alert: 'M12 4 2.5 20h19L12 4Zm0 6v4.5m0 2.5v.5',
+  info: 'M21 12a9 9 0 1 1-18 0 9 9 0 0 1 18 0Zm-9-1v6m0-9.5v.5',
+  wheelchair:
+    'M11.5 3.8a1.6 1.6 0 1 1-3.2 0 1.6 1.6 0 0 1 3.2 0ZM10 7.5v6h6l2.5 5.5M10 10.5h5M7.5 10a5.5 5.5 0 1 0 7.6 7.2',
+  person: 'M15.5 7.5a3.5 3.5 0 1 1-7 0 3.5 3.5 0 0 1 7 0ZM5 20.5c.8-4 3.6-6 7-6s6.2 2 7 6',
+  plus: 'M12 5v14M5 12h14',
+  minus: 'M5 12h14',
+  fit: 'M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useLayoutEffect, useRef, type ReactNode } from 'react';
 import { useAuth } from '../lib/auth';
 import { Link, navigate, useLocation } from '../lib/router';
 
@@ -14,12 +14,23 @@ function NavLink({ to, children }: { to: string; children: ReactNode }) {
 
 export function Layout({ children }: { children: ReactNode }) {
   const { user, signOut } = useAuth();
+  const header = useRef<HTMLElement>(null);
+  // The header is sticky: things that stick below it (the hold countdown) need its height, which wraps on phones.
+  useLayoutEffect(() => {
+    const el = header.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() =>
+      document.documentElement.style.setProperty('--header-h', `${el.offsetHeight}px`),
+    );
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
   return (
     <div className="app">
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className="site-header">
+      <header className="site-header" ref={header}>
         <div className="site-header-inner">
           <Link to="/" className="brand" aria-label="Matinee, home">
             <span className="brand-mark" aria-hidden="true">

@@ -1,9 +1,11 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
+import { Icon, type IconName } from './Icon';
 
 type Kind = 'error' | 'info' | 'success' | 'warning';
 
-const ICON: Record<Kind, string> = { error: '⚠', info: 'ℹ', success: '✓', warning: '⏱' };
+// SVG, not emoji: '⏱' and friends are missing from many system fonts and render as an empty box.
+const ICON: Record<Kind, IconName> = { error: 'alert', info: 'info', success: 'check', warning: 'clock' };
 
 /** A message box. Errors are announced (role=alert) and can take focus so keyboard users land on them. */
 export function Notice({
@@ -32,7 +34,7 @@ export function Notice({
       data-testid={testId}
     >
       <span className="notice-icon" aria-hidden="true">
-        {ICON[kind]}
+        <Icon name={ICON[kind]} size={22} />
       </span>
       <div className="notice-body">
         {title && <p className="notice-title">{title}</p>}

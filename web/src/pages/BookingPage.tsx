@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api/client';
 import type { Booking, Card, ShowtimeDetail } from '../api/types';
 import { CardForm } from '../components/CardForm';
@@ -10,7 +10,7 @@ import { Poster } from '../components/Poster';
 import { QrTicket } from '../components/QrTicket';
 import { formatDateTime, formatMoney, plural, tierLabel } from '../lib/format';
 import { randomId } from '../lib/random';
-import { Link, navigate } from '../lib/router';
+import { Link } from '../lib/router';
 import { useAsync } from '../lib/useAsync';
 
 type PayMessage = { kind: 'error' | 'warning' | 'info'; title: string; text: string };
@@ -66,20 +66,35 @@ function Summary({ booking, showtime }: { booking: Booking; showtime: ShowtimeDe
   );
 }
 
+/** "seats A3 and A4" / "seat A3" (capitalised at the start of a sentence). */
+function seatNames(b: Booking, capital = false): string {
+  const names = b.tickets.map((t) => `${t.row}${t.number}`);
+  const list =
+    names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names[0];
+  const word = names.length === 1 ? 'seat' : 'seats';
+  return `${capital ? word[0]!.toUpperCase() + word.slice(1) : word} ${list ?? ''}`.trim();
+}
+
 function Checkout({
   booking,
   showtime,
   onChanged,
+  onCancelled,
 }: {
   booking: Booking;
   showtime: ShowtimeDetail | undefined;
   onChanged: (b: Booking) => void;
+  onCancelled: (b: Booking) => void;
 }) {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<PayMessage | null>(null);
   const [resetKey, setResetKey] = useState(0);
   const [expired, setExpired] = useState(() => new Date(booking.expiresAt).getTime() <= Date.now());
-  const [cancelling, setCancelling] = useState(false);
+  const [cancelling, setCancelling] = useState<'idle' | 'confirm' | 'busy'>('idle');
+  const confirmRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (cancelling === 'confirm') confirmRef.current?.focus();
+  }, [cancelling]);
   // One key per card attempt: a retry after a network failure replays it, so it is never charged twice.
   const attempt = useRef<{ key: string; card: string } | null>(null);
 
@@ -140,28 +155,34 @@ function Checkout({
   }
 
   async function cancel() {
-    setCancelling(true);
+    setCancelling('busy');
     try {
-      await api.cancel(booking.id);
-      navigate(`/showtimes/${booking.showtimeId}`, { replace: true });
+      const result = await api.cancel(booking.id);
+      onCancelled(result.booking);
     } catch (err) {
       setMessage({ kind: 'error', title: 'The hold could not be cancelled', text: (err as Error).message });
-      setCancelling(false);
+      setCancelling('idle');
     }
   }
 
   if (expired) {
+    // What they were booking stays on the page, so starting again is one step, not a search.
     return (
       <div className="stack-lg">
-        <PageHeading title="Hold expired">Your hold expired</PageHeading>
+        <PageHeading title="Hold expired">
+          <Icon name="hourglass" size={32} className="heading-icon" /> Your hold expired
+        </PageHeading>
         <Notice kind="warning" title="The seats were released" focus testId="hold-expired">
-          <p>You did not pay in time, so the seats went back on sale. You have not been charged.</p>
+          <p>
+            You did not pay in time, so {seatNames(booking)} went back on sale. You have not been charged.
+          </p>
           <p>
             <Link to={`/showtimes/${booking.showtimeId}`} className="btn btn-primary">
               Start again
             </Link>
           </p>
         </Notice>
+        <Summary booking={booking} showtime={showtime} />
       </div>
     );
   }
@@ -174,18 +195,52 @@ function Checkout({
       >
         Checkout
       </PageHeading>
+      {/* A child of the whole page, so it can stick below the header while the card form scrolls by. */}
+      <Countdown expiresAt={booking.expiresAt} onExpire={() => setExpired(true)} />
       <div className="checkout">
         <div className="stack">
-          <Countdown expiresAt={booking.expiresAt} onExpire={() => setExpired(true)} />
           <Summary booking={booking} showtime={showtime} />
-          <button
-            type="button"
-            className="btn btn-ghost"
-            onClick={() => void cancel()}
-            disabled={cancelling || busy}
-          >
-            {cancelling ? 'Cancelling…' : 'Cancel and release these seats'}
-          </button>
+          {cancelling === 'idle' ? (
+            <button
+              type="button"
+              className="btn btn-ghost"
+              onClick={() => setCancelling('confirm')}
+              disabled={busy}
+            >
+              Cancel and release these seats
+            </button>
+          ) : (
+            <div
+              ref={confirmRef}
+              className="confirm-box"
+              role="group"
+              aria-labelledby="cancel-question"
+              tabIndex={-1}
+              data-testid="cancel-confirm"
+            >
+              <p id="cancel-question">
+                Cancel this hold? {seatNames(booking, true)} will go back on sale and you will not be charged.
+              </p>
+              <div className="confirm-inline">
+                <button
+                  type="button"
+                  className="btn btn-danger"
+                  onClick={() => void cancel()}
+                  disabled={cancelling === 'busy'}
+                >
+                  {cancelling === 'busy' ? 'Cancelling…' : 'Yes, cancel the hold'}
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-ghost"
+                  onClick={() => setCancelling('idle')}
+                  disabled={cancelling === 'busy'}
+                >
+                  Keep my seats
+                </button>
+              </div>
+            </div>
+          )}
         </div>
         <section className="card stack" aria-labelledby="pay-title">
           <h2 id="pay-title" className="section-title">
@@ -331,6 +386,8 @@ function closedText(b: Booking): { title: string; text: string } {
 
 export function BookingPage({ bookingId }: { bookingId: string }) {
   const booking = useAsync((signal) => api.booking(bookingId, signal), [bookingId]);
+  // Set when the customer cancelled the hold on this page: the closed page then confirms it, with focus.
+  const [justCancelled, setJustCancelled] = useState<string | null>(null);
   const showtimeId = booking.data?.booking.showtimeId;
   const showtime = useAsync(
     (signal) => (showtimeId ? api.showtime(showtimeId, signal) : Promise.resolve(undefined)),
@@ -352,21 +409,33 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
   const b = booking.data.booking;
   const st = showtime.data?.showtime;
   const onChanged = (next: Booking) => booking.setData({ booking: next });
+  const onCancelled = (next: Booking) => {
+    setJustCancelled(next.id);
+    onChanged(next);
+  };
 
   switch (b.status) {
     case 'pending':
-      return <Checkout booking={b} showtime={st} onChanged={onChanged} />;
+      return <Checkout booking={b} showtime={st} onChanged={onChanged} onCancelled={onCancelled} />;
     case 'confirmed':
       return <Confirmation booking={b} showtime={st} onChanged={onChanged} />;
     case 'expired':
     case 'cancelled':
     case 'refunded': {
       const t = closedText(b);
+      const cancelledHere = b.status === 'cancelled' && justCancelled === b.id;
       return (
         <div className="stack-lg">
           <PageHeading title={t.title}>{t.title}</PageHeading>
-          <Notice kind="info" title={`Booking ${b.reference}`} testId="booking-closed">
-            <p>{t.text}</p>
+          <Notice
+            kind={cancelledHere ? 'success' : 'info'}
+            title={cancelledHere ? 'Hold cancelled' : `Booking ${b.reference}`}
+            focus={cancelledHere}
+            testId="booking-closed"
+          >
+            <p>
+              {cancelledHere ? `${seatNames(b, true)} went back on sale. You have not been charged.` : t.text}
+            </p>
             <p>
               <Link to={`/showtimes/${b.showtimeId}`} className="btn btn-primary">
                 Choose seats again

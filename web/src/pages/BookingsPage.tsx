@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/client';
 import type { Booking, BookingStatus, ShowtimeDetail } from '../api/types';
 import { Icon, type IconName } from '../components/Icon';
@@ -66,8 +66,14 @@ function BookingRow({
   onChanged: (b: Booking) => void;
 }) {
   const [busy, setBusy] = useState(false);
-  const [confirming, setConfirming] = useState(false);
+  const [confirming, setConfirming] = useState<'cancel' | 'refund' | null>(null);
+  const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const seats = booking.tickets.map((t) => `${t.row}${t.number}`).join(', ');
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming === 'cancel') confirmButton.current?.focus();
+  }, [confirming]);
   const upcoming = showtime ? new Date(showtime.startsAt).getTime() > Date.now() : false;
   const title = showtime?.movie.title ?? 'Showtime';
 
@@ -77,7 +83,9 @@ function BookingRow({
     try {
       const result = kind === 'cancel' ? await api.cancel(booking.id) : await api.refund(booking.id);
       onChanged(result.booking);
-      setConfirming(false);
+      setConfirming(null);
+      if (kind === 'cancel')
+        setDone(`Hold cancelled: ${seats} went back on sale. You have not been charged.`);
     } catch (err) {
       setError(err);
     } finally {
@@ -98,13 +106,17 @@ function BookingRow({
           </p>
         )}
         <p className="muted">
-          {plural(booking.tickets.length, 'seat')}:{' '}
-          {booking.tickets.map((t) => `${t.row}${t.number}`).join(', ')} ·{' '}
+          {plural(booking.tickets.length, 'seat')}: {seats} ·{' '}
           {formatMoney(booking.totalCents, booking.currency)} · Ref.{' '}
           <span className="reference">{booking.reference}</span>
         </p>
         <StatusBadge status={booking.status} />
         {error !== null && <ErrorNotice error={error} title="That did not work" />}
+        {done && (
+          <Notice kind="success" focus testId="booking-row-message">
+            <p>{done}</p>
+          </Notice>
+        )}
       </div>
       <div className="booking-row-actions">
         {booking.status === 'pending' && (
@@ -112,14 +124,40 @@ function BookingRow({
             <Link to={`/bookings/${booking.id}`} className="btn btn-primary btn-small">
               Pay now
             </Link>
-            <button
-              type="button"
-              className="btn btn-ghost btn-small"
-              disabled={busy}
-              onClick={() => void act('cancel')}
-            >
-              {busy ? 'Cancelling…' : 'Cancel hold'}
-            </button>
+            {confirming === 'cancel' ? (
+              <span
+                className="confirm-inline"
+                role="group"
+                aria-label={`Confirm cancelling the hold on ${title}`}
+              >
+                <span>Release {seats}?</span>
+                <button
+                  type="button"
+                  className="btn btn-danger btn-small"
+                  disabled={busy}
+                  onClick={() => void act('cancel')}
+                  ref={confirmButton}
+                >
+                  {busy ? 'Cancelling…' : 'Yes, cancel hold'}
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-small"
+                  disabled={busy}
+                  onClick={() => setConfirming(null)}
+                >
+                  Keep
+                </button>
+              </span>
+            ) : (
+              <button
+                type="button"
+                className="btn btn-ghost btn-small"
+                onClick={() => setConfirming('cancel')}
+              >
+                Cancel hold
+              </button>
+            )}
           </>
         )}
         {booking.status === 'confirmed' && (
@@ -128,7 +166,7 @@ function BookingRow({
               Tickets
             </Link>
             {upcoming &&
-              (confirming ? (
+              (confirming === 'refund' ? (
                 <span className="confirm-inline" role="group" aria-label={`Confirm refund of ${title}`}>
                   <button
                     type="button"
@@ -142,13 +180,17 @@ function BookingRow({
                     type="button"
                     className="btn btn-ghost btn-small"
                     disabled={busy}
-                    onClick={() => setConfirming(false)}
+                    onClick={() => setConfirming(null)}
                   >
                     Keep
                   </button>
                 </span>
               ) : (
-                <button type="button" className="btn btn-ghost btn-small" onClick={() => setConfirming(true)}>
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-small"
+                  onClick={() => setConfirming('refund')}
+                >
                   Refund
                 </button>
               ))}

@@ -10,6 +10,7 @@ import { randomId } from '../lib/random';
 import { Link, navigate } from '../lib/router';
 import { useAsync } from '../lib/useAsync';
 import { useLiveSeats, type SeatChange } from '../lib/useLiveSeats';
+import { useOwnSeats } from '../lib/useOwnSeats';
 
 export const MAX_SEATS = 10;
 
@@ -64,6 +65,8 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
 
   const live = useLiveSeats(showtimeId, onRemoteChange);
   seatsRef.current = live.seats;
+  const own = useOwnSeats(showtimeId);
+  const tiers = useMemo(() => [...new Set(live.seats.map((s) => s.tier))], [live.seats]);
 
   const chosen = useMemo(
     () => live.seats.filter((s) => selected.has(s.id)).sort((a, b) => a.y - b.y || a.x - b.x),
@@ -206,12 +209,18 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
               {live.mode === 'live' ? 'Live' : live.mode === 'polling' ? 'Updating every 5 s' : 'Connecting…'}
             </p>
           </div>
-          <SeatLegend prices={showtime.prices} currency={currency} />
+          <SeatLegend
+            tiers={tiers}
+            prices={showtime.prices}
+            currency={currency}
+            showYours={own.booked.size + own.held.size > 0}
+          />
           <SeatMap
             seats={live.seats}
             currency={currency}
             screenPosition={live.map.showtime.screenPosition}
             selected={selected}
+            own={own}
             onToggle={toggle}
           />
           <p className="visually-hidden" aria-live="polite" aria-atomic="true">
@@ -234,6 +243,15 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
               {message.link && <Link to={message.link.to}>{message.link.label}</Link>}
             </Notice>
           )}
+          {own.bookings.map((b) => (
+            <p key={b.id} className="own-booking" data-testid="own-booking">
+              <span>
+                {b.status === 'confirmed' ? 'You booked' : 'You are holding'}{' '}
+                <strong>{b.tickets.map((t) => `${t.row}${t.number}`).join(', ')}</strong>
+              </span>
+              <Link to={`/bookings/${b.id}`}>{b.status === 'confirmed' ? 'Your tickets' : 'Pay now'}</Link>
+            </p>
+          ))}
           {chosen.length === 0 ? (
             <p className="muted">No seats chosen yet. Tap a seat on the map to add it.</p>
           ) : (
