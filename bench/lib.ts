@@ -1,5 +1,6 @@
 /** Small helpers shared by the benchmark's scenarios: statistics, child processes, HTTP, /proc. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import autocannon from 'autocannon';
@@ -152,7 +153,10 @@ export function request(
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
+            body: (res.headers['content-encoding'] === 'gzip'
+              ? gunzipSync(Buffer.concat(chunks))
+              : Buffer.concat(chunks)
+            ).toString(),
             ms: performance.now() - t0,
           }),
         );

@@ -277,7 +277,12 @@ export async function runOnsale(o: OnsaleOptions): Promise<OnsaleResult> {
       const m = await request(apiAgent, o.port, {
         method: 'GET',
         path: `/api/v1/showtimes/${o.showtime.id}/seats`,
-        headers: etag ? { ...auth, 'if-none-match': etag } : auth,
+        // As a browser asks: gzip accepted, revalidated with the ETag it holds.
+        headers: {
+          ...auth,
+          'accept-encoding': 'gzip, deflate, br',
+          ...(etag ? { 'if-none-match': etag } : {}),
+        },
       });
       steps.map.record(m);
       if (m.status === 200) {

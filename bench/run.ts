@@ -287,13 +287,13 @@ async function main(): Promise<void> {
       const big = await createShowtimeWithSeats(ctx.db, 12, 25);
       add(
         await withApp('seatmap', (port) =>
-          cannon('seatmap', 'seat map: GET /showtimes/:id/seats (300 seats)', port, {
+          cannon('seatmap', 'seat map: GET /showtimes/:id/seats (300 seats, gzip as browsers ask)', port, {
             connections: CONNECTIONS,
             seconds: SECONDS,
             build: () => ({
               method: 'GET',
               path: `/api/v1/showtimes/${big.id}/seats`,
-              headers: { authorization: `Bearer ${bearers[0]}` },
+              headers: { authorization: `Bearer ${bearers[0]}`, 'accept-encoding': 'gzip, deflate, br' },
             }),
           }),
         ),

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -221,6 +222,33 @@ describe('seat maps from memory', () => {
     // Taken on A itself: its next map has it at once (read-your-writes in one process).
     await holdOn(a, user, fx.showtimeId, [fx.seatIds[1]!]);
     expect(statusOf((await seatMap(a, fx.showtimeId)).json<SeatMap>(), fx.seatIds[1]!)).toBe('held');
+  });
+
+  it('sends gzip to clients that accept it: the same JSON, its own strong ETag, and either tag revalidates', async () => {
+    const plain = await seatMap(a, fx.showtimeId);
+    const zipped = await a.app.inject({
+      url: `/api/v1/showtimes/${fx.showtimeId}/seats`,
+      headers: { ...user.auth, 'accept-encoding': 'br;q=1, gzip;q=0.8, *;q=0.1' },
+    });
+    expect(zipped.statusCode).toBe(200);
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toContain('accept-encoding');
+    expect(zipped.rawPayload.length).toBeLessThan(plain.rawPayload.length);
+    expect(JSON.parse(gunzipSync(zipped.rawPayload).toString('utf8'))).toEqual(plain.json());
+    const plainTag = plain.headers.etag as string;
+    const zippedTag = zipped.headers.etag as string;
+    expect(zippedTag).not.toBe(plainTag);
+    expect(zippedTag).toMatch(/^"[^"]+"$/);
+    for (const tag of [plainTag, zippedTag]) {
+      expect((await seatMap(a, fx.showtimeId, tag)).statusCode).toBe(304);
+    }
+    // "No gzip, please" is honoured.
+    const refused = await a.app.inject({
+      url: `/api/v1/showtimes/${fx.showtimeId}/seats`,
+      headers: { ...user.auth, 'accept-encoding': 'gzip;q=0' },
+    });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(refused.json()).toEqual(plain.json());
   });
 
   it('shows a lapsed hold as available without any write, in the map and on the stream', async () => {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { Negotiator } from '@fastify/accept-negotiator';
 import type { AppContext } from '../../context.js';
 import { requireUser } from '../../http/auth.js';
 import { errors } from '../../http/schemas.js';
@@ -14,14 +15,17 @@ import {
   TheatersQuery,
   TheatersResponse,
 } from './catalog.schemas.js';
-import { CatalogService } from './catalog.service.js';
+import { CatalogService, gzippedSeatMap, gzipTag } from './catalog.service.js';
 
 /** If-None-Match: `*` or a list of entity tags; a weak form (W/"...") of ours matches too (weak comparison). */
-function etagMatches(header: string | undefined, etag: string): boolean {
+function etagMatches(header: string | undefined, etags: string[]): boolean {
   if (!header) return false;
   if (header.trim() === '*') return true;
-  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+  return header.split(',').some((tag) => etags.includes(tag.trim().replace(/^W\//, '')));
 }
+
+/** Accept-Encoding negotiation (q-values, `*`, `identity;q=0`), by Fastify's own negotiator. */
+const encodings = new Negotiator({ supportedValues: ['gzip', 'identity'] });
 
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const catalog = new CatalogService(ctx);
@@ -105,15 +109,22 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     },
     async (req, reply) => {
       const map = await catalog.getSeatMap(req.params.showtimeId);
+      const gzip = encodings.negotiate(req.headers['accept-encoding'] ?? 'identity') === 'gzip';
+      const sent = gzip ? gzippedSeatMap(map) : map;
       // Private and revalidated on every use: the browser keeps the body and asks with If-None-Match.
-      void reply.header('etag', map.etag).header('cache-control', 'private, no-cache');
-      if (etagMatches(req.headers['if-none-match'], map.etag)) {
+      void reply
+        .header('etag', sent.etag)
+        .header('cache-control', 'private, no-cache')
+        .header('vary', 'accept-encoding');
+      // Either representation's tag means the client holds this version of the map.
+      if (etagMatches(req.headers['if-none-match'], [map.etag, gzipTag(map)])) {
         const noBody: unknown = undefined;
         return reply.code(304).send(noBody as null);
       }
-      // Serialized once per change of the map, not per request: the bytes of a SeatMapResponse, sent as they are.
-      const json: unknown = map.body;
-      return reply.type('application/json; charset=utf-8').send(json as SeatMapResponse);
+      if (gzip) void reply.header('content-encoding', 'gzip');
+      // Serialized (and compressed) once per change of the map, not per request: sent as they are.
+      const bytes: unknown = sent.body;
+      return reply.type('application/json; charset=utf-8').send(bytes as SeatMapResponse);
     },
   );
   return Promise.resolve();
