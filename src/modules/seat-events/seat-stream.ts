@@ -12,6 +12,12 @@ export interface SeatStreamOptions {
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /**
+ * The feed hands every subscriber of a showtime the same event object: it is serialized once for all of them
+ * (2,000 open streams at an on-sale would otherwise mean 2,000 JSON.stringify calls per change).
+ */
+const serialized = new WeakMap<object, string>();
+
+/**
  * One server-sent-events connection, fed by the process's SeatFeed: a `snapshot` first (and again after the
  * feed reconnected to the database), then `seats` events in order. Events that arrive before `start()` (the
  * feed sends the snapshot while subscribing) are queued and written right after the headers.
@@ -61,7 +67,11 @@ export class SeatStream implements SeatFeedSubscriber {
   }
 
   private send(event: 'snapshot' | 'seats', data: SeatSnapshot | SeatChangeEvent): void {
-    const chunk = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    let chunk = serialized.get(data);
+    if (chunk === undefined) {
+      chunk = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+      serialized.set(data, chunk);
+    }
     if (this.queued) this.queued.push(chunk);
     else this.write(chunk);
   }
