@@ -127,6 +127,12 @@ describe('demo seed', () => {
       const row = list.filter((s) => s.y === accessibleY);
       expect(row[0]!.tier).toBe('accessible');
       expect(row.at(-1)!.tier).toBe('accessible');
+      // each group of wheelchair spaces has a companion seat right beside it
+      const companions = row.filter((s) => s.tier === 'companion');
+      expect(companions.length).toBe(2);
+      for (const c of companions) {
+        expect(row.some((s) => s.tier === 'accessible' && Math.abs(s.x - c.x) === 1)).toBe(true);
+      }
 
       const premium = list.filter((s) => s.tier === 'premium');
       expect(premium.length).toBeGreaterThan(0);

@@ -5,7 +5,8 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 
 export type Role = 'customer' | 'staff' | 'admin';
-export type SeatTier = 'standard' | 'premium' | 'accessible';
+/** `accessible`: a wheelchair space; `companion`: a seat beside one, for the wheelchair user's companion. */
+export type SeatTier = 'standard' | 'premium' | 'accessible' | 'companion';
 export type InventoryStatus = 'available' | 'held' | 'sold';
 
 export interface UsersTable {

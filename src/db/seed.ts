@@ -335,10 +335,15 @@ export function layoutSeats(spec: LayoutSpec): LayoutSeat[] {
     for (let i = 0; i < centre; i++) columns.push({ x: centreStart + i, block: 'centre' });
     if (!centreOnly) for (let i = 0; i < right; i++) columns.push({ x: rightStart + i, block: 'side' });
 
+    const n = spec.accessiblePerEnd;
     columns.forEach(({ x, block }, i) => {
-      const atEnd = i < spec.accessiblePerEnd || i >= columns.length - spec.accessiblePerEnd;
+      const atEnd = i < n || i >= columns.length - n;
+      // The seat just inside each group of wheelchair spaces is its companion seat, if nothing separates them.
+      const beside = (j: number) => columns[j] !== undefined && Math.abs(columns[j].x - x) === 1;
+      const companion = n > 0 && ((i === n && beside(n - 1)) || (i === columns.length - 1 - n && beside(i + 1)));
       let tier: SeatTier = 'standard';
       if (y === accessibleY && atEnd) tier = 'accessible';
+      else if (y === accessibleY && companion) tier = 'companion';
       else if (block === 'centre' && y >= spec.premiumRows[0] && y <= spec.premiumRows[1]) tier = 'premium';
       seats.push({ row_label: rowLabel, number: i + 1, x, y, tier });
     });

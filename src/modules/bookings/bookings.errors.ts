@@ -28,6 +28,17 @@ export class SeatsUnavailableError extends ConflictError {
   }
 }
 
+export class CompanionSeatError extends ConflictError {
+  override name = 'CompanionSeatError';
+  constructor(seatIds: string[], releaseMinutes: number) {
+    super(
+      'COMPANION_SEAT_RESERVED',
+      `Companion seats are kept for a wheelchair user's companion: choose them together with the wheelchair space beside them. They go on sale to everyone ${releaseMinutes} minutes before the showtime.`,
+      { seatIds },
+    );
+  }
+}
+
 export class SeatsNotFoundError extends DomainError {
   override name = 'SeatsNotFoundError';
   constructor(seatIds: string[]) {

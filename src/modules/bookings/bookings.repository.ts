@@ -68,6 +68,7 @@ export class BookingsRepository {
       maxLifetimeSeconds: number;
       maxActiveHolds: number;
       maxSeats: number;
+      companionReleaseMinutes: number;
     },
   ): Promise<{
     userFound: boolean;
@@ -79,6 +80,8 @@ export class BookingsRepository {
     booking: BookingRow | null;
     existing: string[];
     taken: string[];
+    /** Companion seats asked for without their wheelchair space, before they are released. */
+    companionsRefused: string[];
     tickets: TicketView[];
   }> {
     const n = h.seatIds.length;
@@ -94,6 +97,7 @@ export class BookingsRepository {
         booking: JsonRow<BookingRow> | null;
         existing: string[] | null;
         taken: string[] | null;
+        companions_refused: string[] | null;
         tickets: TicketView[] | null;
       }>`
       WITH me AS (
@@ -112,9 +116,28 @@ export class BookingsRepository {
                (SELECT count(*) FROM tickets t JOIN bookings tb ON tb.id = t.booking_id
                  WHERE tb.user_id = ${h.userId} AND tb.showtime_id = ${h.showtimeId}
                    AND ((tb.status = 'pending' AND tb.expires_at > now()) OR tb.status = 'confirmed'))::int AS seats
+      ), companions_refused AS (
+        -- A companion seat goes with its wheelchair space (a seat of tier 'accessible' right beside it): asked
+        -- for together, or on its own once that space is sold or held by this customer, or by anyone from
+        -- COMPANION_SEAT_RELEASE_MINUTES before the showtime (docs/api.md, companion seats).
+        SELECT c.id FROM seats c CROSS JOIN st
+         WHERE c.id = ANY(${h.seatIds}::uuid[]) AND c.tier = 'companion'
+           AND now() < st.starts_at - make_interval(mins => ${h.companionReleaseMinutes})
+           AND EXISTS (SELECT 1 FROM seats w
+                        WHERE w.auditorium_id = c.auditorium_id AND w.y = c.y AND abs(w.x - c.x) = 1
+                          AND w.tier = 'accessible')
+           AND NOT EXISTS (
+             SELECT 1 FROM seats w JOIN seat_inventory wi ON wi.seat_id = w.id AND wi.showtime_id = st.id
+              WHERE w.auditorium_id = c.auditorium_id AND w.y = c.y AND abs(w.x - c.x) = 1
+                AND w.tier = 'accessible'
+                AND (w.id = ANY(${h.seatIds}::uuid[]) OR wi.status = 'sold'
+                     OR (wi.status = 'held' AND EXISTS (
+                           SELECT 1 FROM bookings wb WHERE wb.id = wi.booking_id AND wb.user_id = ${h.userId}
+                              AND wb.status = 'pending' AND wb.expires_at > now()))))
       ), go AS (
         SELECT me.fresh AND NOT st.started
-               AND lim.active_holds < ${h.maxActiveHolds} AND lim.seats + ${n}::int <= ${h.maxSeats} AS ok
+               AND lim.active_holds < ${h.maxActiveHolds} AND lim.seats + ${n}::int <= ${h.maxSeats}
+               AND NOT EXISTS (SELECT 1 FROM companions_refused) AS ok
           FROM me, st, lim
       ), locked AS (
         SELECT si.showtime_id, si.seat_id, si.booking_id AS previous_booking, ${seatIsFree('si')} AS free
@@ -163,6 +186,7 @@ export class BookingsRepository {
              (SELECT row_to_json(b) FROM booking b) AS booking,
              (SELECT array_agg(seat_id) FROM locked) AS existing,
              (SELECT array_agg(seat_id) FROM locked WHERE NOT free) AS taken,
+             (SELECT array_agg(id) FROM companions_refused) AS companions_refused,
              (SELECT count(*) FROM voided) AS voided,
              (SELECT json_agg(json_build_object('id', i.id, 'booking_id', i.booking_id, 'seat_id', i.seat_id,
                        'row_label', s.row_label, 'number', s.number, 'tier', i.tier,
@@ -186,6 +210,7 @@ export class BookingsRepository {
       booking: row.booking ? dated(row.booking, BOOKING_TIMES) : null,
       existing: row.existing ?? [],
       taken: row.taken ?? [],
+      companionsRefused: row.companions_refused ?? [],
       tickets: row.tickets ?? [],
     };
   }

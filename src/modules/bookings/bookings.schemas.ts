@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoDateTime, Uuid } from '../../http/schemas.js';
+import { SeatTier } from '../catalog/catalog.schemas.js';
 
-const Tier = Type.Union([Type.Literal('standard'), Type.Literal('premium'), Type.Literal('accessible')]);
+const Tier = SeatTier;
 export const BookingStatus = Type.Union([
   Type.Literal('pending'),
   Type.Literal('confirmed'),

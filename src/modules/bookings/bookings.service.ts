@@ -24,6 +24,7 @@ import {
 } from '../payments/payments.errors.js';
 import {
   AlreadyPaidError,
+  CompanionSeatError,
   BookingNotConfirmedError,
   BookingNotFoundError,
   BookingNotPendingError,
@@ -134,6 +135,7 @@ export class BookingsService {
           maxLifetimeSeconds: config.holdMaxLifetimeSeconds,
           maxActiveHolds: config.maxActiveHoldsPerUser,
           maxSeats: config.maxSeatsPerShowtimePerUser,
+          companionReleaseMinutes: config.companionSeatReleaseMinutes,
         });
         if (!held.userFound) {
           throw new UnauthorizedError('This account no longer exists; sign in again', 'USER_NOT_FOUND');
@@ -147,6 +149,9 @@ export class BookingsService {
         }
         if (held.seatsForShowtime + seatIds.length > config.maxSeatsPerShowtimePerUser) {
           throw new SeatLimitError(config.maxSeatsPerShowtimePerUser, held.seatsForShowtime);
+        }
+        if (held.companionsRefused.length > 0) {
+          throw new CompanionSeatError(held.companionsRefused, config.companionSeatReleaseMinutes);
         }
         if (!held.booking) {
           const existing = new Set(held.existing);

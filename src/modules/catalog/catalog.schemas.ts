@@ -8,11 +8,13 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 export const Latitude = Type.Number({ minimum: -90, maximum: 90 });
 export const Longitude = Type.Number({ minimum: -180, maximum: 180 });
 export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217, e.g. USD' });
-export const SeatTier = Type.Union([
-  Type.Literal('standard'),
-  Type.Literal('premium'),
-  Type.Literal('accessible'),
-]);
+export const SeatTier = Type.Union(
+  [Type.Literal('standard'), Type.Literal('premium'), Type.Literal('accessible'), Type.Literal('companion')],
+  {
+    description:
+      'accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price.',
+  },
+);
 export const ScreenPosition = Type.Union([Type.Literal('top'), Type.Literal('bottom')]);
 export const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 

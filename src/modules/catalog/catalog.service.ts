@@ -94,11 +94,13 @@ export function tierPriceSql(showtime: string, tier: string): RawBuilder<number>
   return sql<number>`CASE ${sql.ref(tier)}
     WHEN 'premium' THEN coalesce(${col('price_premium_cents')}, ${col('price_standard_cents')})
     WHEN 'accessible' THEN coalesce(${col('price_accessible_cents')}, ${col('price_standard_cents')})
-    ELSE ${col('price_standard_cents')} END`;
+    ELSE ${col('price_standard_cents')} -- standard and companion seats
+    END`;
 }
 
+/** A seat's price by its tier; a companion seat costs the standard price. */
 export function priceFor(prices: Prices, tier: SeatTier): number {
-  return prices[tier];
+  return tier === 'companion' ? prices.standard : prices[tier];
 }
 
 /** The public browse API: theaters near a point, what plays where, and live seat maps. */

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoDateTime, Uuid } from '../../http/schemas.js';
+import { SeatTier } from '../catalog/catalog.schemas.js';
 
 export const CheckinBody = Type.Object(
   { code: Type.String({ minLength: 1, maxLength: 200, description: 'The QR code content, as scanned' }) },
@@ -14,7 +15,7 @@ export const AdmittedTicket = Type.Object({
   seat: Type.Object({
     row: Type.String(),
     number: Type.Integer(),
-    tier: Type.Union([Type.Literal('standard'), Type.Literal('premium'), Type.Literal('accessible')]),
+    tier: SeatTier,
   }),
   showtime: Type.Object({
     id: Uuid,

@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import type { NotificationEvent } from '../../db/schema.js';
+import type { NotificationEvent, SeatTier } from '../../db/schema.js';
 import type { MailAttachment, MailMessage } from './mailer.js';
 import type { BookingMessageView } from './notifications.repository.js';
 
@@ -13,7 +13,12 @@ export interface RenderOptions {
   domain: string;
 }
 
-const TIER_LABEL = { standard: 'Standard', premium: 'Premium', accessible: 'Accessible' } as const;
+const TIER_LABEL: Record<SeatTier, string> = {
+  standard: 'Standard',
+  premium: 'Premium',
+  accessible: 'Accessible',
+  companion: 'Companion seat',
+};
 
 export function formatMoney(cents: number, currency: string): string {
   return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.trim() }).format(cents / 100);

@@ -1011,7 +1011,8 @@ export interface operations {
                   /** Format: uuid */
                   id: string;
                   number: number;
-                  tier: 'standard' | 'premium' | 'accessible';
+                  /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+                  tier: 'standard' | 'premium' | 'accessible' | 'companion';
                   x: number;
                 } | null)[];
                 y: number;
@@ -3467,7 +3468,8 @@ export interface operations {
             /** @description Positions left to right; null is an aisle or gap */
             seats: ({
               number: number;
-              tier: 'standard' | 'premium' | 'accessible';
+              /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+              tier: 'standard' | 'premium' | 'accessible' | 'companion';
             } | null)[];
           }[];
           screenPosition?: 'top' | 'bottom';
@@ -3492,7 +3494,8 @@ export interface operations {
                   /** Format: uuid */
                   id: string;
                   number: number;
-                  tier: 'standard' | 'premium' | 'accessible';
+                  /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+                  tier: 'standard' | 'premium' | 'accessible' | 'companion';
                   x: number;
                 } | null)[];
                 y: number;
@@ -3797,7 +3800,8 @@ export interface operations {
                 /** Format: uuid */
                 seatId: string;
                 status: 'held' | 'sold' | 'void';
-                tier: 'standard' | 'premium' | 'accessible';
+                /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+                tier: 'standard' | 'premium' | 'accessible' | 'companion';
               }[];
               totalCents: number;
             }[];
@@ -3905,7 +3909,8 @@ export interface operations {
                 /** Format: uuid */
                 seatId: string;
                 status: 'held' | 'sold' | 'void';
-                tier: 'standard' | 'premium' | 'accessible';
+                /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+                tier: 'standard' | 'premium' | 'accessible' | 'companion';
               }[];
               totalCents: number;
             };
@@ -4070,7 +4075,8 @@ export interface operations {
                 /** Format: uuid */
                 seatId: string;
                 status: 'held' | 'sold' | 'void';
-                tier: 'standard' | 'premium' | 'accessible';
+                /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+                tier: 'standard' | 'premium' | 'accessible' | 'companion';
               }[];
               totalCents: number;
             };
@@ -4187,7 +4193,8 @@ export interface operations {
                 /** Format: uuid */
                 seatId: string;
                 status: 'held' | 'sold' | 'void';
-                tier: 'standard' | 'premium' | 'accessible';
+                /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+                tier: 'standard' | 'premium' | 'accessible' | 'companion';
               }[];
               totalCents: number;
             };
@@ -4331,7 +4338,8 @@ export interface operations {
                 /** Format: uuid */
                 seatId: string;
                 status: 'held' | 'sold' | 'void';
-                tier: 'standard' | 'premium' | 'accessible';
+                /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+                tier: 'standard' | 'premium' | 'accessible' | 'companion';
               }[];
               totalCents: number;
             };
@@ -4558,7 +4566,8 @@ export interface operations {
                 /** Format: uuid */
                 seatId: string;
                 status: 'held' | 'sold' | 'void';
-                tier: 'standard' | 'premium' | 'accessible';
+                /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+                tier: 'standard' | 'premium' | 'accessible' | 'companion';
               }[];
               totalCents: number;
             };
@@ -4681,7 +4690,8 @@ export interface operations {
               seat: {
                 number: number;
                 row: string;
-                tier: 'standard' | 'premium' | 'accessible';
+                /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+                tier: 'standard' | 'premium' | 'accessible' | 'companion';
               };
               showtime: {
                 auditoriumName: string;
@@ -4948,7 +4958,8 @@ export interface operations {
               priceCents: number;
               row: string;
               status: 'available' | 'held' | 'sold';
-              tier: 'standard' | 'premium' | 'accessible';
+              /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+              tier: 'standard' | 'premium' | 'accessible' | 'companion';
               x: number;
               y: number;
             }[];
@@ -5481,7 +5492,8 @@ export interface operations {
                 id: string;
                 number: number;
                 row: string;
-                tier: 'standard' | 'premium' | 'accessible';
+                /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+                tier: 'standard' | 'premium' | 'accessible' | 'companion';
               };
               /** Format: uuid */
               showtimeId: string;

@@ -51,8 +51,15 @@ const STATUS_WORDS: Record<Display, string> = {
   'yours-held': 'yours, on hold for you until you pay',
 };
 
+const TIER_WORDS: Record<SeatTier, string> = {
+  standard: 'standard',
+  premium: 'premium',
+  accessible: 'wheelchair accessible',
+  companion: "companion seat, for a wheelchair user's companion",
+};
+
 export function seatLabel(seat: Seat, currency: string, display: Display): string {
-  const tier = seat.tier === 'accessible' ? 'wheelchair accessible' : seat.tier;
+  const tier = TIER_WORDS[seat.tier];
   return `Row ${seat.row}, seat ${seat.number}, ${tier}, ${formatMoney(seat.priceCents, currency)}, ${STATUS_WORDS[display]}`;
 }
 
@@ -543,7 +550,9 @@ export function SeatLegend({
   currency: string;
   showYours?: boolean;
 }) {
-  const listed = (['standard', 'premium', 'accessible'] as const).filter((t) => tiers.includes(t));
+  const listed = (['standard', 'premium', 'accessible', 'companion'] as const).filter((t) =>
+    tiers.includes(t),
+  );
   return (
     <div className="legend" aria-label="Seat legend" role="group">
       <ul className="legend-list" data-testid="legend">
@@ -552,7 +561,11 @@ export function SeatLegend({
             <span className={`seat seat-sample tier-${t} is-available`} aria-hidden="true">
               <span className="seat-glyph">{t === 'accessible' && <Icon name="wheelchair" />}</span>
             </span>
-            {t === 'accessible' ? 'Wheelchair accessible' : tierLabel(t)}{' '}
+            {t === 'accessible'
+              ? 'Wheelchair accessible'
+              : t === 'companion'
+                ? 'Companion seat (with a wheelchair space)'
+                : tierLabel(t)}{' '}
             {prices[t] !== undefined && <strong>{formatMoney(prices[t], currency)}</strong>}
           </li>
         ))}
