@@ -340,7 +340,8 @@ export function layoutSeats(spec: LayoutSpec): LayoutSeat[] {
       const atEnd = i < n || i >= columns.length - n;
       // The seat just inside each group of wheelchair spaces is its companion seat, if nothing separates them.
       const beside = (j: number) => columns[j] !== undefined && Math.abs(columns[j].x - x) === 1;
-      const companion = n > 0 && ((i === n && beside(n - 1)) || (i === columns.length - 1 - n && beside(i + 1)));
+      const companion =
+        n > 0 && ((i === n && beside(n - 1)) || (i === columns.length - 1 - n && beside(i + 1)));
       let tier: SeatTier = 'standard';
       if (y === accessibleY && atEnd) tier = 'accessible';
       else if (y === accessibleY && companion) tier = 'companion';
