@@ -189,6 +189,60 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
   );
 
   it(
+    'keeps a companion seat for a wheelchair user: refused alone with a sentence, held with its wheelchair space',
+    async () => {
+      const f = await fixture(server, admin, 'Companion Matinee');
+      // A3, beside the wheelchair space A2, becomes its companion seat.
+      await server.ctx.db
+        .updateTable('seats')
+        .set({ tier: 'companion' })
+        .where('id', '=', seat(f, 'A', 3).id)
+        .execute();
+      // As an admin edit does: the showtime's stamp moves, so cached seat maps reload the layout.
+      await server.ctx.db
+        .updateTable('showtimes')
+        .set({ updated_at: new Date() })
+        .where('id', '=', f.showtimeId)
+        .execute();
+      server.ctx.seatFeed.touch(f.showtimeId);
+      await newPage();
+      await signUpInBrowser(page, server.url);
+      await openSeatMap(page, server, f);
+      const companion = page.getByRole('button', {
+        name: "Row A, seat 3, companion seat, for a wheelchair user's companion, $12.00, available",
+      });
+      await expect.poll(() => companion.count(), PATIENT).toBe(1);
+      expect(await page.getByTestId('legend').textContent()).toContain(
+        'Companion seat (with a wheelchair space)',
+      );
+
+      await companion.click();
+      await page.getByRole('button', { name: 'Hold 1 seat' }).click();
+      const message = page.getByTestId('seat-message');
+      await expect
+        .poll(() => message.textContent(), PATIENT)
+        .toContain('Companion seats go with a wheelchair space');
+      expect(await message.textContent()).not.toMatch(/COMPANION_SEAT_RESERVED|seatIds/);
+
+      await seatButton(page, 'A', 2).click();
+      await page.getByRole('button', { name: 'Hold 2 seats' }).click();
+      await page.waitForURL(/\/bookings\/[0-9a-f-]+$/);
+      await page.getByTestId('countdown').waitFor();
+      const bookingId = page.url().split('/').pop()!;
+      const held = await server.app.inject({
+        url: `/api/v1/bookings/${bookingId}`,
+        headers: { authorization: `Bearer ${await tokenOf(page)}` },
+      });
+      const tiers = held
+        .json<{ booking: { tickets: { row: string; number: number; tier: string }[] } }>()
+        .booking.tickets.map((x) => `${x.row}${x.number} ${x.tier}`)
+        .sort();
+      expect(tiers).toEqual(['A2 accessible', 'A3 companion']);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
     'turns a seat someone else takes unavailable without a reload, and drops it from the selection',
     async () => {
       const f = await fixture(server, admin, 'Saltwater Sonata');

@@ -116,6 +116,13 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
           title: 'Some seats were just taken',
           text: `${seatList(names)} ${names.length === 1 ? 'was' : 'were'} taken by someone else a moment ago. Nothing was held. Choose other seats and try again.`,
         });
+      } else if (err instanceof ApiError && err.code === 'COMPANION_SEAT_RESERVED') {
+        const names = live.seats.filter((s) => err.seatIds.includes(s.id));
+        setMessage({
+          kind: 'error',
+          title: 'Companion seats go with a wheelchair space',
+          text: `${seatList(names)} ${names.length === 1 ? 'is a companion seat, kept' : 'are companion seats, kept'} for someone coming with a wheelchair user. Choose the wheelchair space beside it too, or other seats. Nothing was held.`,
+        });
       } else if (err instanceof ApiError && err.code === 'TOO_MANY_HOLDS') {
         setMessage({
           kind: 'error',
