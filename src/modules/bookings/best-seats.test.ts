@@ -98,9 +98,29 @@ describe('bestSeats: no single empty seat left', () => {
 
   it('every proposal of an empty room is clean while clean ones exist', () => {
     const seats = room(...Array.from({ length: 6 }, () => '........ ............'));
-    const ps = proposeSeats(seats, { count: 4 });
+    const ps = proposeSeats(seats, { count: 4 }, 40);
     expect(ps).toHaveLength(30); // 6 rows x (2 + 3) blocks: every seat, packed without a gap
     expect(ps.every((p) => p.kind === 'block' && !p.leavesSingle)).toBe(true);
+  });
+
+  it('any set of proposals taken together leaves no single seat that none of them left (random rooms)', () => {
+    let state = 7;
+    const rand = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 200; round++) {
+      const width = 6 + Math.floor(rand() * 14);
+      const aisle = Math.floor(rand() * width);
+      const lines = Array.from({ length: 2 + Math.floor(rand() * 5) }, () =>
+        Array.from({ length: width }, (_, x) => (x === aisle && x > 0 ? ' ' : rand() < 0.3 ? '#' : '.')).join(
+          '',
+        ),
+      );
+      const seats = room(...lines);
+      const count = 2 + Math.floor(rand() * 4);
+      const ps = proposeSeats(seats, { count }, 50).filter((p) => !p.leavesSingle);
+      const subset = ps.filter(() => rand() < 0.5).flatMap((p) => p.seatIds);
+      expect(new Set(subset).size).toBe(subset.length);
+      expect(singleSeatsLeftBy(seats, subset), `${lines.join('/')} count ${count}`).toEqual([]);
+    }
   });
 });
 

@@ -134,48 +134,45 @@ function allowed(seat: SeatForChoice, tier: Tier | undefined): boolean {
   return seat.free && (tier ? seat.tier === tier : seat.tier !== 'accessible');
 }
 
-/** Every block of `size` free, allowed, adjacent seats, scored. */
-function blocksOf(
-  rows: Map<number, SeatForChoice[][]>,
+/** Every block of `size` free, allowed, adjacent seats of one row, scored. */
+function blocksInRow(
+  y: number,
+  segments: SeatForChoice[][],
   g: Geometry,
   size: number,
   tier: Tier | undefined,
-): Map<number, Block[]> {
-  const out = new Map<number, Block[]>();
-  for (const [y, segments] of rows) {
-    const blocks: Block[] = [];
-    const rowCost = Math.abs((y - g.minY) / g.depthRange - IDEAL_DEPTH);
-    for (const seg of segments) {
-      // Runs of free seats (of any tier): what a block leaves on each side is measured within its run.
-      let i = 0;
-      while (i < seg.length) {
-        if (!seg[i]!.free) {
-          i++;
-          continue;
-        }
-        let j = i;
-        while (j + 1 < seg.length && seg[j + 1]!.free) j++;
-        for (let start = i; start + size - 1 <= j; start++) {
-          const chosen = seg.slice(start, start + size);
-          if (!chosen.every((s) => allowed(s, tier))) continue;
-          const left = start - i;
-          const right = j - (start + size - 1);
-          const centre = (chosen[0]!.x + chosen[chosen.length - 1]!.x) / 2;
-          blocks.push({
-            seats: chosen,
-            y,
-            centre,
-            leavesSingle: left === 1 || right === 1,
-            score: rowCost + (CENTRE_WEIGHT * Math.abs(centre - g.centreX)) / g.halfWidth,
-            totalCents: chosen.reduce((sum, s) => sum + s.priceCents, 0),
-          });
-        }
-        i = j + 1;
+): Block[] {
+  const blocks: Block[] = [];
+  const rowCost = Math.abs((y - g.minY) / g.depthRange - IDEAL_DEPTH);
+  for (const seg of segments) {
+    // Runs of free seats (of any tier): what a block leaves on each side is measured within its run.
+    let i = 0;
+    while (i < seg.length) {
+      if (!seg[i]!.free) {
+        i++;
+        continue;
       }
+      let j = i;
+      while (j + 1 < seg.length && seg[j + 1]!.free) j++;
+      for (let start = i; start + size - 1 <= j; start++) {
+        const chosen = seg.slice(start, start + size);
+        if (!chosen.every((s) => allowed(s, tier))) continue;
+        const left = start - i;
+        const right = j - (start + size - 1);
+        const centre = (chosen[0]!.x + chosen[chosen.length - 1]!.x) / 2;
+        blocks.push({
+          seats: chosen,
+          y,
+          centre,
+          leavesSingle: left === 1 || right === 1,
+          score: rowCost + (CENTRE_WEIGHT * Math.abs(centre - g.centreX)) / g.halfWidth,
+          totalCents: chosen.reduce((sum, s) => sum + s.priceCents, 0),
+        });
+      }
+      i = j + 1;
     }
-    if (blocks.length > 0) out.set(y, blocks);
   }
-  return out;
+  return blocks;
 }
 
 interface Candidate {
@@ -188,29 +185,63 @@ interface Candidate {
 /** Blocks of a split's parts kept per row: the best ones, so a split is found in bounded time in any room. */
 const SPLIT_PARTS_PER_ROW = 24;
 
+/**
+ * Chooses on its own copy of the seats: `next()` is the best proposal now, `take()` marks seats taken, so a
+ * list of proposals is what successive customers would be offered. Only rows whose seats were taken are
+ * scored again.
+ */
 class Chooser {
   private readonly g: Geometry;
   private readonly rows: Map<number, SeatForChoice[][]>;
+  private readonly byId = new Map<string, SeatForChoice>();
+  private readonly rowBlocks = new Map<number, Candidate[]>();
   private readonly valid: boolean;
 
   constructor(
     seats: readonly SeatForChoice[],
     private readonly req: ChoiceRequest,
   ) {
-    this.valid = seats.length > 0 && Number.isInteger(req.count) && req.count >= 1;
-    this.g = geometry(seats);
-    this.rows = segmentsByRow(seats);
+    const own = seats.map((s) => ({ ...s }));
+    for (const s of own) this.byId.set(s.id, s);
+    this.valid = own.length > 0 && Number.isInteger(req.count) && req.count >= 1;
+    this.g = geometry(own);
+    this.rows = segmentsByRow(own);
   }
 
-  /** Whole blocks, ranked (classes 1 and 3). */
-  blocks(): Candidate[] {
-    if (!this.valid) return [];
-    const out: Candidate[] = [];
-    for (const blocks of blocksOf(this.rows, this.g, this.req.count, this.req.tier).values()) {
-      for (const b of blocks) {
-        out.push({
+  next(): Proposal | undefined {
+    if (!this.valid) return undefined;
+    const clean = this.bestBlock(0);
+    if (clean) return clean.proposal;
+    const splits = this.splits();
+    return (splits.find((c) => c.rank === 1) ?? this.bestBlock(2) ?? splits[0])?.proposal;
+  }
+
+  take(seatIds: readonly string[]): void {
+    for (const id of seatIds) {
+      const seat = this.byId.get(id);
+      if (!seat) continue;
+      seat.free = false;
+      this.rowBlocks.delete(seat.y);
+    }
+  }
+
+  /** The best whole block of this rank (0: leaves no single seat, 2: does), over every row. */
+  private bestBlock(rank: 0 | 2): Candidate | undefined {
+    let best: Candidate | undefined;
+    for (const y of this.rows.keys()) {
+      const found = this.blocksOfRow(y).find((c) => c.rank === rank);
+      if (found && (!best || this.compare(found, best) < 0)) best = found;
+    }
+    return best;
+  }
+
+  private blocksOfRow(y: number): Candidate[] {
+    let cached = this.rowBlocks.get(y);
+    if (!cached) {
+      cached = blocksInRow(y, this.rows.get(y)!, this.g, this.req.count, this.req.tier)
+        .map((b) => ({
           proposal: {
-            kind: 'block',
+            kind: 'block' as const,
             seatIds: b.seats.map((s) => s.id),
             leavesSingle: b.leavesSingle,
             totalCents: b.totalCents,
@@ -220,20 +251,22 @@ class Chooser {
           rank: b.leavesSingle ? 2 : 0,
           firstY: b.y,
           firstX: b.seats[0]!.x,
-        });
-      }
+        }))
+        .sort((a, b) => this.compare(a, b));
+      this.rowBlocks.set(y, cached);
     }
-    return this.sorted(out);
+    return cached;
   }
 
-  /** Splits into two parts (the larger half first, in either row) in adjacent rows, ranked (classes 2 and 4). */
-  splits(): Candidate[] {
-    if (!this.valid || this.req.count < MIN_SPLIT_COUNT) return [];
+  /** Splits into two parts (the larger half in either row) in adjacent rows, ranked (ranks 1 and 3). */
+  private splits(): Candidate[] {
+    if (this.req.count < MIN_SPLIT_COUNT) return [];
     const big = Math.ceil(this.req.count / 2);
     const small = this.req.count - big;
     const best = (size: number) => {
-      const m = blocksOf(this.rows, this.g, size, this.req.tier);
-      for (const [y, blocks] of m) {
+      const m = new Map<number, Block[]>();
+      for (const [y, segments] of this.rows) {
+        const blocks = blocksInRow(y, segments, this.g, size, this.req.tier);
         blocks.sort((a, b) => Number(a.leavesSingle) - Number(b.leavesSingle) || a.score - b.score);
         m.set(y, blocks.slice(0, SPLIT_PARTS_PER_ROW));
       }
@@ -273,56 +306,42 @@ class Chooser {
         }
       }
     }
-    return this.sorted(out);
+    return out.sort((a, b) => this.compare(a, b));
   }
 
-  /** Every class in order, lazily: splits are only computed when a caller reads past the clean blocks. */
-  *ranked(): Generator<Candidate> {
-    const blocks = this.blocks();
-    for (const c of blocks) {
-      if (c.rank !== 0) break;
-      yield c;
-    }
-    const splits = this.splits();
-    yield* splits.filter((c) => c.rank === 1);
-    yield* blocks.filter((c) => c.rank === 2);
-    yield* splits.filter((c) => c.rank === 3);
-  }
-
-  private sorted(list: Candidate[]): Candidate[] {
+  private compare(a: Candidate, b: Candidate): number {
     const byPrice = this.req.tier === undefined;
-    return list.sort(
-      (a, b) =>
-        a.rank - b.rank ||
-        (byPrice ? a.proposal.totalCents - b.proposal.totalCents : 0) ||
-        a.proposal.score - b.proposal.score ||
-        a.firstY - b.firstY ||
-        a.firstX - b.firstX,
+    return (
+      a.rank - b.rank ||
+      (byPrice ? a.proposal.totalCents - b.proposal.totalCents : 0) ||
+      a.proposal.score - b.proposal.score ||
+      a.firstY - b.firstY ||
+      a.firstX - b.firstX
     );
   }
 }
 
 /**
- * The proposals for `count` seats, best first, no two sharing a seat ("next proposal" shows other seats, not
- * the same block moved by one). At most `limit`. Empty when no block or split of free seats is left.
+ * Up to `limit` proposals for `count` seats, best first, each chosen as if the ones before it had been taken:
+ * what successive customers would be offered. No two share a seat, and taking any of them together leaves no
+ * single seat that taking each alone would not (a free run that loses none of them keeps a length of 0 or 2+).
+ * "Next proposal" walks this list; concurrent holds spread over it. Empty when no block or split is left.
  */
-export function proposeSeats(seats: readonly SeatForChoice[], req: ChoiceRequest, limit = 50): Proposal[] {
-  const taken = new Set<string>();
+export function proposeSeats(seats: readonly SeatForChoice[], req: ChoiceRequest, limit = 20): Proposal[] {
+  const chooser = new Chooser(seats, req);
   const out: Proposal[] = [];
-  if (limit < 1) return out;
-  for (const c of new Chooser(seats, req).ranked()) {
-    if (c.proposal.seatIds.some((id) => taken.has(id))) continue;
-    for (const id of c.proposal.seatIds) taken.add(id);
-    out.push(c.proposal);
-    if (out.length >= limit) break;
+  while (out.length < limit) {
+    const p = chooser.next();
+    if (!p) break;
+    out.push(p);
+    chooser.take(p.seatIds);
   }
   return out;
 }
 
 /** The best proposal now, or undefined when none is left. */
 export function bestSeats(seats: readonly SeatForChoice[], req: ChoiceRequest): Proposal | undefined {
-  for (const c of new Chooser(seats, req).ranked()) return c.proposal;
-  return undefined;
+  return new Chooser(seats, req).next();
 }
 
 /**
