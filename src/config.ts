@@ -35,6 +35,7 @@ const EnvSchema = Type.Object({
   DATA_DIR: Type.String({ minLength: 1, default: '.data' }),
   HOLD_TTL_SECONDS: Type.Integer({ minimum: 1, default: 420 }),
   HOLD_MAX_LIFETIME_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  HOLD_EXTENSION_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 180 }),
   MAX_ACTIVE_HOLDS_PER_USER: Type.Integer({ minimum: 1, default: 2 }),
   MAX_SEATS_PER_SHOWTIME_PER_USER: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10 }),
   MAX_PAYMENT_ATTEMPTS_PER_HOLD: Type.Integer({ minimum: 1, maximum: 50, default: 5 }),
@@ -100,6 +101,8 @@ export interface Config {
   holdTtlSeconds: number;
   /** A hold's hard deadline from its creation: no payment grace moves it, no new payment starts past it. */
   holdMaxLifetimeSeconds: number;
+  /** The one extension a customer may ask for per hold; never past holdMaxLifetimeSeconds. */
+  holdExtensionSeconds: number;
   maxActiveHoldsPerUser: number;
   /** Seats one customer may hold or have bought for one showtime, across all their bookings. */
   maxSeatsPerShowtimePerUser: number;
@@ -202,6 +205,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir: env.DATA_DIR,
     holdTtlSeconds: env.HOLD_TTL_SECONDS,
     holdMaxLifetimeSeconds: env.HOLD_MAX_LIFETIME_SECONDS,
+    holdExtensionSeconds: env.HOLD_EXTENSION_SECONDS,
     maxActiveHoldsPerUser: env.MAX_ACTIVE_HOLDS_PER_USER,
     maxSeatsPerShowtimePerUser: env.MAX_SEATS_PER_SHOWTIME_PER_USER,
     maxPaymentAttemptsPerHold: env.MAX_PAYMENT_ATTEMPTS_PER_HOLD,
