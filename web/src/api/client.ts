@@ -172,8 +172,7 @@ export const api = {
       signal,
     }),
   /** More time to pay, once per hold. */
-  extend: (bookingId: string) =>
-    request<{ booking: Booking }>('POST', `/bookings/${enc(bookingId)}/extend`),
+  extend: (bookingId: string) => request<{ booking: Booking }>('POST', `/bookings/${enc(bookingId)}/extend`),
   booking: (bookingId: string, signal?: AbortSignal) =>
     request<BookingResponse>('GET', `/bookings/${enc(bookingId)}`, { signal }),
   bookings: (cursor: string | undefined, limit = 20, signal?: AbortSignal) =>
