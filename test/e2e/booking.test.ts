@@ -367,6 +367,8 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
       await seatButton(page, 'B', 3).click();
       expect((await holdAs(server, other, f.showtimeId, [seat(f, 'B', 3).id])).statusCode).toBe(201);
       await page.getByRole('button', { name: 'Hold 2 seats' }).click();
+      // B2 and B3 leave B1 alone: the page warns first (best available's rule); this customer holds anyway.
+      await page.getByTestId('orphan-warning').getByRole('button', { name: 'Hold anyway' }).click();
       const message = page.getByTestId('seat-message');
       await message.waitFor();
       expect(await message.textContent()).toContain('B3');
@@ -381,8 +383,9 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
         .poll(() => seatButton(page, 'F', 8).getAttribute('data-status'), { timeout: 8_000 })
         .toBe('held');
 
-      // Choosing again works: the hold goes through with the remaining seat.
+      // Choosing again works: the hold goes through with the remaining seat (B1 is still left alone).
       await page.getByRole('button', { name: 'Hold 1 seat' }).click();
+      await page.getByTestId('orphan-warning').getByRole('button', { name: 'Hold anyway' }).click();
       await page.waitForURL(/\/bookings\/[0-9a-f-]+$/);
     },
     BROWSER_TEST_MS,
@@ -572,9 +575,10 @@ describe.skipIf(!HAS_CHROMIUM)('an expired hold in a real browser (HOLD_TTL_SECO
       await signUpInBrowser(page, server.url);
       await openSeatMap(page, server, f);
 
-      // 1. The countdown runs out in the page.
+      // 1. The countdown runs out in the page. (E2 leaves E1 alone: the page warns first; hold anyway.)
       await seatButton(page, 'E', 2).click();
       await page.getByRole('button', { name: 'Hold 1 seat' }).click();
+      await page.getByTestId('orphan-warning').getByRole('button', { name: 'Hold anyway' }).click();
       await page.waitForURL(/\/bookings\/[0-9a-f-]+$/);
       await page.getByTestId('countdown').waitFor();
       const expired = page.getByTestId('hold-expired');
