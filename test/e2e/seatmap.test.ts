@@ -278,8 +278,17 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
       const box = (await seatButton(page, 'G', 11).boundingBox())!;
       const x = box.x + box.width / 2;
       const y = box.y + box.height / 2;
-      await page.touchscreen.tap(x, y);
-      await page.touchscreen.tap(x, y);
+      // The two taps as the browser delivers them, 80 ms apart, timed in the page: CDP taps sent one after the
+      // other can land further apart than a double-tap's 320 ms on a loaded machine.
+      await page.evaluate(`new Promise((done) => {
+        const el = document.elementFromPoint(${x}, ${y});
+        const touch = () => new Touch({ identifier: 1, target: el, clientX: ${x}, clientY: ${y} });
+        const fire = (type, touches) => el.dispatchEvent(new TouchEvent(type, {
+          bubbles: true, cancelable: true, touches, targetTouches: touches, changedTouches: [touch()] }));
+        const tap = () => { fire('touchstart', [touch()]); fire('touchend', []); };
+        tap();
+        setTimeout(() => { tap(); done(); }, 80);
+      })`);
       await expect.poll(() => seatSize(page, 'G', 11), PATIENT).toBeGreaterThanOrEqual(24);
       expect(await seatButton(page, 'G', 11).getAttribute('aria-pressed')).toBe('false');
       await page.getByTestId('minimap').waitFor();
@@ -307,9 +316,13 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
       // A pinch (two fingers moving apart) zooms too.
       await page.getByRole('button', { name: 'Show the whole auditorium' }).tap();
       await expect.poll(() => seatSize(page, 'G', 11), PATIENT).toBeLessThan(24);
+      // Fingers on the part of the map that is on screen (the page may be scrolled; raw touches outside the
+      // window reach nothing).
+      await vp.scrollIntoViewIfNeeded();
       const r = (await vp.boundingBox())!;
+      const windowHeight = page.viewportSize()!.height;
       const cx = r.x + r.width / 2;
-      const cy = r.y + r.height / 2;
+      const cy = (Math.max(r.y, 0) + Math.min(r.y + r.height, windowHeight)) / 2;
       const cdp = await context!.newCDPSession(page);
       const points = (d: number) => [
         { x: cx - d, y: cy },

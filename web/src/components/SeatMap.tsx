@@ -208,11 +208,13 @@ export function SeatMap({
   // ---- touch: pinch to zoom, double-tap to zoom in (or back out); one tap still selects ----
   const zoomRef = useRef({ zoom, maxZoom, tapZoom, zoomable });
   zoomRef.current = { zoom, maxZoom, tapZoom, zoomable };
+  // Kept across re-renders: the first tap selects a seat, which re-renders the map (and may re-attach these
+  // listeners), and the second tap must still find the first.
+  const lastTapRef = useRef<{ t: number; x: number; y: number } | null>(null);
   useEffect(() => {
     const vp = viewportRef.current;
     if (!vp) return;
     let pinch: { dist: number; zoom: number } | null = null;
-    let lastTap: { t: number; x: number; y: number } | null = null;
     let start: { x: number; y: number; multi: boolean } | null = null;
     const dist = (t: TouchList) => Math.hypot(t[0]!.clientX - t[1]!.clientX, t[0]!.clientY - t[1]!.clientY);
     const onStart = (e: TouchEvent) => {
@@ -240,25 +242,25 @@ export function SeatMap({
       const tap = t && !start.multi && Math.hypot(t.clientX - start.x, t.clientY - start.y) < 12;
       start = null;
       if (!tap) {
-        lastTap = null;
+        lastTapRef.current = null;
         return;
       }
       const now = performance.now();
       if (
-        lastTap &&
-        now - lastTap.t < DOUBLE_TAP_MS &&
-        Math.hypot(t.clientX - lastTap.x, t.clientY - lastTap.y) < 30
+        lastTapRef.current &&
+        now - lastTapRef.current.t < DOUBLE_TAP_MS &&
+        Math.hypot(t.clientX - lastTapRef.current.x, t.clientY - lastTapRef.current.y) < 30
       ) {
         // The second tap's click still reaches the seat and undoes the first tap's toggle: a double-tap
         // zooms without changing the selection, and a single tap selects at once, without waiting.
-        lastTap = null;
+        lastTapRef.current = null;
         const { zoom: z, tapZoom: target, maxZoom: max } = zoomRef.current;
         const next = z < target - 0.01 ? target : z < max - 0.01 ? max : 1;
         const x = t.clientX;
         const y = t.clientY;
         window.setTimeout(() => zoomAt(next, x, y), 0);
       } else {
-        lastTap = { t: now, x: t.clientX, y: t.clientY };
+        lastTapRef.current = { t: now, x: t.clientX, y: t.clientY };
       }
     };
     vp.addEventListener('touchstart', onStart, { passive: true });
