@@ -8,6 +8,7 @@ import * as m0006 from './0006_sessions.js';
 import * as m0007 from './0007_seat_events_after_commit.js';
 import * as m0008 from './0008_lean_claims.js';
 import * as m0010 from './0010_companion_seats.js';
+import * as m0011 from './0011_movie_details.js';
 
 /** Explicit, ordered list: a migration runs once, in this order, and is never edited after release. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007_seat_events_after_commit': m0007,
   '0008_lean_claims': m0008,
   '0010_companion_seats': m0010,
+  '0011_movie_details': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {
