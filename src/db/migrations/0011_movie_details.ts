@@ -16,7 +16,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         CHECK (presentation IN ('original', 'subtitled', 'dubbed')),
       -- the subtitles' language when subtitled, the soundtrack's when dubbed
       ADD COLUMN presentation_language text CHECK (presentation_language ~ '^[a-z]{2,3}$'),
-      ADD CONSTRAINT showtimes_presentation_language_check
+      ADD CONSTRAINT showtimes_presentation_has_language
         CHECK ((presentation = 'original') = (presentation_language IS NULL))`.execute(db);
   // A movie page lists one movie's upcoming showtimes across theaters.
   await sql`CREATE INDEX showtimes_movie_starts_idx ON showtimes (movie_id, starts_at)`.execute(db);
@@ -28,7 +28,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP INDEX showtimes_movie_starts_idx`.execute(db);
   await sql`
     ALTER TABLE showtimes
-      DROP CONSTRAINT showtimes_presentation_language_check,
+      DROP CONSTRAINT showtimes_presentation_has_language,
       DROP COLUMN presentation_language, DROP COLUMN presentation, DROP COLUMN format`.execute(db);
   await sql`
     ALTER TABLE movies DROP COLUMN trailer_url, DROP COLUMN cast_members, DROP COLUMN language,
