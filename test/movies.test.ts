@@ -41,7 +41,14 @@ interface MovieShowtimes {
   movie: Movie;
   days: {
     date: string;
-    theaters: { id: string; name: string; distanceKm: number | null; lat: number; lng: number; showtimes: Listing[] }[];
+    theaters: {
+      id: string;
+      name: string;
+      distanceKm: number | null;
+      lat: number;
+      lng: number;
+      showtimes: Listing[];
+    }[];
   }[];
   formats: { format: string; presentation: string; presentationLanguage: string | null }[];
 }
@@ -134,7 +141,10 @@ describe('GET /movies (searchMovies)', () => {
   it('finds titles by any part, in any case, titles that start with it first', async () => {
     const res = await get('/movies?q=FERRY');
     expect(res.statusCode).toBe(200);
-    expect(res.json<{ movies: Movie[] }>().movies.map((m) => m.title)).toEqual(['Ferry Tales', 'The Night Ferry']);
+    expect(res.json<{ movies: Movie[] }>().movies.map((m) => m.title)).toEqual([
+      'Ferry Tales',
+      'The Night Ferry',
+    ]);
     const partial = await get('/movies?q=ight%20fe');
     expect(partial.json<{ movies: Movie[] }>().movies.map((m) => m.title)).toEqual(['The Night Ferry']);
     const none = await get('/movies?q=%25');
@@ -215,7 +225,10 @@ describe('GET /movies/:id/showtimes (getMovieShowtimes)', () => {
     const dubbed = (await get(`${base}&presentation=dubbed&language=es`)).json<MovieShowtimes>();
     expect(dubbed.days).toHaveLength(1);
     expect(dubbed.days[0]!.theaters.map((th) => th.name)).toEqual(['Jersey City']);
-    expect(dubbed.days[0]!.theaters[0]!.showtimes[0]).toMatchObject({ format: '3D', presentationLanguage: 'es' });
+    expect(dubbed.days[0]!.theaters[0]!.showtimes[0]).toMatchObject({
+      format: '3D',
+      presentationLanguage: 'es',
+    });
     const none = (await get(`${base}&format=3D&presentation=subtitled`)).json<MovieShowtimes>();
     expect(none.days).toEqual([]);
     const bad = await get(`${base}&format=4DX`);
@@ -225,7 +238,9 @@ describe('GET /movies/:id/showtimes (getMovieShowtimes)', () => {
   it('leaves out showtimes that have started', async () => {
     nowMs = Date.parse('2030-06-14T23:30:00Z'); // 19:30 in New York: the 18:00 and 19:00 shows have begun
     try {
-      const body = (await get(`/movies/${movie.id}/showtimes?lat=${MIDTOWN.lat}&lng=${MIDTOWN.lng}`)).json<MovieShowtimes>();
+      const body = (
+        await get(`/movies/${movie.id}/showtimes?lat=${MIDTOWN.lat}&lng=${MIDTOWN.lng}`)
+      ).json<MovieShowtimes>();
       const day1 = body.days[0]!;
       expect(day1.theaters.map((th) => th.name)).toEqual(['Chelsea']);
       expect(day1.theaters[0]!.showtimes.map((s) => s.format)).toEqual(['IMAX']);
@@ -246,10 +261,18 @@ describe('GET /movies/:id/showtimes (getMovieShowtimes)', () => {
     const listing = await get(`/theaters/${theaters['Jersey City']!.id}/movies?date=2030-06-14`);
     const shows = listing.json<{ movies: { id: string; genres: string[]; showtimes: Listing[] }[] }>().movies;
     expect(shows[0]!.genres).toEqual(['Drama', 'Mystery']);
-    expect(shows[0]!.showtimes[0]).toMatchObject({ format: '3D', presentation: 'dubbed', presentationLanguage: 'es' });
+    expect(shows[0]!.showtimes[0]).toMatchObject({
+      format: '3D',
+      presentation: 'dubbed',
+      presentationLanguage: 'es',
+    });
     const detail = await get(`/showtimes/${shows[0]!.showtimes[0]!.id}`);
     expect(detail.json()).toMatchObject({
-      showtime: { format: '3D', presentation: 'dubbed', movie: { language: 'fr', cast: ['Ana Ruiz', 'Paul Kent'] } },
+      showtime: {
+        format: '3D',
+        presentation: 'dubbed',
+        movie: { language: 'fr', cast: ['Ana Ruiz', 'Paul Kent'] },
+      },
     });
   });
 });
@@ -295,7 +318,12 @@ describe('admin: movie details and showtime formats', () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({
-      movie: { genres: ['Comedy'], language: 'es', cast: ['Lu Reyes'], trailerUrl: 'https://trailers.example.com/ferry-tales' },
+      movie: {
+        genres: ['Comedy'],
+        language: 'es',
+        cast: ['Lu Reyes'],
+        trailerUrl: 'https://trailers.example.com/ferry-tales',
+      },
     });
     const cleared = await patch(`/movies/${other.id}`, { trailerUrl: null });
     expect(cleared.json()).toMatchObject({ movie: { trailerUrl: null, genres: ['Comedy'] } });
@@ -378,7 +406,11 @@ describe('GET /places (searchPlaces)', () => {
   });
 
   it('finds cities by name, any case and accents, the biggest first; a region narrows it', async () => {
-    expect((await places('brooklyn'))[0]).toMatchObject({ label: 'Brooklyn, NY', country: 'US', region: 'NY' });
+    expect((await places('brooklyn'))[0]).toMatchObject({
+      label: 'Brooklyn, NY',
+      country: 'US',
+      region: 'NY',
+    });
     expect((await places('Paris'))[0]).toMatchObject({ label: 'Paris, France', country: 'FR', region: null });
     expect((await places('paris, tx'))[0]).toMatchObject({ label: 'Paris, TX', country: 'US' });
     expect((await places('zurich'))[0]).toMatchObject({ name: 'Zürich', country: 'CH' });

