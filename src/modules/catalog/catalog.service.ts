@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { sql, type RawBuilder } from 'kysely';
 import type { AppContext } from '../../context.js';
-import type { MovieRow, SeatTier, TheaterRow } from '../../db/schema.js';
+import type { SeatTier, TheaterRow } from '../../db/schema.js';
 import { ValidationError } from '../../http/errors.js';
 import { MovieNotFoundError, ShowtimeNotFoundError, TheaterNotFoundError } from './catalog.errors.js';
 import {
