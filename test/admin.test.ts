@@ -370,6 +370,10 @@ describe('movies', () => {
       runtimeMinutes: 142,
       rating: 'NR',
       posterUrl: null,
+      genres: [],
+      language: 'en',
+      cast: [],
+      trailerUrl: null,
     });
     id = movie.id;
   });
@@ -506,6 +510,9 @@ describe('showtimes', () => {
       auditorium: { id: auditoriumId, name: 'Main' },
       theater: { id: theaterId, name: 'Showtime Palace', timeZone: 'America/New_York' },
       seats: { total: 12, available: 12, held: 0, sold: 0 },
+      format: '2D',
+      presentation: 'original',
+      presentationLanguage: null,
     });
     first = showtime.id;
     const inventory = await t.ctx.db

@@ -294,6 +294,9 @@ describe('a theater programme', () => {
           currency: 'USD',
           // 15 seats, one sold and one held; the lapsed hold counts as free
           seatsAvailable: 13,
+          format: '2D',
+          presentation: 'original',
+          presentationLanguage: null,
         },
       ]);
       expect(b!.showtimes).toEqual([
@@ -304,6 +307,9 @@ describe('a theater programme', () => {
           prices: { standard: 1000, premium: 1000, accessible: 1000 },
           currency: 'JPY',
           seatsAvailable: 8,
+          format: '2D',
+          presentation: 'original',
+          presentationLanguage: null,
         },
       ]);
     });
@@ -366,6 +372,10 @@ describe('a theater programme', () => {
             runtimeMinutes: 90,
             rating: 'PG',
             posterUrl: null,
+            genres: [],
+            language: 'en',
+            cast: [],
+            trailerUrl: null,
           },
           theater: {
             id: theaterId,
@@ -377,6 +387,9 @@ describe('a theater programme', () => {
             timeZone: TOKYO,
           },
           auditorium: { id: screen1, name: 'Screen 1', screenPosition: 'top' },
+          format: '2D',
+          presentation: 'original',
+          presentationLanguage: null,
         },
       });
     });

@@ -61,9 +61,17 @@ export interface MoviesTable {
   runtime_minutes: number;
   rating: Generated<string>;
   poster_url: string | null;
+  genres: Generated<string[]>;
+  /** ISO 639 code of the original soundtrack, e.g. en */
+  language: Generated<string>;
+  cast_members: Generated<string[]>;
+  trailer_url: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
+
+export type ShowtimeFormat = '2D' | '3D' | 'IMAX' | 'DOLBY';
+export type Presentation = 'original' | 'subtitled' | 'dubbed';
 
 export interface ShowtimesTable {
   id: Generated<string>;
@@ -75,6 +83,10 @@ export interface ShowtimesTable {
   price_standard_cents: number;
   price_premium_cents: number | null;
   price_accessible_cents: number | null;
+  format: Generated<ShowtimeFormat>;
+  presentation: Generated<Presentation>;
+  /** subtitles' language when subtitled, the soundtrack's when dubbed; null when original */
+  presentation_language: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Transaction } from 'kysely';
 import type { AppContext } from '../context.js';
 import { showtimeEndsAt } from '../modules/catalog/showtime-rules.js';
-import type { Database, SeatTier } from './schema.js';
+import type { Database, SeatTier, ShowtimeFormat } from './schema.js';
 
 /** What one run added (a second run on the same day reports zeros everywhere). */
 export interface SeedReport {
@@ -155,6 +155,11 @@ interface DemoMovie {
   runtimeMinutes: number;
   rating: 'G' | 'PG' | 'PG-13' | 'R';
   posterUrl: string;
+  genres: string[];
+  /** ISO 639 code of the original soundtrack */
+  language: string;
+  cast: string[];
+  trailerUrl: string;
 }
 
 export const DEMO_MOVIES: readonly DemoMovie[] = [
@@ -165,6 +170,10 @@ export const DEMO_MOVIES: readonly DemoMovie[] = [
     runtimeMinutes: 128,
     rating: 'PG-13',
     posterUrl: '/posters/the-last-projectionist.svg',
+    genres: ['Drama'],
+    language: 'en',
+    cast: ['Walter Brandt', 'Rosa Delgado', 'Eli Hartman', 'June Okafor'],
+    trailerUrl: 'https://trailers.example.com/the-last-projectionist',
   },
   {
     title: 'Midnight on Mercer Street',
@@ -173,6 +182,10 @@ export const DEMO_MOVIES: readonly DemoMovie[] = [
     runtimeMinutes: 112,
     rating: 'R',
     posterUrl: '/posters/midnight-on-mercer-street.svg',
+    genres: ['Thriller', 'Mystery'],
+    language: 'en',
+    cast: ['Nadia Petrova', 'Marcus Reed', 'Ilse Varga'],
+    trailerUrl: 'https://trailers.example.com/midnight-on-mercer-street',
   },
   {
     title: 'Orbit of Small Things',
@@ -181,6 +194,10 @@ export const DEMO_MOVIES: readonly DemoMovie[] = [
     runtimeMinutes: 97,
     rating: 'PG',
     posterUrl: '/posters/orbit-of-small-things.svg',
+    genres: ['Science Fiction', 'Family'],
+    language: 'en',
+    cast: ['Theo Lindqvist', 'Amara Chen', 'Sol Ibarra'],
+    trailerUrl: 'https://trailers.example.com/orbit-of-small-things',
   },
   {
     title: 'Harbor Lights',
@@ -189,6 +206,10 @@ export const DEMO_MOVIES: readonly DemoMovie[] = [
     runtimeMinutes: 118,
     rating: 'PG-13',
     posterUrl: '/posters/harbor-lights.svg',
+    genres: ['Romance', 'Drama'],
+    language: 'en',
+    cast: ['Claire Whitford', 'Diego Santos', 'Hannah Moss'],
+    trailerUrl: 'https://trailers.example.com/harbor-lights',
   },
   {
     title: 'The Paper Kingdom',
@@ -197,6 +218,10 @@ export const DEMO_MOVIES: readonly DemoMovie[] = [
     runtimeMinutes: 89,
     rating: 'G',
     posterUrl: '/posters/the-paper-kingdom.svg',
+    genres: ['Animation', 'Family', 'Adventure'],
+    language: 'en',
+    cast: ['Penny Alvarez', 'Omar Haddad', 'Grace Liu'],
+    trailerUrl: 'https://trailers.example.com/the-paper-kingdom',
   },
   {
     title: 'Saltwater Sonata',
@@ -205,6 +230,10 @@ export const DEMO_MOVIES: readonly DemoMovie[] = [
     runtimeMinutes: 134,
     rating: 'PG-13',
     posterUrl: '/posters/saltwater-sonata.svg',
+    genres: ['Drama', 'Music'],
+    language: 'en',
+    cast: ['Isabel Moreau', 'Kofi Mensah', 'Ruth Abernathy'],
+    trailerUrl: 'https://trailers.example.com/saltwater-sonata',
   },
   {
     title: 'Queens of the Night Shift',
@@ -213,6 +242,10 @@ export const DEMO_MOVIES: readonly DemoMovie[] = [
     runtimeMinutes: 104,
     rating: 'R',
     posterUrl: '/posters/queens-of-the-night-shift.svg',
+    genres: ['Comedy', 'Crime'],
+    language: 'en',
+    cast: ['Tasha Grant', 'Lucia Romero', 'Bea Kowalski', 'Dev Patel-Shah'],
+    trailerUrl: 'https://trailers.example.com/queens-of-the-night-shift',
   },
   {
     title: 'Echoes of Tomorrow',
@@ -221,6 +254,10 @@ export const DEMO_MOVIES: readonly DemoMovie[] = [
     runtimeMinutes: 162,
     rating: 'PG-13',
     posterUrl: '/posters/echoes-of-tomorrow.svg',
+    genres: ['Science Fiction', 'Thriller'],
+    language: 'en',
+    cast: ['Jonah Pike', 'Sofia Lind', 'Ren Takahashi'],
+    trailerUrl: 'https://trailers.example.com/echoes-of-tomorrow',
   },
   {
     title: 'Lantern Festival',
@@ -229,6 +266,10 @@ export const DEMO_MOVIES: readonly DemoMovie[] = [
     runtimeMinutes: 121,
     rating: 'PG',
     posterUrl: '/posters/lantern-festival.svg',
+    genres: ['Drama', 'Family'],
+    language: 'zh',
+    cast: ['Li Wen', 'Zhou Mei', 'Chen Bo'],
+    trailerUrl: 'https://trailers.example.com/lantern-festival',
   },
   {
     title: 'The Brooklyn Job',
@@ -237,6 +278,10 @@ export const DEMO_MOVIES: readonly DemoMovie[] = [
     runtimeMinutes: 116,
     rating: 'R',
     posterUrl: '/posters/the-brooklyn-job.svg',
+    genres: ['Crime', 'Comedy'],
+    language: 'en',
+    cast: ['Frank Russo', 'Maria Russo', 'Leon Kim', 'Tilly Brooks'],
+    trailerUrl: 'https://trailers.example.com/the-brooklyn-job',
   },
 ];
 
@@ -455,6 +500,28 @@ export function planAuditoriumDay(key: string, runtimes: readonly number[]): Pla
   return shows;
 }
 
+/**
+ * How a demo show is presented: the big rooms are IMAX ("grand") or Dolby ("large", at every other theater),
+ * science fiction plays in 3D in the evening elsewhere, the Mandarin film is subtitled in English, and the
+ * animated film is dubbed into Spanish at its morning shows.
+ */
+export function presentationFor(
+  layout: LayoutName,
+  theaterIndex: number,
+  movie: DemoMovie,
+  localMinutes: number,
+): Pick<NewShowtime, 'format' | 'presentation' | 'presentation_language'> {
+  let format: ShowtimeFormat = '2D';
+  if (layout === 'grand') format = 'IMAX';
+  else if (layout === 'large' && theaterIndex % 2 === 0) format = 'DOLBY';
+  else if (movie.genres.includes('Science Fiction') && localMinutes >= 17 * 60) format = '3D';
+  if (movie.language !== 'en') return { format, presentation: 'subtitled', presentation_language: 'en' };
+  if (movie.genres.includes('Animation') && localMinutes < 14 * 60) {
+    return { format, presentation: 'dubbed', presentation_language: 'es' };
+  }
+  return { format, presentation: 'original', presentation_language: null };
+}
+
 /** Afternoon base; a little cheaper before 14:00, dearer from 17:00. Premium +$4, accessible = standard. */
 function pricesFor(basePriceCents: number, localMinutes: number) {
   const standard =
@@ -582,6 +649,17 @@ async function seedCatalog(trx: Trx, report: SeedReport, log: (line: string) => 
     if (!movieIds.has(row.title))
       movieIds.set(row.title, { id: row.id, runtimeMinutes: row.runtime_minutes });
   }
+  // Demo movies seeded before movies had details (migration 0011) get them once; operators' edits stay.
+  for (const m of DEMO_MOVIES) {
+    const existing = movieIds.get(m.title);
+    if (!existing) continue;
+    await trx
+      .updateTable('movies')
+      .set({ genres: m.genres, language: m.language, cast_members: m.cast, trailer_url: m.trailerUrl })
+      .where('id', '=', existing.id)
+      .where(sql<boolean>`cardinality(genres) = 0 AND cardinality(cast_members) = 0 AND trailer_url IS NULL`)
+      .execute();
+  }
   const newMovies = DEMO_MOVIES.filter((m) => !movieIds.has(m.title));
   if (newMovies.length > 0) {
     const inserted = await trx
@@ -593,6 +671,10 @@ async function seedCatalog(trx: Trx, report: SeedReport, log: (line: string) => 
           runtime_minutes: m.runtimeMinutes,
           rating: m.rating,
           poster_url: m.posterUrl,
+          genres: m.genres,
+          language: m.language,
+          cast_members: m.cast,
+          trailer_url: m.trailerUrl,
         })),
       )
       .returning(['id', 'title', 'runtime_minutes'])
@@ -657,6 +739,7 @@ async function seedShowtimeDay(
           price_standard_cents: prices.standard,
           price_premium_cents: prices.premium,
           price_accessible_cents: prices.accessible,
+          ...presentationFor(layoutOf(theater, name), ti, DEMO_MOVIES[show.movieIndex]!, show.localMinutes),
         });
       }
     }
@@ -664,6 +747,10 @@ async function seedShowtimeDay(
 
   const { showtimes, inventory } = await insertShowtimes(trx, rows);
   return { date: label, showtimes, inventory };
+}
+
+function layoutOf(theater: DemoTheater, auditoriumName: string): LayoutName {
+  return theater.auditoriums.find((a) => a.name === auditoriumName)?.layout ?? 'standard';
 }
 
 async function insertShowtimes(

@@ -112,7 +112,7 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
       // Theaters near the default city, nearest first, with distances.
       const theater = page.getByRole('link', { name: /Riverside Picture House Harbor Lights/ });
       await theater.waitFor();
-      await expect.poll(() => theater.textContent(), PATIENT).toMatch(/0\.0 km/);
+      await expect.poll(() => theater.textContent(), PATIENT).toMatch(/0\.0 (mi|km)/);
       await theater.click();
 
       // The theater page: a 7-day picker, then the showtime's day.

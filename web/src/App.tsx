@@ -7,6 +7,7 @@ import { Link, match, navigate, useLocation } from './lib/router';
 import { BookingPage } from './pages/BookingPage';
 import { BookingsPage } from './pages/BookingsPage';
 import { CheckinPage } from './pages/CheckinPage';
+import { MoviePage } from './pages/MoviePage';
 import { ShowtimePage } from './pages/ShowtimePage';
 import { SignInPage } from './pages/SignInPage';
 import { TheaterPage } from './pages/TheaterPage';
@@ -27,6 +28,8 @@ function route(path: string): ReactNode {
   if (path === '/') return <TheatersPage />;
   let p = match('/theaters/:theaterId', path);
   if (p) return <TheaterPage key={p.theaterId} theaterId={p.theaterId!} />;
+  p = match('/movies/:movieId', path);
+  if (p) return <MoviePage key={p.movieId} movieId={p.movieId!} />;
   p = match('/showtimes/:showtimeId', path);
   if (p) return <ShowtimePage key={p.showtimeId} showtimeId={p.showtimeId!} />;
   if (path === '/bookings') return <BookingsPage />;

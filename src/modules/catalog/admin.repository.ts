@@ -10,7 +10,7 @@ import type {
   TheatersTable,
 } from '../../db/schema.js';
 import { seatIsFree } from '../bookings/seat-rules.js';
-import type { PriceColumns } from './catalog.repository.js';
+import type { FormatColumns, PriceColumns } from './catalog.repository.js';
 import type { PlacedSeat, StoredSeat } from './seat-layout.js';
 
 export interface AuditoriumRow {
@@ -21,7 +21,7 @@ export interface AuditoriumRow {
   seat_count: number;
 }
 
-export interface AdminShowtimeRow extends PriceColumns {
+export interface AdminShowtimeRow extends PriceColumns, FormatColumns {
   id: string;
   starts_at: Date;
   ends_at: Date;
@@ -333,6 +333,9 @@ export class AdminRepository {
         's.price_standard_cents',
         's.price_premium_cents',
         's.price_accessible_cents',
+        's.format',
+        's.presentation',
+        's.presentation_language',
         'm.id as movie_id',
         'm.title',
         'm.runtime_minutes',

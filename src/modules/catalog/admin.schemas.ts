@@ -3,13 +3,17 @@ import { Cents, IsoDateTime, Uuid } from '../../http/schemas.js';
 import {
   AuditoriumRef,
   Currency,
+  LanguageCode,
   Latitude,
   Longitude,
   Movie,
   Nullable,
   Prices,
   ScreenPosition,
+  Presentation,
   SeatTier,
+  ShowtimeFormat,
+  ShowtimeFormatFields,
   Theater,
 } from './catalog.schemas.js';
 import { MAX_POSITIONS_PER_ROW, MAX_ROWS } from './seat-layout.js';
@@ -124,6 +128,18 @@ const PosterUrl = Type.String({
   description: 'An http(s) URL or a path on this server starting with /',
 });
 
+const TrailerUrl = Type.String({
+  maxLength: 2000,
+  pattern: '^https?://[^\\s]+$',
+  description: 'An http(s) URL of the trailer',
+});
+const Genres = Type.Array(Text(40), {
+  maxItems: 10,
+  uniqueItems: true,
+  description: 'e.g. ["Drama", "Comedy"]; at most 10, no repeats',
+});
+const Cast = Type.Array(Text(100), { maxItems: 50, description: 'Names in billing order; at most 50' });
+
 export const MovieCreateBody = Type.Object(
   {
     title: Text(300),
@@ -131,6 +147,10 @@ export const MovieCreateBody = Type.Object(
     runtimeMinutes: Type.Integer({ minimum: 1, maximum: 600 }),
     rating: Type.Optional(Text(10)),
     posterUrl: Type.Optional(PosterUrl),
+    genres: Type.Optional(Genres),
+    language: Type.Optional(LanguageCode),
+    cast: Type.Optional(Cast),
+    trailerUrl: Type.Optional(TrailerUrl),
   },
   { additionalProperties: false },
 );
@@ -143,6 +163,10 @@ export const MovieUpdateBody = Type.Object(
     runtimeMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
     rating: Type.Optional(Text(10)),
     posterUrl: Type.Optional(Nullable(PosterUrl)),
+    genres: Type.Optional(Genres),
+    language: Type.Optional(LanguageCode),
+    cast: Type.Optional(Cast),
+    trailerUrl: Type.Optional(Nullable(TrailerUrl)),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -177,6 +201,9 @@ export const ShowtimeCreateBody = Type.Object(
       { additionalProperties: false },
     ),
     currency: Type.Optional(Currency),
+    format: Type.Optional(ShowtimeFormat),
+    presentation: Type.Optional(Presentation),
+    presentationLanguage: Type.Optional(LanguageCode),
   },
   { additionalProperties: false },
 );
@@ -199,6 +226,9 @@ export const ShowtimeUpdateBody = Type.Object(
         },
       ),
     ),
+    format: Type.Optional(ShowtimeFormat),
+    presentation: Type.Optional(Presentation),
+    presentationLanguage: Type.Optional(Nullable(LanguageCode)),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -219,6 +249,7 @@ export const AdminShowtime = Type.Object({
     held: Type.Integer(),
     sold: Type.Integer(),
   }),
+  ...ShowtimeFormatFields,
 });
 export type AdminShowtime = Static<typeof AdminShowtime>;
 export const AdminShowtimeResponse = Type.Object({ showtime: AdminShowtime });

@@ -27,6 +27,9 @@ import {
   AuditoriumNotFoundError,
   MovieHasShowtimesError,
   MovieNotFoundError,
+  PresentationLanguageNotAllowedError,
+  PresentationLanguageRequiredError,
+  UnknownLanguageError,
   ShowtimeHasBookingsError,
   ShowtimeHasSalesError,
   ShowtimeNotFoundError,
@@ -35,7 +38,7 @@ import {
   TheaterNotFoundError,
 } from './catalog.errors.js';
 import type { Movie } from './catalog.schemas.js';
-import { tierPrices, toMovie, toTheater } from './catalog.service.js';
+import { tierPrices, toFormat, toMovie, toTheater } from './catalog.service.js';
 import { layoutRows, placeSeats } from './seat-layout.js';
 import { showtimeEndsAt } from './showtime-rules.js';
 
@@ -46,6 +49,31 @@ const DEFAULT_PAGE = 50;
 
 function invalid(field: string, message: string): ValidationError {
   return new ValidationError(`Invalid request: ${field} ${message}`, { fields: [{ field, message }] });
+}
+
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+
+/** A language code the runtime's ICU names (ISO 639): "en" yes, "xx" no. */
+export function checkLanguage(code: string, field: string): string {
+  let known: string | undefined;
+  try {
+    known = languageNames.of(code);
+  } catch {
+    known = undefined;
+  }
+  if (!known) throw new UnknownLanguageError(field, code);
+  return code;
+}
+
+/** Subtitled and dubbed showtimes name their language; original ones do not. */
+function checkPresentation(presentation: string, language: string | null): void {
+  if (presentation === 'original' && language !== null) throw new PresentationLanguageNotAllowedError();
+  if (presentation !== 'original' && language === null) throw new PresentationLanguageRequiredError();
+  if (language !== null) checkLanguage(language, 'body.presentationLanguage');
+}
+
+function cleanList(items: string[]): string[] {
+  return items.map((item) => item.trim());
 }
 
 /** The canonical IANA name of a zone, or undefined when the runtime does not know it. */
@@ -77,6 +105,7 @@ function toAdminShowtime(row: AdminShowtimeRow): AdminShowtime {
       held: row.seats_held,
       sold: row.seats_sold,
     },
+    ...toFormat(row),
   };
 }
 
@@ -216,6 +245,10 @@ export class CatalogAdminService {
       runtime_minutes: input.runtimeMinutes,
       rating: input.rating?.trim() ?? 'NR',
       poster_url: input.posterUrl ?? null,
+      genres: cleanList(input.genres ?? []),
+      language: checkLanguage(input.language ?? 'en', 'body.language'),
+      cast_members: cleanList(input.cast ?? []),
+      trailer_url: input.trailerUrl ?? null,
     });
     return toMovie(row);
   }
@@ -241,6 +274,10 @@ export class CatalogAdminService {
     if (input.runtimeMinutes !== undefined) patch.runtime_minutes = input.runtimeMinutes;
     if (input.rating !== undefined) patch.rating = input.rating.trim();
     if (input.posterUrl !== undefined) patch.poster_url = input.posterUrl;
+    if (input.genres !== undefined) patch.genres = cleanList(input.genres);
+    if (input.language !== undefined) patch.language = checkLanguage(input.language, 'body.language');
+    if (input.cast !== undefined) patch.cast_members = cleanList(input.cast);
+    if (input.trailerUrl !== undefined) patch.trailer_url = input.trailerUrl;
     const row = await this.repo.updateMovie(id, patch);
     if (!row) throw new MovieNotFoundError();
     return toMovie(row);
@@ -258,6 +295,8 @@ export class CatalogAdminService {
   // ---- showtimes ----
   async createShowtime(input: ShowtimeCreateBody): Promise<AdminShowtime> {
     const startsAt = this.checkStart(input.startsAt, 'body.startsAt');
+    const presentation = input.presentation ?? 'original';
+    checkPresentation(presentation, input.presentationLanguage ?? null);
     let id: string;
     let endsAt: Date | undefined;
     try {
@@ -278,6 +317,9 @@ export class CatalogAdminService {
           price_standard_cents: input.prices.standard,
           price_premium_cents: input.prices.premium ?? null,
           price_accessible_cents: input.prices.accessible ?? null,
+          format: input.format ?? '2D',
+          presentation,
+          presentation_language: input.presentationLanguage ?? null,
         });
         await repo.createInventory(showtimeId, input.auditoriumId);
         return showtimeId;
@@ -346,6 +388,20 @@ export class CatalogAdminService {
         if (prices?.standard !== undefined) patch.price_standard_cents = prices.standard;
         if (prices?.premium !== undefined) patch.price_premium_cents = prices.premium;
         if (prices?.accessible !== undefined) patch.price_accessible_cents = prices.accessible;
+        if (input.format !== undefined) patch.format = input.format;
+        if (input.presentation !== undefined || input.presentationLanguage !== undefined) {
+          // Switching to original clears the language unless one is sent (which is then an error).
+          const presentation = input.presentation ?? current.presentation;
+          const language =
+            input.presentationLanguage !== undefined
+              ? input.presentationLanguage
+              : presentation === 'original'
+                ? null
+                : current.presentation_language;
+          checkPresentation(presentation, language);
+          patch.presentation = presentation;
+          patch.presentation_language = language;
+        }
         if (Object.keys(patch).length > 0) await repo.updateShowtime(id, patch);
       });
       this.ctx.seatFeed.touch(id); // time and prices are part of the seat map

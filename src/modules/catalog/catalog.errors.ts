@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '../../http/errors.js';
+import { ConflictError, DomainError, NotFoundError } from '../../http/errors.js';
 
 export class TheaterNotFoundError extends NotFoundError {
   override name = 'TheaterNotFoundError';
@@ -78,5 +78,36 @@ export class ShowtimeHasBookingsError extends ConflictError {
   override name = 'ShowtimeHasBookingsError';
   constructor(message = 'Bookings refer to this showtime') {
     super('SHOWTIME_HAS_BOOKINGS', message);
+  }
+}
+
+export class UnknownLanguageError extends DomainError {
+  override name = 'UnknownLanguageError';
+  constructor(field: string, code: string) {
+    super(400, 'UNKNOWN_LANGUAGE', `${field} is not a known ISO 639 language code: ${code}`, { field });
+  }
+}
+
+export class PresentationLanguageRequiredError extends DomainError {
+  override name = 'PresentationLanguageRequiredError';
+  constructor() {
+    super(
+      400,
+      'PRESENTATION_LANGUAGE_REQUIRED',
+      'A subtitled or dubbed showtime needs presentationLanguage (the subtitles or the dubbed soundtrack)',
+      { field: 'body.presentationLanguage' },
+    );
+  }
+}
+
+export class PresentationLanguageNotAllowedError extends DomainError {
+  override name = 'PresentationLanguageNotAllowedError';
+  constructor() {
+    super(
+      400,
+      'PRESENTATION_LANGUAGE_NOT_ALLOWED',
+      'An original-version showtime has no presentationLanguage: send presentation subtitled or dubbed',
+      { field: 'body.presentationLanguage' },
+    );
   }
 }

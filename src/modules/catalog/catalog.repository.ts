@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { SeatTier, TheaterRow } from '../../db/schema.js';
+import type { MovieRow, Presentation, SeatTier, ShowtimeFormat, TheaterRow } from '../../db/schema.js';
 import { seatIsFree } from '../bookings/seat-rules.js';
 import { EARTH_RADIUS_KM, type BoundingBox, type LatLng } from './geo.js';
 
@@ -19,21 +19,82 @@ export interface TheaterDay {
   dayEnd: Date;
 }
 
-export interface ShowtimeListingRow extends PriceColumns {
-  showtime_id: string;
-  starts_at: Date;
-  auditorium_id: string;
-  auditorium_name: string;
-  movie_id: string;
+export interface FormatColumns {
+  format: ShowtimeFormat;
+  presentation: Presentation;
+  presentation_language: string | null;
+}
+
+/** The movie columns every listing carries, named as in the movies table (toMovie reads them). */
+export interface MovieColumns {
   title: string;
   synopsis: string;
   runtime_minutes: number;
   rating: string;
   poster_url: string | null;
+  genres: string[];
+  language: string;
+  cast_members: string[];
+  trailer_url: string | null;
+}
+
+const MOVIE_COLUMNS = [
+  'm.title',
+  'm.synopsis',
+  'm.runtime_minutes',
+  'm.rating',
+  'm.poster_url',
+  'm.genres',
+  'm.language',
+  'm.cast_members',
+  'm.trailer_url',
+] as const;
+const FORMAT_COLUMNS = ['s.format', 's.presentation', 's.presentation_language'] as const;
+
+export interface MovieShowtimeRow extends PriceColumns, FormatColumns {
+  showtime_id: string;
+  starts_at: Date;
+  /** YYYY-MM-DD in the theater's zone */
+  local_date: string;
+  auditorium_id: string;
+  auditorium_name: string;
+  theater_id: string;
+  theater_name: string;
+  address: string;
+  city: string;
+  latitude: number;
+  longitude: number;
+  time_zone: string;
+  distance_km: number | null;
   seats_available: number;
 }
 
-export interface ShowtimeDetailRow extends PriceColumns {
+export interface Nearby {
+  origin: LatLng;
+  radiusKm: number;
+  box: BoundingBox;
+}
+
+/** Great-circle distance from `origin` to a theaters row (`t`), in km: haversineKm in SQL. */
+function distanceSql(origin: LatLng, t = 'theaters') {
+  const lat = sql.ref(`${t}.latitude`);
+  const lng = sql.ref(`${t}.longitude`);
+  return sql<number>`(${2 * EARTH_RADIUS_KM}::float8 * asin(least(1, sqrt(
+        power(sin(radians(${lat} - ${origin.lat}::float8) / 2), 2)
+        + cos(radians(${origin.lat}::float8)) * cos(radians(${lat}))
+          * power(sin(radians(${lng} - ${origin.lng}::float8) / 2), 2)))))`;
+}
+
+export interface ShowtimeListingRow extends PriceColumns, FormatColumns, MovieColumns {
+  showtime_id: string;
+  starts_at: Date;
+  auditorium_id: string;
+  auditorium_name: string;
+  movie_id: string;
+  seats_available: number;
+}
+
+export interface ShowtimeDetailRow extends PriceColumns, FormatColumns, MovieColumns {
   id: string;
   /** showtimes.updated_at as text: the seat feed's layoutStamp. */
   layout_stamp: string;
@@ -43,11 +104,6 @@ export interface ShowtimeDetailRow extends PriceColumns {
   auditorium_name: string;
   screen_position: 'top' | 'bottom';
   movie_id: string;
-  title: string;
-  synopsis: string;
-  runtime_minutes: number;
-  rating: string;
-  poster_url: string | null;
   theater_id: string;
   theater_name: string;
   address: string;
@@ -77,10 +133,7 @@ export class CatalogRepository {
     box: BoundingBox,
     limit: number,
   ): Promise<(TheaterRow & { distance_km: number })[]> {
-    const distance = sql<number>`(${2 * EARTH_RADIUS_KM}::float8 * asin(least(1, sqrt(
-        power(sin(radians(latitude - ${origin.lat}::float8) / 2), 2)
-        + cos(radians(${origin.lat}::float8)) * cos(radians(latitude))
-          * power(sin(radians(longitude - ${origin.lng}::float8) / 2), 2)))))`;
+    const distance = distanceSql(origin);
     const candidates = this.db
       .selectFrom('theaters')
       .selectAll()
@@ -160,11 +213,8 @@ export class CatalogRepository {
         'a.id as auditorium_id',
         'a.name as auditorium_name',
         'm.id as movie_id',
-        'm.title',
-        'm.synopsis',
-        'm.runtime_minutes',
-        'm.rating',
-        'm.poster_url',
+        ...MOVIE_COLUMNS,
+        ...FORMAT_COLUMNS,
         sql<number>`count(i.seat_id) FILTER (WHERE ${seatIsFree('i')})`.as('seats_available'),
       ])
       .groupBy(['s.id', 'a.id', 'm.id'])
@@ -195,11 +245,8 @@ export class CatalogRepository {
         'a.name as auditorium_name',
         'a.screen_position',
         'm.id as movie_id',
-        'm.title',
-        'm.synopsis',
-        'm.runtime_minutes',
-        'm.rating',
-        'm.poster_url',
+        ...MOVIE_COLUMNS,
+        ...FORMAT_COLUMNS,
         't.id as theater_id',
         't.name as theater_name',
         't.address',
@@ -221,5 +268,89 @@ export class CatalogRepository {
       .orderBy('se.y')
       .orderBy('se.x')
       .execute();
+  }
+
+  /** Movies whose title contains `text` (any case), titles that start with it first. */
+  async searchMovies(text: string, limit: number): Promise<MovieRow[]> {
+    const escaped = text.replace(/[\\%_]/g, (c) => `\\${c}`);
+    let query = this.db.selectFrom('movies').selectAll();
+    if (text) query = query.where('title', 'ilike', `%${escaped}%`);
+    return query
+      .orderBy(sql`title ILIKE ${`${escaped}%`}`, 'desc')
+      .orderBy('title')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  async findMovie(id: string): Promise<MovieRow | undefined> {
+    return this.db.selectFrom('movies').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /**
+   * A movie's showtimes starting in [from, to) at every theater (or those within the radius), with free-seat
+   * counts and each showtime's local date: one grouped query, nearest theater first.
+   */
+  async listMovieShowtimes(
+    movieId: string,
+    from: Date,
+    to: Date,
+    near: Nearby | undefined,
+  ): Promise<MovieShowtimeRow[]> {
+    let query = this.db
+      .selectFrom('showtimes as s')
+      .innerJoin('auditoriums as a', 'a.id', 's.auditorium_id')
+      .innerJoin('theaters as t', 't.id', 'a.theater_id')
+      .leftJoin('seat_inventory as i', 'i.showtime_id', 's.id')
+      .where('s.movie_id', '=', movieId)
+      .where('s.starts_at', '>=', from)
+      .where('s.starts_at', '<', to);
+    if (near) {
+      const { box } = near;
+      query = query
+        .where('t.latitude', '>=', box.minLat)
+        .where('t.latitude', '<=', box.maxLat)
+        .where((eb) =>
+          eb.or(
+            box.lngRanges.map(([min, max]) =>
+              eb.and([eb('t.longitude', '>=', min), eb('t.longitude', '<=', max)]),
+            ),
+          ),
+        )
+        .where(distanceSql(near.origin, 't'), '<=', near.radiusKm);
+    }
+    const rows = await query
+      .select([
+        's.id as showtime_id',
+        's.starts_at',
+        sql<string>`to_char(s.starts_at AT TIME ZONE t.time_zone, 'YYYY-MM-DD')`.as('local_date'),
+        's.currency',
+        's.price_standard_cents',
+        's.price_premium_cents',
+        's.price_accessible_cents',
+        ...FORMAT_COLUMNS,
+        'a.id as auditorium_id',
+        'a.name as auditorium_name',
+        't.id as theater_id',
+        't.name as theater_name',
+        't.address',
+        't.city',
+        't.latitude',
+        't.longitude',
+        't.time_zone',
+        (near ? sql<number | null>`${distanceSql(near.origin, 't')}` : sql<number | null>`NULL::float8`).as(
+          'distance_km',
+        ),
+        sql<number>`count(i.seat_id) FILTER (WHERE ${seatIsFree('i')})`.as('seats_available'),
+      ])
+      .groupBy(['s.id', 'a.id', 't.id'])
+      .orderBy('local_date')
+      .orderBy('distance_km')
+      .orderBy('t.name')
+      .orderBy('t.id')
+      .orderBy('s.starts_at')
+      .orderBy('a.name')
+      .execute();
+    return rows.map((r) => ({ ...r, seats_available: Number(r.seats_available) }));
   }
 }

@@ -5,6 +5,14 @@ import type { AppContext } from '../../context.js';
 import { requireUser } from '../../http/auth.js';
 import { errors } from '../../http/schemas.js';
 import {
+  MovieParams,
+  MovieResponse,
+  MovieSearchQuery,
+  MovieSearchResponse,
+  MovieShowtimesQuery,
+  MovieShowtimesResponse,
+  PlacesQuery,
+  PlacesResponse,
   MoviesForTheaterQuery,
   MoviesForTheaterResponse,
   SeatMapResponse,
@@ -73,6 +81,71 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       },
     },
     async (req) => catalog.listMoviesForTheater(req.params.theaterId, req.query.date),
+  );
+
+  app.get(
+    '/movies',
+    {
+      schema: {
+        operationId: 'searchMovies',
+        tags: ['catalog'],
+        summary: 'Movies by title: part of it, any case (titles that start with it first)',
+        querystring: MovieSearchQuery,
+        response: { 200: MovieSearchResponse, ...errors(400, 401, 429) },
+      },
+    },
+    async (req) => catalog.searchMovies(req.query),
+  );
+
+  app.get(
+    '/movies/:movieId',
+    {
+      schema: {
+        operationId: 'getMovie',
+        tags: ['catalog'],
+        summary: 'One movie: poster, synopsis, genres, language, cast, trailer, rating, runtime',
+        params: MovieParams,
+        response: { 200: MovieResponse, ...errors(400, 401, 404, 429) },
+      },
+    },
+    async (req) => ({ movie: await catalog.getMovie(req.params.movieId) }),
+  );
+
+  app.get(
+    '/movies/:movieId/showtimes',
+    {
+      schema: {
+        operationId: 'getMovieShowtimes',
+        tags: ['catalog'],
+        summary: 'Where and when a movie plays: theaters near a point by day, filterable by format',
+        description:
+          'Showtimes from now for `days` days, grouped by local date, then by theater (nearest first; every ' +
+          'theater by name without lat/lng). `format`, `presentation` and `language` filter the showtimes; ' +
+          '`formats` lists every combination on offer before filtering.',
+        params: MovieParams,
+        querystring: MovieShowtimesQuery,
+        response: { 200: MovieShowtimesResponse, ...errors(400, 401, 404, 429) },
+      },
+    },
+    async (req) => catalog.listMovieShowtimes(req.params.movieId, req.query),
+  );
+
+  app.get(
+    '/places',
+    {
+      schema: {
+        operationId: 'searchPlaces',
+        tags: ['catalog'],
+        summary: 'Places by US ZIP code or name (GeoNames places of 1,000+ people), for "theaters near"',
+        querystring: PlacesQuery,
+        response: { 200: PlacesResponse, ...errors(400, 401, 429) },
+      },
+    },
+    async (req, reply) => {
+      // The gazetteer changes with a deploy, not by the minute: let the browser keep answers for a while.
+      void reply.header('cache-control', 'private, max-age=3600');
+      return catalog.findPlaces(req.query);
+    },
   );
 
   app.get(

@@ -40,6 +40,11 @@ export const Theater = Type.Object({
 });
 export type Theater = Static<typeof Theater>;
 
+export const LanguageCode = Type.String({
+  pattern: '^[a-z]{2,3}$',
+  description: 'ISO 639 language code, e.g. en, es, fr',
+});
+
 export const Movie = Type.Object({
   id: Uuid,
   title: Type.String(),
@@ -47,8 +52,35 @@ export const Movie = Type.Object({
   runtimeMinutes: Type.Integer(),
   rating: Type.String(),
   posterUrl: Nullable(Type.String()),
+  genres: Type.Array(Type.String()),
+  language: Type.String({ description: 'ISO 639 code of the original soundtrack' }),
+  cast: Type.Array(Type.String(), { description: 'Billing order' }),
+  trailerUrl: Nullable(Type.String()),
 });
 export type Movie = Static<typeof Movie>;
+
+export const ShowtimeFormat = Type.Union(
+  [Type.Literal('2D'), Type.Literal('3D'), Type.Literal('IMAX'), Type.Literal('DOLBY')],
+  { description: 'Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema)' },
+);
+export type ShowtimeFormat = Static<typeof ShowtimeFormat>;
+export const Presentation = Type.Union(
+  [Type.Literal('original'), Type.Literal('subtitled'), Type.Literal('dubbed')],
+  {
+    description:
+      'original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage)',
+  },
+);
+export type Presentation = Static<typeof Presentation>;
+
+/** How a showtime is shown: the same three fields on every showtime shape. */
+export const ShowtimeFormatFields = {
+  format: ShowtimeFormat,
+  presentation: Presentation,
+  presentationLanguage: Nullable(
+    Type.String({ description: "Subtitles' language when subtitled, the soundtrack's when dubbed" }),
+  ),
+};
 
 export const Prices = Type.Object(
   { standard: Cents, premium: Cents, accessible: Cents },
@@ -89,6 +121,7 @@ export const ShowtimeListing = Type.Object({
   prices: Prices,
   currency: Currency,
   seatsAvailable: Type.Integer({ minimum: 0 }),
+  ...ShowtimeFormatFields,
 });
 export type ShowtimeListing = Static<typeof ShowtimeListing>;
 
@@ -114,6 +147,7 @@ export const ShowtimeDetail = Type.Object({
   movie: Movie,
   theater: Theater,
   auditorium: Type.Object({ id: Uuid, name: Type.String(), screenPosition: ScreenPosition }),
+  ...ShowtimeFormatFields,
 });
 export type ShowtimeDetail = Static<typeof ShowtimeDetail>;
 
@@ -152,3 +186,87 @@ export const SeatMapResponse = Type.Object({
   seats: Type.Array(SeatMapSeat),
 });
 export type SeatMapResponse = Static<typeof SeatMapResponse>;
+
+// ---- movie first ----
+export const MovieParams = Type.Object({ movieId: Uuid });
+
+export const MovieSearchQuery = Type.Object(
+  {
+    q: Type.Optional(
+      Type.String({
+        maxLength: 100,
+        description: 'Part of the title, any case; absent or blank: every movie',
+      }),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  },
+  { additionalProperties: false },
+);
+export type MovieSearchQuery = Static<typeof MovieSearchQuery>;
+export const MovieSearchResponse = Type.Object({ movies: Type.Array(Movie) });
+export type MovieSearchResponse = Static<typeof MovieSearchResponse>;
+export const MovieResponse = Type.Object({ movie: Movie });
+
+export const MovieShowtimesQuery = Type.Object(
+  {
+    lat: Type.Optional(Latitude),
+    lng: Type.Optional(Longitude),
+    radiusKm: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 200, default: 25 })),
+    days: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 14, default: 7, description: 'How many days from now' }),
+    ),
+    format: Type.Optional(ShowtimeFormat),
+    presentation: Type.Optional(Presentation),
+    language: Type.Optional(LanguageCode),
+  },
+  { additionalProperties: false },
+);
+export type MovieShowtimesQuery = Static<typeof MovieShowtimesQuery>;
+
+export const MovieTheaterShowtimes = Type.Composite([
+  TheaterSummary,
+  Type.Object({ timeZone: Type.String(), showtimes: Type.Array(ShowtimeListing) }),
+]);
+export type MovieTheaterShowtimes = Static<typeof MovieTheaterShowtimes>;
+
+export const MovieShowtimesResponse = Type.Object({
+  movie: Movie,
+  days: Type.Array(
+    Type.Object({
+      date: Type.String({ description: "YYYY-MM-DD, local to each theater's time zone" }),
+      theaters: Type.Array(MovieTheaterShowtimes, { description: 'Nearest first (by name without a point)' }),
+    }),
+  ),
+  formats: Type.Array(Type.Object(ShowtimeFormatFields), {
+    description: 'Every combination shown in range and radius before the filters: the choices to offer',
+  }),
+});
+export type MovieShowtimesResponse = Static<typeof MovieShowtimesResponse>;
+
+// ---- where am I ----
+export const PlacesQuery = Type.Object(
+  {
+    q: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'A US ZIP code (or its first digits) or a place name, optionally "name, region"',
+    }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 8 })),
+  },
+  { additionalProperties: false },
+);
+export type PlacesQuery = Static<typeof PlacesQuery>;
+
+export const Place = Type.Object({
+  kind: Type.Union([Type.Literal('zip'), Type.Literal('city')]),
+  label: Type.String({ description: 'For people: "New York, NY 10001", "Paris, France"' }),
+  name: Type.String(),
+  region: Nullable(Type.String({ description: 'US state code; null elsewhere' })),
+  country: Type.String({ description: 'ISO 3166-1 alpha-2' }),
+  postalCode: Nullable(Type.String()),
+  lat: Type.Number(),
+  lng: Type.Number(),
+});
+export type Place = Static<typeof Place>;
+export const PlacesResponse = Type.Object({ places: Type.Array(Place) });
+export type PlacesResponse = Static<typeof PlacesResponse>;

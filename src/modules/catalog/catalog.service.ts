@@ -2,12 +2,26 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { sql, type RawBuilder } from 'kysely';
 import type { AppContext } from '../../context.js';
-import type { MovieRow, SeatTier, TheaterRow } from '../../db/schema.js';
+import type { SeatTier, TheaterRow } from '../../db/schema.js';
 import { ValidationError } from '../../http/errors.js';
-import { ShowtimeNotFoundError, TheaterNotFoundError } from './catalog.errors.js';
-import { CatalogRepository, type PriceColumns } from './catalog.repository.js';
+import { MovieNotFoundError, ShowtimeNotFoundError, TheaterNotFoundError } from './catalog.errors.js';
+import {
+  CatalogRepository,
+  type FormatColumns,
+  type MovieColumns,
+  type MovieShowtimeRow,
+  type PriceColumns,
+} from './catalog.repository.js';
 import type {
   Movie,
+  MovieSearchQuery,
+  MovieSearchResponse,
+  MovieShowtimesQuery,
+  MovieShowtimesResponse,
+  MovieTheaterShowtimes,
+  PlacesQuery,
+  PlacesResponse,
+  ShowtimeListing,
   MovieWithShowtimes,
   MoviesForTheaterResponse,
   Prices,
@@ -18,6 +32,7 @@ import type {
   TheatersResponse,
 } from './catalog.schemas.js';
 import { boundingBox } from './geo.js';
+import { searchPlaces } from './places.js';
 
 export const DEFAULT_RADIUS_KM = 25;
 
@@ -68,7 +83,7 @@ export function toTheater(row: TheaterRow): Theater {
   };
 }
 
-export function toMovie(row: MovieRow): Movie {
+export function toMovie(row: MovieColumns & { id: string }): Movie {
   return {
     id: row.id,
     title: row.title,
@@ -76,8 +91,38 @@ export function toMovie(row: MovieRow): Movie {
     runtimeMinutes: row.runtime_minutes,
     rating: row.rating,
     posterUrl: row.poster_url,
+    genres: row.genres,
+    language: row.language,
+    cast: row.cast_members,
+    trailerUrl: row.trailer_url,
   };
 }
+
+export function toFormat(
+  row: FormatColumns,
+): Pick<ShowtimeListing, 'format' | 'presentation' | 'presentationLanguage'> {
+  return {
+    format: row.format,
+    presentation: row.presentation,
+    presentationLanguage: row.presentation_language,
+  };
+}
+
+function listing(row: MovieShowtimeRow): ShowtimeListing {
+  return {
+    id: row.showtime_id,
+    startsAt: row.starts_at.toISOString(),
+    auditorium: { id: row.auditorium_id, name: row.auditorium_name },
+    prices: tierPrices(row),
+    currency: row.currency,
+    seatsAvailable: row.seats_available,
+    ...toFormat(row),
+  };
+}
+
+export const DEFAULT_MOVIE_DAYS = 7;
+export const DEFAULT_MOVIE_LIMIT = 20;
+export const DEFAULT_PLACE_LIMIT = 8;
 
 /** Premium and accessible prices are optional on a showtime and then follow the standard price (tierPriceSql too). */
 export function tierPrices(row: PriceColumns): Prices {
@@ -150,15 +195,7 @@ export class CatalogService {
     for (const row of rows) {
       let movie = movies.at(-1);
       if (movie?.id !== row.movie_id) {
-        movie = {
-          id: row.movie_id,
-          title: row.title,
-          synopsis: row.synopsis,
-          runtimeMinutes: row.runtime_minutes,
-          rating: row.rating,
-          posterUrl: row.poster_url,
-          showtimes: [],
-        };
+        movie = { ...toMovie({ ...row, id: row.movie_id }), showtimes: [] };
         movies.push(movie);
       }
       movie.showtimes.push({
@@ -168,6 +205,7 @@ export class CatalogService {
         prices: tierPrices(row),
         currency: row.currency,
         seatsAvailable: row.seats_available,
+        ...toFormat(row),
       });
     }
     return { theater: toTheater(day.theater), date: day.day, movies };
@@ -182,14 +220,7 @@ export class CatalogService {
       endsAt: row.ends_at.toISOString(),
       currency: row.currency,
       prices: tierPrices(row),
-      movie: {
-        id: row.movie_id,
-        title: row.title,
-        synopsis: row.synopsis,
-        runtimeMinutes: row.runtime_minutes,
-        rating: row.rating,
-        posterUrl: row.poster_url,
-      },
+      movie: toMovie({ ...row, id: row.movie_id }),
       theater: {
         id: row.theater_id,
         name: row.theater_name,
@@ -200,7 +231,93 @@ export class CatalogService {
         timeZone: row.time_zone,
       },
       auditorium: { id: row.auditorium_id, name: row.auditorium_name, screenPosition: row.screen_position },
+      ...toFormat(row),
     };
+  }
+
+  async searchMovies(query: MovieSearchQuery): Promise<MovieSearchResponse> {
+    const rows = await this.repo.searchMovies((query.q ?? '').trim(), query.limit ?? DEFAULT_MOVIE_LIMIT);
+    return { movies: rows.map(toMovie) };
+  }
+
+  async getMovie(id: string): Promise<Movie> {
+    const row = await this.repo.findMovie(id);
+    if (!row) throw new MovieNotFoundError();
+    return toMovie(row);
+  }
+
+  /**
+   * A movie page: its showtimes from now for `days` days at every theater within the radius (every theater
+   * without a point), by local day, nearest theater first. `formats` lists what plays before the filters, so a
+   * page can offer only choices that exist.
+   */
+  async listMovieShowtimes(movieId: string, query: MovieShowtimesQuery): Promise<MovieShowtimesResponse> {
+    const movie = await this.repo.findMovie(movieId);
+    if (!movie) throw new MovieNotFoundError();
+    const { lat, lng } = query;
+    if ((lat === undefined) !== (lng === undefined)) {
+      const missing = lat === undefined ? 'lat' : 'lng';
+      throw new ValidationError('Send both lat and lng, or neither for every theater', {
+        fields: [
+          { field: `querystring.${missing}`, message: 'is required together with the other coordinate' },
+        ],
+      });
+    }
+    const radiusKm = query.radiusKm ?? DEFAULT_RADIUS_KM;
+    const near =
+      lat !== undefined && lng !== undefined
+        ? { origin: { lat, lng }, radiusKm, box: boundingBox({ lat, lng }, radiusKm) }
+        : undefined;
+    const from = this.ctx.clock.now();
+    const to = new Date(from.getTime() + (query.days ?? DEFAULT_MOVIE_DAYS) * 86_400_000);
+    const rows = await this.repo.listMovieShowtimes(movieId, from, to, near);
+
+    const formats = new Map<string, MovieShowtimesResponse['formats'][number]>();
+    const days: MovieShowtimesResponse['days'] = [];
+    for (const row of rows) {
+      const format = toFormat(row);
+      const key = `${format.format}|${format.presentation}|${format.presentationLanguage ?? ''}`;
+      if (!formats.has(key)) formats.set(key, format);
+      if (query.format && row.format !== query.format) continue;
+      if (query.presentation && row.presentation !== query.presentation) continue;
+      if (query.language && row.presentation_language !== query.language) continue;
+      let day = days.at(-1);
+      if (day?.date !== row.local_date) {
+        day = { date: row.local_date, theaters: [] };
+        days.push(day);
+      }
+      let theater: MovieTheaterShowtimes | undefined = day.theaters.at(-1);
+      if (theater?.id !== row.theater_id) {
+        theater = {
+          id: row.theater_id,
+          name: row.theater_name,
+          address: row.address,
+          city: row.city,
+          lat: row.latitude,
+          lng: row.longitude,
+          timeZone: row.time_zone,
+          distanceKm: row.distance_km === null ? null : Math.round(row.distance_km * 1000) / 1000,
+          showtimes: [],
+        };
+        day.theaters.push(theater);
+      }
+      theater.showtimes.push(listing(row));
+    }
+    const order = ['2D', '3D', 'IMAX', 'DOLBY'];
+    return {
+      movie: toMovie(movie),
+      days,
+      formats: [...formats.values()].sort(
+        (a, b) =>
+          order.indexOf(a.format) - order.indexOf(b.format) ||
+          a.presentation.localeCompare(b.presentation) ||
+          (a.presentationLanguage ?? '').localeCompare(b.presentationLanguage ?? ''),
+      ),
+    };
+  }
+
+  findPlaces(query: PlacesQuery): PlacesResponse {
+    return { places: searchPlaces(query.q, query.limit ?? DEFAULT_PLACE_LIMIT) };
   }
 
   /**

@@ -11,7 +11,11 @@ import type {
   CheckinResult,
   HoldResponse,
   LoginBody,
+  MovieSearchResponse,
+  MovieShowtimesQuery,
+  MovieShowtimesResponse,
   MoviesResponse,
+  PlacesResponse,
   PaymentResponse,
   SeatMapResponse,
   SeatStreamTokenResponse,
@@ -142,6 +146,12 @@ export const api = {
     request<TheaterResponse>('GET', `/theaters/${enc(theaterId)}`, { signal }),
   movies: (theaterId: string, date: string | undefined, signal?: AbortSignal) =>
     request<MoviesResponse>('GET', `/theaters/${enc(theaterId)}/movies`, { query: { date }, signal }),
+  searchMovies: (q: string, signal?: AbortSignal) =>
+    request<MovieSearchResponse>('GET', '/movies', { query: { q, limit: 20 }, signal }),
+  movieShowtimes: (movieId: string, query: MovieShowtimesQuery, signal?: AbortSignal) =>
+    request<MovieShowtimesResponse>('GET', `/movies/${enc(movieId)}/showtimes`, { query, signal }),
+  places: (q: string, signal?: AbortSignal) =>
+    request<PlacesResponse>('GET', '/places', { query: { q, limit: 8 }, signal }),
   showtime: (showtimeId: string, signal?: AbortSignal) =>
     request<ShowtimeResponse>('GET', `/showtimes/${enc(showtimeId)}`, { signal }),
   seats: seatMap,

@@ -746,6 +746,77 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/movies': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Movies by title: part of it, any case (titles that start with it first) */
+    get: operations['searchMovies'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/movies/{movieId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One movie: poster, synopsis, genres, language, cast, trailer, rating, runtime */
+    get: operations['getMovie'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/movies/{movieId}/showtimes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Where and when a movie plays: theaters near a point by day, filterable by format
+     * @description Showtimes from now for `days` days, grouped by local date, then by theater (nearest first; every theater by name without lat/lng). `format`, `presentation` and `language` filter the showtimes; `formats` lists every combination on offer before filtering.
+     */
+    get: operations['getMovieShowtimes'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/places': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Places by US ZIP code or name (GeoNames places of 1,000+ people), for "theaters near" */
+    get: operations['searchPlaces'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/showtimes/{showtimeId}': {
     parameters: {
       query?: never;
@@ -1286,13 +1357,19 @@ export interface operations {
           'application/json': {
             limit: number;
             movies: {
+              /** @description Billing order */
+              cast: string[];
+              genres: string[];
               /** Format: uuid */
               id: string;
+              /** @description ISO 639 code of the original soundtrack */
+              language: string;
               posterUrl: string | null;
               rating: string;
               runtimeMinutes: number;
               synopsis: string;
               title: string;
+              trailerUrl: string | null;
             }[];
             offset: number;
             total: number;
@@ -1375,12 +1452,20 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description Names in billing order; at most 50 */
+          cast?: string[];
+          /** @description e.g. ["Drama", "Comedy"]; at most 10, no repeats */
+          genres?: string[];
+          /** @description ISO 639 language code, e.g. en, es, fr */
+          language?: string;
           /** @description An http(s) URL or a path on this server starting with / */
           posterUrl?: string;
           rating?: string;
           runtimeMinutes: number;
           synopsis?: string;
           title: string;
+          /** @description An http(s) URL of the trailer */
+          trailerUrl?: string;
         };
       };
     };
@@ -1393,13 +1478,19 @@ export interface operations {
         content: {
           'application/json': {
             movie: {
+              /** @description Billing order */
+              cast: string[];
+              genres: string[];
               /** Format: uuid */
               id: string;
+              /** @description ISO 639 code of the original soundtrack */
+              language: string;
               posterUrl: string | null;
               rating: string;
               runtimeMinutes: number;
               synopsis: string;
               title: string;
+              trailerUrl: string | null;
             };
           };
         };
@@ -1489,13 +1580,19 @@ export interface operations {
         content: {
           'application/json': {
             movie: {
+              /** @description Billing order */
+              cast: string[];
+              genres: string[];
               /** Format: uuid */
               id: string;
+              /** @description ISO 639 code of the original soundtrack */
+              language: string;
               posterUrl: string | null;
               rating: string;
               runtimeMinutes: number;
               synopsis: string;
               title: string;
+              trailerUrl: string | null;
             };
           };
         };
@@ -1710,11 +1807,18 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description Names in billing order; at most 50 */
+          cast?: string[];
+          /** @description e.g. ["Drama", "Comedy"]; at most 10, no repeats */
+          genres?: string[];
+          /** @description ISO 639 language code, e.g. en, es, fr */
+          language?: string;
           posterUrl?: string | null;
           rating?: string;
           runtimeMinutes?: number;
           synopsis?: string;
           title?: string;
+          trailerUrl?: string | null;
         };
       };
     };
@@ -1727,13 +1831,19 @@ export interface operations {
         content: {
           'application/json': {
             movie: {
+              /** @description Billing order */
+              cast: string[];
+              genres: string[];
               /** Format: uuid */
               id: string;
+              /** @description ISO 639 code of the original soundtrack */
+              language: string;
               posterUrl: string | null;
               rating: string;
               runtimeMinutes: number;
               synopsis: string;
               title: string;
+              trailerUrl: string | null;
             };
           };
         };
@@ -2108,6 +2218,8 @@ export interface operations {
               currency: string;
               /** Format: date-time */
               endsAt: string;
+              /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
+              format: '2D' | '3D' | 'IMAX' | 'DOLBY';
               /** Format: uuid */
               id: string;
               movie: {
@@ -2116,6 +2228,9 @@ export interface operations {
                 runtimeMinutes: number;
                 title: string;
               };
+              /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
+              presentation: 'original' | 'subtitled' | 'dubbed';
+              presentationLanguage: string | null;
               /** @description Price per seat tier in integer cents (premium and accessible default to standard) */
               prices: {
                 accessible: number;
@@ -2220,8 +2335,14 @@ export interface operations {
           auditoriumId: string;
           /** @description ISO 4217, e.g. USD */
           currency?: string;
+          /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
+          format?: '2D' | '3D' | 'IMAX' | 'DOLBY';
           /** Format: uuid */
           movieId: string;
+          /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
+          presentation?: 'original' | 'subtitled' | 'dubbed';
+          /** @description ISO 639 language code, e.g. en, es, fr */
+          presentationLanguage?: string;
           prices: {
             accessible?: number;
             premium?: number;
@@ -2250,6 +2371,8 @@ export interface operations {
               currency: string;
               /** Format: date-time */
               endsAt: string;
+              /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
+              format: '2D' | '3D' | 'IMAX' | 'DOLBY';
               /** Format: uuid */
               id: string;
               movie: {
@@ -2258,6 +2381,9 @@ export interface operations {
                 runtimeMinutes: number;
                 title: string;
               };
+              /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
+              presentation: 'original' | 'subtitled' | 'dubbed';
+              presentationLanguage: string | null;
               /** @description Price per seat tier in integer cents (premium and accessible default to standard) */
               prices: {
                 accessible: number;
@@ -2408,6 +2534,8 @@ export interface operations {
               currency: string;
               /** Format: date-time */
               endsAt: string;
+              /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
+              format: '2D' | '3D' | 'IMAX' | 'DOLBY';
               /** Format: uuid */
               id: string;
               movie: {
@@ -2416,6 +2544,9 @@ export interface operations {
                 runtimeMinutes: number;
                 title: string;
               };
+              /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
+              presentation: 'original' | 'subtitled' | 'dubbed';
+              presentationLanguage: string | null;
               /** @description Price per seat tier in integer cents (premium and accessible default to standard) */
               prices: {
                 accessible: number;
@@ -2650,6 +2781,11 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
+          format?: '2D' | '3D' | 'IMAX' | 'DOLBY';
+          /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
+          presentation?: 'original' | 'subtitled' | 'dubbed';
+          presentationLanguage?: string | null;
           /** @description null makes the tier follow the standard price */
           prices?: {
             accessible?: number | null;
@@ -2679,6 +2815,8 @@ export interface operations {
               currency: string;
               /** Format: date-time */
               endsAt: string;
+              /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
+              format: '2D' | '3D' | 'IMAX' | 'DOLBY';
               /** Format: uuid */
               id: string;
               movie: {
@@ -2687,6 +2825,9 @@ export interface operations {
                 runtimeMinutes: number;
                 title: string;
               };
+              /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
+              presentation: 'original' | 'subtitled' | 'dubbed';
+              presentationLanguage: string | null;
               /** @description Price per seat tier in integer cents (premium and accessible default to standard) */
               prices: {
                 accessible: number;
@@ -5039,6 +5180,444 @@ export interface operations {
       };
     };
   };
+  searchMovies: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Part of the title, any case; absent or blank: every movie */
+        q?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            movies: {
+              /** @description Billing order */
+              cast: string[];
+              genres: string[];
+              /** Format: uuid */
+              id: string;
+              /** @description ISO 639 code of the original soundtrack */
+              language: string;
+              posterUrl: string | null;
+              rating: string;
+              runtimeMinutes: number;
+              synopsis: string;
+              title: string;
+              trailerUrl: string | null;
+            }[];
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  getMovie: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        movieId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            movie: {
+              /** @description Billing order */
+              cast: string[];
+              genres: string[];
+              /** Format: uuid */
+              id: string;
+              /** @description ISO 639 code of the original soundtrack */
+              language: string;
+              posterUrl: string | null;
+              rating: string;
+              runtimeMinutes: number;
+              synopsis: string;
+              title: string;
+              trailerUrl: string | null;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  getMovieShowtimes: {
+    parameters: {
+      query?: {
+        /** @description How many days from now */
+        days?: number;
+        /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
+        format?: '2D' | '3D' | 'IMAX' | 'DOLBY';
+        /** @description ISO 639 language code, e.g. en, es, fr */
+        language?: string;
+        lat?: number;
+        lng?: number;
+        /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
+        presentation?: 'original' | 'subtitled' | 'dubbed';
+        radiusKm?: number;
+      };
+      header?: never;
+      path: {
+        movieId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            days: {
+              /** @description YYYY-MM-DD, local to each theater's time zone */
+              date: string;
+              /** @description Nearest first (by name without a point) */
+              theaters: {
+                address: string;
+                city: string;
+                distanceKm: number | null;
+                /** Format: uuid */
+                id: string;
+                lat: number;
+                lng: number;
+                name: string;
+                showtimes: {
+                  auditorium: {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                  };
+                  /** @description ISO 4217, e.g. USD */
+                  currency: string;
+                  /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
+                  format: '2D' | '3D' | 'IMAX' | 'DOLBY';
+                  /** Format: uuid */
+                  id: string;
+                  /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
+                  presentation: 'original' | 'subtitled' | 'dubbed';
+                  presentationLanguage: string | null;
+                  /** @description Price per seat tier in integer cents (premium and accessible default to standard) */
+                  prices: {
+                    accessible: number;
+                    premium: number;
+                    standard: number;
+                  };
+                  seatsAvailable: number;
+                  /** Format: date-time */
+                  startsAt: string;
+                }[];
+                timeZone: string;
+              }[];
+            }[];
+            /** @description Every combination shown in range and radius before the filters: the choices to offer */
+            formats: {
+              /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
+              format: '2D' | '3D' | 'IMAX' | 'DOLBY';
+              /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
+              presentation: 'original' | 'subtitled' | 'dubbed';
+              presentationLanguage: string | null;
+            }[];
+            movie: {
+              /** @description Billing order */
+              cast: string[];
+              genres: string[];
+              /** Format: uuid */
+              id: string;
+              /** @description ISO 639 code of the original soundtrack */
+              language: string;
+              posterUrl: string | null;
+              rating: string;
+              runtimeMinutes: number;
+              synopsis: string;
+              title: string;
+              trailerUrl: string | null;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  searchPlaces: {
+    parameters: {
+      query: {
+        limit?: number;
+        /** @description A US ZIP code (or its first digits) or a place name, optionally "name, region" */
+        q: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            places: {
+              /** @description ISO 3166-1 alpha-2 */
+              country: string;
+              kind: 'zip' | 'city';
+              /** @description For people: "New York, NY 10001", "Paris, France" */
+              label: string;
+              lat: number;
+              lng: number;
+              name: string;
+              postalCode: string | null;
+              region: string | null;
+            }[];
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
   getShowtime: {
     parameters: {
       query?: never;
@@ -5068,17 +5647,28 @@ export interface operations {
               currency: string;
               /** Format: date-time */
               endsAt: string;
+              /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
+              format: '2D' | '3D' | 'IMAX' | 'DOLBY';
               /** Format: uuid */
               id: string;
               movie: {
+                /** @description Billing order */
+                cast: string[];
+                genres: string[];
                 /** Format: uuid */
                 id: string;
+                /** @description ISO 639 code of the original soundtrack */
+                language: string;
                 posterUrl: string | null;
                 rating: string;
                 runtimeMinutes: number;
                 synopsis: string;
                 title: string;
+                trailerUrl: string | null;
               };
+              /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
+              presentation: 'original' | 'subtitled' | 'dubbed';
+              presentationLanguage: string | null;
               /** @description Price per seat tier in integer cents (premium and accessible default to standard) */
               prices: {
                 accessible: number;
@@ -5714,8 +6304,13 @@ export interface operations {
             /** @description The local date listed (YYYY-MM-DD in the theater time zone) */
             date: string;
             movies: {
+              /** @description Billing order */
+              cast: string[];
+              genres: string[];
               /** Format: uuid */
               id: string;
+              /** @description ISO 639 code of the original soundtrack */
+              language: string;
               posterUrl: string | null;
               rating: string;
               runtimeMinutes: number;
@@ -5727,8 +6322,13 @@ export interface operations {
                 };
                 /** @description ISO 4217, e.g. USD */
                 currency: string;
+                /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
+                format: '2D' | '3D' | 'IMAX' | 'DOLBY';
                 /** Format: uuid */
                 id: string;
+                /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
+                presentation: 'original' | 'subtitled' | 'dubbed';
+                presentationLanguage: string | null;
                 /** @description Price per seat tier in integer cents (premium and accessible default to standard) */
                 prices: {
                   accessible: number;
@@ -5741,6 +6341,7 @@ export interface operations {
               }[];
               synopsis: string;
               title: string;
+              trailerUrl: string | null;
             }[];
             theater: {
               address: string;

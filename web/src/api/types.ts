@@ -40,6 +40,15 @@ export type MoviesResponse = ResponseOf<'/api/v1/theaters/{theaterId}/movies', '
 export type MovieWithShowtimes = MoviesResponse['movies'][number];
 export type ShowtimeListing = MovieWithShowtimes['showtimes'][number];
 
+export type MovieSearchResponse = ResponseOf<'/api/v1/movies', 'get'>;
+export type Movie = MovieSearchResponse['movies'][number];
+export type MovieShowtimesResponse = ResponseOf<'/api/v1/movies/{movieId}/showtimes', 'get'>;
+export type MovieShowtimesQuery = QueryOf<'/api/v1/movies/{movieId}/showtimes', 'get'>;
+export type MovieTheater = MovieShowtimesResponse['days'][number]['theaters'][number];
+export type ShowtimeFormatInfo = MovieShowtimesResponse['formats'][number];
+export type PlacesResponse = ResponseOf<'/api/v1/places', 'get'>;
+export type GazetteerPlace = PlacesResponse['places'][number];
+
 export type ShowtimeResponse = ResponseOf<'/api/v1/showtimes/{showtimeId}', 'get'>;
 export type ShowtimeDetail = ShowtimeResponse['showtime'];
 export type SeatMapResponse = ResponseOf<'/api/v1/showtimes/{showtimeId}/seats', 'get'>;

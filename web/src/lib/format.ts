@@ -10,10 +10,53 @@ export function formatMoney(cents: number, currency = 'USD'): string {
   return f.format(cents / 100);
 }
 
-export function formatDistance(km: number | null | undefined): string {
+export type DistanceUnit = 'mi' | 'km';
+export const KM_PER_MILE = 1.609344;
+
+/** Miles where people measure distances in miles (the US, the UK, Liberia, Myanmar), km elsewhere. */
+export function distanceUnit(
+  locale = typeof navigator === 'undefined' ? 'en-US' : navigator.language,
+): DistanceUnit {
+  let region: string | undefined;
+  try {
+    region = new Intl.Locale(locale).maximize().region;
+  } catch {
+    region = undefined;
+  }
+  return region && ['US', 'GB', 'LR', 'MM'].includes(region) ? 'mi' : 'km';
+}
+
+/** 3.2 -> "2.0 mi" (or "3.2 km"). */
+export function formatDistance(km: number | null | undefined, unit: DistanceUnit = distanceUnit()): string {
   if (km === null || km === undefined) return '';
-  const miles = km * 0.621371;
-  return `${km < 10 ? km.toFixed(1) : Math.round(km)} km · ${miles < 10 ? miles.toFixed(1) : Math.round(miles)} mi`;
+  const value = unit === 'mi' ? km / KM_PER_MILE : km;
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${unit}`;
+}
+
+const FORMAT_NAMES: Record<string, string> = { '2D': '2D', '3D': '3D', IMAX: 'IMAX', DOLBY: 'Dolby Cinema' };
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language' });
+
+export function languageName(code: string): string {
+  try {
+    return languageNames.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/** "IMAX", "Dolby Cinema · Subtitled in English", "3D · Dubbed in Spanish" */
+export function formatLabel(f: {
+  format: string;
+  presentation: string;
+  presentationLanguage: string | null;
+}): string {
+  const parts = [FORMAT_NAMES[f.format] ?? f.format];
+  if (f.presentation === 'subtitled' && f.presentationLanguage) {
+    parts.push(`Subtitled in ${languageName(f.presentationLanguage)}`);
+  } else if (f.presentation === 'dubbed' && f.presentationLanguage) {
+    parts.push(`Dubbed in ${languageName(f.presentationLanguage)}`);
+  }
+  return parts.join(' · ');
 }
 
 /** "7:30 PM" in the theater's time zone. */
@@ -83,4 +126,11 @@ export function seatName(row: string, number: number): string {
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/** 128 -> "2 h 8 min" */
+export function runtime(minutes: number): string {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return h > 0 ? `${h} h ${m} min` : `${m} min`;
 }

@@ -1,49 +1,14 @@
 import { api, ApiError } from '../api/client';
-import type { MovieWithShowtimes, ShowtimeListing } from '../api/types';
+import type { MovieWithShowtimes } from '../api/types';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { Poster } from '../components/Poster';
-import { addDays, dayLabel, formatMoney, formatTime, todayIn } from '../lib/format';
+import { ShowtimeButton } from '../components/ShowtimeButton';
+import { addDays, dayLabel, runtime, todayIn } from '../lib/format';
 import { Link, useLocation } from '../lib/router';
 import { useAsync } from '../lib/useAsync';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-
-function runtime(minutes: number): string {
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  return h > 0 ? `${h} h ${m} min` : `${m} min`;
-}
-
-function ShowtimeButton({ s, timeZone }: { s: ShowtimeListing; timeZone: string }) {
-  const started = new Date(s.startsAt).getTime() <= Date.now();
-  const from = Math.min(s.prices.standard, s.prices.premium, s.prices.accessible);
-  const time = formatTime(s.startsAt, timeZone);
-  const detail = `${s.auditorium.name} · from ${formatMoney(from, s.currency)}`;
-  if (started || s.seatsAvailable === 0) {
-    return (
-      <span className="showtime is-off" aria-label={`${time}, ${started ? 'started' : 'sold out'}`}>
-        <span className="showtime-time">{time}</span>
-        <span className="showtime-detail">{started ? 'Started' : 'Sold out'}</span>
-      </span>
-    );
-  }
-  const few = s.seatsAvailable <= 20;
-  return (
-    <Link
-      to={`/showtimes/${s.id}`}
-      className="showtime"
-      aria-label={`${time}, ${detail}, ${s.seatsAvailable} seats left`}
-      data-testid="showtime"
-    >
-      <span className="showtime-time">{time}</span>
-      <span className="showtime-detail">{s.auditorium.name}</span>
-      <span className={`showtime-seats${few ? ' is-few' : ''}`}>
-        {few ? `Only ${s.seatsAvailable} left` : `${s.seatsAvailable} seats`}
-      </span>
-    </Link>
-  );
-}
 
 function MovieCard({ movie, timeZone }: { movie: MovieWithShowtimes; timeZone: string }) {
   return (
@@ -51,7 +16,7 @@ function MovieCard({ movie, timeZone }: { movie: MovieWithShowtimes; timeZone: s
       <Poster url={movie.posterUrl} title={movie.title} />
       <div className="movie-body">
         <h2 id={`movie-${movie.id}`} className="movie-title">
-          {movie.title}
+          <Link to={`/movies/${movie.id}`}>{movie.title}</Link>
         </h2>
         <p className="movie-meta">
           <span className="rating" aria-label={`Rated ${movie.rating}`}>

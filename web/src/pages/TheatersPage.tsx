@@ -1,66 +1,79 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { Poster } from '../components/Poster';
 import { api } from '../api/client';
 import { Icon } from '../components/Icon';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
-import { CITIES, DEFAULT_CITY, findCity } from '../lib/cities';
-import { formatDistance } from '../lib/format';
+import { PlaceSearch } from '../components/PlaceSearch';
+import { distanceUnit, formatDistance, KM_PER_MILE, runtime } from '../lib/format';
+import { currentPosition, DEFAULT_PLACE, rememberPlace, storedPlace, type Place } from '../lib/places';
 import { Link } from '../lib/router';
 import { useAsync } from '../lib/useAsync';
 
-interface Place {
-  kind: 'geo' | 'city';
-  name: string;
-  lat: number;
-  lng: number;
-}
+const RADII_MI = [5, 10, 25, 50, 100];
+const RADII_KM = [10, 25, 50, 100, 200];
 
-const PLACE_KEY = 'matinee.place';
-const RADII = [10, 25, 50, 100];
-
-function storedPlace(): Place | null {
-  try {
-    const raw = window.localStorage.getItem(PLACE_KEY);
-    return raw ? (JSON.parse(raw) as Place) : null;
-  } catch {
-    return null;
+/** Movie first: a title, any part of it, to its page with every theater near you that shows it. */
+function MovieSearch() {
+  const [input, setInput] = useState('');
+  const [query, setQuery] = useState<string | null>(null);
+  const results = useAsync(
+    (signal) => (query === null ? Promise.resolve(null) : api.searchMovies(query, signal)),
+    [query],
+  );
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setQuery(input.trim());
   }
-}
-
-function remember(place: Place): void {
-  try {
-    window.localStorage.setItem(PLACE_KEY, JSON.stringify(place));
-  } catch {
-    // not remembered
-  }
-}
-
-function currentPosition(): Promise<Place> {
-  return new Promise((resolve, reject) => {
-    if (!('geolocation' in navigator)) {
-      reject(new Error('This browser cannot share its location.'));
-      return;
-    }
-    navigator.geolocation.getCurrentPosition(
-      (pos) =>
-        resolve({ kind: 'geo', name: 'your location', lat: pos.coords.latitude, lng: pos.coords.longitude }),
-      (err) =>
-        reject(
-          new Error(
-            err.code === err.PERMISSION_DENIED
-              ? 'Location sharing is off for this site. Choose a city instead.'
-              : 'Your location could not be found. Choose a city instead.',
-          ),
-        ),
-      { enableHighAccuracy: false, timeout: 10_000, maximumAge: 300_000 },
-    );
-  });
+  const movies = results.data?.movies;
+  return (
+    <section className="card stack" aria-labelledby="movie-search-title">
+      <h2 id="movie-search-title" className="section-title">
+        Find a movie
+      </h2>
+      <form className="city-search" role="search" aria-label="Find a movie" onSubmit={submit}>
+        <label htmlFor="movie-q">Title</label>
+        <input
+          id="movie-q"
+          placeholder="e.g. projectionist"
+          value={input}
+          onChange={(e) => setInput(e.target.value)}
+          autoComplete="off"
+        />
+        <button type="submit" className="btn btn-secondary">
+          Search movies
+        </button>
+      </form>
+      {results.error !== undefined && <ErrorNotice error={results.error} onRetry={results.reload} />}
+      {movies && movies.length === 0 && <p>No movie has “{query}” in its title.</p>}
+      {movies && movies.length > 0 && (
+        <ul className="movie-results" aria-label="Movies found">
+          {movies.map((m) => (
+            <li key={m.id}>
+              <Link to={`/movies/${m.id}`} className="movie-result">
+                <Poster url={m.posterUrl} title={m.title} size="sm" />
+                <span>
+                  <span className="movie-result-title">{m.title}</span>
+                  <span className="movie-result-meta">
+                    {m.rating} · {runtime(m.runtimeMinutes)}
+                    {m.genres.length > 0 && ` · ${m.genres.join(', ')}`}
+                  </span>
+                </span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
 }
 
 export function TheatersPage() {
-  const [place, setPlace] = useState<Place>(() => storedPlace() ?? { kind: 'city', ...DEFAULT_CITY });
-  const [radius, setRadius] = useState(25);
-  const [cityInput, setCityInput] = useState('');
+  const unit = distanceUnit();
+  const radii = unit === 'mi' ? RADII_MI : RADII_KM;
+  const [place, setPlace] = useState<Place>(() => storedPlace() ?? DEFAULT_PLACE);
+  const [radius, setRadius] = useState(unit === 'mi' ? 10 : 25);
+  const radiusKm = unit === 'mi' ? radius * KM_PER_MILE : radius;
   const [locating, setLocating] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
 
@@ -80,8 +93,7 @@ export function TheatersPage() {
     setMessage(null);
     try {
       const p = await currentPosition();
-      setPlace(p);
-      remember(p);
+      choose(p);
     } catch (err) {
       setMessage((err as Error).message);
     } finally {
@@ -89,25 +101,14 @@ export function TheatersPage() {
     }
   }
 
-  function searchCity(e: FormEvent) {
-    e.preventDefault();
-    const city = findCity(cityInput);
-    if (!city) {
-      setMessage(
-        `We do not know “${cityInput.trim()}” yet. Try one of: ${CITIES.map((c) => c.name).join(', ')}.`,
-      );
-      return;
-    }
-    setMessage(null);
-    const p: Place = { kind: 'city', ...city };
+  function choose(p: Place) {
     setPlace(p);
-    remember(p);
-    setCityInput('');
+    rememberPlace(p);
   }
 
   const theaters = useAsync(
-    (signal) => api.theaters({ lat: place.lat, lng: place.lng, radiusKm: radius, limit: 30 }, signal),
-    [place.lat, place.lng, radius],
+    (signal) => api.theaters({ lat: place.lat, lng: place.lng, radiusKm, limit: 30 }, signal),
+    [place.lat, place.lng, radiusKm],
   );
 
   return (
@@ -128,31 +129,13 @@ export function TheatersPage() {
         >
           <Icon name="pin" /> {locating ? 'Finding you…' : 'Use my location'}
         </button>
-        <form className="city-search" onSubmit={searchCity} role="search">
-          <label htmlFor="city">City</label>
-          <input
-            id="city"
-            list="city-list"
-            placeholder="e.g. Brooklyn"
-            value={cityInput}
-            onChange={(e) => setCityInput(e.target.value)}
-            autoComplete="off"
-          />
-          <datalist id="city-list">
-            {CITIES.map((c) => (
-              <option key={c.name} value={c.name} />
-            ))}
-          </datalist>
-          <button type="submit" className="btn btn-secondary">
-            Search
-          </button>
-        </form>
+        <PlaceSearch onPick={choose} onMessage={setMessage} />
         <div className="field-inline">
           <label htmlFor="radius">Within</label>
           <select id="radius" value={radius} onChange={(e) => setRadius(Number(e.target.value))}>
-            {RADII.map((r) => (
+            {radii.map((r) => (
               <option key={r} value={r}>
-                {r} km
+                {r} {unit}
               </option>
             ))}
           </select>
@@ -161,6 +144,8 @@ export function TheatersPage() {
 
       {message && <Notice kind="info">{message}</Notice>}
 
+      <MovieSearch />
+
       <section aria-labelledby="results-title" aria-busy={theaters.loading}>
         <h2 id="results-title" className="visually-hidden">
           Theaters
@@ -168,8 +153,8 @@ export function TheatersPage() {
         {theaters.loading && !theaters.data && <Loading label="Finding theaters…" />}
         {theaters.error !== undefined && <ErrorNotice error={theaters.error} onRetry={theaters.reload} />}
         {theaters.data && theaters.data.theaters.length === 0 && (
-          <Notice kind="info" title={`No theaters within ${radius} km`}>
-            <p>Try a larger distance or another city — the demo theaters are around New York.</p>
+          <Notice kind="info" title={`No theaters within ${radius} ${unit}`}>
+            <p>Try a larger distance or another place — the demo theaters are around New York (ZIP 10012).</p>
           </Notice>
         )}
         {theaters.data && theaters.data.theaters.length > 0 && (
@@ -185,7 +170,7 @@ export function TheatersPage() {
                     <span className="theater-distance">
                       <Icon name="pin" size={16} />
                       <span className="visually-hidden">Distance: </span>
-                      {formatDistance(t.distanceKm)}
+                      <span data-testid="theater-distance">{formatDistance(t.distanceKm, unit)}</span>
                     </span>
                   )}
                 </Link>
