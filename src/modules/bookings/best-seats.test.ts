@@ -96,6 +96,14 @@ describe('bestSeats: no single empty seat left', () => {
     expect(singleSeatsLeftBy(seats, ['A1', 'A2', 'A3', 'A4'])).toEqual(['A0']);
   });
 
+  it('does not count a wheelchair space or companion seat left alone as stranded', () => {
+    const row = room('ac.....ca');
+    expect(singleSeatsLeftBy(row, ['A1', 'A2'])).toEqual([]);
+    expect(singleSeatsLeftBy(row, ['A2', 'A3'])).toEqual([]); // A0 (space) and A1 (companion) stay together
+    expect(singleSeatsLeftBy(room('a......'), ['A1', 'A2'])).toEqual([]);
+    expect(singleSeatsLeftBy(room('.......'), ['A1', 'A2'])).toEqual(['A0']);
+  });
+
   it('prefers a clean split to a block that strands a seat, and takes the block when nothing else is left', () => {
     const two = room('..... .....', '..... .....');
     const p = bestSeats(two, { count: 4 })!;

@@ -376,11 +376,15 @@ export function bestSeats(seats: readonly SeatForChoice[], req: ChoiceRequest): 
  * end) and that were not single before: what a customer picking by hand is warned about.
  */
 export function singleSeatsLeftBy(
-  seats: readonly Pick<SeatForChoice, 'id' | 'x' | 'y' | 'free'>[],
+  seats: readonly (Pick<SeatForChoice, 'id' | 'x' | 'y' | 'free'> & { tier?: Tier })[],
   chosenIds: Iterable<string>,
 ): string[] {
   const chosen = new Set(chosenIds);
   if (chosen.size === 0) return [];
+  // A wheelchair space or companion seat left on its own is not stranded: it is sold on its own terms.
+  const ownTerms = new Set(
+    seats.filter((s) => s.tier === 'accessible' || s.tier === 'companion').map((s) => s.id),
+  );
   const rows = segmentsByRow(seats as SeatForChoice[]);
   const out: string[] = [];
   for (const segments of rows.values()) {
@@ -388,7 +392,7 @@ export function singleSeatsLeftBy(
       if (!seg.some((s) => chosen.has(s.id))) continue;
       const before = singles(seg, (s) => s.free);
       for (const id of singles(seg, (s) => s.free && !chosen.has(s.id))) {
-        if (!before.has(id)) out.push(id);
+        if (!before.has(id) && !ownTerms.has(id)) out.push(id);
       }
     }
   }

@@ -147,7 +147,7 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
       chosen.every((s) => proposal.ids.includes(s.id));
     if (!acceptOrphans && !isProposal) {
       const left = singleSeatsLeftBy(
-        live.seats.map((s) => ({ id: s.id, x: s.x, y: s.y, free: s.status === 'available' })),
+        live.seats.map((s) => ({ id: s.id, x: s.x, y: s.y, tier: s.tier, free: s.status === 'available' })),
         chosen.map((s) => s.id),
       );
       if (left.length > 0) {
