@@ -1,7 +1,9 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { api, ApiError } from '../api/client';
 import type { Seat } from '../api/types';
+import { NotFound } from '../components/NotFound';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { humanError, isNotFound } from '../lib/errors';
 import { PageHeading } from '../components/PageHeading';
 import { Poster } from '../components/Poster';
 import { SeatLegend, SeatMap } from '../components/SeatMap';
@@ -133,7 +135,7 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
         setMessage({
           kind: 'error',
           title: 'The seats could not be held',
-          text: err instanceof Error ? err.message : 'Try again.',
+          text: humanError(err),
         });
       }
     } finally {
@@ -143,10 +145,10 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
 
   if (live.error || details.error !== undefined) {
     const err = live.error ?? details.error;
-    const notFound = err instanceof ApiError && err.status === 404;
+    if (isNotFound(err)) return <NotFound what="showtime" />;
     return (
       <div className="stack-lg">
-        <PageHeading title="Showtime">{notFound ? 'Showtime not found' : 'Showtime'}</PageHeading>
+        <PageHeading title="Showtime">Showtime</PageHeading>
         <ErrorNotice error={err} />
         <Link to="/">Back to theaters</Link>
       </div>
