@@ -266,29 +266,28 @@ describe.skipIf(!HAS_CHROMIUM)('issue 11 in a real browser', () => {
 
       await newPage();
       // No BarcodeDetector, and a "camera" that films the customer's phone: a canvas with the QR code on it.
-      await page.addInitScript((src: string) => {
-        const w = window as unknown as Record<string, unknown>;
-        delete w.BarcodeDetector;
-        navigator.mediaDevices.getUserMedia = () =>
-          new Promise((resolve) => {
-            const canvas = document.createElement('canvas');
-            canvas.width = 480;
-            canvas.height = 360;
-            const g = canvas.getContext('2d')!;
-            const img = new Image();
-            img.onload = () => {
-              const draw = () => {
-                g.fillStyle = '#fff';
-                g.fillRect(0, 0, 480, 360);
-                g.drawImage(img, 80, 20, 320, 320);
-              };
-              draw();
-              setInterval(draw, 100);
-              resolve(canvas.captureStream(10));
+      // (A string: the page's DOM types are not the tests'.)
+      await page.addInitScript(`
+        delete window.BarcodeDetector;
+        navigator.mediaDevices.getUserMedia = () => new Promise((resolve) => {
+          const canvas = document.createElement('canvas');
+          canvas.width = 480;
+          canvas.height = 360;
+          const g = canvas.getContext('2d');
+          const img = new Image();
+          img.onload = () => {
+            const draw = () => {
+              g.fillStyle = '#fff';
+              g.fillRect(0, 0, 480, 360);
+              g.drawImage(img, 80, 20, 320, 320);
             };
-            img.src = src;
-          });
-      }, qr);
+            draw();
+            setInterval(draw, 100);
+            resolve(canvas.captureStream(10));
+          };
+          img.src = ${JSON.stringify(qr)};
+        });
+      `);
       await signInWithToken(page, server.url, staff.token);
       await page.goto(`${server.url}/checkin`);
       expect(await page.evaluate('typeof window.BarcodeDetector')).toBe('undefined');
