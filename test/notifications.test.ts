@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import type { Attachment } from 'mailparser';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shortTicketCode } from '../src/modules/checkin/ticket-codes.js';
 import type { NotificationRow } from '../src/db/schema.js';
 import { runNotificationDeadLetter } from '../src/jobs/deliver-notification.js';
 import { QUEUES } from '../src/jobs/queue.js';
@@ -231,6 +232,12 @@ describe('notifications through a real SMTP server and an SMS provider stub', ()
       expect(html).toContain(`cid:${img.cid}`);
     }
     expect(images.map((img) => decodeQr(img.content)).sort()).toEqual([...codes].sort());
+    // Beside each QR, the short code people can read out at the door.
+    for (const tk of confirmed.tickets) {
+      const short = shortTicketCode(t.config, tk.id);
+      expect(html).toContain(`Ticket code <strong>${short}</strong>`);
+      expect(text).toContain(short);
+    }
 
     const ics = p.attachments.find(isCalendar);
     expect(ics).toBeDefined();
