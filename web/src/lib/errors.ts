@@ -61,7 +61,13 @@ const FIELD_SENTENCES: Record<string, string> = {
   seatIds: 'Choose between 1 and 10 seats.',
   date: 'Pick a day from the list.',
   code: 'Scan the QR code or type the code on the ticket.',
+  lat: 'Choose a place from the list, or use your location.',
+  lng: 'Choose a place from the list, or use your location.',
+  radiusKm: 'Choose a distance from the list.',
+  cursor: 'Reload the page to see your bookings from the start.',
 };
+
+const UNKNOWN_FIELD = 'Something you entered is not in a form we accept. Check it and try again.';
 
 export interface FieldProblem {
   /** The field's last path segment: "phone", "number"... */
@@ -76,7 +82,7 @@ export function fieldProblems(err: unknown): FieldProblem[] {
     if (typeof f.field !== 'string') return [];
     const leaf = f.field.split('.').pop() ?? f.field;
     const bySpecificCode = typeof f.code === 'string' ? SENTENCES[f.code] : undefined;
-    return [{ field: leaf, sentence: bySpecificCode ?? FIELD_SENTENCES[leaf] ?? 'Check this field.' }];
+    return [{ field: leaf, sentence: bySpecificCode ?? FIELD_SENTENCES[leaf] ?? UNKNOWN_FIELD }];
   });
 }
 
