@@ -318,7 +318,7 @@ describe('notifications through a real SMTP server and an SMS provider stub', ()
   });
 
   it('a refused SMS is kept as failed for operators, who can list it and send it again', async () => {
-    const badPhone = '+15551230099';
+    const badPhone = '+12125550199'; // valid, but the (fake) provider refuses it
     let refuse = true;
     const normal = sms.respond;
     sms.respond = (to) =>
