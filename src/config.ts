@@ -36,6 +36,7 @@ const EnvSchema = Type.Object({
   HOLD_TTL_SECONDS: Type.Integer({ minimum: 1, default: 420 }),
   HOLD_MAX_LIFETIME_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
   COMPANION_SEAT_RELEASE_MINUTES: Type.Integer({ minimum: 0, maximum: 10_080, default: 30 }),
+  HOLD_EXTENSION_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 180 }),
   MAX_ACTIVE_HOLDS_PER_USER: Type.Integer({ minimum: 1, default: 2 }),
   MAX_SEATS_PER_SHOWTIME_PER_USER: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10 }),
   MAX_PAYMENT_ATTEMPTS_PER_HOLD: Type.Integer({ minimum: 1, maximum: 50, default: 5 }),
@@ -103,6 +104,8 @@ export interface Config {
   holdMaxLifetimeSeconds: number;
   /** Minutes before a showtime from which its companion seats are sold to anyone (docs/api.md, companion seats). */
   companionSeatReleaseMinutes: number;
+  /** The one extension a customer may ask for per hold; never past holdMaxLifetimeSeconds. */
+  holdExtensionSeconds: number;
   maxActiveHoldsPerUser: number;
   /** Seats one customer may hold or have bought for one showtime, across all their bookings. */
   maxSeatsPerShowtimePerUser: number;
@@ -206,6 +209,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     holdTtlSeconds: env.HOLD_TTL_SECONDS,
     holdMaxLifetimeSeconds: env.HOLD_MAX_LIFETIME_SECONDS,
     companionSeatReleaseMinutes: env.COMPANION_SEAT_RELEASE_MINUTES,
+    holdExtensionSeconds: env.HOLD_EXTENSION_SECONDS,
     maxActiveHoldsPerUser: env.MAX_ACTIVE_HOLDS_PER_USER,
     maxSeatsPerShowtimePerUser: env.MAX_SEATS_PER_SHOWTIME_PER_USER,
     maxPaymentAttemptsPerHold: env.MAX_PAYMENT_ATTEMPTS_PER_HOLD,

@@ -108,6 +108,8 @@ export interface BookingsTable {
   updated_at: Timestamp;
   confirmed_at: Date | null;
   closed_at: Date | null;
+  /** Set by the one extension a hold may have (0009). */
+  extended_at: Generated<Date | null>;
 }
 
 export interface TicketsTable {

@@ -189,6 +189,60 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
   );
 
   it(
+    'keeps a companion seat for a wheelchair user: refused alone with a sentence, held with its wheelchair space',
+    async () => {
+      const f = await fixture(server, admin, 'Companion Matinee');
+      // A3, beside the wheelchair space A2, becomes its companion seat.
+      await server.ctx.db
+        .updateTable('seats')
+        .set({ tier: 'companion' })
+        .where('id', '=', seat(f, 'A', 3).id)
+        .execute();
+      // As an admin edit does: the showtime's stamp moves, so cached seat maps reload the layout.
+      await server.ctx.db
+        .updateTable('showtimes')
+        .set({ updated_at: new Date() })
+        .where('id', '=', f.showtimeId)
+        .execute();
+      server.ctx.seatFeed.touch(f.showtimeId);
+      await newPage();
+      await signUpInBrowser(page, server.url);
+      await openSeatMap(page, server, f);
+      const companion = page.getByRole('button', {
+        name: "Row A, seat 3, companion seat, for a wheelchair user's companion, $12.00, available",
+      });
+      await expect.poll(() => companion.count(), PATIENT).toBe(1);
+      expect(await page.getByTestId('legend').textContent()).toContain(
+        'Companion seat (with a wheelchair space)',
+      );
+
+      await companion.click();
+      await page.getByRole('button', { name: 'Hold 1 seat' }).click();
+      const message = page.getByTestId('seat-message');
+      await expect
+        .poll(() => message.textContent(), PATIENT)
+        .toContain('Companion seats go with a wheelchair space');
+      expect(await message.textContent()).not.toMatch(/COMPANION_SEAT_RESERVED|seatIds/);
+
+      await seatButton(page, 'A', 2).click();
+      await page.getByRole('button', { name: 'Hold 2 seats' }).click();
+      await page.waitForURL(/\/bookings\/[0-9a-f-]+$/);
+      await page.getByTestId('countdown').waitFor();
+      const bookingId = page.url().split('/').pop()!;
+      const held = await server.app.inject({
+        url: `/api/v1/bookings/${bookingId}`,
+        headers: { authorization: `Bearer ${await tokenOf(page)}` },
+      });
+      const tiers = held
+        .json<{ booking: { tickets: { row: string; number: number; tier: string }[] } }>()
+        .booking.tickets.map((x) => `${x.row}${x.number} ${x.tier}`)
+        .sort();
+      expect(tiers).toEqual(['A2 accessible', 'A3 companion']);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
     'turns a seat someone else takes unavailable without a reload, and drops it from the selection',
     async () => {
       const f = await fixture(server, admin, 'Saltwater Sonata');
@@ -313,6 +367,8 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
       await seatButton(page, 'B', 3).click();
       expect((await holdAs(server, other, f.showtimeId, [seat(f, 'B', 3).id])).statusCode).toBe(201);
       await page.getByRole('button', { name: 'Hold 2 seats' }).click();
+      // B2 and B3 leave B1 alone: the page warns first (best available's rule); this customer holds anyway.
+      await page.getByTestId('orphan-warning').getByRole('button', { name: 'Hold anyway' }).click();
       const message = page.getByTestId('seat-message');
       await message.waitFor();
       expect(await message.textContent()).toContain('B3');
@@ -327,8 +383,9 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
         .poll(() => seatButton(page, 'F', 8).getAttribute('data-status'), { timeout: 8_000 })
         .toBe('held');
 
-      // Choosing again works: the hold goes through with the remaining seat.
+      // Choosing again works: the hold goes through with the remaining seat (B1 is still left alone).
       await page.getByRole('button', { name: 'Hold 1 seat' }).click();
+      await page.getByTestId('orphan-warning').getByRole('button', { name: 'Hold anyway' }).click();
       await page.waitForURL(/\/bookings\/[0-9a-f-]+$/);
     },
     BROWSER_TEST_MS,
@@ -518,9 +575,10 @@ describe.skipIf(!HAS_CHROMIUM)('an expired hold in a real browser (HOLD_TTL_SECO
       await signUpInBrowser(page, server.url);
       await openSeatMap(page, server, f);
 
-      // 1. The countdown runs out in the page.
+      // 1. The countdown runs out in the page. (E2 leaves E1 alone: the page warns first; hold anyway.)
       await seatButton(page, 'E', 2).click();
       await page.getByRole('button', { name: 'Hold 1 seat' }).click();
+      await page.getByTestId('orphan-warning').getByRole('button', { name: 'Hold anyway' }).click();
       await page.waitForURL(/\/bookings\/[0-9a-f-]+$/);
       await page.getByTestId('countdown').waitFor();
       const expired = page.getByTestId('hold-expired');

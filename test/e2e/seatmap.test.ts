@@ -273,6 +273,8 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
       await page.getByRole('button', { name: 'Show the whole auditorium' }).tap();
       await expect.poll(() => seatSize(page, 'G', 11), PATIENT).toBeLessThan(24);
       expect(await page.getByTestId('minimap').count()).toBe(0);
+      // Raw touch coordinates must lie in the viewport: above the map sit the ticket count and seat type now.
+      await seatButton(page, 'G', 11).scrollIntoViewIfNeeded();
       const box = (await seatButton(page, 'G', 11).boundingBox())!;
       const x = box.x + box.width / 2;
       const y = box.y + box.height / 2;

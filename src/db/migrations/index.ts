@@ -7,6 +7,7 @@ import * as m0005 from './0005_payments_trust.js';
 import * as m0006 from './0006_sessions.js';
 import * as m0007 from './0007_seat_events_after_commit.js';
 import * as m0008 from './0008_lean_claims.js';
+import * as m0009 from './0009_hold_extension.js';
 import * as m0010 from './0010_companion_seats.js';
 
 /** Explicit, ordered list: a migration runs once, in this order, and is never edited after release. */
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0006_sessions': m0006,
   '0007_seat_events_after_commit': m0007,
   '0008_lean_claims': m0008,
+  '0009_hold_extension': m0009,
   '0010_companion_seats': m0010,
 };
 

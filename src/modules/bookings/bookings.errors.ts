@@ -158,3 +158,37 @@ export class PaymentInProgressError extends ConflictError {
     );
   }
 }
+
+export class NoSeatsTogetherError extends ConflictError {
+  override name = 'NoSeatsTogetherError';
+  constructor(count: number, tier?: string) {
+    super(
+      'NO_SEATS_TOGETHER',
+      `No ${count} ${tier ? `${tier} ` : ''}seats together are left for this showtime (not even in two groups in adjacent rows); pick seats by hand or try fewer`,
+      { count, ...(tier ? { tier } : {}) },
+    );
+  }
+}
+
+export class HoldAlreadyExtendedError extends ConflictError {
+  override name = 'HoldAlreadyExtendedError';
+  constructor() {
+    super('HOLD_ALREADY_EXTENDED', 'This hold has already been given more time once');
+  }
+}
+
+export class HoldAtMaximumError extends ConflictError {
+  override name = 'HoldAtMaximumError';
+  constructor(maxExpiresAt: Date) {
+    super('HOLD_AT_MAXIMUM', 'This hold already lasts as long as a hold may', {
+      maxExpiresAt: maxExpiresAt.toISOString(),
+    });
+  }
+}
+
+export class HoldEndedError extends ConflictError {
+  override name = 'HoldEndedError';
+  constructor() {
+    super('HOLD_ENDED', 'The hold on these seats has ended; it cannot be given more time. Start again.');
+  }
+}

@@ -41,6 +41,7 @@ const BOOKING_TIMES: (keyof BookingRow)[] = [
   'updated_at',
   'confirmed_at',
   'closed_at',
+  'extended_at',
 ];
 const PAYMENT_TIMES: (keyof PaymentRow)[] = ['created_at', 'updated_at'];
 
@@ -480,5 +481,62 @@ export class BookingsRepository {
       .where('admitted_at', 'is not', null)
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /**
+   * The one extension a customer may ask for, in one conditional UPDATE: only their own pending hold that is
+   * still live at the database's now() (a lapsed hold is never revived), not extended before (the row lock
+   * makes a concurrent second request re-check this on the row the first wrote), and not at its hard
+   * deadline; never past it. Undefined when nothing was changed: extensionRefusal says why.
+   */
+  async extendOnce(
+    db: Q,
+    e: { bookingId: string; userId: string; seconds: number },
+  ): Promise<BookingRow | undefined> {
+    const r = await sql<BookingRow>`
+      UPDATE bookings
+         SET expires_at = least(expires_at + make_interval(secs => ${e.seconds}), max_expires_at),
+             extended_at = now(), updated_at = now()
+       WHERE id = ${e.bookingId} AND user_id = ${e.userId} AND status = 'pending'
+         AND extended_at IS NULL AND expires_at > now() AND expires_at < max_expires_at
+      RETURNING *`.execute(db);
+    return r.rows[0];
+  }
+
+  /** Why a hold cannot be extended now, judged against the database's now(). */
+  async extensionRefusal(
+    db: Q,
+    bookingId: string,
+    userId: string,
+  ): Promise<
+    | {
+        status: BookingRow['status'];
+        ended: boolean;
+        extended: boolean;
+        atMaximum: boolean;
+        maxExpiresAt: Date;
+      }
+    | undefined
+  > {
+    const r = await sql<{
+      status: BookingRow['status'];
+      ended: boolean;
+      extended: boolean;
+      at_maximum: boolean;
+      max_expires_at: Date;
+    }>`
+      SELECT status, expires_at <= now() AS ended, extended_at IS NOT NULL AS extended,
+             expires_at >= max_expires_at AS at_maximum, max_expires_at
+        FROM bookings WHERE id = ${bookingId} AND user_id = ${userId}`.execute(db);
+    const row = r.rows[0];
+    return row
+      ? {
+          status: row.status,
+          ended: row.ended,
+          extended: row.extended,
+          atMaximum: row.at_maximum,
+          maxExpiresAt: row.max_expires_at,
+        }
+      : undefined;
   }
 }

@@ -2,13 +2,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.js';
 import { currentUser, requireUser } from '../../http/auth.js';
 import { withIdempotency } from '../../http/idempotency.js';
+import { ValidationError } from '../../http/errors.js';
 import { errors } from '../../http/schemas.js';
 import {
+  BestSeatsParams,
+  BestSeatsQuery,
+  BestSeatsResponse,
   BookingList,
   BookingParams,
   BookingResponse,
   CardBody,
   HoldBody,
+  HoldResponse,
   ListQuery,
   PaymentResponse,
   TicketParams,
@@ -31,18 +36,86 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{
         tags: ['bookings'],
         summary: 'Hold seats for a few minutes while you pay (all or nothing)',
         description:
-          'Optional header Idempotency-Key: a successful hold is stored with the hold itself and replayed for 24 h; conflicts are not stored. 409 SEATS_UNAVAILABLE lists the seats that were taken; 409 TOO_MANY_HOLDS and SEAT_LIMIT_REACHED are the anti-hoarding limits.',
+          'Send either `seatIds` (these seats) or `count` with an optional `tier` (the best seats available, ' +
+          'chosen by the rule in docs/api.md: together in one row, best rows and the centre first, no single ' +
+          'empty seat left when avoidable, else two groups in adjacent rows; `seating` says which). A best-available ' +
+          'hold that loses a seat to another customer chooses again; 409 NO_SEATS_TOGETHER only when nothing fits. ' +
+          'Optional header Idempotency-Key: a successful hold is stored with the hold itself and replayed for 24 h (without `seating`); conflicts are not stored. 409 SEATS_UNAVAILABLE lists the seats that were taken; 409 TOO_MANY_HOLDS and SEAT_LIMIT_REACHED are the anti-hoarding limits.',
         body: HoldBody,
-        response: { 201: BookingResponse, ...errors(400, 401, 404, 409, 422, 429) },
+        response: { 201: HoldResponse, ...errors(400, 401, 404, 409, 422, 429) },
+      },
+      // Before the schema's union, whose own errors would list both shapes: say plainly what is wrong.
+      preValidation: async (req) => {
+        const body = req.body as Record<string, unknown> | null;
+        if (body && typeof body === 'object' && !Array.isArray(body)) {
+          const bySeats = 'seatIds' in body;
+          const byCount = 'count' in body || 'tier' in body;
+          if (bySeats && byCount) {
+            throw new ValidationError('Send either seatIds, or count (with an optional tier), not both', {
+              fields: [{ field: 'body', message: 'has both seatIds and count/tier' }],
+            });
+          }
+          if (!bySeats && !byCount) {
+            throw new ValidationError(
+              'Send seatIds (the seats to hold), or count (with an optional tier) for the best seats available',
+              { fields: [{ field: 'body', message: 'needs seatIds or count' }] },
+            );
+          }
+        }
+        return Promise.resolve();
       },
     },
     async (req, reply) => {
       const user = currentUser(req);
-      const result = await withIdempotency(ctx, req, reply, user.userId, 201, async (idem) => ({
-        booking: await bookings.holdSeats(user.userId, req.body, idem),
-      }));
+      const body = req.body;
+      const result = await withIdempotency(ctx, req, reply, user.userId, 201, async (idem) =>
+        'seatIds' in body
+          ? { booking: await bookings.holdSeats(user.userId, body, idem) }
+          : bookings.holdBestSeats(user.userId, body, idem),
+      );
       return reply.sent ? reply : reply.status(201).send(result);
     },
+  );
+
+  app.get(
+    '/showtimes/:showtimeId/best-seats',
+    {
+      schema: {
+        operationId: 'proposeBestSeats',
+        tags: ['bookings'],
+        summary: 'Propose the best seats available, without holding them',
+        description:
+          'The same choice POST /bookings makes with a count. `skip` walks through up to 20 different ' +
+          'proposals ("next proposal"), each chosen as if the ones before it were taken. A read, so a ' +
+          'proposal may be gone a moment later: hold it with its seatIds, or with the count to have the ' +
+          'best seats then. Accessible spaces are proposed only when tier=accessible is asked for.',
+        params: BestSeatsParams,
+        querystring: BestSeatsQuery,
+        response: { 200: BestSeatsResponse, ...errors(400, 401, 404, 409, 429) },
+      },
+    },
+    async (req) =>
+      bookings.proposeBestSeats(req.params.showtimeId, req.query.count, req.query.tier, req.query.skip),
+  );
+
+  app.post(
+    '/bookings/:bookingId/extend',
+    {
+      schema: {
+        operationId: 'extendHold',
+        tags: ['bookings'],
+        summary: 'More time to pay, once per hold',
+        description:
+          'Adds HOLD_EXTENSION_SECONDS (3 minutes by default; `extensionSeconds` on the booking says how much ' +
+          'now) to a pending hold, never past its hard deadline (maxExpiresAt). 409 HOLD_ALREADY_EXTENDED, ' +
+          'HOLD_AT_MAXIMUM, HOLD_ENDED (its time ran out), ALREADY_PAID or BOOKING_NOT_PENDING otherwise.',
+        params: BookingParams,
+        response: { 200: BookingResponse, ...errors(400, 401, 404, 409, 429) },
+      },
+    },
+    async (req) => ({
+      booking: await bookings.extendHoldOnce(currentUser(req).userId, req.params.bookingId),
+    }),
   );
 
   app.get(

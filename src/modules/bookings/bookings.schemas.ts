@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { IsoDateTime, Uuid } from '../../http/schemas.js';
 import { SeatTier } from '../catalog/catalog.schemas.js';
 
-const Tier = SeatTier;
+export const Tier = SeatTier;
 export const BookingStatus = Type.Union([
   Type.Literal('pending'),
   Type.Literal('confirmed'),
@@ -11,14 +11,79 @@ export const BookingStatus = Type.Union([
   Type.Literal('refunded'),
 ]);
 
-export const HoldBody = Type.Object(
+export const MAX_SEATS_PER_HOLD = 10;
+
+export const HoldSeatsBody = Type.Object(
   {
     showtimeId: Uuid,
-    seatIds: Type.Array(Uuid, { minItems: 1, maxItems: 10, uniqueItems: true }),
+    seatIds: Type.Array(Uuid, { minItems: 1, maxItems: MAX_SEATS_PER_HOLD, uniqueItems: true }),
+  },
+  { additionalProperties: false, title: 'Hold these seats' },
+);
+export type HoldSeatsBody = Static<typeof HoldSeatsBody>;
+
+export const HoldBestBody = Type.Object(
+  {
+    showtimeId: Uuid,
+    count: Type.Integer({ minimum: 1, maximum: MAX_SEATS_PER_HOLD, description: 'How many seats together' }),
+    tier: Type.Optional(Tier),
+  },
+  {
+    additionalProperties: false,
+    title: 'Hold the best seats available',
+    description:
+      'Without a tier: the best value (the cheapest seats that fit, never accessible spaces). See docs/api.md, best available.',
+  },
+);
+export type HoldBestBody = Static<typeof HoldBestBody>;
+
+/** Either the seats by id, or a count (and optionally a tier) for the best seats available: never both. */
+export const HoldBody = Type.Union([HoldSeatsBody, HoldBestBody]);
+export type HoldBody = Static<typeof HoldBody>;
+
+export const Seating = Type.Object({
+  kind: Type.Union([Type.Literal('block'), Type.Literal('split')], {
+    description: 'block: together in one row; split: two groups in adjacent rows (no block was left)',
+  }),
+  leavesSingle: Type.Boolean({
+    description: 'Taking these seats left a single empty seat (only when no other choice was left)',
+  }),
+  rows: Type.Array(Type.String()),
+  message: Type.String(),
+});
+export type Seating = Static<typeof Seating>;
+
+export const Proposal = Type.Object({
+  seatIds: Type.Array(Uuid),
+  totalCents: Type.Integer(),
+  seating: Seating,
+});
+export type Proposal = Static<typeof Proposal>;
+
+export const BestSeatsParams = Type.Object({ showtimeId: Uuid });
+export const BestSeatsQuery = Type.Object(
+  {
+    count: Type.Integer({ minimum: 1, maximum: MAX_SEATS_PER_HOLD }),
+    tier: Type.Optional(Tier),
+    skip: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: 0,
+      description: 'Proposals to skip: 0 is the best, 1 the next one ("next proposal"), ...',
+    }),
   },
   { additionalProperties: false },
 );
-export type HoldBody = Static<typeof HoldBody>;
+export const BestSeatsResponse = Type.Object({
+  proposal: Type.Union([Proposal, Type.Null()], {
+    description: 'null when skip is past the last proposal (start again at 0)',
+  }),
+  index: Type.Integer({ description: 'Which proposal this is (skip, or the last one when fewer are left)' }),
+  available: Type.Integer({
+    description: 'How many different proposals there are now (at most 20): a client can wrap around',
+  }),
+});
+export type BestSeatsResponse = Static<typeof BestSeatsResponse>;
 
 export const Ticket = Type.Object({
   id: Uuid,
@@ -77,6 +142,19 @@ export const Booking = Type.Object({
   }),
   createdAt: IsoDateTime,
   confirmedAt: Type.Union([IsoDateTime, Type.Null()]),
+  // Optional only because answers stored for Idempotency-Key replay before these fields existed lack them.
+  extendedAt: Type.Optional(
+    Type.Union([IsoDateTime, Type.Null()], {
+      description: 'When the customer asked for more time (once per hold)',
+    }),
+  ),
+  extensionSeconds: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'What POST /bookings/{id}/extend would add now: HOLD_EXTENSION_SECONDS, less if the hard deadline is nearer; 0 once extended or when not pending',
+    }),
+  ),
   tickets: Type.Array(Ticket),
   totalCents: Type.Integer(),
   currency: Type.String(),
@@ -85,6 +163,10 @@ export const Booking = Type.Object({
 export type Booking = Static<typeof Booking>;
 
 export const BookingResponse = Type.Object({ booking: Booking });
+export const HoldResponse = Type.Object({
+  booking: Booking,
+  seating: Type.Optional(Seating),
+});
 export const PaymentResponse = Type.Object({ booking: Booking, payment: Payment });
 
 export const ListQuery = Type.Object(

@@ -41,12 +41,44 @@ import {
   TicketNotFoundError,
   TooManyHoldsError,
   TooManyPaymentAttemptsError,
+  HoldAlreadyExtendedError,
+  HoldAtMaximumError,
+  HoldEndedError,
+  NoSeatsTogetherError,
 } from './bookings.errors.js';
 import { BookingsRepository, type TicketView } from './bookings.repository.js';
-import type { Booking, CardBody, HoldBody, Payment } from './bookings.schemas.js';
+import type {
+  BestSeatsResponse,
+  Booking,
+  CardBody,
+  HoldBestBody,
+  HoldSeatsBody,
+  Payment,
+  Seating,
+} from './bookings.schemas.js';
+import { proposeSeats, type Proposal as SeatProposal } from './best-seats.js';
+import { BestSeatsRepository } from './best-seats.repository.js';
 
 /** A customer racing their own holds makes the hold count again; this many times at most, then 409. */
 const MAX_HOLD_RECOUNTS = 5;
+
+/** Best available: a hold that lost its seats to another reads the map again and chooses again, this often. */
+const MAX_BEST_SEAT_TRIES = 8;
+/** Racers that lost spread over the next 4^(try-1) proposals, at most this many, instead of all chasing one. */
+const MAX_BEST_SEAT_SPREAD = 32;
+/** Proposals the read-only endpoint walks through ("next proposal"). */
+const PROPOSALS_LISTED = 20;
+
+function seatingOf(p: SeatProposal): Seating {
+  const message =
+    p.kind === 'block'
+      ? `${p.seatIds.length === 1 ? 'One seat' : `${p.seatIds.length} seats together`} in row ${p.rows[0]}` +
+        (p.leavesSingle ? '. It leaves a single empty seat: no other choice was left.' : '.')
+      : `No ${p.seatIds.length} seats together are left: these are split between rows ${p.rows[0]} and ` +
+        `${p.rows[1]}, one group behind the other.` +
+        (p.leavesSingle ? ' They leave a single empty seat: no other choice was left.' : '');
+  return { kind: p.kind, leavesSingle: p.leavesSingle, rows: p.rows, message };
+}
 
 const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
@@ -71,7 +103,13 @@ function toPayment(p: PaymentRow): Payment {
   };
 }
 
-function toBooking(b: BookingRow, tickets: TicketView[], payments: PaymentRow[]): Booking {
+function toBooking(
+  b: BookingRow,
+  tickets: TicketView[],
+  payments: PaymentRow[],
+  extensionSetting: number,
+): Booking {
+  const room = Math.floor((b.max_expires_at.getTime() - b.expires_at.getTime()) / 1000);
   return {
     id: b.id,
     reference: b.reference,
@@ -81,6 +119,9 @@ function toBooking(b: BookingRow, tickets: TicketView[], payments: PaymentRow[])
     maxExpiresAt: b.max_expires_at.toISOString(),
     createdAt: b.created_at.toISOString(),
     confirmedAt: b.confirmed_at ? b.confirmed_at.toISOString() : null,
+    extendedAt: b.extended_at ? b.extended_at.toISOString() : null,
+    extensionSeconds:
+      b.status === 'pending' && !b.extended_at ? Math.max(0, Math.min(extensionSetting, room)) : 0,
     tickets: tickets.map((t) => ({
       id: t.id,
       seatId: t.seat_id,
@@ -122,7 +163,7 @@ export class BookingsService {
    * idempotency record when the request has a key. Holds are expired by the sweep (SWEEP_INTERVAL_SECONDS), not
    * by a job per hold: correctness never waits for either.
    */
-  async holdSeats(userId: string, input: HoldBody, idem?: IdempotencyRecorder): Promise<Booking> {
+  async holdSeats(userId: string, input: HoldSeatsBody, idem?: IdempotencyRecorder): Promise<Booking> {
     const seatIds = [...new Set(input.seatIds)].sort();
     const { db, config } = this.ctx;
     const attempt = async (q: Db | Transaction<Database>): Promise<Booking> => {
@@ -160,7 +201,7 @@ export class BookingsService {
           if (unknown.length > 0) throw new SeatsNotFoundError(unknown);
           throw new SeatsUnavailableError(held.taken);
         }
-        return toBooking(held.booking, held.tickets, []);
+        return toBooking(held.booking, held.tickets, [], config.holdExtensionSeconds);
       }
     };
     const booking = idem
@@ -401,7 +442,7 @@ export class BookingsService {
       });
       if (!r) return undefined;
       await recordBookingEvent(trx, this.ctx, payment.booking_id, 'booking.confirmed');
-      const booking = toBooking(r.booking, r.tickets, r.payments);
+      const booking = toBooking(r.booking, r.tickets, r.payments, this.ctx.config.holdExtensionSeconds);
       const result = { booking, payment: booking.payments.find((p) => p.id === payment.id)! };
       await idem?.record(trx, 200, result);
       return { result, showtimeId: r.booking.showtime_id };
@@ -699,6 +740,93 @@ export class BookingsService {
     return { expired, reconciled, refunded, failed };
   }
 
+  /**
+   * Best available, held: reads every seat's status (fresh), chooses by the booking rule (best-seats.ts) and
+   * holds the choice through holdSeats, the one-statement hold with the customer's limits. A hold that lost a
+   * seat to someone else reads and chooses again, spreading over the next proposals so that racers do not all
+   * chase the same block; NO_SEATS_TOGETHER only when no block or split is left.
+   */
+  async holdBestSeats(
+    userId: string,
+    input: HoldBestBody,
+    idem?: IdempotencyRecorder,
+  ): Promise<{ booking: Booking; seating: Seating }> {
+    for (let tries = 1; ; tries++) {
+      const spread = Math.min(4 ** (tries - 1), MAX_BEST_SEAT_SPREAD);
+      const proposals = await this.proposals(input.showtimeId, input.count, input.tier, spread);
+      const proposal = proposals[Math.floor(Math.random() * proposals.length)];
+      if (!proposal) throw new NoSeatsTogetherError(input.count, input.tier);
+      try {
+        const booking = await this.holdSeats(
+          userId,
+          { showtimeId: input.showtimeId, seatIds: proposal.seatIds },
+          idem,
+        );
+        return { booking, seating: seatingOf(proposal) };
+      } catch (err) {
+        if (err instanceof SeatsUnavailableError && tries < MAX_BEST_SEAT_TRIES) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** The proposal number `skip` (0: the best) for `count` seats, read-only: the web app's "next proposal". */
+  async proposeBestSeats(
+    showtimeId: string,
+    count: number,
+    tier: HoldBestBody['tier'],
+    skip: number,
+  ): Promise<BestSeatsResponse> {
+    const proposals = await this.proposals(showtimeId, count, tier, PROPOSALS_LISTED);
+    const proposal = proposals[skip];
+    return {
+      proposal: proposal
+        ? { seatIds: proposal.seatIds, totalCents: proposal.totalCents, seating: seatingOf(proposal) }
+        : null,
+      index: skip,
+      available: proposals.length,
+    };
+  }
+
+  private async proposals(
+    showtimeId: string,
+    count: number,
+    tier: HoldBestBody['tier'],
+    limit: number,
+  ): Promise<SeatProposal[]> {
+    const room = await new BestSeatsRepository().readRoom(this.ctx.db, showtimeId);
+    if (!room) throw new ShowtimeNotFoundError();
+    if (room.started) throw new ShowtimeClosedError();
+    return proposeSeats(room.seats, { count, tier }, limit);
+  }
+
+  /**
+   * Gives a pending hold more time, once (HOLD_EXTENSION_SECONDS, never past its hard deadline): one
+   * conditional UPDATE decides (BookingsRepository.extendOnce); when it changes nothing, a read says why.
+   */
+  async extendHoldOnce(userId: string, bookingId: string, again = true): Promise<Booking> {
+    const extended = await this.repo.extendOnce(this.ctx.db, {
+      bookingId,
+      userId,
+      seconds: this.ctx.config.holdExtensionSeconds,
+    });
+    if (extended) {
+      // Statuses are unchanged, but the live seat map's hold ends are not: let it read them again.
+      this.ctx.seatFeed.touch(extended.showtime_id);
+      return (await this.hydrate([extended]))[0]!;
+    }
+    const why = await this.repo.extensionRefusal(this.ctx.db, bookingId, userId);
+    if (!why) throw new BookingNotFoundError();
+    if (why.status === 'confirmed') throw new AlreadyPaidError();
+    if (why.status === 'expired' || (why.status === 'pending' && why.ended)) throw new HoldEndedError();
+    if (why.status !== 'pending') throw new BookingNotPendingError(why.status);
+    if (why.extended) throw new HoldAlreadyExtendedError();
+    if (why.atMaximum) throw new HoldAtMaximumError(why.maxExpiresAt);
+    // Cannot happen (each refusal above only ever stays true); if it ever did, one more try settles it.
+    if (again) return this.extendHoldOnce(userId, bookingId, false);
+    throw new BookingNotPendingError(why.status);
+  }
+
   private async hydrate(
     rows: BookingRow[],
     db: Db | Transaction<Database> = this.ctx.db,
@@ -713,6 +841,7 @@ export class BookingsService {
         r,
         tickets.filter((t) => t.booking_id === r.id),
         payments.filter((p) => p.booking_id === r.id),
+        this.ctx.config.holdExtensionSeconds,
       ),
     );
   }

@@ -3,17 +3,20 @@ import { session } from '../lib/session';
 import type {
   ApiErrorBody,
   AuthResponse,
+  BestSeatsResponse,
   Booking,
   BookingList,
   BookingResponse,
   Card,
   CheckinResult,
   DoorBooking,
+  HoldResponse,
   LoginBody,
   MoviesResponse,
   PaymentResponse,
   SeatMapResponse,
   SeatStreamTokenResponse,
+  SeatTier,
   ShowtimeResponse,
   SignupBody,
   TheaterResponse,
@@ -151,6 +154,26 @@ export const api = {
 
   hold: (showtimeId: string, seatIds: string[], idempotencyKey = randomId()) =>
     request<BookingResponse>('POST', '/bookings', { body: { showtimeId, seatIds }, idempotencyKey }),
+  /** The best seats available for `count` (and a tier), held at once: the server chooses again if it loses a race. */
+  holdBest: (showtimeId: string, count: number, tier: SeatTier | undefined, idempotencyKey = randomId()) =>
+    request<HoldResponse>('POST', '/bookings', {
+      body: { showtimeId, count, ...(tier ? { tier } : {}) },
+      idempotencyKey,
+    }),
+  /** Proposal number `skip` (0 is the best) for `count` seats, without holding anything. */
+  bestSeats: (
+    showtimeId: string,
+    count: number,
+    tier: SeatTier | undefined,
+    skip: number,
+    signal?: AbortSignal,
+  ) =>
+    request<BestSeatsResponse>('GET', `/showtimes/${enc(showtimeId)}/best-seats`, {
+      query: { count, tier, skip },
+      signal,
+    }),
+  /** More time to pay, once per hold. */
+  extend: (bookingId: string) => request<{ booking: Booking }>('POST', `/bookings/${enc(bookingId)}/extend`),
   booking: (bookingId: string, signal?: AbortSignal) =>
     request<BookingResponse>('GET', `/bookings/${enc(bookingId)}`, { signal }),
   bookings: (cursor: string | undefined, limit = 20, signal?: AbortSignal) =>

@@ -552,7 +552,7 @@ export type paths = {
     put?: never;
     /**
      * Hold seats for a few minutes while you pay (all or nothing)
-     * @description Optional header Idempotency-Key: a successful hold is stored with the hold itself and replayed for 24 h; conflicts are not stored. 409 SEATS_UNAVAILABLE lists the seats that were taken; 409 TOO_MANY_HOLDS and SEAT_LIMIT_REACHED are the anti-hoarding limits.
+     * @description Send either `seatIds` (these seats) or `count` with an optional `tier` (the best seats available, chosen by the rule in docs/api.md: together in one row, best rows and the centre first, no single empty seat left when avoidable, else two groups in adjacent rows; `seating` says which). A best-available hold that loses a seat to another customer chooses again; 409 NO_SEATS_TOGETHER only when nothing fits. Optional header Idempotency-Key: a successful hold is stored with the hold itself and replayed for 24 h (without `seating`); conflicts are not stored. 409 SEATS_UNAVAILABLE lists the seats that were taken; 409 TOO_MANY_HOLDS and SEAT_LIMIT_REACHED are the anti-hoarding limits.
      */
     post: operations['holdTicket'];
     delete?: never;
@@ -574,6 +574,26 @@ export type paths = {
     post?: never;
     /** Cancel a pending hold; the seats are free at once */
     delete: operations['cancelBooking'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/bookings/{bookingId}/extend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * More time to pay, once per hold
+     * @description Adds HOLD_EXTENSION_SECONDS (3 minutes by default; `extensionSeconds` on the booking says how much now) to a pending hold, never past its hard deadline (maxExpiresAt). 409 HOLD_ALREADY_EXTENDED, HOLD_AT_MAXIMUM, HOLD_ENDED (its time ran out), ALREADY_PAID or BOOKING_NOT_PENDING otherwise.
+     */
+    post: operations['extendHold'];
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -777,6 +797,26 @@ export type paths = {
     };
     /** One showtime with its movie, theater, auditorium and prices */
     get: operations['getShowtime'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/showtimes/{showtimeId}/best-seats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Propose the best seats available, without holding them
+     * @description The same choice POST /bookings makes with a count. `skip` walks through up to 20 different proposals ("next proposal"), each chosen as if the ones before it were taken. A read, so a proposal may be gone a moment later: hold it with its seatIds, or with the count to have the best seats then. Accessible spaces are proposed only when tier=accessible is asked for.
+     */
+    get: operations['proposeBestSeats'];
     put?: never;
     post?: never;
     delete?: never;
@@ -3807,6 +3847,10 @@ export interface operations {
               currency: string;
               /** Format: date-time */
               expiresAt: string;
+              /** @description When the customer asked for more time (once per hold) */
+              extendedAt?: string | null;
+              /** @description What POST /bookings/{id}/extend would add now: HOLD_EXTENSION_SECONDS, less if the hard deadline is nearer; 0 once extended or when not pending */
+              extensionSeconds?: number;
               /** Format: uuid */
               id: string;
               /**
@@ -3896,11 +3940,20 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          seatIds: string[];
-          /** Format: uuid */
-          showtimeId: string;
-        };
+        'application/json':
+          | {
+              seatIds: string[];
+              /** Format: uuid */
+              showtimeId: string;
+            }
+          | {
+              /** @description How many seats together */
+              count: number;
+              /** Format: uuid */
+              showtimeId: string;
+              /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+              tier?: 'standard' | 'premium' | 'accessible' | 'companion';
+            };
       };
     };
     responses: {
@@ -3918,6 +3971,10 @@ export interface operations {
               currency: string;
               /** Format: date-time */
               expiresAt: string;
+              /** @description When the customer asked for more time (once per hold) */
+              extendedAt?: string | null;
+              /** @description What POST /bookings/{id}/extend would add now: HOLD_EXTENSION_SECONDS, less if the hard deadline is nearer; 0 once extended or when not pending */
+              extensionSeconds?: number;
               /** Format: uuid */
               id: string;
               /**
@@ -3959,6 +4016,14 @@ export interface operations {
                 tier: 'standard' | 'premium' | 'accessible' | 'companion';
               }[];
               totalCents: number;
+            };
+            seating?: {
+              /** @description block: together in one row; split: two groups in adjacent rows (no block was left) */
+              kind: 'block' | 'split';
+              /** @description Taking these seats left a single empty seat (only when no other choice was left) */
+              leavesSingle: boolean;
+              message: string;
+              rows: string[];
             };
           };
         };
@@ -4086,6 +4151,10 @@ export interface operations {
               currency: string;
               /** Format: date-time */
               expiresAt: string;
+              /** @description When the customer asked for more time (once per hold) */
+              extendedAt?: string | null;
+              /** @description What POST /bookings/{id}/extend would add now: HOLD_EXTENSION_SECONDS, less if the hard deadline is nearer; 0 once extended or when not pending */
+              extensionSeconds?: number;
               /** Format: uuid */
               id: string;
               /**
@@ -4206,6 +4275,10 @@ export interface operations {
               currency: string;
               /** Format: date-time */
               expiresAt: string;
+              /** @description When the customer asked for more time (once per hold) */
+              extendedAt?: string | null;
+              /** @description What POST /bookings/{id}/extend would add now: HOLD_EXTENSION_SECONDS, less if the hard deadline is nearer; 0 once extended or when not pending */
+              extensionSeconds?: number;
               /** Format: uuid */
               id: string;
               /**
@@ -4317,6 +4390,162 @@ export interface operations {
       };
     };
   };
+  extendHold: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        bookingId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            booking: {
+              confirmedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              currency: string;
+              /** Format: date-time */
+              expiresAt: string;
+              /** @description When the customer asked for more time (once per hold) */
+              extendedAt?: string | null;
+              /** @description What POST /bookings/{id}/extend would add now: HOLD_EXTENSION_SECONDS, less if the hard deadline is nearer; 0 once extended or when not pending */
+              extensionSeconds?: number;
+              /** Format: uuid */
+              id: string;
+              /**
+               * Format: date-time
+               * @description The hold's hard deadline: payments must finish before it, whatever their grace
+               */
+              maxExpiresAt: string;
+              payments: {
+                amountCents: number;
+                brand: string;
+                /** Format: date-time */
+                createdAt: string;
+                currency: string;
+                declineReason: string | null;
+                /** Format: uuid */
+                id: string;
+                last4: string;
+                refundReason: 'customer' | 'duplicate_charge' | 'hold_ended' | 'operator' | null;
+                /** @description pending: being processed, or the gateway has not told us yet (settled by key, never charged twice); refund_pending: charged, and being given back (a refund, or a charge the booking could not use). */
+                status: 'pending' | 'succeeded' | 'declined' | 'failed' | 'refund_pending' | 'refunded';
+              }[];
+              /** @description Short code to quote at the box office */
+              reference: string;
+              /** Format: uuid */
+              showtimeId: string;
+              status: 'pending' | 'confirmed' | 'expired' | 'cancelled' | 'refunded';
+              tickets: {
+                /** @description When it was used at the door */
+                admittedAt: string | null;
+                /** Format: uuid */
+                id: string;
+                number: number;
+                priceCents: number;
+                row: string;
+                /** Format: uuid */
+                seatId: string;
+                status: 'held' | 'sold' | 'void';
+                /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+                tier: 'standard' | 'premium' | 'accessible' | 'companion';
+              }[];
+              totalCents: number;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
   completePaymentForTicket: {
     parameters: {
       query?: never;
@@ -4353,6 +4582,10 @@ export interface operations {
               currency: string;
               /** Format: date-time */
               expiresAt: string;
+              /** @description When the customer asked for more time (once per hold) */
+              extendedAt?: string | null;
+              /** @description What POST /bookings/{id}/extend would add now: HOLD_EXTENSION_SECONDS, less if the hard deadline is nearer; 0 once extended or when not pending */
+              extensionSeconds?: number;
               /** Format: uuid */
               id: string;
               /**
@@ -4583,6 +4816,10 @@ export interface operations {
               currency: string;
               /** Format: date-time */
               expiresAt: string;
+              /** @description When the customer asked for more time (once per hold) */
+              extendedAt?: string | null;
+              /** @description What POST /bookings/{id}/extend would add now: HOLD_EXTENSION_SECONDS, less if the hard deadline is nearer; 0 once extended or when not pending */
+              extensionSeconds?: number;
               /** Format: uuid */
               id: string;
               /**
@@ -5236,6 +5473,132 @@ export interface operations {
       };
       /** @description Default Response */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  proposeBestSeats: {
+    parameters: {
+      query: {
+        count: number;
+        /** @description Proposals to skip: 0 is the best, 1 the next one ("next proposal"), ... */
+        skip: number;
+        /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+        tier?: 'standard' | 'premium' | 'accessible' | 'companion';
+      };
+      header?: never;
+      path: {
+        showtimeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description How many different proposals there are now (at most 20): a client can wrap around */
+            available: number;
+            /** @description Which proposal this is (skip, or the last one when fewer are left) */
+            index: number;
+            /** @description null when skip is past the last proposal (start again at 0) */
+            proposal: {
+              seatIds: string[];
+              seating: {
+                /** @description block: together in one row; split: two groups in adjacent rows (no block was left) */
+                kind: 'block' | 'split';
+                /** @description Taking these seats left a single empty seat (only when no other choice was left) */
+                leavesSingle: boolean;
+                message: string;
+                rows: string[];
+              };
+              totalCents: number;
+            } | null;
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
         headers: {
           [name: string]: unknown;
         };

@@ -50,6 +50,10 @@ export type ScreenPosition = SeatMapResponse['showtime']['screenPosition'];
 export type SeatStreamTokenResponse = ResponseOf<'/api/v1/showtimes/{showtimeId}/seats/stream-token', 'post'>;
 
 export type HoldBody = BodyOf<'/api/v1/bookings', 'post'>;
+export type HoldResponse = ResponseOf<'/api/v1/bookings', 'post'>;
+export type Seating = NonNullable<HoldResponse['seating']>;
+export type BestSeatsResponse = ResponseOf<'/api/v1/showtimes/{showtimeId}/best-seats', 'get'>;
+export type SeatProposal = NonNullable<BestSeatsResponse['proposal']>;
 export type BookingResponse = ResponseOf<'/api/v1/bookings/{bookingId}', 'get'>;
 export type Booking = BookingResponse['booking'];
 export type BookingStatus = Booking['status'];

@@ -69,6 +69,14 @@ function Summary({ booking, showtime }: { booking: Booking; showtime: ShowtimeDe
 }
 
 /** "seats A3 and A4" / "seat A3" (capitalised at the start of a sentence). */
+/** "3 minutes", "1 minute 20 seconds", "45 seconds". */
+function duration(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  const parts = [m ? `${m} minute${m === 1 ? '' : 's'}` : '', s ? `${s} second${s === 1 ? '' : 's'}` : ''];
+  return parts.filter(Boolean).join(' ') || '0 seconds';
+}
+
 function seatNames(b: Booking, capital = false): string {
   const names = b.tickets.map((t) => `${t.row}${t.number}`);
   const list =
@@ -93,6 +101,8 @@ function Checkout({
   const [resetKey, setResetKey] = useState(0);
   const [expired, setExpired] = useState(() => new Date(booking.expiresAt).getTime() <= Date.now());
   const [cancelling, setCancelling] = useState<'idle' | 'confirm' | 'busy'>('idle');
+  const [extending, setExtending] = useState(false);
+  const [extendNote, setExtendNote] = useState('');
   const confirmRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (cancelling === 'confirm') confirmRef.current?.focus();
@@ -156,6 +166,35 @@ function Checkout({
     }
   }
 
+  async function extend() {
+    setExtending(true);
+    setMessage(null);
+    try {
+      const result = await api.extend(booking.id);
+      const added = Math.round(
+        (new Date(result.booking.expiresAt).getTime() - new Date(booking.expiresAt).getTime()) / 1000,
+      );
+      onChanged(result.booking);
+      setExtendNote(
+        `Added ${duration(added)}. Your seats are now held until ${new Date(result.booking.expiresAt).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' })}.`,
+      );
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'HOLD_ENDED') setExpired(true);
+      else if (err instanceof ApiError && err.code === 'ALREADY_PAID')
+        onChanged((await api.booking(booking.id)).booking);
+      else {
+        setMessage({
+          kind: 'error',
+          title: 'No more time could be added',
+          text: humanError(err),
+        });
+        if (err instanceof ApiError && err.status === 409) onChanged((await api.booking(booking.id)).booking);
+      }
+    } finally {
+      setExtending(false);
+    }
+  }
+
   async function cancel() {
     setCancelling('busy');
     try {
@@ -199,6 +238,25 @@ function Checkout({
       </PageHeading>
       {/* A child of the whole page, so it can stick below the header while the card form scrolls by. */}
       <Countdown expiresAt={booking.expiresAt} onExpire={() => setExpired(true)} />
+      <div className="extend-row">
+        {(booking.extensionSeconds ?? 0) > 0 ? (
+          <button
+            type="button"
+            className="btn btn-secondary"
+            onClick={() => void extend()}
+            disabled={extending || busy}
+            aria-busy={extending}
+            data-testid="extend-hold"
+          >
+            {extending ? 'Adding time…' : `Add ${duration(booking.extensionSeconds ?? 0)}`}
+          </button>
+        ) : booking.extendedAt ? (
+          <p className="muted small">You have added time to this hold; a hold can be extended once.</p>
+        ) : null}
+        <p className="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="extend-note">
+          {extendNote}
+        </p>
+      </div>
       <div className="checkout">
         <div className="stack">
           <Summary booking={booking} showtime={showtime} />

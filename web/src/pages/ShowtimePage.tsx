@@ -1,6 +1,8 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { api, ApiError } from '../api/client';
-import type { Seat } from '../api/types';
+import type { Seat, SeatProposal, SeatTier } from '../api/types';
+// The booking rule itself (pure, no imports): the same orphan-seat judgement the API's best available uses.
+import { singleSeatsLeftBy } from '../../../src/modules/bookings/best-seats';
 import { NotFound } from '../components/NotFound';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { humanError, isNotFound } from '../lib/errors';
@@ -35,6 +37,12 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
   const [holding, setHolding] = useState(false);
   const holdingRef = useRef(false);
   const seatsRef = useRef<Seat[]>([]);
+
+  const [count, setCount] = useState(2);
+  const [tier, setTier] = useState<SeatTier | ''>('');
+  const [proposal, setProposal] = useState<{ skip: number; available: number; ids: string[] } | null>(null);
+  const [proposing, setProposing] = useState(false);
+  const [orphans, setOrphans] = useState<string[] | null>(null);
 
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
@@ -78,6 +86,7 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
   const total = chosen.reduce((sum, s) => sum + s.priceCents, 0);
 
   function toggle(seat: Seat) {
+    setOrphans(null);
     const next = new Set(selected);
     if (next.has(seat.id)) {
       next.delete(seat.id);
@@ -94,8 +103,62 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
     setSelected(next);
   }
 
-  async function hold() {
+  /** Shows proposal `skip` for the chosen count and tier on the map, selected; wraps to the best after the last. */
+  async function propose(skip: number) {
+    setProposing(true);
+    setOrphans(null);
+    try {
+      let answer = await api.bestSeats(showtimeId, count, tier || undefined, skip);
+      if (!answer.proposal && skip > 0) answer = await api.bestSeats(showtimeId, count, tier || undefined, 0);
+      const p: SeatProposal | null = answer.proposal;
+      if (!p) {
+        setProposal(null);
+        setSelected(new Set());
+        setMessage({
+          kind: 'warning',
+          title: `No ${count} seats together`,
+          text: `No ${plural(count, `${tier ? `${tierLabel(tier).toLowerCase()} ` : ''}seat`)} together are left, not even in two groups in adjacent rows. Try fewer tickets or another seat type, or pick seats by hand.`,
+        });
+        return;
+      }
+      setProposal({ skip: answer.index, available: answer.available, ids: p.seatIds });
+      setSelected(new Set(p.seatIds));
+      const names = live.seats.filter((s) => p.seatIds.includes(s.id)).sort((a, b) => a.y - b.y || a.x - b.x);
+      setMessage({
+        kind: p.seating.kind === 'split' ? 'warning' : 'info',
+        title: `Proposal ${answer.index + 1} of ${answer.available}: ${seatList(names)}`,
+        text: `${p.seating.message} ${formatMoney(p.totalCents, currency)} in all. Hold them, ask for the next proposal, or pick seats on the map yourself.`,
+      });
+    } catch (err) {
+      setMessage({
+        kind: 'error',
+        title: 'No proposal right now',
+        text: humanError(err),
+      });
+    } finally {
+      setProposing(false);
+    }
+  }
+
+  async function hold(acceptOrphans = false) {
     if (chosen.length === 0) return;
+    // Seats picked by hand that strand a seat: say so first (a proposal never does when it can be helped).
+    const isProposal =
+      proposal !== null &&
+      proposal.ids.length === chosen.length &&
+      chosen.every((s) => proposal.ids.includes(s.id));
+    if (!acceptOrphans && !isProposal) {
+      const left = singleSeatsLeftBy(
+        live.seats.map((s) => ({ id: s.id, x: s.x, y: s.y, free: s.status === 'available' })),
+        chosen.map((s) => s.id),
+      );
+      if (left.length > 0) {
+        setOrphans(left);
+        setMessage(null);
+        return;
+      }
+    }
+    setOrphans(null);
     setHolding(true);
     holdingRef.current = true;
     setMessage(null);
@@ -117,6 +180,13 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
           kind: 'error',
           title: 'Some seats were just taken',
           text: `${seatList(names)} ${names.length === 1 ? 'was' : 'were'} taken by someone else a moment ago. Nothing was held. Choose other seats and try again.`,
+        });
+      } else if (err instanceof ApiError && err.code === 'COMPANION_SEAT_RESERVED') {
+        const names = live.seats.filter((s) => err.seatIds.includes(s.id));
+        setMessage({
+          kind: 'error',
+          title: 'Companion seats go with a wheelchair space',
+          text: `${seatList(names)} ${names.length === 1 ? 'is a companion seat, kept' : 'are companion seats, kept'} for someone coming with a wheelchair user. Choose the wheelchair space beside it too, or other seats. Nothing was held.`,
         });
       } else if (err instanceof ApiError && err.code === 'TOO_MANY_HOLDS') {
         setMessage({
@@ -211,6 +281,85 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
               {live.mode === 'live' ? 'Live' : live.mode === 'polling' ? 'Updating every 5 s' : 'Connecting…'}
             </p>
           </div>
+          <form
+            className="best-available"
+            aria-labelledby="best-title"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void propose(0);
+            }}
+          >
+            <h3 id="best-title" className="visually-hidden">
+              Best available
+            </h3>
+            <div className="field-inline">
+              <span id="count-label">How many tickets?</span>
+              <div className="stepper" role="group" aria-labelledby="count-label">
+                <button
+                  type="button"
+                  className="btn btn-icon"
+                  aria-label="One ticket fewer"
+                  disabled={count <= 1}
+                  onClick={() => {
+                    setCount((c) => Math.max(1, c - 1));
+                    setProposal(null);
+                  }}
+                >
+                  −
+                </button>
+                <output aria-live="polite" data-testid="ticket-count" aria-label={`${count} tickets`}>
+                  {count}
+                </output>
+                <button
+                  type="button"
+                  className="btn btn-icon"
+                  aria-label="One ticket more"
+                  disabled={count >= MAX_SEATS}
+                  onClick={() => {
+                    setCount((c) => Math.min(MAX_SEATS, c + 1));
+                    setProposal(null);
+                  }}
+                >
+                  +
+                </button>
+              </div>
+            </div>
+            <div className="field-inline">
+              <label htmlFor="tier-choice">Seat type</label>
+              <select
+                id="tier-choice"
+                value={tier}
+                onChange={(e) => {
+                  setTier(e.target.value as SeatTier | '');
+                  setProposal(null);
+                }}
+              >
+                <option value="">Best value</option>
+                {tiers.map((t) => (
+                  <option key={t} value={t}>
+                    {tierLabel(t)}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="best-actions">
+              <button type="submit" className="btn btn-secondary" disabled={proposing || started}>
+                {proposing && !proposal ? 'Finding seats…' : 'Best available'}
+              </button>
+              {proposal && (
+                <button
+                  type="button"
+                  className="btn btn-ghost"
+                  disabled={proposing}
+                  onClick={() =>
+                    void propose(proposal.skip + 1 >= proposal.available ? 0 : proposal.skip + 1)
+                  }
+                >
+                  Next proposal
+                </button>
+              )}
+            </div>
+          </form>
           <SeatLegend
             tiers={tiers}
             prices={showtime.prices}
@@ -243,6 +392,23 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
             >
               <p>{message.text}</p>
               {message.link && <Link to={message.link.to}>{message.link.label}</Link>}
+            </Notice>
+          )}
+          {orphans && (
+            <Notice kind="warning" title="This leaves a single seat empty" focus testId="orphan-warning">
+              <p>
+                Holding these seats leaves {seatList(live.seats.filter((s) => orphans.includes(s.id)))} on{' '}
+                {orphans.length === 1 ? 'its' : 'their'} own, which is hard for anyone else to use. Move your
+                selection by a seat, or hold them anyway.
+              </p>
+              <div className="confirm-inline">
+                <button type="button" className="btn btn-primary" onClick={() => void hold(true)}>
+                  Hold anyway
+                </button>
+                <button type="button" className="btn btn-ghost" onClick={() => setOrphans(null)}>
+                  Change seats
+                </button>
+              </div>
             </Notice>
           )}
           {own.bookings.map((b) => (
