@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import type { Attachment } from 'mailparser';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shortTicketCode } from '../src/modules/checkin/ticket-codes.js';
 import type { NotificationRow } from '../src/db/schema.js';
 import { runNotificationDeadLetter } from '../src/jobs/deliver-notification.js';
 import { QUEUES } from '../src/jobs/queue.js';
@@ -171,7 +172,7 @@ describe('notifications through a real SMTP server and an SMS provider stub', ()
 
   let customer: TestUser;
   let confirmed: BookingBody;
-  const phone = '+15551230001';
+  const phone = '+12125550142'; // a valid number: sign-up checks numbers with libphonenumber-js
 
   it('a confirmed booking yields exactly one email with its details and one QR code per ticket', async () => {
     customer = await createUser(t.app, t.ctx, 'customer', { phone, name: 'Ada Lovelace' });
@@ -231,6 +232,12 @@ describe('notifications through a real SMTP server and an SMS provider stub', ()
       expect(html).toContain(`cid:${img.cid}`);
     }
     expect(images.map((img) => decodeQr(img.content)).sort()).toEqual([...codes].sort());
+    // Beside each QR, the short code people can read out at the door.
+    for (const tk of confirmed.tickets) {
+      const short = shortTicketCode(t.config, tk.id);
+      expect(html).toContain(`Ticket code <strong>${short}</strong>`);
+      expect(text).toContain(short);
+    }
 
     const ics = p.attachments.find(isCalendar);
     expect(ics).toBeDefined();
@@ -311,7 +318,7 @@ describe('notifications through a real SMTP server and an SMS provider stub', ()
   });
 
   it('a refused SMS is kept as failed for operators, who can list it and send it again', async () => {
-    const badPhone = '+15551230099';
+    const badPhone = '+12125550199'; // valid, but the (fake) provider refuses it
     let refuse = true;
     const normal = sms.respond;
     sms.respond = (to) =>

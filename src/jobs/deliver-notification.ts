@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import { signTicketCode } from '../modules/checkin/ticket-codes.js';
+import { shortTicketCode, signTicketCode } from '../modules/checkin/ticket-codes.js';
 import { PermanentDeliveryError, describeDeliveryError } from '../modules/notifications/delivery-errors.js';
 import { mailDomain } from '../modules/notifications/mailer.js';
 import { renderEmail, renderSms } from '../modules/notifications/notifications.messages.js';
@@ -65,6 +65,7 @@ export async function runDeliverNotification(
           to: n.recipient,
           messageId: n.message_id,
           ticketCode: (ticketId) => signTicketCode(ctx.config, ticketId),
+          shortCode: (ticketId) => shortTicketCode(ctx.config, ticketId),
           domain: mailDomain(ctx.config.mail.from),
         });
         message.date = n.created_at;

@@ -1,9 +1,9 @@
 import { useEffect, type ReactNode } from 'react';
 import { Layout } from './components/Layout';
 import { Loading } from './components/Notice';
-import { PageHeading } from './components/PageHeading';
+import { NotFound } from './components/NotFound';
 import { useAuth } from './lib/auth';
-import { Link, match, navigate, useLocation } from './lib/router';
+import { match, navigate, useLocation } from './lib/router';
 import { BookingPage } from './pages/BookingPage';
 import { BookingsPage } from './pages/BookingsPage';
 import { CheckinPage } from './pages/CheckinPage';
@@ -12,17 +12,6 @@ import { ShowtimePage } from './pages/ShowtimePage';
 import { SignInPage } from './pages/SignInPage';
 import { TheaterPage } from './pages/TheaterPage';
 import { TheatersPage } from './pages/TheatersPage';
-
-function NotFound() {
-  return (
-    <div className="stack-lg">
-      <PageHeading title="Page not found">Page not found</PageHeading>
-      <p>
-        <Link to="/">Find a theater</Link>
-      </p>
-    </div>
-  );
-}
 
 function route(path: string): ReactNode {
   if (path === '/') return <TheatersPage />;

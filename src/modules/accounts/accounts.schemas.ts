@@ -2,9 +2,17 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Uuid } from '../../http/schemas.js';
 
 export const Email = Type.String({ format: 'email', maxLength: 254 });
-export const Phone = Type.String({
-  pattern: '^\\+[1-9][0-9]{6,14}$',
-  description: 'E.164, e.g. +12125550123',
+/** As people type it; the service parses it (libphonenumber-js) and stores E.164, or answers 400 INVALID_PHONE. */
+export const PhoneInput = Type.String({
+  minLength: 1,
+  maxLength: 40,
+  description:
+    'As typed: international (+1 212 555 0123, +44 20 7946 0018) or national (212-555-0123) in phoneCountry. ' +
+    'Stored and returned in E.164 (+12125550123); 400 INVALID_PHONE when it is not a valid number.',
+});
+export const PhoneCountry = Type.String({
+  pattern: '^[A-Za-z]{2}$',
+  description: "ISO 3166-1 alpha-2 country a national phone number is read in (the browser's); default US",
 });
 
 export const SignupBody = Type.Object(
@@ -12,7 +20,8 @@ export const SignupBody = Type.Object(
     email: Email,
     password: Type.String({ minLength: 8, maxLength: 200 }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    phone: Type.Optional(Phone),
+    phone: Type.Optional(PhoneInput),
+    phoneCountry: Type.Optional(PhoneCountry),
   },
   { additionalProperties: false },
 );

@@ -5,6 +5,7 @@ import { NotFoundError } from '../../http/errors.js';
 import { EmailTakenError, InvalidCredentialsError, OwnRoleError } from './accounts.errors.js';
 import { AccountsRepository } from './accounts.repository.js';
 import type { AuthResponse, LoginBody, SignupBody, User } from './accounts.schemas.js';
+import { parsePhone } from './phone.js';
 import { dummyHashPromise, hashPassword, verifyPassword } from './password.js';
 
 export function toUser(row: UserRow): User {
@@ -19,12 +20,14 @@ export class AccountsService {
   }
 
   async signup(input: SignupBody, role: Role = 'customer'): Promise<AuthResponse> {
+    // Before the (deliberately slow) hash: a mistyped number costs nothing.
+    const phone = input.phone?.trim() ? parsePhone(input.phone, input.phoneCountry) : null;
     const passwordHash = await hashPassword(input.password);
     try {
       const row = await this.repo.insertUser({
         email: input.email.trim().toLowerCase(),
         name: input.name.trim(),
-        phone: input.phone ?? null,
+        phone,
         password_hash: passwordHash,
         role,
       });

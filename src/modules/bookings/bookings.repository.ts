@@ -15,6 +15,8 @@ export interface TicketView {
   tier: SeatTier;
   price_cents: number;
   status: TicketStatus;
+  /** Absent from a fresh hold's tickets (never admitted); a string when read through row_to_json. */
+  admitted_at?: Date | string | null;
 }
 
 /** A row as row_to_json gives it: its timestamps are strings. */
@@ -265,6 +267,7 @@ export class BookingsRepository {
         't.tier',
         't.price_cents',
         't.status',
+        't.admitted_at',
       ])
       .where('t.booking_id', 'in', bookingIds)
       .orderBy('s.y')
@@ -297,6 +300,7 @@ export class BookingsRepository {
         's.number',
         't.tier',
         't.status as ticket_status',
+        't.admitted_at',
         'b.status',
       ])
       .where('t.id', '=', ticketId)

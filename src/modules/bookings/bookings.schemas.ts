@@ -93,6 +93,7 @@ export const Ticket = Type.Object({
   tier: Tier,
   priceCents: Type.Integer(),
   status: Type.Union([Type.Literal('held'), Type.Literal('sold'), Type.Literal('void')]),
+  admittedAt: Type.Union([IsoDateTime, Type.Null()], { description: 'When it was used at the door' }),
 });
 export type Ticket = Static<typeof Ticket>;
 
@@ -210,5 +211,9 @@ export const TicketResponse = Type.Object({
     code: Type.Optional(
       Type.String({ description: 'Present once confirmed: the QR code content to show at the door' }),
     ),
+    shortCode: Type.Optional(
+      Type.String({ description: 'Present once confirmed: the code printed beside the QR, to read out' }),
+    ),
+    admittedAt: Type.Union([IsoDateTime, Type.Null()], { description: 'When it was used at the door' }),
   }),
 });

@@ -6,7 +6,7 @@ import type { BookingRow, Database, PaymentRow } from '../../db/schema.js';
 import { QUEUES } from '../../jobs/queue.js';
 import { UnauthorizedError, ValidationError } from '../../http/errors.js';
 import type { IdempotencyRecorder } from '../../http/idempotency.js';
-import { signTicketCode } from '../checkin/ticket-codes.js';
+import { shortTicketCode, signTicketCode } from '../checkin/ticket-codes.js';
 import { recordBookingEvent } from '../notifications/notifications.outbox.js';
 import { luhnValid, normaliseCardNumber } from '../payments/card.js';
 import { PaymentAttempts } from '../payments/payment-attempts.js';
@@ -130,6 +130,7 @@ function toBooking(
       tier: t.tier,
       priceCents: t.price_cents,
       status: t.status,
+      admittedAt: t.admitted_at ? new Date(t.admitted_at).toISOString() : null,
     })),
     totalCents: b.total_cents,
     currency: b.currency,
@@ -254,7 +255,10 @@ export class BookingsService {
       showtimeId: t.showtime_id,
       seat: { id: t.seat_id, row: t.row_label, number: t.number, tier: t.tier },
       status: t.status,
-      ...(t.status === 'confirmed' ? { code: signTicketCode(this.ctx.config, t.id) } : {}),
+      admittedAt: t.admitted_at ? t.admitted_at.toISOString() : null,
+      ...(t.status === 'confirmed'
+        ? { code: signTicketCode(this.ctx.config, t.id), shortCode: shortTicketCode(this.ctx.config, t.id) }
+        : {}),
     };
   }
 

@@ -1,19 +1,37 @@
-import { ConflictError, DomainError } from '../../http/errors.js';
+import { ConflictError, DomainError, NotFoundError } from '../../http/errors.js';
+import { localDay, localMoment, localTime } from './door-time.js';
 
 export class InvalidCodeError extends DomainError {
   override name = 'InvalidCodeError';
   constructor() {
-    super(400, 'INVALID_CODE', 'This is not a Matinee ticket code');
+    super(
+      400,
+      'INVALID_CODE',
+      'This is not a Matinee ticket code: scan the QR code or type the 10-character code',
+    );
   }
 }
 
+export class BookingReferenceNotFoundError extends NotFoundError {
+  override name = 'BookingReferenceNotFoundError';
+  constructor() {
+    super('Booking', 'BOOKING_NOT_FOUND');
+  }
+}
+
+/** Every time in a door refusal is in the theater's zone, in words; the ISO instants stay in the details. */
 export class AlreadyCheckedInError extends ConflictError {
   override name = 'AlreadyCheckedInError';
-  constructor(admittedAt: Date, ticketId: string) {
-    super('ALREADY_CHECKED_IN', `This ticket was already admitted at ${admittedAt.toISOString()}`, {
-      admittedAt: admittedAt.toISOString(),
-      ticketId,
-    });
+  constructor(admittedAt: Date, ticketId: string, timeZone: string, now: Date) {
+    super(
+      'ALREADY_CHECKED_IN',
+      `This ticket was already admitted at ${localMoment(admittedAt, now, timeZone)}`,
+      {
+        admittedAt: admittedAt.toISOString(),
+        ticketId,
+        timeZone,
+      },
+    );
   }
 }
 
@@ -38,20 +56,42 @@ export class WrongShowtimeError extends ConflictError {
     startsAt: Date;
     doorsOpenAt: Date;
     endsAt: Date;
+    /** YYYY-MM-DD in the theater's zone. */
     showtimeDate: string;
     today: string;
+    timeZone: string;
+    now: Date;
   }) {
-    const message =
-      details.reason === 'another_day'
-        ? `This ticket is for ${details.showtimeDate}, not today (${details.today})`
-        : details.reason === 'too_early'
-          ? `Too early: doors open at ${details.doorsOpenAt.toISOString()}`
-          : 'This showtime has already ended';
-    super('WRONG_SHOWTIME', message, {
-      ...details,
+    const { now, timeZone, ...rest } = details;
+    super('WRONG_SHOWTIME', doorMessage(details.reason, details, now, timeZone), {
+      ...rest,
+      timeZone,
       startsAt: details.startsAt.toISOString(),
       doorsOpenAt: details.doorsOpenAt.toISOString(),
       endsAt: details.endsAt.toISOString(),
     });
+  }
+}
+
+/** Why the door is not open for a showtime, in the theater's local time. */
+export function doorMessage(
+  reason: WrongShowtimeReason,
+  s: { startsAt: Date; doorsOpenAt: Date; endsAt: Date },
+  now: Date,
+  timeZone: string,
+): string {
+  switch (reason) {
+    case 'another_day':
+      return (
+        `This ticket is for ${localDay(s.startsAt, timeZone)} at ${localTime(s.startsAt, timeZone)}, ` +
+        `not today (${localDay(now, timeZone)})`
+      );
+    case 'too_early':
+      return (
+        `Too early: doors open at ${localTime(s.doorsOpenAt, timeZone)} ` +
+        `for the ${localTime(s.startsAt, timeZone)} showing`
+      );
+    case 'ended':
+      return `This showing ended at ${localTime(s.endsAt, timeZone)}`;
   }
 }

@@ -6,6 +6,39 @@ type Q = Kysely<Database> | Transaction<Database>;
 /** Queries only; the door rules live in CheckinService. */
 export class CheckinRepository {
   async findTicket(db: Q, ticketId: string) {
+    return this.tickets(db).where('t.id', '=', ticketId).executeTakeFirst();
+  }
+
+  /** Sold tickets whose ids fall in a short code's locator range (one in 33 million tickets). */
+  async ticketsInRange(db: Q, from: string, to: string) {
+    return this.tickets(db)
+      .where('t.id', '>=', from)
+      .where('t.id', '<=', to)
+      .where('t.status', '=', 'sold')
+      .execute();
+  }
+
+  /** A booking's tickets by its reference, in seat order, for the door. */
+  async ticketsOfReference(db: Q, reference: string) {
+    return this.tickets(db)
+      .innerJoin('users as u', 'u.id', 'b.user_id')
+      .select('u.name as customer_name')
+      .where('b.reference', '=', reference)
+      .where('t.status', '!=', 'void')
+      .orderBy('s.y')
+      .orderBy('s.x')
+      .execute();
+  }
+
+  async bookingByReference(db: Q, reference: string) {
+    return db
+      .selectFrom('bookings')
+      .select(['id', 'status'])
+      .where('reference', '=', reference)
+      .executeTakeFirst();
+  }
+
+  private tickets(db: Q) {
     return db
       .selectFrom('tickets as t')
       .innerJoin('bookings as b', 'b.id', 't.booking_id')
@@ -31,9 +64,7 @@ export class CheckinRepository {
         'a.name as auditorium_name',
         'th.name as theater_name',
         'th.time_zone',
-      ])
-      .where('t.id', '=', ticketId)
-      .executeTakeFirst();
+      ]);
   }
 
   /**

@@ -2,27 +2,25 @@ import type { AppContext } from '../../context.js';
 import { TicketNotFoundError } from '../bookings/bookings.errors.js';
 import {
   AlreadyCheckedInError,
+  BookingReferenceNotFoundError,
+  doorMessage,
   InvalidCodeError,
   TicketNotValidError,
   WrongShowtimeError,
   type WrongShowtimeReason,
 } from './checkin.errors.js';
 import { CheckinRepository } from './checkin.repository.js';
-import type { CheckinResponse } from './checkin.schemas.js';
-import { readTicketCode } from './ticket-codes.js';
+import type { CheckinResponse, DoorBooking } from './checkin.schemas.js';
+import { localDate } from './door-time.js';
+import { readTicketCode, shortCodeMatches, shortCodeRange, shortTicketCode } from './ticket-codes.js';
 
 /** Doors open this long before the showtime starts; a ticket is good until the showtime ends. */
 export const DOORS_OPEN_MINUTES = 120;
 
-/** YYYY-MM-DD as the theater's clock shows it. */
-function localDate(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(at);
-}
+type TicketRow = NonNullable<Awaited<ReturnType<CheckinRepository['findTicket']>>>;
+
+/** Booking references as the bookings module writes them (8 of 32 unambiguous characters). */
+const REFERENCE_PATTERN = /^[A-HJ-NP-Z2-9]{8}$/;
 
 /** Admission at the door: a signed code, a valid ticket, the right showtime, and only once. */
 export class CheckinService {
@@ -30,11 +28,12 @@ export class CheckinService {
 
   constructor(private readonly ctx: AppContext) {}
 
+  /** A scanned QR code, or the short code printed beside it, typed. */
   async checkIn(staffId: string, code: string): Promise<CheckinResponse> {
     const read = readTicketCode(this.ctx.config, code);
     switch (read.kind) {
       case 'malformed':
-        throw new InvalidCodeError();
+        return this.checkInShort(staffId, code);
       case 'forged':
         // Indistinguishable from an unknown ticket: a forger learns nothing from the answer.
         throw new TicketNotFoundError();
@@ -43,27 +42,117 @@ export class CheckinService {
     }
     const t = await this.repo.findTicket(this.ctx.db, read.ticketId);
     if (!t) throw new TicketNotFoundError();
+    return this.admit(staffId, t);
+  }
+
+  /** A ticket staff picked from a booking they looked up by its reference. */
+  async checkInTicket(staffId: string, ticketId: string): Promise<CheckinResponse> {
+    const t = await this.repo.findTicket(this.ctx.db, ticketId);
+    if (!t) throw new TicketNotFoundError();
+    return this.admit(staffId, t);
+  }
+
+  /** What the door needs to know about a booking whose reference a customer reads out. */
+  async lookUpBooking(reference: string): Promise<DoorBooking> {
+    const ref = reference.toUpperCase().replace(/[\s-]/g, '');
+    if (!REFERENCE_PATTERN.test(ref)) throw new BookingReferenceNotFoundError();
+    const [booking, tickets] = await Promise.all([
+      this.repo.bookingByReference(this.ctx.db, ref),
+      this.repo.ticketsOfReference(this.ctx.db, ref),
+    ]);
+    if (!booking) throw new BookingReferenceNotFoundError();
+    const now = this.ctx.clock.now();
+    const first = tickets[0];
+    const door = first ? this.door(first, now) : null;
+    return {
+      booking: {
+        id: booking.id,
+        reference: ref,
+        status: booking.status,
+        customerName: first?.customer_name ?? null,
+        showtime: first
+          ? {
+              ...this.showtimeOf(first),
+              doorsOpenAt: this.doorsOpenAt(first).toISOString(),
+              endsAt: first.ends_at.toISOString(),
+            }
+          : null,
+        door: door
+          ? {
+              open: door.reason === null,
+              reason: door.reason,
+              message:
+                door.reason === null
+                  ? 'Doors are open for this showing'
+                  : doorMessage(door.reason, door, now, first!.time_zone),
+            }
+          : null,
+        tickets: tickets.map((t) => ({
+          id: t.id,
+          seat: { row: t.row_label, number: t.number, tier: t.tier },
+          shortCode: shortTicketCode(this.ctx.config, t.id),
+          admittable: t.status === 'sold' && booking.status === 'confirmed' && !t.admitted_at,
+          admittedAt: t.admitted_at ? t.admitted_at.toISOString() : null,
+        })),
+      },
+    };
+  }
+
+  private async checkInShort(staffId: string, code: string): Promise<CheckinResponse> {
+    const range = shortCodeRange(code);
+    if (!range) throw new InvalidCodeError();
+    const candidates = await this.repo.ticketsInRange(this.ctx.db, range.from, range.to);
+    const t = candidates.find((c) => shortCodeMatches(this.ctx.config, c.id, range.code));
+    if (!t) throw new TicketNotFoundError();
+    return this.admit(staffId, t);
+  }
+
+  private doorsOpenAt(t: TicketRow): Date {
+    return new Date(t.starts_at.getTime() - DOORS_OPEN_MINUTES * 60_000);
+  }
+
+  private door(t: TicketRow, now: Date) {
+    const doorsOpenAt = this.doorsOpenAt(t);
+    const showtimeDate = localDate(t.starts_at, t.time_zone);
+    const today = localDate(now, t.time_zone);
+    const reason: WrongShowtimeReason | null =
+      now >= doorsOpenAt && now <= t.ends_at
+        ? null
+        : showtimeDate !== today
+          ? 'another_day'
+          : now < doorsOpenAt
+            ? 'too_early'
+            : 'ended';
+    return { reason, doorsOpenAt, startsAt: t.starts_at, endsAt: t.ends_at, showtimeDate, today };
+  }
+
+  private showtimeOf(t: TicketRow) {
+    return {
+      id: t.showtime_id,
+      startsAt: t.starts_at.toISOString(),
+      movieTitle: t.title,
+      theaterName: t.theater_name,
+      auditoriumName: t.auditorium_name,
+      timeZone: t.time_zone,
+    };
+  }
+
+  private async admit(staffId: string, t: TicketRow): Promise<CheckinResponse> {
+    const now = this.ctx.clock.now();
     if (t.booking_status !== 'confirmed' || t.status !== 'sold') {
       throw new TicketNotValidError(t.booking_status, t.id);
     }
-    if (t.admitted_at) throw new AlreadyCheckedInError(t.admitted_at, t.id);
+    if (t.admitted_at) throw new AlreadyCheckedInError(t.admitted_at, t.id, t.time_zone, now);
 
-    const now = this.ctx.clock.now();
-    const doorsOpenAt = new Date(t.starts_at.getTime() - DOORS_OPEN_MINUTES * 60_000);
-    if (now < doorsOpenAt || now > t.ends_at) {
-      const showtimeDate = localDate(t.starts_at, t.time_zone);
-      const today = localDate(now, t.time_zone);
-      const reason: WrongShowtimeReason =
-        showtimeDate !== today ? 'another_day' : now < doorsOpenAt ? 'too_early' : 'ended';
+    const door = this.door(t, now);
+    if (door.reason) {
       throw new WrongShowtimeError({
-        reason,
+        ...door,
+        reason: door.reason,
         ticketId: t.id,
         showtimeId: t.showtime_id,
-        startsAt: t.starts_at,
-        doorsOpenAt,
-        endsAt: t.ends_at,
-        showtimeDate,
-        today,
+        timeZone: t.time_zone,
+        now,
       });
     }
 
@@ -71,7 +160,7 @@ export class CheckinService {
     if (!admittedAt) {
       // Lost a race: another scanner admitted it, or the booking was refunded, a moment ago.
       const again = await this.repo.findTicket(this.ctx.db, t.id);
-      if (again?.admitted_at) throw new AlreadyCheckedInError(again.admitted_at, t.id);
+      if (again?.admitted_at) throw new AlreadyCheckedInError(again.admitted_at, t.id, t.time_zone, now);
       throw new TicketNotValidError(again?.booking_status ?? 'gone', t.id);
     }
     return {
@@ -79,14 +168,9 @@ export class CheckinService {
         id: t.id,
         bookingId: t.booking_id,
         bookingReference: t.reference,
+        shortCode: shortTicketCode(this.ctx.config, t.id),
         seat: { row: t.row_label, number: t.number, tier: t.tier },
-        showtime: {
-          id: t.showtime_id,
-          startsAt: t.starts_at.toISOString(),
-          movieTitle: t.title,
-          theaterName: t.theater_name,
-          auditoriumName: t.auditorium_name,
-        },
+        showtime: this.showtimeOf(t),
       },
       admittedAt: admittedAt.toISOString(),
     };

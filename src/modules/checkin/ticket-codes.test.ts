@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { readTicketCode, signTicketCode } from './ticket-codes.js';
+import {
+  readTicketCode,
+  shortCodeMatches,
+  shortCodeRange,
+  shortTicketCode,
+  signTicketCode,
+} from './ticket-codes.js';
 
 const config = { ticketSigningSecret: 's'.repeat(40), jwtSecret: 'j'.repeat(40) };
 
@@ -34,5 +40,29 @@ describe('ticket codes', () => {
     expect(readTicketCode(dev, code)).toEqual({ kind: 'ok', ticketId: id });
     expect(code).not.toBe(signTicketCode(config, id));
     expect(readTicketCode({ ...dev, jwtSecret: 'k'.repeat(40) }, code).kind).toBe('forged');
+  });
+});
+
+describe('short ticket codes', () => {
+  it('are ten Crockford characters, stable, and found by their locator range', () => {
+    const id = randomUUID();
+    const short = shortTicketCode(config, id);
+    expect(short).toMatch(/^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/);
+    expect(shortTicketCode(config, id)).toBe(short);
+    const range = shortCodeRange(short.toLowerCase().replace('-', ' '))!;
+    expect(range.code).toBe(short.replace('-', ''));
+    expect(id >= range.from && id <= range.to).toBe(true);
+    expect(shortCodeMatches(config, id, range.code)).toBe(true);
+  });
+
+  it('forgive look-alikes and refuse other tickets, other keys and garbage', () => {
+    const id = randomUUID();
+    const short = shortTicketCode(config, id).replace('-', '');
+    const typed = short.replace(/0/g, 'o').replace(/1/g, 'l');
+    expect(shortCodeRange(typed)?.code).toBe(short);
+    expect(shortCodeMatches(config, randomUUID(), short)).toBe(false);
+    expect(shortCodeMatches({ ...config, ticketSigningSecret: 'x'.repeat(40) }, id, short)).toBe(false);
+    for (const bad of ['', 'ABCDE', 'ABCDE-FGHJKL', 'ABCDE-FGHJU', 'MT1.x.y'])
+      expect(shortCodeRange(bad)).toBeNull();
   });
 });

@@ -69,3 +69,64 @@ export function readTicketCode(
   const ticketId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   return { kind: 'ok', ticketId };
 }
+
+/**
+ * Short codes, printed beside the QR for people to read out and staff to type: `ABCDE-FGHJK` in Crockford's
+ * base32 (no I, L, O or U; typing O for 0 or I/L for 1 is forgiven). The first five characters are the ticket
+ * id's first 25 bits, so a typed code is found with a range scan of the tickets' primary key (ids are random
+ * v4 UUIDs: a range holds one ticket in 33 million); the last five are 25 bits of an HMAC of the ticket id
+ * under the ticket signing key, so a code cannot be made up: a guess is right about once in 2^50.
+ */
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const SHORT_PATTERN = /^[0-9A-HJKMNP-TV-Z]{10}$/;
+const LOCATOR_BITS = 25;
+
+function base32(value: number, chars: number): string {
+  let out = '';
+  for (let i = chars - 1; i >= 0; i--) out += CROCKFORD[Math.floor(value / 32 ** i) % 32];
+  return out;
+}
+
+function shortTag(key: Buffer, ticketId: string): string {
+  const mac = createHmac('sha256', key).update(`${PREFIX}.short.${ticketId}`).digest();
+  return base32(mac.readUIntBE(0, 4) >>> 7, 5);
+}
+
+export function shortTicketCode(
+  config: Pick<Config, 'ticketSigningSecret' | 'jwtSecret'>,
+  ticketId: string,
+): string {
+  const locator = parseInt(ticketId.replace(/-/g, '').slice(0, 8), 16) >>> (32 - LOCATOR_BITS);
+  return `${base32(locator, 5)}-${shortTag(ticketSigningKey(config), ticketId.toLowerCase())}`;
+}
+
+/** Uppercase, without spaces or dashes, with the look-alikes people type mapped: the canonical 10 characters. */
+export function normalizeShortCode(input: string): string {
+  return input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+}
+
+/** The range of ticket ids a short code's locator points at, or null if it is not a short code at all. */
+export function shortCodeRange(input: string): { from: string; to: string; code: string } | null {
+  const code = normalizeShortCode(input);
+  if (!SHORT_PATTERN.test(code)) return null;
+  let locator = 0;
+  for (const ch of code.slice(0, 5)) locator = locator * 32 + CROCKFORD.indexOf(ch);
+  const lo = BigInt(locator) << BigInt(128 - LOCATOR_BITS);
+  const hi = lo | ((1n << BigInt(128 - LOCATOR_BITS)) - 1n);
+  const uuid = (n: bigint) => {
+    const h = n.toString(16).padStart(32, '0');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  };
+  return { from: uuid(lo), to: uuid(hi), code };
+}
+
+/** Whether a (normalized) short code is this ticket's, in constant time. */
+export function shortCodeMatches(
+  config: Pick<Config, 'ticketSigningSecret' | 'jwtSecret'>,
+  ticketId: string,
+  code: string,
+): boolean {
+  const expected = Buffer.from(shortTicketCode(config, ticketId).replace('-', ''));
+  const given = Buffer.from(code);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}

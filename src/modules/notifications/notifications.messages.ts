@@ -9,6 +9,8 @@ export interface RenderOptions {
   to: string;
   /** The ticket's signed code (the QR content). */
   ticketCode: (ticketId: string) => string;
+  /** The short code printed beside each QR, for reading out at the door. */
+  shortCode?: (ticketId: string) => string;
   /** For the calendar UID. */
   domain: string;
 }
@@ -134,7 +136,10 @@ export async function renderEmail(
       ? [
           '',
           'Your ticket codes (the QR codes in this email carry the same):',
-          ...withCodes.map((t) => `  ${seatLabel(t)}: ${o.ticketCode(t.id)}`),
+          ...withCodes.map(
+            (t) =>
+              `  ${seatLabel(t)}: ${o.shortCode ? `${o.shortCode(t.id)} (QR: ${o.ticketCode(t.id)})` : o.ticketCode(t.id)}`,
+          ),
         ]
       : []),
     '',
@@ -161,7 +166,10 @@ export async function renderEmail(
   const ticketCards = v.tickets
     .map((t) => {
       const qr = withCodes.includes(t)
-        ? `<img src="cid:${qrCid(t.id)}" width="180" height="180" alt="QR code for seat ${escapeHtml(seatLabel(t))}" style="display:block;margin:8px auto">`
+        ? `<img src="cid:${qrCid(t.id)}" width="180" height="180" alt="QR code for seat ${escapeHtml(seatLabel(t))}" style="display:block;margin:8px auto">` +
+          (o.shortCode
+            ? `<div style="font-family:monospace;font-size:16px;letter-spacing:1px">Ticket code <strong>${escapeHtml(o.shortCode(t.id))}</strong></div>`
+            : '')
         : '';
       return `<div style="display:inline-block;border:1px solid #ddd;border-radius:8px;padding:12px;margin:6px;text-align:center;min-width:180px">
 <div style="font-weight:bold">Row ${escapeHtml(t.row)}, seat ${t.number}</div>

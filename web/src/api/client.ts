@@ -9,6 +9,7 @@ import type {
   BookingResponse,
   Card,
   CheckinResult,
+  DoorBooking,
   HoldResponse,
   LoginBody,
   MovieSearchResponse,
@@ -198,4 +199,7 @@ export const api = {
     request<TicketResponse>('GET', `/tickets/${enc(ticketId)}`, { signal }),
 
   checkin: (code: string) => request<CheckinResult>('POST', '/checkin', { body: { code } }),
+  checkinTicket: (ticketId: string) => request<CheckinResult>('POST', `/checkin/tickets/${enc(ticketId)}`),
+  doorBooking: (reference: string) =>
+    request<DoorBooking>('GET', `/checkin/bookings/${enc(reference.replace(/[\s-]/g, ''))}`),
 };

@@ -457,8 +457,10 @@ export type paths = {
             email: string;
             name: string;
             password: string;
-            /** @description E.164, e.g. +12125550123 */
+            /** @description As typed: international (+1 212 555 0123, +44 20 7946 0018) or national (212-555-0123) in phoneCountry. Stored and returned in E.164 (+12125550123); 400 INVALID_PHONE when it is not a valid number. */
             phone?: string;
+            /** @description ISO 3166-1 alpha-2 country a national phone number is read in (the browser's); default US */
+            phoneCountry?: string;
           };
         };
       };
@@ -644,10 +646,50 @@ export type paths = {
     get?: never;
     put?: never;
     /**
-     * Admit a ticket at the door (once)
-     * @description Body: the scanned QR code. 409 ALREADY_CHECKED_IN carries the first admission time; 409 TICKET_NOT_VALID for refunded/cancelled bookings; 409 WRONG_SHOWTIME outside doors-open (2 h before) to the end of the showtime; 404 TICKET_NOT_FOUND for unknown or forged codes; 400 INVALID_CODE for anything that is not a ticket code.
+     * Admit a ticket at the door (once), by its QR code or its short code
+     * @description Body: the scanned QR code, or the short code printed beside it. 409 ALREADY_CHECKED_IN carries the first admission time; 409 TICKET_NOT_VALID for refunded/cancelled bookings; 409 WRONG_SHOWTIME outside doors-open (2 h before) to the end of the showtime. Messages give times in the theater's local time, in words; details carry the ISO instants and the theater's timeZone. 404 TICKET_NOT_FOUND for unknown or forged codes; 400 INVALID_CODE for anything that is not a ticket code.
      */
     post: operations['checkInTicket'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/checkin/bookings/{reference}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Look a booking up by the reference its customer reads out
+     * @description Its showtime, whether the doors are open for it (in words, in the theater's local time) and its tickets with their short codes and admission times. 404 BOOKING_NOT_FOUND.
+     */
+    get: operations['lookUpBookingAtDoor'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/checkin/tickets/{ticketId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Admit one ticket of a booking looked up by its reference
+     * @description 409 ALREADY_CHECKED_IN carries the first admission time; 409 TICKET_NOT_VALID for refunded/cancelled bookings; 409 WRONG_SHOWTIME outside doors-open (2 h before) to the end of the showtime. Messages give times in the theater's local time, in words; details carry the ISO instants and the theater's timeZone. 404 TICKET_NOT_FOUND.
+     */
+    post: operations['checkInTicketById'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3977,6 +4019,8 @@ export interface operations {
               showtimeId: string;
               status: 'pending' | 'confirmed' | 'expired' | 'cancelled' | 'refunded';
               tickets: {
+                /** @description When it was used at the door */
+                admittedAt: string | null;
                 /** Format: uuid */
                 id: string;
                 number: number;
@@ -4099,6 +4143,8 @@ export interface operations {
               showtimeId: string;
               status: 'pending' | 'confirmed' | 'expired' | 'cancelled' | 'refunded';
               tickets: {
+                /** @description When it was used at the door */
+                admittedAt: string | null;
                 /** Format: uuid */
                 id: string;
                 number: number;
@@ -4277,6 +4323,8 @@ export interface operations {
               showtimeId: string;
               status: 'pending' | 'confirmed' | 'expired' | 'cancelled' | 'refunded';
               tickets: {
+                /** @description When it was used at the door */
+                admittedAt: string | null;
                 /** Format: uuid */
                 id: string;
                 number: number;
@@ -4399,6 +4447,8 @@ export interface operations {
               showtimeId: string;
               status: 'pending' | 'confirmed' | 'expired' | 'cancelled' | 'refunded';
               tickets: {
+                /** @description When it was used at the door */
+                admittedAt: string | null;
                 /** Format: uuid */
                 id: string;
                 number: number;
@@ -4537,6 +4587,8 @@ export interface operations {
               showtimeId: string;
               status: 'pending' | 'confirmed' | 'expired' | 'cancelled' | 'refunded';
               tickets: {
+                /** @description When it was used at the door */
+                admittedAt: string | null;
                 /** Format: uuid */
                 id: string;
                 number: number;
@@ -4702,6 +4754,8 @@ export interface operations {
               showtimeId: string;
               status: 'pending' | 'confirmed' | 'expired' | 'cancelled' | 'refunded';
               tickets: {
+                /** @description When it was used at the door */
+                admittedAt: string | null;
                 /** Format: uuid */
                 id: string;
                 number: number;
@@ -4934,6 +4988,8 @@ export interface operations {
               showtimeId: string;
               status: 'pending' | 'confirmed' | 'expired' | 'cancelled' | 'refunded';
               tickets: {
+                /** @description When it was used at the door */
+                admittedAt: string | null;
                 /** Format: uuid */
                 id: string;
                 number: number;
@@ -5042,7 +5098,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          /** @description The QR code content, as scanned */
+          /** @description The QR code content as scanned, or the short code printed beside it (ABCDE-FGHJK) as typed */
           code: string;
         };
       };
@@ -5069,6 +5125,8 @@ export interface operations {
                 /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                 tier: 'standard' | 'premium' | 'accessible' | 'companion';
               };
+              /** @description The code printed beside the QR, for people to read out */
+              shortCode: string;
               showtime: {
                 auditoriumName: string;
                 /** Format: uuid */
@@ -5077,6 +5135,285 @@ export interface operations {
                 /** Format: date-time */
                 startsAt: string;
                 theaterName: string;
+                /** @description The theater's IANA time zone: show every time at the door in it */
+                timeZone: string;
+              };
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  lookUpBookingAtDoor: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The booking reference as read out (case, spaces and dashes do not matter) */
+        reference: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            booking: {
+              customerName: string | null;
+              door: {
+                /** @description In words, in the theater's local time */
+                message: string;
+                open: boolean;
+                reason: 'another_day' | 'too_early' | 'ended' | null;
+              } | null;
+              /** Format: uuid */
+              id: string;
+              reference: string;
+              showtime: {
+                auditoriumName: string;
+                /** Format: date-time */
+                doorsOpenAt: string;
+                /** Format: date-time */
+                endsAt: string;
+                /** Format: uuid */
+                id: string;
+                movieTitle: string;
+                /** Format: date-time */
+                startsAt: string;
+                theaterName: string;
+                /** @description The theater's IANA time zone: show every time at the door in it */
+                timeZone: string;
+              } | null;
+              status: 'pending' | 'confirmed' | 'expired' | 'cancelled' | 'refunded';
+              tickets: {
+                /** @description Sold, its booking confirmed and not admitted yet */
+                admittable: boolean;
+                admittedAt: string | null;
+                /** Format: uuid */
+                id: string;
+                seat: {
+                  number: number;
+                  row: string;
+                  /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+                  tier: 'standard' | 'premium' | 'accessible' | 'companion';
+                };
+                shortCode: string;
+              }[];
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  checkInTicketById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        ticketId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: date-time */
+            admittedAt: string;
+            ticket: {
+              /** Format: uuid */
+              bookingId: string;
+              bookingReference: string;
+              /** Format: uuid */
+              id: string;
+              seat: {
+                number: number;
+                row: string;
+                /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+                tier: 'standard' | 'premium' | 'accessible' | 'companion';
+              };
+              /** @description The code printed beside the QR, for people to read out */
+              shortCode: string;
+              showtime: {
+                auditoriumName: string;
+                /** Format: uuid */
+                id: string;
+                movieTitle: string;
+                /** Format: date-time */
+                startsAt: string;
+                theaterName: string;
+                /** @description The theater's IANA time zone: show every time at the door in it */
+                timeZone: string;
               };
             };
           };
@@ -6442,6 +6779,8 @@ export interface operations {
         content: {
           'application/json': {
             ticket: {
+              /** @description When it was used at the door */
+              admittedAt: string | null;
               /** Format: uuid */
               bookingId: string;
               bookingReference: string;
@@ -6457,6 +6796,8 @@ export interface operations {
                 /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                 tier: 'standard' | 'premium' | 'accessible' | 'companion';
               };
+              /** @description Present once confirmed: the code printed beside the QR, to read out */
+              shortCode?: string;
               /** Format: uuid */
               showtimeId: string;
               status: 'pending' | 'confirmed' | 'expired' | 'cancelled' | 'refunded';

@@ -88,6 +88,7 @@ export interface SeatStreamEvent {
 export type CheckinBody = BodyOf<'/api/v1/checkin', 'post'>;
 export type CheckinResult = ResponseOf<'/api/v1/checkin', 'post'>;
 export type AdmittedTicket = CheckinResult['ticket'];
+export type DoorBooking = ResponseOf<'/api/v1/checkin/bookings/{reference}', 'get'>;
 
 /** Every error body: {error: {code, message, ...details}}. */
 export interface ApiErrorBody {

@@ -22,6 +22,11 @@ interface Errors {
   cvc?: string;
 }
 
+/** A card is good through the last day of its expiry month (the server refuses it after that too). */
+function hasExpired(month: number, year: number, now = new Date()): boolean {
+  return year < now.getFullYear() || (year === now.getFullYear() && month < now.getMonth() + 1);
+}
+
 function validate(number: string, expiry: string, cvc: string): { errors: Errors; card?: Card } {
   const errors: Errors = {};
   const digits = number.replace(/\D/g, '');
@@ -36,6 +41,8 @@ function validate(number: string, expiry: string, cvc: string): { errors: Errors
     expMonth = Number(m[1]);
     expYear = m[2]!.length === 2 ? 2000 + Number(m[2]) : Number(m[2]);
     if (expMonth < 1 || expMonth > 12) errors.expiry = 'The month must be between 01 and 12.';
+    else if (hasExpired(expMonth, expYear))
+      errors.expiry = 'This card has expired. Check the expiry date or use another card.';
   }
   if (!/^\d{3,4}$/.test(cvc.trim())) errors.cvc = 'Enter the 3 or 4 digits on the back of the card.';
   if (Object.keys(errors).length > 0) return { errors };

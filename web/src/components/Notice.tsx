@@ -1,5 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
-import { ApiError } from '../api/client';
+import { humanError } from '../lib/errors';
 import { Icon, type IconName } from './Icon';
 
 type Kind = 'error' | 'info' | 'success' | 'warning';
@@ -45,9 +45,7 @@ export function Notice({
 }
 
 export function errorText(err: unknown): string {
-  if (err instanceof ApiError) return err.message;
-  if (err instanceof Error) return err.message;
-  return 'Something went wrong.';
+  return humanError(err);
 }
 
 export function ErrorNotice({

@@ -1,10 +1,22 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
 import type { Ticket, TicketDetail } from '../api/types';
-import { formatMoney, tierLabel } from '../lib/format';
+import { formatDateTime, formatMoney, tierLabel } from '../lib/format';
 
-/** One ticket with its QR code: the `code` from GET /tickets/:id, drawn in the browser. */
-export function QrTicket({ ticket, currency }: { ticket: Ticket; currency: string }) {
+/**
+ * One ticket with its QR code (the `code` from GET /tickets/:id, drawn in the browser) and the short code
+ * printed beside it, for reading out when the QR will not scan. A used ticket says so, in the theater's time.
+ */
+export function QrTicket({
+  ticket,
+  currency,
+  timeZone,
+}: {
+  ticket: Ticket;
+  currency: string;
+  /** The theater's, for the admission time. */
+  timeZone?: string;
+}) {
   const [detail, setDetail] = useState<TicketDetail | null>(null);
   const [image, setImage] = useState<string | null>(null);
   const [failed, setFailed] = useState(false);
@@ -28,8 +40,9 @@ export function QrTicket({ ticket, currency }: { ticket: Ticket; currency: strin
   }, [ticket.id]);
 
   const seat = `Row ${ticket.row}, seat ${ticket.number}`;
+  const admittedAt = detail?.admittedAt ?? ticket.admittedAt;
   return (
-    <li className="ticket" data-testid="ticket">
+    <li className={`ticket${admittedAt ? ' ticket-used' : ''}`} data-testid="ticket">
       <div className="ticket-info">
         <p className="ticket-seat">
           <span className="ticket-row">Row {ticket.row}</span>{' '}
@@ -38,9 +51,26 @@ export function QrTicket({ ticket, currency }: { ticket: Ticket; currency: strin
         <p className="muted">
           {tierLabel(ticket.tier)} · {formatMoney(ticket.priceCents, currency)}
         </p>
+        {admittedAt && (
+          <p className="badge badge-used" data-testid="ticket-used">
+            Used at the door {formatDateTime(admittedAt, timeZone)}
+          </p>
+        )}
+        {detail?.shortCode && (
+          <p className="ticket-short">
+            <span className="muted">Ticket code</span>{' '}
+            <strong className="reference" data-testid="ticket-short-code">
+              {detail.shortCode}
+            </strong>
+          </p>
+        )}
       </div>
       <div className="ticket-qr">
-        {image ? (
+        {admittedAt ? (
+          <div className="qr-missing">
+            <p>This ticket has been used.</p>
+          </div>
+        ) : image ? (
           <img src={image} width={240} height={240} alt={`QR code for ${seat}`} data-testid="ticket-qr" />
         ) : detail && !detail.code ? (
           <div className="qr-missing">

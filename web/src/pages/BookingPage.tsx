@@ -4,7 +4,9 @@ import type { Booking, Card, ShowtimeDetail } from '../api/types';
 import { CardForm } from '../components/CardForm';
 import { Countdown } from '../components/Countdown';
 import { Icon } from '../components/Icon';
+import { NotFound } from '../components/NotFound';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { humanError, isNotFound } from '../lib/errors';
 import { PageHeading } from '../components/PageHeading';
 import { Poster } from '../components/Poster';
 import { QrTicket } from '../components/QrTicket';
@@ -24,7 +26,7 @@ const DECLINE_TEXT: Record<string, string> = {
 
 function declineMessage(err: ApiError): string {
   const reason = typeof err.details.reason === 'string' ? err.details.reason : '';
-  return `${DECLINE_TEXT[reason] ?? err.message} You have not been charged. Try another card.`;
+  return `${DECLINE_TEXT[reason] ?? 'The bank declined this card.'} You have not been charged. Try another card.`;
 }
 
 function Summary({ booking, showtime }: { booking: Booking; showtime: ShowtimeDetail | undefined }) {
@@ -130,7 +132,7 @@ function Checkout({
           setMessage({
             kind: 'error',
             title: 'Check the card number',
-            text: `${err.message} You have not been charged.`,
+            text: `${humanError(err)} You have not been charged.`,
           });
           setResetKey((k) => k + 1);
           break;
@@ -156,7 +158,7 @@ function Checkout({
             text:
               err.status === 0
                 ? 'We could not reach Matinee. Paying again with the same card is safe: it is never charged twice.'
-                : err.message,
+                : humanError(err),
           });
       }
     } finally {
@@ -184,7 +186,7 @@ function Checkout({
         setMessage({
           kind: 'error',
           title: 'No more time could be added',
-          text: err instanceof Error ? err.message : 'Try again.',
+          text: humanError(err),
         });
         if (err instanceof ApiError && err.status === 409) onChanged((await api.booking(booking.id)).booking);
       }
@@ -199,7 +201,7 @@ function Checkout({
       const result = await api.cancel(booking.id);
       onCancelled(result.booking);
     } catch (err) {
-      setMessage({ kind: 'error', title: 'The hold could not be cancelled', text: (err as Error).message });
+      setMessage({ kind: 'error', title: 'The hold could not be cancelled', text: humanError(err) });
       setCancelling('idle');
     }
   }
@@ -372,7 +374,12 @@ function Confirmation({
           </h2>
           <ul className="tickets">
             {booking.tickets.map((t) => (
-              <QrTicket key={t.id} ticket={t} currency={booking.currency} />
+              <QrTicket
+                key={t.id}
+                ticket={t}
+                currency={booking.currency}
+                timeZone={showtime?.theater.timeZone}
+              />
             ))}
           </ul>
         </section>
@@ -453,11 +460,13 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
   );
 
   if (booking.error !== undefined && !booking.data) {
-    const notFound = booking.error instanceof ApiError && booking.error.status === 404;
+    if (isNotFound(booking.error)) {
+      return <NotFound what="booking" back={{ to: '/bookings', label: 'My bookings' }} />;
+    }
     return (
       <div className="stack-lg">
-        <PageHeading title="Booking">{notFound ? 'Booking not found' : 'Booking'}</PageHeading>
-        <ErrorNotice error={booking.error} onRetry={notFound ? undefined : booking.reload} />
+        <PageHeading title="Booking">Booking</PageHeading>
+        <ErrorNotice error={booking.error} onRetry={booking.reload} />
         <Link to="/bookings">My bookings</Link>
       </div>
     );

@@ -76,6 +76,7 @@ function BookingRow({
   }, [confirming]);
   const upcoming = showtime ? new Date(showtime.startsAt).getTime() > Date.now() : false;
   const title = showtime?.movie.title ?? 'Showtime';
+  const used = booking.tickets.filter((t) => t.admittedAt).length;
 
   async function act(kind: 'cancel' | 'refund') {
     setBusy(true);
@@ -111,6 +112,11 @@ function BookingRow({
           <span className="reference">{booking.reference}</span>
         </p>
         <StatusBadge status={booking.status} />
+        {used > 0 && (
+          <span className="badge badge-used" data-testid="booking-used">
+            {used === booking.tickets.length ? 'Used' : `${used} of ${booking.tickets.length} used`}
+          </span>
+        )}
         {error !== null && <ErrorNotice error={error} title="That did not work" />}
         {done && (
           <Notice kind="success" focus testId="booking-row-message">

@@ -3,7 +3,9 @@ import { api, ApiError } from '../api/client';
 import type { Seat, SeatProposal, SeatTier } from '../api/types';
 // The booking rule itself (pure, no imports): the same orphan-seat judgement the API's best available uses.
 import { singleSeatsLeftBy } from '../../../src/modules/bookings/best-seats';
+import { NotFound } from '../components/NotFound';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { humanError, isNotFound } from '../lib/errors';
 import { PageHeading } from '../components/PageHeading';
 import { Poster } from '../components/Poster';
 import { SeatLegend, SeatMap } from '../components/SeatMap';
@@ -131,7 +133,7 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
       setMessage({
         kind: 'error',
         title: 'No proposal right now',
-        text: err instanceof Error ? err.message : 'Try again.',
+        text: humanError(err),
       });
     } finally {
       setProposing(false);
@@ -203,7 +205,7 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
         setMessage({
           kind: 'error',
           title: 'The seats could not be held',
-          text: err instanceof Error ? err.message : 'Try again.',
+          text: humanError(err),
         });
       }
     } finally {
@@ -213,10 +215,10 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
 
   if (live.error || details.error !== undefined) {
     const err = live.error ?? details.error;
-    const notFound = err instanceof ApiError && err.status === 404;
+    if (isNotFound(err)) return <NotFound what="showtime" />;
     return (
       <div className="stack-lg">
-        <PageHeading title="Showtime">{notFound ? 'Showtime not found' : 'Showtime'}</PageHeading>
+        <PageHeading title="Showtime">Showtime</PageHeading>
         <ErrorNotice error={err} />
         <Link to="/">Back to theaters</Link>
       </div>

@@ -4,9 +4,16 @@ import { isDevelopmentHost } from '../components/CardForm';
 import { Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { useAuth } from '../lib/auth';
+import { fieldProblems, humanError } from '../lib/errors';
+import { browserCountry, checkPhone, countryName } from '../lib/phone';
 import { navigate, useLocation } from '../lib/router';
 
 type Mode = 'signin' | 'signup';
+
+const PHONE_HINT = (country: string) =>
+  `This does not look like a mobile number. Type it as you dial it in ${countryName(country)}${
+    country === 'US' ? ', like 212-555-0199' : ''
+  }, or start with + and the country code.`;
 
 function safeNext(next: string | null): string {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/signin') ? next : '/';
@@ -23,6 +30,7 @@ export function SignInPage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [country] = useState(browserCountry);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -30,6 +38,12 @@ export function SignInPage() {
     setError(null);
     setFieldErrors({});
     try {
+      if (mode === 'signup' && phone.trim() && !(await checkPhone(phone, country)).ok) {
+        setFieldErrors({ phone: PHONE_HINT(country) });
+        setError('Check your mobile number.');
+        document.getElementById('phone')?.focus();
+        return;
+      }
       const result =
         mode === 'signin'
           ? await api.login({ email: email.trim(), password })
@@ -37,25 +51,23 @@ export function SignInPage() {
               email: email.trim(),
               password,
               name: name.trim(),
-              ...(phone.trim() ? { phone: phone.replace(/[\s()-]/g, '') } : {}),
+              ...(phone.trim() ? { phone: phone.trim(), phoneCountry: country } : {}),
             });
       signedIn(result.token, result.user);
       navigate(safeNext(query.get('next')), { replace: true });
     } catch (err) {
       if (err instanceof ApiError) {
-        if (err.code === 'VALIDATION_FAILED' && Array.isArray(err.details.fields)) {
-          const fields: Record<string, string> = {};
-          for (const f of err.details.fields as Array<{ field: string; message: string }>) {
-            fields[f.field.replace(/^body\./, '')] = f.message;
-          }
-          setFieldErrors(fields);
-        }
+        const fields: Record<string, string> = {};
+        for (const p of fieldProblems(err)) fields[p.field] = p.sentence;
+        setFieldErrors(fields);
         setError(
           err.status === 401
             ? 'That email and password do not match an account.'
             : err.status === 409
               ? 'An account with this email already exists. Sign in instead.'
-              : err.message,
+              : Object.keys(fields).length > 0
+                ? 'Check the highlighted fields.'
+                : humanError(err),
         );
       } else {
         setError('Something went wrong. Try again.');
@@ -168,14 +180,14 @@ export function SignInPage() {
                 name="phone"
                 type="tel"
                 autoComplete="tel"
-                placeholder="+12125550123"
+                placeholder={country === 'US' ? '212-555-0199' : undefined}
                 value={phone}
                 onChange={(e) => setPhone(e.target.value)}
-                aria-describedby="phone-hint"
+                aria-describedby={fieldErrors.phone ? 'phone-hint phone-error' : 'phone-hint'}
                 aria-invalid={fieldProps('phone')['aria-invalid']}
               />
               <p className="field-hint" id="phone-hint">
-                International format, starting with + and the country code.
+                As you dial it in {countryName(country)}, or starting with + and the country code.
               </p>
               {fieldError('phone')}
             </div>

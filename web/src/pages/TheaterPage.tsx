@@ -1,6 +1,8 @@
-import { api, ApiError } from '../api/client';
+import { api } from '../api/client';
 import type { MovieWithShowtimes } from '../api/types';
+import { NotFound } from '../components/NotFound';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { isNotFound } from '../lib/errors';
 import { PageHeading } from '../components/PageHeading';
 import { Poster } from '../components/Poster';
 import { ShowtimeButton } from '../components/ShowtimeButton';
@@ -45,11 +47,11 @@ export function TheaterPage({ theaterId }: { theaterId: string }) {
   const listing = useAsync((signal) => api.movies(theaterId, date, signal), [theaterId, date]);
 
   if (listing.error !== undefined && !listing.data) {
-    const notFound = listing.error instanceof ApiError && listing.error.status === 404;
+    if (isNotFound(listing.error)) return <NotFound what="theater" />;
     return (
       <div className="stack-lg">
-        <PageHeading title="Theater">{notFound ? 'Theater not found' : 'Theater'}</PageHeading>
-        <ErrorNotice error={listing.error} onRetry={notFound ? undefined : listing.reload} />
+        <PageHeading title="Theater">Theater</PageHeading>
+        <ErrorNotice error={listing.error} onRetry={listing.reload} />
         <Link to="/">Back to theaters</Link>
       </div>
     );
