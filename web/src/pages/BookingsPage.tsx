@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type Ref } from 'react';
 import { api } from '../api/client';
 import type { Booking, BookingStatus, ShowtimeDetail } from '../api/types';
 import { Icon, type IconName } from '../components/Icon';
@@ -131,30 +131,15 @@ function BookingRow({
               Pay now
             </Link>
             {confirming === 'cancel' ? (
-              <span
-                className="confirm-inline"
-                role="group"
-                aria-label={`Confirm cancelling the hold on ${title}`}
-              >
-                <span>Release {seats}?</span>
-                <button
-                  type="button"
-                  className="btn btn-danger btn-small"
-                  disabled={busy}
-                  onClick={() => void act('cancel')}
-                  ref={confirmButton}
-                >
-                  {busy ? 'Cancelling…' : 'Yes, cancel hold'}
-                </button>
-                <button
-                  type="button"
-                  className="btn btn-ghost btn-small"
-                  disabled={busy}
-                  onClick={() => setConfirming(null)}
-                >
-                  Keep
-                </button>
-              </span>
+              <ConfirmInline
+                label={`Confirm cancelling the hold on ${title}`}
+                question={`Release ${seats}?`}
+                yes={busy ? 'Cancelling…' : 'Yes, cancel hold'}
+                busy={busy}
+                onYes={() => void act('cancel')}
+                onKeep={() => setConfirming(null)}
+                yesRef={confirmButton}
+              />
             ) : (
               <button
                 type="button"
@@ -173,24 +158,13 @@ function BookingRow({
             </Link>
             {upcoming &&
               (confirming === 'refund' ? (
-                <span className="confirm-inline" role="group" aria-label={`Confirm refund of ${title}`}>
-                  <button
-                    type="button"
-                    className="btn btn-danger btn-small"
-                    disabled={busy}
-                    onClick={() => void act('refund')}
-                  >
-                    {busy ? 'Refunding…' : 'Yes, refund'}
-                  </button>
-                  <button
-                    type="button"
-                    className="btn btn-ghost btn-small"
-                    disabled={busy}
-                    onClick={() => setConfirming(null)}
-                  >
-                    Keep
-                  </button>
-                </span>
+                <ConfirmInline
+                  label={`Confirm refund of ${title}`}
+                  yes={busy ? 'Refunding…' : 'Yes, refund'}
+                  busy={busy}
+                  onYes={() => void act('refund')}
+                  onKeep={() => setConfirming(null)}
+                />
               ) : (
                 <button
                   type="button"
@@ -204,6 +178,35 @@ function BookingRow({
         )}
       </div>
     </li>
+  );
+}
+
+/** "Are you sure?" in place: a danger button and "Keep", grouped and named for assistive technology. */
+function ConfirmInline(props: {
+  label: string;
+  question?: string;
+  yes: string;
+  busy: boolean;
+  onYes: () => void;
+  onKeep: () => void;
+  yesRef?: Ref<HTMLButtonElement>;
+}) {
+  return (
+    <span className="confirm-inline" role="group" aria-label={props.label}>
+      {props.question && <span>{props.question}</span>}
+      <button
+        type="button"
+        className="btn btn-danger btn-small"
+        disabled={props.busy}
+        onClick={props.onYes}
+        ref={props.yesRef}
+      >
+        {props.yes}
+      </button>
+      <button type="button" className="btn btn-ghost btn-small" disabled={props.busy} onClick={props.onKeep}>
+        Keep
+      </button>
+    </span>
   );
 }
 
