@@ -9,7 +9,7 @@ import {
   gridLayout,
   type ShowtimeFixture,
 } from './helpers/catalog.js';
-import { createUser, type TestUser } from './helpers/users.js';
+import { createUser, customerTokens, type TestUser } from './helpers/users.js';
 
 /**
  * Best available through the API, on real PostgreSQL: two app instances (two pools, like two API processes)
@@ -75,21 +75,8 @@ async function holdBest(user: TestUser, payload: object) {
   return { status: res.statusCode, body: res.json<HoldAnswer>() };
 }
 
-/** Users straight into the database with tokens from the app (signup's password hashing would dominate). */
-async function makeTokens(n: number): Promise<string[]> {
-  const rows = await a.ctx.db
-    .insertInto('users')
-    .values(
-      Array.from({ length: n }, (_, i) => ({
-        email: `best-${i}-${randomUUID()}@example.com`,
-        name: `Best ${i}`,
-        phone: null,
-        password_hash: 'x',
-      })),
-    )
-    .returning('id')
-    .execute();
-  return Promise.all(rows.map((r) => a.ctx.tokens.issue({ userId: r.id, role: 'customer' })));
+function makeTokens(n: number): Promise<string[]> {
+  return customerTokens(a.ctx, n, 'Best');
 }
 
 /** Free seats alone between taken seats, an aisle (a gap in x) or a row end. */

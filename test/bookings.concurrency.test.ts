@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { CARD, createShowtime, seatStatuses } from './helpers/fixtures.js';
+import { customerTokens } from './helpers/users.js';
 
 /**
  * Real concurrency: two app instances (two connection pools, like two API processes) listening on real
@@ -29,21 +30,8 @@ afterAll(async () => {
   await a.close();
 });
 
-/** Users straight into the database with tokens from the app (signup's password hashing would dominate). */
-async function makeUsers(n: number): Promise<string[]> {
-  const rows = await a.ctx.db
-    .insertInto('users')
-    .values(
-      Array.from({ length: n }, (_, i) => ({
-        email: `racer-${i}-${randomUUID()}@example.com`,
-        name: `Racer ${i}`,
-        phone: null,
-        password_hash: 'x',
-      })),
-    )
-    .returning('id')
-    .execute();
-  return Promise.all(rows.map((r) => a.ctx.tokens.issue({ userId: r.id, role: 'customer' })));
+function makeUsers(n: number): Promise<string[]> {
+  return customerTokens(a.ctx, n, 'Racer');
 }
 
 interface ApiBody {

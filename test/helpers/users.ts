@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { App } from '../../src/http/app.js';
 import { AccountsService } from '../../src/modules/accounts/accounts.service.js';
 import type { AppContext } from '../../src/context.js';
@@ -36,4 +36,24 @@ export async function createUser(
     token: result.token,
     auth: { authorization: `Bearer ${result.token}` },
   };
+}
+
+/**
+ * Customers written straight into the database, with tokens from the app (signup's password hashing would
+ * dominate a concurrency test's setup). Returns their bearer tokens.
+ */
+export async function customerTokens(ctx: AppContext, n: number, label: string): Promise<string[]> {
+  const rows = await ctx.db
+    .insertInto('users')
+    .values(
+      Array.from({ length: n }, (_, i) => ({
+        email: `${label.toLowerCase()}-${i}-${randomUUID()}@example.com`,
+        name: `${label} ${i}`,
+        phone: null,
+        password_hash: 'x',
+      })),
+    )
+    .returning('id')
+    .execute();
+  return Promise.all(rows.map((r) => ctx.tokens.issue({ userId: r.id, role: 'customer' })));
 }
