@@ -29,7 +29,9 @@ export function createPool(url: string, opts: DbOptions = {}): pg.Pool {
     connectionTimeoutMillis: opts.connectionTimeoutMs ?? 5_000,
     // Notices a connection the network silently dropped instead of waiting on it forever.
     keepAlive: true,
-    options: `-c statement_timeout=${opts.statementTimeoutMs ?? 10_000} -c lock_timeout=${opts.lockTimeoutMs ?? 5_000} -c timezone=UTC`,
+    // plan_cache_mode: see executePrepared. It applies only to named prepared statements (Kysely's own queries
+    // are unnamed and always planned for their values).
+    options: `-c statement_timeout=${opts.statementTimeoutMs ?? 10_000} -c lock_timeout=${opts.lockTimeoutMs ?? 5_000} -c timezone=UTC -c plan_cache_mode=force_generic_plan`,
     application_name: 'matinee',
   });
   // An idle client losing its connection (server restart) must not crash the process.
@@ -52,6 +54,10 @@ const MAX_PREPARED = 64;
  * Runs one of the hot path's statements as a named prepared statement: each connection parses and plans it
  * once (PostgreSQL then reuses the plan, or re-plans when a migration changed a table), instead of on every
  * request. For statements whose text is fixed (parameters, never spliced values); others run as usual.
+ * The pool's connections run with plan_cache_mode=force_generic_plan: under the default (auto) PostgreSQL
+ * compared the generic plan's estimate with its custom plans' and kept re-planning the hold statement at every
+ * call (2-3 ms of CPU per hold, more than running it), so "prepared" saved nothing. Their generic plans use
+ * the same primary-key and (user, showtime) index paths (test/prepared-plans.test.ts).
  */
 export function executePrepared<R>(db: Kysely<Database> | Transaction<Database>, query: RawBuilder<R>) {
   const compiled = query.compile(db);
