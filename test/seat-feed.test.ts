@@ -285,6 +285,35 @@ describe('seat maps from memory', () => {
     expect(statusOf((await seatMap(a, lone.showtimeId)).json<SeatMap>(), lone.seatIds[0]!)).toBe('available');
   });
 
+  it('reads a cold layout once however many first loads arrive together (an on-sale opening)', async () => {
+    const cold = await createShowtime(a.ctx.db, { rows: 3, seatsPerRow: 10 });
+    const layoutReads: string[] = [];
+    const wrapped = new WeakSet<pg.PoolClient>();
+    const onAcquire = (client: pg.PoolClient) => {
+      if (wrapped.has(client)) return;
+      wrapped.add(client);
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+        const text = typeof args[0] === 'string' ? args[0] : '';
+        if (text.includes('"se"."row_label"') && args[1] && JSON.stringify(args[1]).includes(cold.showtimeId))
+          layoutReads.push(text);
+        return query(...args);
+      };
+    };
+    a.ctx.pool.on('acquire', onAcquire);
+    try {
+      const answers = await Promise.all(Array.from({ length: 30 }, () => seatMap(a, cold.showtimeId)));
+      for (const res of answers) {
+        expect(res.statusCode).toBe(200);
+        expect(res.json<SeatMap>().seats).toHaveLength(30);
+      }
+      expect(new Set(answers.map((r) => r.headers.etag)).size).toBe(1);
+      expect(layoutReads).toHaveLength(1);
+    } finally {
+      a.ctx.pool.off('acquire', onAcquire);
+    }
+  });
+
   it('keeps a bounded number of showtimes, and forgets unknown ones', async () => {
     const small = await createTestApp({ shareDatabaseOf: a, env: { SEAT_MAP_CACHE_SHOWTIMES: '2' } });
     try {

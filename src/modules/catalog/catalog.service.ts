@@ -69,6 +69,7 @@ interface SeatMapLayout {
 
 const LAYOUT = 'catalog.layout';
 const BODY = 'catalog.body';
+const LAYOUT_LOADING = 'catalog.layout-loading';
 export const DEFAULT_THEATER_LIMIT = 20;
 
 export function toTheater(row: TheaterRow): Theater {
@@ -330,10 +331,23 @@ export class CatalogService {
     if (!state) throw new ShowtimeNotFoundError();
     let layout = state.memo.get(LAYOUT) as SeatMapLayout | undefined;
     if (layout?.stamp !== state.layoutStamp) {
-      const loaded = await this.loadLayout(showtimeId);
+      // One load per layout change however many requests arrive at once (an on-sale's first seconds: every
+      // customer opens the same cold map together and would otherwise each read the 300-seat layout).
+      let loading = state.memo.get(LAYOUT_LOADING) as
+        { stamp: string; promise: Promise<SeatMapLayout | undefined> } | undefined;
+      if (loading?.stamp !== state.layoutStamp) {
+        const promise = this.loadLayout(showtimeId);
+        loading = { stamp: state.layoutStamp, promise };
+        state.memo.set(LAYOUT_LOADING, loading);
+        const settled = () => {
+          if (state.memo.get(LAYOUT_LOADING) === loading) state.memo.delete(LAYOUT_LOADING);
+        };
+        promise.then(settled, settled);
+      }
+      const loaded = await loading.promise;
       if (!loaded) throw new ShowtimeNotFoundError();
       layout = loaded;
-      state.memo.set(LAYOUT, layout);
+      if (loaded.stamp === state.layoutStamp) state.memo.set(LAYOUT, layout);
     }
     const key = `${state.revision}|${layout.stamp}`;
     const cached = state.memo.get(BODY) as (SeatMapBody & { key: string }) | undefined;
