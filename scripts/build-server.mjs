@@ -33,6 +33,7 @@ const result = await build({
   entryPoints: {
     'main/api': 'src/main/api.ts',
     'main/worker': 'src/main/worker.ts',
+    'main/cluster': 'src/main/cluster.ts',
     'db/cli': 'src/db/cli.ts',
   },
   outdir: 'dist',

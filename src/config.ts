@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { availableParallelism } from 'node:os';
 
 /**
  * The only reader of process.env. Everything else receives a typed, validated Config.
@@ -46,6 +47,8 @@ const EnvSchema = Type.Object({
   SIM_GATEWAY_SLOW_CARD_MS: Type.Integer({ minimum: 0, default: 30_000 }),
   SWEEP_INTERVAL_SECONDS: Type.Number({ minimum: 0.2, maximum: 3600, default: 5 }),
   WORKER_IN_PROCESS: Type.Boolean({ default: true }),
+  /** `npm run start:cluster`: API processes sharing PORT (default: one per core), plus one worker process. */
+  API_PROCESSES: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ pattern: '^[^\\r\\n]*@[^\\r\\n]*$', default: 'Matinee <tickets@matinee.local>' }),
   SMS_API_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -121,6 +124,8 @@ export interface Config {
   simGatewaySlowCardMs: number;
   sweepIntervalSeconds: number;
   workerInProcess: boolean;
+  /** API processes `npm run start:cluster` runs (API_PROCESSES; default one per core). */
+  apiProcesses: number;
   seedDemoData: boolean;
   fault: 'crash-after-charge' | undefined;
   /** Bearer token for GET /metrics from other machines; unset, only loopback may scrape. */
@@ -219,6 +224,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     simGatewaySlowCardMs: env.SIM_GATEWAY_SLOW_CARD_MS,
     sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
     workerInProcess: env.WORKER_IN_PROCESS,
+    apiProcesses: env.API_PROCESSES ?? availableParallelism(),
     // The demo city is for development; production seeds only when asked to.
     seedDemoData: env.SEED_DEMO_DATA ?? env.NODE_ENV !== 'production',
     fault: env.MATINEE_FAULT,

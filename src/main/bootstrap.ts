@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -43,12 +44,14 @@ export interface BootOptions {
 }
 
 /**
- * config -> database (embedded when DATABASE_URL is unset) -> migrations -> first admin -> demo data -> context.
- * Shared by the API, the worker and the db CLI so they all see the same database the same way.
+ * The steps every process needs done once before it can use the database: the embedded server started when
+ * DATABASE_URL is unset (its URL written into `config`), the development JWT secret, the migrations. The
+ * cluster's primary runs this and hands the results to its children, so they share one server and one secret.
  */
-export async function boot(opts: BootOptions): Promise<Runtime> {
-  const config = readConfig();
-  const logger = createLogger(config);
+export async function prepareDatabase(
+  config: Config,
+  logger: Logger,
+): Promise<{ embedded: EmbeddedDatabase | undefined }> {
   let embedded: EmbeddedDatabase | undefined;
 
   if (!config.databaseUrl) {
@@ -74,6 +77,18 @@ export async function boot(opts: BootOptions): Promise<Runtime> {
     await migrationDb.destroy();
   }
 
+  return { embedded };
+}
+
+/**
+ * config -> database (embedded when DATABASE_URL is unset) -> migrations -> first admin -> demo data -> context.
+ * Shared by the API, the worker and the db CLI so they all see the same database the same way.
+ */
+export async function boot(opts: BootOptions): Promise<Runtime> {
+  const config = readConfig();
+  const logger = createLogger(config);
+  const { embedded } = await prepareDatabase(config, logger);
+
   const ctx = createContext(config, { logger, faults: faultsFor(config) });
   // Independent start-up steps run side by side: they touch different tables.
   await Promise.all([
@@ -95,8 +110,13 @@ export async function boot(opts: BootOptions): Promise<Runtime> {
   };
 }
 
-/** Runs `stop` once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
+/**
+ * Runs `stop` once on SIGINT/SIGTERM, then exits; a second signal exits at once. A child of
+ * `npm run start:cluster` ignores SIGINT: Ctrl-C in a terminal reaches the whole process group, and the
+ * primary, which got it too, stops its children with one SIGTERM each (two signals would cut a child short).
+ */
 export function onShutdownSignal(stop: () => Promise<void>, log: (msg: string) => void): void {
+  if (cluster.isWorker) process.on('SIGINT', () => undefined);
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1);
@@ -107,7 +127,7 @@ export function onShutdownSignal(stop: () => Promise<void>, log: (msg: string) =
       () => process.exit(1),
     );
   };
-  process.on('SIGINT', handler);
+  if (!cluster.isWorker) process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
 }
 

@@ -24,9 +24,12 @@ export async function startApiProcess(opts: {
   name: string;
   env: Record<string, string>;
   readyTimeoutMs?: number;
+  /** The bundle to run: `api` (npm start, the default) or `cluster` (npm run start:cluster). */
+  entry?: 'api' | 'cluster';
 }): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--enable-source-maps', path.join(opts.root, 'dist/main/api.js')], {
+  const bundle = path.join(opts.root, `dist/main/${opts.entry ?? 'api'}.js`);
+  const child = spawn(process.execPath, ['--enable-source-maps', bundle], {
     cwd: opts.root,
     env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
