@@ -62,6 +62,8 @@ export interface Started {
   child: ChildProcess;
   port: number;
   pid: number;
+  /** The processes serving the port (the child itself, or its cluster's workers). */
+  pids: number[];
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -76,6 +78,7 @@ export async function startNodeProcess(
   children.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => children.delete(child));
+  let pids: number[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start in time`)), timeoutMs);
     let seen = '';
@@ -83,6 +86,7 @@ export async function startNodeProcess(
       seen += chunk.toString();
       const m = /PORT (\d+)/.exec(seen);
       if (m) {
+        pids = (/PIDS ([\d,]+)/.exec(seen)?.[1] ?? String(child.pid)).split(',').map(Number);
         clearTimeout(timer);
         resolve(Number(m[1]));
       }
@@ -96,6 +100,7 @@ export async function startNodeProcess(
     child,
     port,
     pid: child.pid!,
+    pids,
     async stop(graceMs = 15_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -27,7 +27,8 @@ import {
 
 export interface OnsaleOptions {
   port: number;
-  pid: number;
+  /** The API processes (RSS is reported for the largest). */
+  pids: number[];
   db: Db;
   showtime: BenchShowtime;
   /** Bearer tokens: the first `customers` buy; the first `streams` watch (customers watch too). */
@@ -248,13 +249,18 @@ export async function runOnsale(o: OnsaleOptions): Promise<OnsaleResult> {
     }
   });
   const streamOpenSeconds = (performance.now() - openStarted) / 1000;
-  const rssAfterStreams = memoryOf(o.pid)?.rssMiB;
+  /** The largest API process's figure (the goal is per process). */
+  const largest = (of: 'rssMiB' | 'peakMiB') => {
+    const values = o.pids.map((pid) => memoryOf(pid)?.[of]).filter((v): v is number => v !== undefined);
+    return values.length ? Math.max(...values) : undefined;
+  };
+  const rssAfterStreams = largest('rssMiB');
   for (const [, n] of streamFailures) unexpected += n;
 
   // 2. The sale.
   let rssPeak = rssAfterStreams ?? 0;
   const rssTimer = setInterval(() => {
-    rssPeak = Math.max(rssPeak, memoryOf(o.pid)?.rssMiB ?? 0);
+    rssPeak = Math.max(rssPeak, largest('rssMiB') ?? 0);
   }, 200);
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
@@ -352,7 +358,7 @@ export async function runOnsale(o: OnsaleOptions): Promise<OnsaleResult> {
   // Let the last events reach the sampled streams before judging the delays.
   await new Promise((r) => setTimeout(r, 2_000));
   clearInterval(rssTimer);
-  const hwm = memoryOf(o.pid)?.peakMiB;
+  const hwm = largest('peakMiB');
 
   const delays: number[] = [];
   let negative = 0;
@@ -468,7 +474,7 @@ export function printOnsale(
     `| answers other than 2xx/304/409, errors | ${r.unexpected} | 0 |`,
     `| hold → subscriber delay p50 / p99 / max | ${ms(r.delay.p50)} / ${ms(r.delay.p99)} / ${ms(r.delay.max)} ms (${r.delay.n} sightings on ${r.delaySamples} sampled streams; ${r.delayNegative} arrived before the 201; ${r.delayMissed} never seen) | p99 < 1000 ms |`,
     `| streams dropped by the server during the sale | ${r.streamsDropped} | 0 |`,
-    `| API RSS after streams opened / peak during sale / VmHWM | ${r.rssAfterStreamsMiB?.toFixed(0) ?? '?'} / ${r.rssPeakMiB?.toFixed(0) ?? '?'} / ${r.rssHwmMiB?.toFixed(0) ?? '?'} MiB | < 250 MB |`,
+    `| API RSS (largest process) after streams opened / peak during sale / VmHWM | ${r.rssAfterStreamsMiB?.toFixed(0) ?? '?'} / ${r.rssPeakMiB?.toFixed(0) ?? '?'} / ${r.rssHwmMiB?.toFixed(0) ?? '?'} MiB | < 250 MB |`,
     `| load generator event-loop delay p99 | ${ms(r.loadgenLagP99)} ms | (measurement noise) |`,
     `| customer outcomes | ${formatCounts(r.outcomes)} | |`,
   ];

@@ -39,6 +39,7 @@ const { values: args } = parseArgs({
     claims: { type: 'string', default: '15000' },
     connections: { type: 'string', default: '64' },
     'db-connections': { type: 'string', default: '32' },
+    processes: { type: 'string', default: '1' },
     customers: { type: 'string', default: '1000' },
     rows: { type: 'string', default: '12' },
     'per-row': { type: 'string', default: '25' },
@@ -69,6 +70,8 @@ if (args.help) {
   --claims N           most claims in the claim baseline and updates in the trigger one (default 15000)
   --connections N      HTTP connections of hold, contention, seatmap and bare (default 64)
   --db-connections N   pg clients of the baselines and of the app's pool (default 32)
+  --processes LIST     API processes sharing the port (node:cluster, the pool split between them), e.g. 1,2:
+                       hold, contention and seat map run once per count; the on-sale with the last count
   --customers N        on-sale customers (default 1000)
   --rows N --per-row N on-sale auditorium (default 12 × 25 = 300 seats)
   --streams N          open seat streams during the on-sale (default 2000)
@@ -99,6 +102,17 @@ const SECONDS = num('seconds');
 const HOLDS = num('holds');
 const CONNECTIONS = num('connections');
 const DB_CONNECTIONS = num('db-connections');
+const PROCESS_COUNTS = args.processes.split(',').map((x) => {
+  const n = Number(x);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error('--processes: counts from 1 to 16');
+  return n;
+});
+/** Row key and label of a scenario run with `procs` API processes (plain when every run uses one). */
+const keyed = (key: string, procs: number) => (procs === PROCESS_COUNTS[0] ? key : `${key}@${procs}`);
+const labelled = (label: string, procs: number) =>
+  PROCESS_COUNTS.length === 1 && procs === 1
+    ? label
+    : `${label} [${procs} API process${procs > 1 ? 'es' : ''}]`;
 const PROFILE_DIR = process.env.BENCH_PROFILE ? (process.env.BENCH_PROFILE_DIR ?? '/tmp/prof') : undefined;
 
 const watchdog = setTimeout(
@@ -162,12 +176,17 @@ async function main(): Promise<void> {
   const profiles: Array<{ label: string; file: string }> = [];
 
   /** A fresh API process per scenario: clean memory figures, no warm caches from before, one profile each. */
-  const withApp = async <T>(label: string, fn: (port: number, pid: number) => Promise<T>): Promise<T> => {
+  const withApp = async <T>(
+    label: string,
+    procs: number,
+    fn: (port: number, pids: number[]) => Promise<T>,
+  ): Promise<T> => {
     const file = PROFILE_DIR ? path.join(PROFILE_DIR, `${label}-${process.pid}.cpuprofile`) : undefined;
     const app = await startNodeProcess(['--import', 'tsx', 'bench/server.ts'], {
       ...process.env,
       ...env,
       BENCH_POOL: String(DB_CONNECTIONS),
+      BENCH_PROCESSES: String(procs),
       ...(file ? { BENCH_PROFILE_FILE: file } : {}),
     });
     try {
@@ -184,10 +203,17 @@ async function main(): Promise<void> {
         });
         agent.destroy();
       }
-      return await fn(app.port, app.pid);
+      return await fn(app.port, app.pids);
     } finally {
       await app.stop(30_000);
-      if (file) profiles.push({ label, file });
+      if (file && procs === 1) profiles.push({ label, file });
+      if (file && procs > 1) {
+        for (let i = 0; i < procs; i++)
+          profiles.push({
+            label: `${label} p${i}`,
+            file: file.replace(/\.cpuprofile$/, `-p${i}.cpuprofile`),
+          });
+      }
     }
   };
 
@@ -221,13 +247,13 @@ async function main(): Promise<void> {
       );
     }
 
-    if (only.has('hold')) {
-      console.error('hold…');
+    for (const procs of only.has('hold') ? PROCESS_COUNTS : []) {
+      console.error(`hold (${procs} API processes)…`);
       const st = await createShowtimeWithSeats(ctx.db, rows, 50);
       let n = 0;
       add(
-        await withApp('hold', (port) =>
-          cannon('hold', 'hold: POST /bookings, 2 free seats each', port, {
+        await withApp(keyed('hold', procs), procs, (port) =>
+          cannon(keyed('hold', procs), labelled('hold: POST /bookings, 2 free seats each', procs), port, {
             connections: CONNECTIONS,
             amount: HOLDS,
             build: () => {
@@ -247,32 +273,37 @@ async function main(): Promise<void> {
       );
     }
 
-    if (only.has('contention')) {
-      console.error('contention…');
+    for (const procs of only.has('contention') ? PROCESS_COUNTS : []) {
+      console.error(`contention (${procs} API processes)…`);
       const hot = await createShowtimeWithSeats(ctx.db, 1, 20);
       let h = 0;
       add(
-        await withApp('contention', (port) =>
-          cannon('contention', 'contention: everyone wants the same 20 seats', port, {
-            connections: CONNECTIONS,
-            amount: HOLDS,
-            build: () => {
-              const i = h++;
-              const a = i % 20;
-              return {
-                method: 'POST',
-                path: '/api/v1/bookings',
-                headers: {
-                  authorization: `Bearer ${bearers[i % bearers.length]}`,
-                  'content-type': 'application/json',
-                },
-                body: JSON.stringify({
-                  showtimeId: hot.id,
-                  seatIds: [hot.seats[a], hot.seats[(a + 1) % 20]],
-                }),
-              };
+        await withApp(keyed('contention', procs), procs, (port) =>
+          cannon(
+            keyed('contention', procs),
+            labelled('contention: everyone wants the same 20 seats', procs),
+            port,
+            {
+              connections: CONNECTIONS,
+              amount: HOLDS,
+              build: () => {
+                const i = h++;
+                const a = i % 20;
+                return {
+                  method: 'POST',
+                  path: '/api/v1/bookings',
+                  headers: {
+                    authorization: `Bearer ${bearers[i % bearers.length]}`,
+                    'content-type': 'application/json',
+                  },
+                  body: JSON.stringify({
+                    showtimeId: hot.id,
+                    seatIds: [hot.seats[a], hot.seats[(a + 1) % 20]],
+                  }),
+                };
+              },
             },
-          }),
+          ),
         ),
       );
     }
@@ -282,20 +313,25 @@ async function main(): Promise<void> {
       add(await bareHttpBaseline({ connections: CONNECTIONS, seconds: SECONDS, env: process.env }));
     }
 
-    if (only.has('seatmap')) {
-      console.error('seat map…');
+    for (const procs of only.has('seatmap') ? PROCESS_COUNTS : []) {
+      console.error(`seat map (${procs} API processes)…`);
       const big = await createShowtimeWithSeats(ctx.db, 12, 25);
       add(
-        await withApp('seatmap', (port) =>
-          cannon('seatmap', 'seat map: GET /showtimes/:id/seats (300 seats, gzip as browsers ask)', port, {
-            connections: CONNECTIONS,
-            seconds: SECONDS,
-            build: () => ({
-              method: 'GET',
-              path: `/api/v1/showtimes/${big.id}/seats`,
-              headers: { authorization: `Bearer ${bearers[0]}`, 'accept-encoding': 'gzip, deflate, br' },
-            }),
-          }),
+        await withApp(keyed('seatmap', procs), procs, (port) =>
+          cannon(
+            keyed('seatmap', procs),
+            labelled('seat map: GET /showtimes/:id/seats (300 seats, gzip as browsers ask)', procs),
+            port,
+            {
+              connections: CONNECTIONS,
+              seconds: SECONDS,
+              build: () => ({
+                method: 'GET',
+                path: `/api/v1/showtimes/${big.id}/seats`,
+                headers: { authorization: `Bearer ${bearers[0]}`, 'accept-encoding': 'gzip, deflate, br' },
+              }),
+            },
+          ),
         ),
       );
     }
@@ -324,11 +360,12 @@ async function main(): Promise<void> {
         retries: num('retries'),
         timeoutSeconds: num('onsale-timeout'),
       };
-      onsale = await withApp('onsale', (port, pid) =>
+      const procs = PROCESS_COUNTS[PROCESS_COUNTS.length - 1]!;
+      onsale = await withApp('onsale', procs, (port, pids) =>
         runOnsale({
           ...opts,
           port,
-          pid,
+          pids,
           db: ctx.db,
           showtime: st,
           bearers,
@@ -371,21 +408,17 @@ async function main(): Promise<void> {
 
   const ratio = (a?: Row, b?: Row) => (a && b && b.perSecond ? a.perSecond / b.perSecond : undefined);
   const verdict = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'met' : '**missed**');
+  const perCount = (path: string, key: string, base: string, goal: number) =>
+    PROCESS_COUNTS.map((procs) => ({
+      path: labelled(path, procs),
+      of: results.get(keyed(key, procs)),
+      base: results.get(base),
+      goal,
+      p99: true,
+    }));
   const ratios = [
-    {
-      path: 'hold',
-      of: results.get('hold'),
-      base: results.get('claim'),
-      goal: GOALS.hold,
-      p99: true,
-    },
-    {
-      path: 'seat map',
-      of: results.get('seatmap'),
-      base: results.get('bare'),
-      goal: GOALS.seatmap,
-      p99: true,
-    },
+    ...perCount('hold', 'hold', 'claim', GOALS.hold),
+    ...perCount('seat map', 'seatmap', 'bare', GOALS.seatmap),
     {
       path: `live updates: UPDATEs with triggers (${triggerNames.join(', ') || 'none'})`,
       of: results.get('trigger-on'),
@@ -393,13 +426,13 @@ async function main(): Promise<void> {
       goal: GOALS.trigger,
       p99: false,
     },
-    {
-      path: 'contention (for scale, no goal)',
-      of: results.get('contention'),
+    ...PROCESS_COUNTS.map((procs) => ({
+      path: labelled('contention (for scale, no goal)', procs),
+      of: results.get(keyed('contention', procs)),
       base: results.get('claim'),
       goal: undefined,
       p99: false,
-    },
+    })),
   ];
   let header = false;
   for (const r of ratios) {
