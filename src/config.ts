@@ -24,6 +24,11 @@ const EnvSchema = Type.Object({
   RATE_LIMIT_AUTH_PER_MINUTE: Type.Integer({ minimum: 1, default: 30 }),
   RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: Type.Integer({ minimum: 1, default: 10 }),
   RATE_LIMIT_SIGNUPS_PER_HOUR: Type.Integer({ minimum: 1, default: 20 }),
+  /** Shed load (503 + Retry-After) when the event loop lags more than this on average (0: never). */
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 500 }),
+  /** Shed load when more requests than this wait for a database connection (0: never). */
+  OVERLOAD_MAX_POOL_WAITING: Type.Integer({ minimum: 0, maximum: 100_000, default: 100 }),
+  OVERLOAD_RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 5 }),
   AUTH_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 30_000, default: 15_000 }),
   STREAM_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 3600, default: 300 }),
   SEAT_FEED_FLUSH_MS: Type.Integer({ minimum: 1, maximum: 1000, default: 30 }),
@@ -90,6 +95,8 @@ export interface Config {
   };
   /** How long a process may trust its cached copy of a user's role and token version (revocation delay). */
   authCacheTtlMs: number;
+  /** Load shedding (src/http/overload.ts): thresholds, 0 turns one off. */
+  overload: { maxEventLoopDelayMs: number; maxPoolWaiting: number; retryAfterSeconds: number };
   /** Lifetime of a seat-stream token (the only credential accepted in a URL). */
   streamTokenTtlSeconds: number;
   seatFeed: {
@@ -203,6 +210,11 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
       signupsPerHour: env.RATE_LIMIT_SIGNUPS_PER_HOUR,
     },
     authCacheTtlMs: env.AUTH_CACHE_TTL_MS,
+    overload: {
+      maxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+      maxPoolWaiting: env.OVERLOAD_MAX_POOL_WAITING,
+      retryAfterSeconds: env.OVERLOAD_RETRY_AFTER_SECONDS,
+    },
     streamTokenTtlSeconds: env.STREAM_TOKEN_TTL_SECONDS,
     seatFeed: {
       flushMs: env.SEAT_FEED_FLUSH_MS,

@@ -138,6 +138,8 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     logger,
     ...config.seatFeed,
   });
+  const metrics = overrides.metrics ?? new Metrics({ defaultMetrics: config.env !== 'test' });
+  metrics.watchPool(pool);
   const sms = overrides.sms === undefined ? createSmsProvider(config, logger) : (overrides.sms ?? undefined);
 
   return {
@@ -152,7 +154,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     gateway,
     mailer,
     sms,
-    metrics: overrides.metrics ?? new Metrics({ defaultMetrics: config.env !== 'test' }),
+    metrics,
     faults: overrides.faults ?? {},
     seatFeed,
     async close() {

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { authPlugin } from './auth.js';
 import { metricsPlugin } from './metrics.js';
+import { overloadPlugin } from './overload.js';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
 import { serializeRequest } from './redact.js';
 import { validatorCompiler } from './validation.js';
@@ -111,6 +112,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   await app.register(metricsPlugin, { metrics: ctx.metrics, token: ctx.config.metricsToken });
+  await app.register(overloadPlugin, { ctx });
   await app.register(authPlugin, { tokens: ctx.tokens, sessions: ctx.sessions });
   await app.register(rateLimit, {
     global: true,

@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type pg from 'pg';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { NotFoundError } from './errors.js';
 import { isLoopback } from './loopback.js';
 
@@ -27,8 +28,61 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly shed = new Counter({
+    name: 'matinee_requests_shed_total',
+    help: 'Requests answered 503 OVERLOADED instead of being served, by reason (eventLoopDelay, healthCheck = database pool queue)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly poolWait = new Histogram({
+    name: 'matinee_db_pool_wait_seconds',
+    help: "Time a query waited for a connection from the app's database pool",
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  private readonly pools = new Set<pg.Pool>();
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    const pools = this.pools;
+    new Gauge({
+      name: 'matinee_db_pool_connections',
+      help: "The app's database pool: connections open (total), idle, and requests waiting for one (waiting)",
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        let total = 0;
+        let idle = 0;
+        let waiting = 0;
+        for (const pool of pools) {
+          total += pool.totalCount;
+          idle += pool.idleCount;
+          waiting += pool.waitingCount;
+        }
+        this.set({ state: 'total' }, total);
+        this.set({ state: 'idle' }, idle);
+        this.set({ state: 'waiting' }, waiting);
+      },
+    });
+  }
+
+  /** Reports the pool's size and queue, and times every wait for one of its connections. */
+  watchPool(pool: pg.Pool): void {
+    if (this.pools.has(pool)) return;
+    this.pools.add(pool);
+    const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+    const poolWait = this.poolWait;
+    // Kysely (every app query) checks connections out with the promise form; callers with a callback pass through.
+    (pool as unknown as { connect: (...args: unknown[]) => unknown }).connect = (...args: unknown[]) => {
+      if (args.length > 0) return (connect as (...a: unknown[]) => unknown)(...args);
+      const end = poolWait.startTimer();
+      const p = connect();
+      p.then(
+        () => end(),
+        () => end(),
+      );
+      return p;
+    };
   }
 }
 

@@ -42,6 +42,9 @@ export async function createTestApp(
     RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: '100000',
     RATE_LIMIT_SIGNUPS_PER_HOUR: '100000',
     WORKER_IN_PROCESS: 'false',
+    // Load shedding off: test files share two cores and fire bursts on purpose (test/overload.test.ts turns it on).
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    OVERLOAD_MAX_POOL_WAITING: '0',
     // Never the checkout's .data: with no SMTP_URL, delivered emails are written under DATA_DIR/mail.
     DATA_DIR: path.join(tmpdir(), 'matinee-test-data'),
     ...opts.env,
