@@ -88,6 +88,35 @@ describe('public catalog routes', () => {
     expect((await anonymous(url, { 'if-none-match': zipped.headers.etag as string })).statusCode).toBe(304);
   });
 
+  it("names the local date of a theater's next showtime (the late-night listing's next day)", async () => {
+    const listing = (await anonymous(`/theaters/${theaterId}/movies`)).json<{
+      theater: { timeZone: string };
+      date: string;
+      nextShowtimeDate: string | null;
+      movies: unknown[];
+    }>();
+    const { starts_at } = await t.ctx.db
+      .selectFrom('showtimes')
+      .select('starts_at')
+      .where('id', '=', fx.showtimeId)
+      .executeTakeFirstOrThrow();
+    const local = new Intl.DateTimeFormat('en-CA', { timeZone: listing.theater.timeZone }).format(starts_at);
+    expect(listing.nextShowtimeDate).toBe(local);
+    // Tomorrow's showtime: today has none left, and the listing says which day has.
+    expect(listing.nextShowtimeDate! > listing.date).toBe(true);
+    expect(listing.movies).toEqual([]);
+    const empty = await createShowtime(t.ctx.db, { rows: 1, seatsPerRow: 1, startsInMinutes: -300 });
+    const emptyTheater = await t.ctx.db
+      .selectFrom('auditoriums')
+      .select('theater_id')
+      .where('id', '=', empty.auditoriumId)
+      .executeTakeFirstOrThrow();
+    const none = (await anonymous(`/theaters/${emptyTheater.theater_id}/movies`)).json<{
+      nextShowtimeDate: string | null;
+    }>();
+    expect(none.nextShowtimeDate).toBeNull(); // only a showtime that has started
+  });
+
   it('ignores a token that is no longer valid instead of refusing the read', async () => {
     const res = await anonymous(`/showtimes/${fx.showtimeId}`, { authorization: 'Bearer not-a-real-token' });
     expect(res.statusCode).toBe(200);

@@ -70,10 +70,17 @@ export function TheaterPage({ theaterId }: { theaterId: string }) {
       </div>
     );
   }
-  if (!listing.data || (chosen === undefined && nextDay !== undefined && listing.data.date !== nextDay))
-    return <Loading label="Loading showtimes…" />;
+  if (!listing.data) return <Loading label="Loading showtimes…" />;
 
-  const { theater, movies } = listing.data;
+  const { theater } = listing.data;
+  // On the way to the next day with showtimes: today's (empty) listing is not shown meanwhile.
+  const moving =
+    chosen === undefined &&
+    (nextDay === undefined
+      ? listing.data.nextShowtimeDate !== null && listing.data.nextShowtimeDate > listing.data.date
+      : listing.data.date !== nextDay);
+  const busy = listing.loading || moving;
+  const movies = moving ? [] : listing.data.movies;
   const today = todayIn(theater.timeZone);
   const shown = listing.data.date;
   const days = Array.from({ length: 7 }, (_, i) => addDays(today, i));
@@ -112,17 +119,17 @@ export function TheaterPage({ theaterId }: { theaterId: string }) {
         </ul>
       </nav>
 
-      <section aria-labelledby="playing" aria-busy={listing.loading}>
+      <section aria-labelledby="playing" aria-busy={busy}>
         <h2 id="playing" className="section-title">
           Playing {dayLabel(shown, today).full}
         </h2>
-        {chosen === undefined && nextDay !== undefined && shown !== today && (
+        {!moving && chosen === undefined && nextDay !== undefined && shown !== today && (
           <Notice kind="info" title="No more showtimes today" testId="no-more-today">
             <p>Here is {dayLabel(shown, today).full}, the next day with showtimes.</p>
           </Notice>
         )}
-        {listing.loading && <Loading label="Loading showtimes…" />}
-        {!listing.loading && movies.length === 0 && (
+        {busy && <Loading label="Loading showtimes…" />}
+        {!busy && movies.length === 0 && (
           <Notice kind="info" title="No showtimes on this day">
             <p>Pick another date above.</p>
           </Notice>
