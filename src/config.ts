@@ -21,6 +21,7 @@ const EnvSchema = Type.Object({
   ADMIN_EMAIL: Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', default: 'admin@matinee.local' }),
   ADMIN_PASSWORD: Type.String({ minLength: 8, default: 'matinee-admin' }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 600 }),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
   RATE_LIMIT_AUTH_PER_MINUTE: Type.Integer({ minimum: 1, default: 30 }),
   RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: Type.Integer({ minimum: 1, default: 10 }),
   RATE_LIMIT_SIGNUPS_PER_HOUR: Type.Integer({ minimum: 1, default: 20 }),
@@ -31,6 +32,7 @@ const EnvSchema = Type.Object({
   OVERLOAD_RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 5 }),
   AUTH_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 30_000, default: 15_000 }),
   STREAM_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 3600, default: 300 }),
+  SEAT_STREAMS_PER_IP: Type.Integer({ minimum: 1, maximum: 100_000, default: 10 }),
   SEAT_FEED_FLUSH_MS: Type.Integer({ minimum: 1, maximum: 1000, default: 30 }),
   SEAT_FEED_REFRESH_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
   SEAT_MAP_CACHE_SHOWTIMES: Type.Integer({ minimum: 1, maximum: 100_000, default: 500 }),
@@ -85,7 +87,10 @@ export interface Config {
   jwtTtlSeconds: number;
   admin: { email: string; password: string };
   rateLimit: {
+    /** Per signed-in user. */
     perMinute: number;
+    /** Per client IP for requests without a valid token (browsing the catalog signed out). */
+    anonymousPerMinute: number;
     /** Per client IP on /auth/*, whatever token is sent. */
     authPerMinute: number;
     /** Login attempts per target account (lowercased email), from all addresses together. */
@@ -99,6 +104,8 @@ export interface Config {
   overload: { maxEventLoopDelayMs: number; maxPoolWaiting: number; retryAfterSeconds: number };
   /** Lifetime of a seat-stream token (the only credential accepted in a URL). */
   streamTokenTtlSeconds: number;
+  /** Seat streams opened without a credential that one client IP may keep open at once (per API process). */
+  seatStreamsPerIp: number;
   seatFeed: {
     /** Touched showtimes are announced to every API process at most this often. */
     flushMs: number;
@@ -205,6 +212,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     admin: { email: env.ADMIN_EMAIL.toLowerCase(), password: env.ADMIN_PASSWORD },
     rateLimit: {
       perMinute: env.RATE_LIMIT_PER_MINUTE,
+      anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
       authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE,
       loginPerAccountPerMinute: env.RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE,
       signupsPerHour: env.RATE_LIMIT_SIGNUPS_PER_HOUR,
@@ -216,6 +224,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retryAfterSeconds: env.OVERLOAD_RETRY_AFTER_SECONDS,
     },
     streamTokenTtlSeconds: env.STREAM_TOKEN_TTL_SECONDS,
+    seatStreamsPerIp: env.SEAT_STREAMS_PER_IP,
     seatFeed: {
       flushMs: env.SEAT_FEED_FLUSH_MS,
       refreshMs: env.SEAT_FEED_REFRESH_MS,

@@ -116,7 +116,10 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(authPlugin, { tokens: ctx.tokens, sessions: ctx.sessions });
   await app.register(rateLimit, {
     global: true,
-    max: ctx.config.rateLimit.perMinute,
+    // A signed-in caller is counted per account; anyone else (no token, or one that is no longer valid) per IP,
+    // with a budget for a person browsing the catalog, not for a scraper.
+    max: (_req, key) =>
+      key.startsWith('user:') ? ctx.config.rateLimit.perMinute : ctx.config.rateLimit.anonymousPerMinute,
     timeWindow: 60_000,
     keyGenerator: (req) => (req.auth.kind === 'user' ? `user:${req.auth.claims.userId}` : `ip:${req.ip}`),
     allowList: (req) => req.url.startsWith('/health') || req.url.startsWith(`${API_PREFIX}/health`),

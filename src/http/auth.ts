@@ -17,6 +17,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     auth: AuthState;
   }
+  interface FastifyContextConfig {
+    /** Anyone may call this route of a plugin whose other routes need a user (see `requireUserUnlessPublic`). */
+    public?: boolean;
+  }
 }
 
 /**
@@ -105,6 +109,12 @@ export function currentUser(req: FastifyRequest): TokenClaims {
 /** Use as `onRequest` (so 401/403 come before body validation) or `preHandler`. */
 export const requireUser = async (req: FastifyRequest): Promise<void> => {
   currentUser(req);
+  return Promise.resolve();
+};
+
+/** `requireUser` for every route of a plugin but those marked `config: { public: true }`. */
+export const requireUserUnlessPublic = async (req: FastifyRequest): Promise<void> => {
+  if (req.routeOptions.config.public !== true) currentUser(req);
   return Promise.resolve();
 };
 

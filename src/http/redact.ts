@@ -3,6 +3,11 @@ import type { FastifyRequest } from 'fastify';
 /** Query parameters whose values are credentials (the seat-stream token, anything token- or key-like). */
 const SECRET_PARAM = /^(.*token|.*secret|password|passwd|api[_-]?key|key|signature|sig|code)$/i;
 
+/** Whether a query parameter's name says it carries a credential (logged redacted). */
+export function isCredentialParam(name: string): boolean {
+  return SECRET_PARAM.test(name);
+}
+
 /** The URL with credential-carrying query values replaced, for logs. Never throws on malformed input. */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');

@@ -17,4 +17,10 @@ export function errors(...statuses: number[]): Record<number, TSchema> {
   return Object.fromEntries(statuses.map((s) => [s, ErrorResponse]));
 }
 
+/**
+ * The OpenAPI `security` of a route anyone may call: a bearer token is optional (a signed-in caller is counted
+ * under its own rate limit; a token that is not valid is ignored, never refused).
+ */
+export const PUBLIC_ROUTE: Record<string, string[]>[] = [{}, { bearerAuth: [] }];
+
 export const IdParams = Type.Object({ id: Uuid });

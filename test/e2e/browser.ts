@@ -57,17 +57,24 @@ export function watchErrors(page: Page): string[] {
 
 let n = 0;
 
-/** Signs up through the web app's own form and waits for the theater list. */
+/** Signs up through the web app's own form (the header's "Sign in", then "Create account") and waits for the theater list. */
 export async function signUpInBrowser(page: Page, base: string, name = 'Ada Lovelace'): Promise<string> {
-  const email = `web${++n}-${Date.now()}@example.com`;
   await page.goto(`${base}/`);
+  await page.getByRole('banner').getByRole('link', { name: 'Sign in' }).click();
   await page.waitForURL(/\/signin/);
   await page.getByRole('button', { name: 'Create account', exact: true }).first().click();
+  const email = await fillSignUpForm(page, name);
+  await page.waitForURL(`${base}/`);
+  return email;
+}
+
+/** Fills the sign-up form (already in "Create account" mode) with a fresh email and sends it. */
+export async function fillSignUpForm(page: Page, name = 'Ada Lovelace'): Promise<string> {
+  const email = `web${++n}-${Date.now()}@example.com`;
   await page.getByLabel('Name').fill(name);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('password-123');
   await page.locator('form').getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL(`${base}/`);
   return email;
 }
 

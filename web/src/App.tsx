@@ -3,7 +3,7 @@ import { Layout } from './components/Layout';
 import { Loading } from './components/Notice';
 import { NotFound } from './components/NotFound';
 import { useAuth } from './lib/auth';
-import { match, navigate, useLocation } from './lib/router';
+import { match, navigate, signInHref, useLocation } from './lib/router';
 import { BookingPage } from './pages/BookingPage';
 import { BookingsPage } from './pages/BookingsPage';
 import { CheckinPage } from './pages/CheckinPage';
@@ -28,23 +28,32 @@ function route(path: string): ReactNode {
   return <NotFound />;
 }
 
-/** Every page but sign-in needs an account (the API does): one step, then straight back to where you were. */
+/** Pages that are about the customer's own account: everything else (the catalog, seat maps) is open to all. */
+function needsAccount(path: string): boolean {
+  return path === '/bookings' || path.startsWith('/bookings/') || path === '/checkin';
+}
+
+/**
+ * Browsing needs no account; pages about the customer's own bookings (and the door) do: one step to sign in,
+ * then straight back to where they were.
+ */
 export function App() {
   const { user, checking } = useAuth();
   const location = useLocation();
   const onSignIn = location.path === '/signin';
+  const privatePage = needsAccount(location.path);
 
   useEffect(() => {
-    if (!user && !checking && !onSignIn) {
-      navigate(`/signin?next=${encodeURIComponent(location.href)}`, { replace: true });
+    if (!user && !checking && privatePage) {
+      navigate(signInHref(location.href), { replace: true });
     } else if (user && onSignIn) {
       navigate('/', { replace: true });
     }
-  }, [user, checking, onSignIn, location.href]);
+  }, [user, checking, onSignIn, privatePage, location.href]);
 
   let page: ReactNode;
   if (onSignIn) page = <SignInPage />;
-  else if (!user) page = <Loading />;
+  else if (privatePage && !user) page = <Loading />;
   else page = route(location.path);
   return <Layout>{page}</Layout>;
 }

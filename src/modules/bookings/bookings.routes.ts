@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.js';
-import { currentUser, requireUser } from '../../http/auth.js';
+import { currentUser, requireUserUnlessPublic } from '../../http/auth.js';
 import { withIdempotency } from '../../http/idempotency.js';
 import { ValidationError } from '../../http/errors.js';
-import { errors } from '../../http/schemas.js';
+import { errors, PUBLIC_ROUTE } from '../../http/schemas.js';
 import {
   BestSeatsParams,
   BestSeatsQuery,
@@ -26,7 +26,8 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{
   bookings?: BookingsService;
 }> = async (app, { ctx, bookings: given }) => {
   const bookings = given ?? new BookingsService(ctx);
-  app.addHook('onRequest', requireUser);
+  // Before validation, so an anonymous caller learns nothing but 401 (best-seats, a read of the map, is public).
+  app.addHook('onRequest', requireUserUnlessPublic);
 
   app.post(
     '/bookings',
@@ -83,6 +84,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         operationId: 'proposeBestSeats',
         tags: ['bookings'],
+        security: PUBLIC_ROUTE,
         summary: 'Propose the best seats available, without holding them',
         description:
           'The same choice POST /bookings makes with a count. `skip` walks through up to 20 different ' +
@@ -91,8 +93,9 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{
           'best seats then. Accessible spaces are proposed only when tier=accessible is asked for.',
         params: BestSeatsParams,
         querystring: BestSeatsQuery,
-        response: { 200: BestSeatsResponse, ...errors(400, 401, 404, 409, 429) },
+        response: { 200: BestSeatsResponse, ...errors(400, 404, 409, 429) },
       },
+      config: { public: true },
     },
     async (req) =>
       bookings.proposeBestSeats(req.params.showtimeId, req.query.count, req.query.tier, req.query.skip),

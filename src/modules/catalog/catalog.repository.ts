@@ -193,6 +193,16 @@ export class CatalogRepository {
     return { theater, day: day_text, dayStart: day_start, dayEnd: day_end };
   }
 
+  /** The local date (in the theater's time zone) of the theater's first showtime starting after `now`. */
+  async findNextShowtimeDate(theaterId: string, timeZone: string, now: Date): Promise<string | null> {
+    const { rows } = await sql<{ day: string | null }>`
+      SELECT to_char((min(s.starts_at) AT TIME ZONE ${timeZone})::date, 'YYYY-MM-DD') AS day
+      FROM showtimes s
+      JOIN auditoriums a ON a.id = s.auditorium_id
+      WHERE a.theater_id = ${theaterId} AND s.starts_at > ${now}`.execute(this.db);
+    return rows[0]?.day ?? null;
+  }
+
   /** Every showtime of a theater starting in [from, to), with free-seat counts: one grouped query. */
   async listShowtimesOfTheater(theaterId: string, from: Date, to: Date): Promise<ShowtimeListingRow[]> {
     return this.db

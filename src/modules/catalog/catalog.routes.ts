@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Negotiator } from '@fastify/accept-negotiator';
 import type { AppContext } from '../../context.js';
-import { requireUser } from '../../http/auth.js';
-import { errors } from '../../http/schemas.js';
+import { errors, PUBLIC_ROUTE } from '../../http/schemas.js';
 import {
   MovieParams,
   MovieResponse,
@@ -37,8 +36,7 @@ const encodings = new Negotiator({ supportedValues: ['gzip', 'identity'] });
 
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const catalog = new CatalogService(ctx);
-  // The token is checked before the request is validated, so an anonymous caller learns nothing but 401.
-  app.addHook('onRequest', requireUser);
+  // Public: browsing needs no account (a signed-in caller keeps its per-user rate limit; see app.ts).
 
   app.get(
     '/theaters',
@@ -46,9 +44,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       schema: {
         operationId: 'getMovieTheaters',
         tags: ['catalog'],
+        security: PUBLIC_ROUTE,
         summary: 'Theaters near a point, nearest first (or all theaters by name without lat/lng)',
         querystring: TheatersQuery,
-        response: { 200: TheatersResponse, ...errors(400, 401, 429) },
+        response: { 200: TheatersResponse, ...errors(400, 429) },
       },
     },
     async (req) => catalog.findTheaters(req.query),
@@ -60,9 +59,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       schema: {
         operationId: 'getMovieTheater',
         tags: ['catalog'],
+        security: PUBLIC_ROUTE,
         summary: 'One theater, with its time zone',
         params: TheaterParams,
-        response: { 200: TheaterResponse, ...errors(400, 401, 404, 429) },
+        response: { 200: TheaterResponse, ...errors(400, 404, 429) },
       },
     },
     async (req) => ({ theater: await catalog.getTheater(req.params.theaterId) }),
@@ -74,10 +74,11 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       schema: {
         operationId: 'getMoviesListForTheater',
         tags: ['catalog'],
+        security: PUBLIC_ROUTE,
         summary: "Movies showing at a theater on a date (default: today in the theater's time zone)",
         params: TheaterParams,
         querystring: MoviesForTheaterQuery,
-        response: { 200: MoviesForTheaterResponse, ...errors(400, 401, 404, 429) },
+        response: { 200: MoviesForTheaterResponse, ...errors(400, 404, 429) },
       },
     },
     async (req) => catalog.listMoviesForTheater(req.params.theaterId, req.query.date),
@@ -89,9 +90,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       schema: {
         operationId: 'searchMovies',
         tags: ['catalog'],
+        security: PUBLIC_ROUTE,
         summary: 'Movies by title: part of it, any case (titles that start with it first)',
         querystring: MovieSearchQuery,
-        response: { 200: MovieSearchResponse, ...errors(400, 401, 429) },
+        response: { 200: MovieSearchResponse, ...errors(400, 429) },
       },
     },
     async (req) => catalog.searchMovies(req.query),
@@ -103,9 +105,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       schema: {
         operationId: 'getMovie',
         tags: ['catalog'],
+        security: PUBLIC_ROUTE,
         summary: 'One movie: poster, synopsis, genres, language, cast, trailer, rating, runtime',
         params: MovieParams,
-        response: { 200: MovieResponse, ...errors(400, 401, 404, 429) },
+        response: { 200: MovieResponse, ...errors(400, 404, 429) },
       },
     },
     async (req) => ({ movie: await catalog.getMovie(req.params.movieId) }),
@@ -117,6 +120,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       schema: {
         operationId: 'getMovieShowtimes',
         tags: ['catalog'],
+        security: PUBLIC_ROUTE,
         summary: 'Where and when a movie plays: theaters near a point by day, filterable by format',
         description:
           'Showtimes from now for `days` days, grouped by local date, then by theater (nearest first; every ' +
@@ -124,7 +128,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
           '`formats` lists every combination on offer before filtering.',
         params: MovieParams,
         querystring: MovieShowtimesQuery,
-        response: { 200: MovieShowtimesResponse, ...errors(400, 401, 404, 429) },
+        response: { 200: MovieShowtimesResponse, ...errors(400, 404, 429) },
       },
     },
     async (req) => catalog.listMovieShowtimes(req.params.movieId, req.query),
@@ -136,9 +140,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       schema: {
         operationId: 'searchPlaces',
         tags: ['catalog'],
+        security: PUBLIC_ROUTE,
         summary: 'Places by US ZIP code or name (GeoNames places of 1,000+ people), for "theaters near"',
         querystring: PlacesQuery,
-        response: { 200: PlacesResponse, ...errors(400, 401, 429) },
+        response: { 200: PlacesResponse, ...errors(400, 429) },
       },
     },
     async (req, reply) => {
@@ -154,9 +159,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       schema: {
         operationId: 'getShowtime',
         tags: ['catalog'],
+        security: PUBLIC_ROUTE,
         summary: 'One showtime with its movie, theater, auditorium and prices',
         params: ShowtimeParams,
-        response: { 200: ShowtimeResponse, ...errors(400, 401, 404, 429) },
+        response: { 200: ShowtimeResponse, ...errors(400, 404, 429) },
       },
     },
     async (req) => ({ showtime: await catalog.getShowtime(req.params.showtimeId) }),
@@ -168,6 +174,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       schema: {
         operationId: 'getSeatsForMovie',
         tags: ['catalog'],
+        security: PUBLIC_ROUTE,
         summary: 'The seat map of a showtime: every seat with its tier, price and status',
         description:
           'Answered from memory, as fresh as the live seat feed. Carries a strong ETag; send it back as ' +
@@ -176,7 +183,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         response: {
           200: SeatMapResponse,
           304: Type.Null({ description: 'Not modified: the map is still the one with this ETag' }),
-          ...errors(400, 401, 404, 429),
+          ...errors(400, 404, 429),
         },
       },
     },

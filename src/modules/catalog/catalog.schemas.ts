@@ -134,6 +134,13 @@ export type MovieWithShowtimes = Static<typeof MovieWithShowtimes>;
 export const MoviesForTheaterResponse = Type.Object({
   theater: Theater,
   date: Type.String({ description: 'The local date listed (YYYY-MM-DD in the theater time zone)' }),
+  nextShowtimeDate: Nullable(
+    Type.String({
+      description:
+        "The local date of the theater's next showtime that has not started yet (null: none scheduled). " +
+        'Later than today when no showtimes are left today: a client can open on that day instead.',
+    }),
+  ),
   movies: Type.Array(MovieWithShowtimes),
 });
 export type MoviesForTheaterResponse = Static<typeof MoviesForTheaterResponse>;

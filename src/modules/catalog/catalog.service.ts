@@ -188,9 +188,13 @@ export class CatalogService {
 
   async listMoviesForTheater(theaterId: string, date: string | undefined): Promise<MoviesForTheaterResponse> {
     // "Today" follows the injectable clock (the business calendar); hold validity follows the database's now().
-    const day = await this.repo.findTheaterDay(theaterId, date, this.ctx.clock.now());
+    const now = this.ctx.clock.now();
+    const day = await this.repo.findTheaterDay(theaterId, date, now);
     if (!day) throw new TheaterNotFoundError();
-    const rows = await this.repo.listShowtimesOfTheater(theaterId, day.dayStart, day.dayEnd);
+    const [rows, nextShowtimeDate] = await Promise.all([
+      this.repo.listShowtimesOfTheater(theaterId, day.dayStart, day.dayEnd),
+      this.repo.findNextShowtimeDate(theaterId, day.theater.time_zone, now),
+    ]);
 
     const movies: MovieWithShowtimes[] = [];
     for (const row of rows) {
@@ -209,7 +213,7 @@ export class CatalogService {
         ...toFormat(row),
       });
     }
-    return { theater: toTheater(day.theater), date: day.day, movies };
+    return { theater: toTheater(day.theater), date: day.day, nextShowtimeDate, movies };
   }
 
   async getShowtime(id: string): Promise<ShowtimeDetail> {

@@ -2,6 +2,7 @@ import QRCode from 'qrcode';
 import type { NotificationEvent, SeatTier } from '../../db/schema.js';
 import type { MailAttachment, MailMessage } from './mailer.js';
 import type { BookingMessageView } from './notifications.repository.js';
+import { formatAddress } from '../catalog/address.js';
 
 /** What the templates need besides the booking: the ticket code signer and the Message-ID. */
 export interface RenderOptions {
@@ -70,7 +71,7 @@ export async function renderEmail(
   const when = formatShowtime(v.showtime.startsAt, v.theater.timeZone);
   const whenShort = formatShowtimeShort(v.showtime.startsAt, v.theater.timeZone);
   const total = formatMoney(v.booking.totalCents, v.booking.currency);
-  const place = `${v.theater.name}, ${v.theater.address}, ${v.theater.city}`;
+  const place = `${v.theater.name}, ${formatAddress(v.theater.address, v.theater.city)}`;
   const seats = v.tickets.map(seatLabel).join(', ');
   const ref = v.booking.reference;
   const attachments: MailAttachment[] = [];
@@ -128,7 +129,7 @@ export async function renderEmail(
     `Movie: ${v.movie.title} (${v.movie.rating}, ${v.movie.runtimeMinutes} min)`,
     `When: ${when}`,
     `Where: ${v.theater.name}, ${v.auditorium.name}`,
-    `       ${v.theater.address}, ${v.theater.city}`,
+    `       ${formatAddress(v.theater.address, v.theater.city)}`,
     `Seats:`,
     ...ticketLines,
     `Total paid: ${total}`,
@@ -185,7 +186,7 @@ ${note ? `<p><strong>${escapeHtml(note)}</strong></p>` : ''}
 <table style="border-collapse:collapse;margin:12px 0">
 ${row('Booking reference', `<strong style="font-size:18px;letter-spacing:2px">${escapeHtml(ref)}</strong>`)}
 ${row('When', escapeHtml(when))}
-${row('Where', `${escapeHtml(v.theater.name)}, ${escapeHtml(v.auditorium.name)}<br>${escapeHtml(v.theater.address)}, ${escapeHtml(v.theater.city)}`)}
+${row('Where', `${escapeHtml(v.theater.name)}, ${escapeHtml(v.auditorium.name)}<br>${escapeHtml(formatAddress(v.theater.address, v.theater.city))}`)}
 ${row('Seats', escapeHtml(seats))}
 ${row('Total paid', escapeHtml(total))}
 </table>
@@ -265,7 +266,7 @@ export function calendarEvent(v: BookingMessageView, domain: string, cancel: boo
     `DTSTART:${icsDate(v.showtime.startsAt)}`,
     `DTEND:${icsDate(end)}`,
     `SUMMARY:${icsText(`${v.movie.title} (Matinee)`)}`,
-    `LOCATION:${icsText(`${v.theater.name}, ${v.theater.address}, ${v.theater.city}`)}`,
+    `LOCATION:${icsText(`${v.theater.name}, ${formatAddress(v.theater.address, v.theater.city)}`)}`,
     `DESCRIPTION:${icsText(`Booking ${v.booking.reference}. ${v.auditorium.name}, seats ${v.tickets.map(seatLabel).join(', ')}.`)}`,
     `STATUS:${cancel ? 'CANCELLED' : 'CONFIRMED'}`,
     'END:VEVENT',

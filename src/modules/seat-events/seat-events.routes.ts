@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.js';
 import { authenticateStreamToken, currentUser, requireUser } from '../../http/auth.js';
-import { DomainError, NotFoundError } from '../../http/errors.js';
-import { errors } from '../../http/schemas.js';
+import { DomainError, NotFoundError, UnauthorizedError } from '../../http/errors.js';
+import { isCredentialParam } from '../../http/redact.js';
+import { errors, PUBLIC_ROUTE } from '../../http/schemas.js';
 import { SeatEventsRepository } from './seat-events.repository.js';
 import {
   SeatStreamEvent,
@@ -26,6 +27,13 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
   const { ctx } = opts;
   const repository = new SeatEventsRepository(ctx.db);
   const open = new Set<SeatStream>();
+  // Streams opened without a credential, by client IP: each holds a connection and a feed subscription.
+  const anonymousByIp = new Map<string, number>();
+  const releaseAnonymous = (ip: string) => {
+    const left = (anonymousByIp.get(ip) ?? 1) - 1;
+    if (left > 0) anonymousByIp.set(ip, left);
+    else anonymousByIp.delete(ip);
+  };
 
   // Open streams would keep server.close() waiting forever: end them first (the context closes the feed).
   app.addHook('preClose', async () => {
@@ -67,15 +75,18 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
     {
       schema: {
         tags: ['catalog'],
+        security: PUBLIC_ROUTE,
         summary: 'Live seat changes of a showtime (server-sent events)',
         description:
           'text/event-stream. `event: snapshot` with every seat first, as {showtimeId, version, seats:[{id,status}]} ' +
           '(and again after a reconnect of the server to its database), then `event: seats` with the seats whose ' +
           'status changed, as {showtimeId, prevVersion, version, seats}. A client whose version is not the ' +
           "event's prevVersion missed a change and refetches the seat map. A comment line is sent every 15 s. " +
-          'Takes the bearer token in the ' +
-          'Authorization header or, for EventSource, a stream token from POST .../seats/stream-token in the ' +
-          'token query parameter.',
+          'Open to anyone: without a credential it is an anonymous stream, and one client IP may keep ' +
+          'SEAT_STREAMS_PER_IP of those open at once (429 TOO_MANY_STREAMS beyond). A signed-in client sends ' +
+          'its bearer token in the Authorization header or, for EventSource, a stream token from ' +
+          'POST .../seats/stream-token in the token query parameter; a credential that is not valid is ' +
+          'refused (401), never ignored, and no other credential is accepted in the URL.',
         params: SeatStreamParams,
         querystring: SeatStreamQuery,
         response: {
@@ -83,25 +94,54 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
             description: 'An event stream; each event carries this JSON as its data',
             content: { 'text/event-stream': { schema: SeatStreamEvent } },
           },
-          ...errors(400, 401, 404, 503),
+          ...errors(400, 401, 404, 429, 503),
         },
       },
-      // Before validation, so a client without a valid credential learns nothing but 401.
-      onRequest: [
-        async (req) => {
-          const { token } = req.query as { token?: unknown };
-          await authenticateStreamToken(
-            req,
-            typeof token === 'string' ? token : undefined,
-            req.params.showtimeId,
-            ctx,
+      // Before validation, so a client with a credential that is not valid learns nothing but 401.
+      onRequest: async (req) => {
+        const query = req.query as Record<string, unknown>;
+        // A stream token is the only credential a URL may carry: anything else that looks like one is refused
+        // rather than ignored, so a client that put its bearer token there finds out (and it is never logged).
+        if (Object.keys(query).some((name) => name !== 'token' && isCredentialParam(name))) {
+          throw new UnauthorizedError(
+            'Credentials are never accepted in a URL: send Authorization: Bearer <token>, a stream token as ' +
+              '?token=, or nothing to watch anonymously',
           );
-        },
-        requireUser,
-      ],
+        }
+        const { token } = query;
+        await authenticateStreamToken(
+          req,
+          typeof token === 'string' ? token : undefined,
+          req.params.showtimeId,
+          ctx,
+        );
+        if (req.auth.kind === 'rejected') currentUser(req); // throws the 401 that says why
+      },
     },
     async (req, reply) => {
       const { showtimeId } = req.params;
+      const anonymous = req.auth.kind !== 'user';
+      const ip = req.ip;
+      if (anonymous) {
+        const openFromIp = anonymousByIp.get(ip) ?? 0;
+        if (openFromIp >= ctx.config.seatStreamsPerIp) {
+          throw new DomainError(
+            429,
+            'TOO_MANY_STREAMS',
+            `At most ${ctx.config.seatStreamsPerIp} live seat maps may be open from one address without ` +
+              'signing in: close one, or sign in',
+            {},
+            { 'retry-after': '30' },
+          );
+        }
+        // Counted before the first await, so parallel opens cannot all pass the check.
+        anonymousByIp.set(ip, openFromIp + 1);
+      }
+      let counted = anonymous;
+      const release = () => {
+        if (counted) releaseAnonymous(ip);
+        counted = false;
+      };
       const stream = new SeatStream({
         res: reply.raw,
         heartbeatMs: opts.heartbeatMs ?? 15_000,
@@ -111,6 +151,7 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
       try {
         unsubscribe = await ctx.seatFeed.subscribe(showtimeId, stream);
       } catch (err) {
+        release();
         req.log.warn({ err }, 'seat stream unavailable');
         throw new DomainError(
           503,
@@ -118,13 +159,17 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
           'Live seat updates are unavailable; poll the seat map',
         );
       }
-      if (!unsubscribe) throw new NotFoundError('Showtime');
+      if (!unsubscribe) {
+        release();
+        throw new NotFoundError('Showtime');
+      }
 
       reply.hijack();
       open.add(stream);
       stream.onEnd(() => {
         unsubscribe();
         open.delete(stream);
+        release();
       });
       reply.raw.on('close', () => stream.end());
       stream.start({ 'x-request-id': req.id, 'x-content-type-options': 'nosniff' });

@@ -9,8 +9,9 @@ export const SeatStreamQuery = Type.Object(
       Type.String({
         maxLength: 4096,
         description:
-          'A stream token from POST .../seats/stream-token, for EventSource clients that cannot send an ' +
-          'Authorization header. Bearer tokens are never accepted in the URL.',
+          'A stream token from POST .../seats/stream-token, for signed-in EventSource clients that cannot ' +
+          'send an Authorization header (anonymous viewers send none). Bearer tokens are never accepted in ' +
+          'the URL.',
       }),
     ),
   },

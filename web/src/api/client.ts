@@ -159,8 +159,9 @@ export const api = {
   /** A short-lived token for one showtime's seat stream: EventSource cannot send the Authorization header. */
   seatStreamToken: (showtimeId: string, signal?: AbortSignal) =>
     request<SeatStreamTokenResponse>('POST', `/showtimes/${enc(showtimeId)}/seats/stream-token`, { signal }),
-  seatStreamUrl: (showtimeId: string, streamToken: string) =>
-    `${API_BASE}/showtimes/${enc(showtimeId)}/seats/stream?token=${enc(streamToken)}`,
+  /** Without a stream token: the anonymous stream of someone browsing signed out. */
+  seatStreamUrl: (showtimeId: string, streamToken?: string) =>
+    `${API_BASE}/showtimes/${enc(showtimeId)}/seats/stream${streamToken ? `?token=${enc(streamToken)}` : ''}`,
 
   hold: (showtimeId: string, seatIds: string[], idempotencyKey = randomId()) =>
     request<BookingResponse>('POST', '/bookings', { body: { showtimeId, seatIds }, idempotencyKey }),

@@ -925,12 +925,12 @@ export type paths = {
     };
     /**
      * Live seat changes of a showtime (server-sent events)
-     * @description text/event-stream. `event: snapshot` with every seat first, as {showtimeId, version, seats:[{id,status}]} (and again after a reconnect of the server to its database), then `event: seats` with the seats whose status changed, as {showtimeId, prevVersion, version, seats}. A client whose version is not the event's prevVersion missed a change and refetches the seat map. A comment line is sent every 15 s. Takes the bearer token in the Authorization header or, for EventSource, a stream token from POST .../seats/stream-token in the token query parameter.
+     * @description text/event-stream. `event: snapshot` with every seat first, as {showtimeId, version, seats:[{id,status}]} (and again after a reconnect of the server to its database), then `event: seats` with the seats whose status changed, as {showtimeId, prevVersion, version, seats}. A client whose version is not the event's prevVersion missed a change and refetches the seat map. A comment line is sent every 15 s. Open to anyone: without a credential it is an anonymous stream, and one client IP may keep SEAT_STREAMS_PER_IP of those open at once (429 TOO_MANY_STREAMS beyond). A signed-in client sends its bearer token in the Authorization header or, for EventSource, a stream token from POST .../seats/stream-token in the token query parameter; a credential that is not valid is refused (401), never ignored, and no other credential is accepted in the URL.
      */
     get: {
       parameters: {
         query?: {
-          /** @description A stream token from POST .../seats/stream-token, for EventSource clients that cannot send an Authorization header. Bearer tokens are never accepted in the URL. */
+          /** @description A stream token from POST .../seats/stream-token, for signed-in EventSource clients that cannot send an Authorization header (anonymous viewers send none). Bearer tokens are never accepted in the URL. */
           token?: string;
         };
         header?: never;
@@ -996,6 +996,22 @@ export type paths = {
         };
         /** @description Default Response */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+              } & {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
           headers: {
             [name: string]: unknown;
           };
@@ -5572,22 +5588,6 @@ export interface operations {
         };
       };
       /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            error: {
-              code: string;
-              message: string;
-            } & {
-              [key: string]: unknown;
-            };
-          };
-        };
-      };
-      /** @description Default Response */
       429: {
         headers: {
           [name: string]: unknown;
@@ -5643,22 +5643,6 @@ export interface operations {
       };
       /** @description Default Response */
       400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            error: {
-              code: string;
-              message: string;
-            } & {
-              [key: string]: unknown;
-            };
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -5821,22 +5805,6 @@ export interface operations {
         };
       };
       /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            error: {
-              code: string;
-              message: string;
-            } & {
-              [key: string]: unknown;
-            };
-          };
-        };
-      };
-      /** @description Default Response */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5907,22 +5875,6 @@ export interface operations {
       };
       /** @description Default Response */
       400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            error: {
-              code: string;
-              message: string;
-            } & {
-              [key: string]: unknown;
-            };
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -6046,22 +5998,6 @@ export interface operations {
         };
       };
       /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            error: {
-              code: string;
-              message: string;
-            } & {
-              [key: string]: unknown;
-            };
-          };
-        };
-      };
-      /** @description Default Response */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6141,22 +6077,6 @@ export interface operations {
       };
       /** @description Default Response */
       400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            error: {
-              code: string;
-              message: string;
-            } & {
-              [key: string]: unknown;
-            };
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -6280,22 +6200,6 @@ export interface operations {
       };
       /** @description Default Response */
       400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            error: {
-              code: string;
-              message: string;
-            } & {
-              [key: string]: unknown;
-            };
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -6486,22 +6390,6 @@ export interface operations {
         };
       };
       /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            error: {
-              code: string;
-              message: string;
-            } & {
-              [key: string]: unknown;
-            };
-          };
-        };
-      };
-      /** @description Default Response */
       429: {
         headers: {
           [name: string]: unknown;
@@ -6553,22 +6441,6 @@ export interface operations {
       };
       /** @description Default Response */
       400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            error: {
-              code: string;
-              message: string;
-            } & {
-              [key: string]: unknown;
-            };
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -6680,6 +6552,7 @@ export interface operations {
               title: string;
               trailerUrl: string | null;
             }[];
+            nextShowtimeDate: string | null;
             theater: {
               address: string;
               city: string;
@@ -6696,22 +6569,6 @@ export interface operations {
       };
       /** @description Default Response */
       400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            error: {
-              code: string;
-              message: string;
-            } & {
-              [key: string]: unknown;
-            };
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
         headers: {
           [name: string]: unknown;
         };

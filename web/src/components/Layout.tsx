@@ -1,6 +1,6 @@
 import { useLayoutEffect, useRef, type ReactNode } from 'react';
 import { useAuth } from '../lib/auth';
-import { Link, navigate, useLocation } from '../lib/router';
+import { Link, navigate, signInHref, useLocation } from '../lib/router';
 
 function NavLink({ to, children }: { to: string; children: ReactNode }) {
   const { path } = useLocation();
@@ -13,7 +13,8 @@ function NavLink({ to, children }: { to: string; children: ReactNode }) {
 }
 
 export function Layout({ children }: { children: ReactNode }) {
-  const { user, signOut } = useAuth();
+  const { user, checking, signOut } = useAuth();
+  const location = useLocation();
   const header = useRef<HTMLElement>(null);
   // The header is sticky: things that stick below it (the hold countdown) need its height, which wraps on phones.
   useLayoutEffect(() => {
@@ -38,12 +39,17 @@ export function Layout({ children }: { children: ReactNode }) {
             </span>
             Matinee
           </Link>
-          {user && (
-            <nav aria-label="Main" className="main-nav">
-              <NavLink to="/">Theaters</NavLink>
-              <NavLink to="/bookings">My bookings</NavLink>
-              {(user.role === 'staff' || user.role === 'admin') && <NavLink to="/checkin">Check-in</NavLink>}
-            </nav>
+          <nav aria-label="Main" className="main-nav">
+            <NavLink to="/">Theaters</NavLink>
+            {user && <NavLink to="/bookings">My bookings</NavLink>}
+            {(user?.role === 'staff' || user?.role === 'admin') && <NavLink to="/checkin">Check-in</NavLink>}
+          </nav>
+          {!user && !checking && location.path !== '/signin' && (
+            <div className="account">
+              <Link to={signInHref(location.href)} className="btn btn-secondary btn-small">
+                Sign in
+              </Link>
+            </div>
           )}
           {user && (
             <div className="account">
@@ -55,7 +61,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 className="btn btn-ghost btn-small"
                 onClick={() => {
                   signOut();
-                  navigate('/signin');
+                  navigate('/');
                 }}
               >
                 Sign out

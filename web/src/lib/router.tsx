@@ -30,6 +30,11 @@ export function navigate(to: string, opts: { replace?: boolean } = {}): void {
   for (const l of listeners) l();
 }
 
+/** The sign-in page, coming back to `href` afterwards (`extra`: e.g. mode=signup, reason=hold). */
+export function signInHref(href: string, extra: Record<string, string> = {}): string {
+  return `/signin?${new URLSearchParams({ ...extra, next: href }).toString()}`;
+}
+
 export interface Location {
   path: string;
   query: URLSearchParams;

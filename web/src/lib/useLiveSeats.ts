@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../api/client';
+import { session } from './session';
 import type { Seat, SeatMapResponse, SeatStatus, SeatStreamEvent } from '../api/types';
 
 export type LiveMode = 'connecting' | 'live' | 'polling';
@@ -118,10 +119,11 @@ export function useLiveSeats(showtimeId: string, onChange: (changes: SeatChange[
       }
       window.clearTimeout(graceTimer);
       graceTimer = window.setTimeout(startPolling, STREAM_GRACE_MS);
-      // The stream takes a short-lived token for this showtime only (never the session's token in a URL).
-      let streamToken: string;
+      // Signed in, the stream takes a short-lived token for this showtime only (never the session's token in a
+      // URL); signed out, it is opened without any credential.
+      let streamToken: string | undefined;
       try {
-        streamToken = (await api.seatStreamToken(showtimeId, ctrl.signal)).token;
+        if (session.token()) streamToken = (await api.seatStreamToken(showtimeId, ctrl.signal)).token;
       } catch {
         if (disposed) return;
         startPolling();

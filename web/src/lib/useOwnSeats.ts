@@ -17,11 +17,13 @@ const NONE: OwnBookings = { ...NO_OWN_SEATS, bookings: [] };
  * The signed-in customer's own seats in one showtime, from their bookings (GET /bookings). The seat map
  * itself is shared by everyone and cached per process, so it never says whose a seat is; the page marks
  * the customer's own seats from this instead. Read again when the tab comes back into view (they may have
- * paid in another tab).
+ * paid in another tab). Not read at all while signed out.
  */
-export function useOwnSeats(showtimeId: string): OwnBookings {
+export function useOwnSeats(showtimeId: string, signedIn: boolean): OwnBookings {
   const [own, setOwn] = useState<OwnBookings>(NONE);
   useEffect(() => {
+    setOwn(NONE);
+    if (!signedIn) return; // someone browsing signed out has no seats of their own
     const ctrl = new AbortController();
     let running = false;
     async function load(): Promise<void> {
@@ -64,6 +66,6 @@ export function useOwnSeats(showtimeId: string): OwnBookings {
       ctrl.abort();
       document.removeEventListener('visibilitychange', onVisible);
     };
-  }, [showtimeId]);
+  }, [showtimeId, signedIn]);
   return own;
 }

@@ -20,6 +20,8 @@ import {
 import { DEFAULT_PLACE, rememberPlace, storedPlace, type Place } from '../lib/places';
 import { Link } from '../lib/router';
 import { useAsync } from '../lib/useAsync';
+// The one rule for showing an address (pure, no imports), shared with the emails.
+import { formatAddress } from '../../../src/modules/catalog/address';
 
 const formatKey = (f: ShowtimeFormatInfo) => `${f.format}|${f.presentation}|${f.presentationLanguage ?? ''}`;
 
@@ -169,9 +171,7 @@ export function MoviePage({ movieId }: { movieId: string }) {
                     </span>
                   )}
                 </p>
-                <p className="theater-address">
-                  {t.address}, {t.city}
-                </p>
+                <p className="theater-address">{formatAddress(t.address, t.city)}</p>
                 <ul className="showtimes">
                   {t.showtimes.map((s) => (
                     <li key={s.id}>

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError } from '../api/client';
 import type { Seat, SeatProposal, SeatTier } from '../api/types';
 // The booking rule itself (pure, no imports): the same orphan-seat judgement the API's best available uses.
@@ -11,7 +11,9 @@ import { Poster } from '../components/Poster';
 import { SeatLegend, SeatMap } from '../components/SeatMap';
 import { formatDateTime, formatMoney, plural, tierLabel } from '../lib/format';
 import { randomId } from '../lib/random';
-import { Link, navigate } from '../lib/router';
+import { useAuth } from '../lib/auth';
+import { Link, navigate, signInHref } from '../lib/router';
+import { savedSelection } from '../lib/selection';
 import { useAsync } from '../lib/useAsync';
 import { useLiveSeats, type SeatChange } from '../lib/useLiveSeats';
 import { useOwnSeats } from '../lib/useOwnSeats';
@@ -30,8 +32,14 @@ function seatList(seats: Seat[]): string {
 }
 
 export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
+  const { user } = useAuth();
   const details = useAsync((signal) => api.showtime(showtimeId, signal), [showtimeId]);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  // The seats chosen before a reload or the sign-in round trip come back (checked against the map below).
+  const [restored] = useState(() => savedSelection.read(showtimeId));
+  const [selected, setSelected] = useState<Set<string>>(() => new Set(restored?.seatIds ?? []));
+  /** Hold as soon as the map is back and the customer is signed in: they pressed hold signed out. */
+  const holdAfterSignIn = useRef(restored?.holdAfterSignIn === true);
+  const restoreChecked = useRef(false);
   const [message, setMessage] = useState<Message | null>(null);
   const [liveNote, setLiveNote] = useState('');
   const [holding, setHolding] = useState(false);
@@ -75,7 +83,7 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
 
   const live = useLiveSeats(showtimeId, onRemoteChange);
   seatsRef.current = live.seats;
-  const own = useOwnSeats(showtimeId);
+  const own = useOwnSeats(showtimeId, user !== null);
   const tiers = useMemo(() => [...new Set(live.seats.map((s) => s.tier))], [live.seats]);
 
   const chosen = useMemo(
@@ -84,6 +92,47 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
   );
   const currency = live.map?.showtime.currency ?? details.data?.showtime.currency ?? 'USD';
   const total = chosen.reduce((sum, s) => sum + s.priceCents, 0);
+
+  // The selection survives a reload and the sign-in round trip (this tab only, with the showtime id).
+  useEffect(() => {
+    savedSelection.write({ showtimeId, seatIds: [...selected], holdAfterSignIn: holdAfterSignIn.current });
+  }, [showtimeId, selected]);
+
+  // Seats chosen before may have been taken meanwhile: say which, keep the others.
+  useEffect(() => {
+    if (!live.map || restoreChecked.current) return;
+    restoreChecked.current = true;
+    if (!restored || restored.seatIds.length === 0) return;
+    const free = new Set(live.map.seats.filter((s) => s.status === 'available').map((s) => s.id));
+    const lost = restored.seatIds.filter((id) => !free.has(id));
+    if (lost.length === 0) return;
+    const names = live.map.seats.filter((s) => lost.includes(s.id));
+    const kept = live.map.seats.filter((s) => restored.seatIds.includes(s.id) && free.has(s.id));
+    const one = names.length === 1;
+    // Not held behind the customer's back with seats missing: the rest is one click away.
+    holdAfterSignIn.current = false;
+    setSelected(new Set(kept.map((s) => s.id)));
+    setMessage({
+      kind: 'warning',
+      title: `${one ? 'A seat you chose was' : 'Seats you chose were'} taken meanwhile`,
+      text:
+        `${names.length > 0 ? seatList(names) : `${plural(lost.length, 'seat')}`} ${one ? 'was' : 'were'} taken by ` +
+        `someone else while you were away.` +
+        (kept.length > 0
+          ? ` ${seatList(kept)} ${kept.length === 1 ? 'is' : 'are'} still selected: hold ${kept.length === 1 ? 'it' : 'them'}, or choose more.`
+          : ' Choose other seats.'),
+    });
+  }, [live.map, restored]);
+
+  // Back from signing in or signing up after pressing hold: the hold goes ahead with the same seats.
+  useEffect(() => {
+    if (!user || !live.map || !restoreChecked.current || !holdAfterSignIn.current || chosen.length === 0)
+      return;
+    holdAfterSignIn.current = false;
+    savedSelection.write({ showtimeId, seatIds: [...selectedRef.current] });
+    // The stranded-seat question was answered before the round trip.
+    void hold(true);
+  });
 
   function toggle(seat: Seat) {
     setOrphans(null);
@@ -140,6 +189,13 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
     }
   }
 
+  /** Keeps the selection (and the wish to hold it) in this tab, and goes to sign in / sign up and back. */
+  function askToSignIn() {
+    holdAfterSignIn.current = true;
+    savedSelection.write({ showtimeId, seatIds: [...selectedRef.current], holdAfterSignIn: true });
+    navigate(signInHref(`/showtimes/${showtimeId}`, { mode: 'signup', reason: 'hold' }));
+  }
+
   async function hold(acceptOrphans = false) {
     if (chosen.length === 0) return;
     // Seats picked by hand that strand a seat: say so first (a proposal never does when it can be helped).
@@ -159,6 +215,10 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
       }
     }
     setOrphans(null);
+    if (!user) {
+      askToSignIn();
+      return;
+    }
     setHolding(true);
     holdingRef.current = true;
     setMessage(null);
@@ -168,10 +228,13 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
         chosen.map((s) => s.id),
         randomId(),
       );
+      savedSelection.clear(showtimeId);
       navigate(`/bookings/${booking.id}`);
     } catch (err) {
       holdingRef.current = false;
-      if (err instanceof ApiError && err.code === 'SEATS_UNAVAILABLE') {
+      if (err instanceof ApiError && err.status === 401) {
+        askToSignIn(); // the session ended meanwhile: the same round trip as signed out
+      } else if (err instanceof ApiError && err.code === 'SEATS_UNAVAILABLE') {
         const ids = err.seatIds.length > 0 ? err.seatIds : chosen.map((s) => s.id);
         const names = live.seats.filter((s) => ids.includes(s.id));
         live.markTaken(ids);
@@ -451,7 +514,11 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
             <strong>{formatMoney(total, currency)}</strong>
           </p>
           {holdButton('btn-block hold-main')}
-          <p className="muted small">Seats are held for a few minutes while you pay.</p>
+          <p className="muted small">
+            {user
+              ? 'Seats are held for a few minutes while you pay.'
+              : 'Seats are held for a few minutes while you pay. To hold them, sign in or create an account: your seats stay selected.'}
+          </p>
         </aside>
       </div>
       {/* Phones: the total and the button stay in reach while the map scrolls. */}

@@ -110,6 +110,14 @@ export function SignInPage() {
         <h2 id="auth-title" className="visually-hidden">
           {mode === 'signin' ? 'Sign in' : 'Create an account'}
         </h2>
+        {query.get('reason') === 'hold' && (
+          <Notice kind="info" title="Sign in to hold your seats" testId="hold-reason">
+            <p>
+              Seats are held in your name while you pay, so holding them needs an account. Create one or sign
+              in: your seats stay selected, and you come straight back to the seat map to hold them.
+            </p>
+          </Notice>
+        )}
         {notice && <Notice kind="info">{notice}</Notice>}
         {error && (
           <Notice kind="error" focus>

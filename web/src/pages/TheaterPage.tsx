@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import { api } from '../api/client';
 import type { MovieWithShowtimes } from '../api/types';
 import { NotFound } from '../components/NotFound';
@@ -9,6 +10,8 @@ import { ShowtimeButton } from '../components/ShowtimeButton';
 import { addDays, dayLabel, runtime, todayIn } from '../lib/format';
 import { Link, useLocation } from '../lib/router';
 import { useAsync } from '../lib/useAsync';
+// The one rule for showing an address (pure, no imports), shared with the emails.
+import { formatAddress } from '../../../src/modules/catalog/address';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -43,8 +46,19 @@ function MovieCard({ movie, timeZone }: { movie: MovieWithShowtimes; timeZone: s
 export function TheaterPage({ theaterId }: { theaterId: string }) {
   const { query } = useLocation();
   const requested = query.get('date');
-  const date = requested && DATE_RE.test(requested) ? requested : undefined;
+  const chosen = requested && DATE_RE.test(requested) ? requested : undefined;
+  // Opened without a date, late at night: when today has no showtimes left, the page moves to the next day
+  // that has some (the API names it), and says so.
+  const [nextDay, setNextDay] = useState<string | undefined>(undefined);
+  const date = chosen ?? nextDay;
   const listing = useAsync((signal) => api.movies(theaterId, date, signal), [theaterId, date]);
+  const first = chosen === undefined && nextDay === undefined ? listing.data : undefined;
+  useEffect(() => {
+    if (first?.nextShowtimeDate && first.nextShowtimeDate > first.date) setNextDay(first.nextShowtimeDate);
+  }, [first]);
+  useEffect(() => {
+    if (chosen !== undefined) setNextDay(undefined);
+  }, [chosen]);
 
   if (listing.error !== undefined && !listing.data) {
     if (isNotFound(listing.error)) return <NotFound what="theater" />;
@@ -58,7 +72,15 @@ export function TheaterPage({ theaterId }: { theaterId: string }) {
   }
   if (!listing.data) return <Loading label="Loading showtimes…" />;
 
-  const { theater, movies } = listing.data;
+  const { theater } = listing.data;
+  // On the way to the next day with showtimes: today's (empty) listing is not shown meanwhile.
+  const moving =
+    chosen === undefined &&
+    (nextDay === undefined
+      ? listing.data.nextShowtimeDate !== null && listing.data.nextShowtimeDate > listing.data.date
+      : listing.data.date !== nextDay);
+  const busy = listing.loading || moving;
+  const movies = moving ? [] : listing.data.movies;
   const today = todayIn(theater.timeZone);
   const shown = listing.data.date;
   const days = Array.from({ length: 7 }, (_, i) => addDays(today, i));
@@ -70,11 +92,7 @@ export function TheaterPage({ theaterId }: { theaterId: string }) {
       </p>
       <PageHeading
         title={theater.name}
-        sub={
-          <p className="lead">
-            {theater.address}, {theater.city}
-          </p>
-        }
+        sub={<p className="lead">{formatAddress(theater.address, theater.city)}</p>}
       >
         {theater.name}
       </PageHeading>
@@ -101,12 +119,17 @@ export function TheaterPage({ theaterId }: { theaterId: string }) {
         </ul>
       </nav>
 
-      <section aria-labelledby="playing" aria-busy={listing.loading}>
+      <section aria-labelledby="playing" aria-busy={busy}>
         <h2 id="playing" className="section-title">
           Playing {dayLabel(shown, today).full}
         </h2>
-        {listing.loading && <Loading label="Loading showtimes…" />}
-        {!listing.loading && movies.length === 0 && (
+        {!moving && chosen === undefined && nextDay !== undefined && shown !== today && (
+          <Notice kind="info" title="No more showtimes today" testId="no-more-today">
+            <p>Here is {dayLabel(shown, today).full}, the next day with showtimes.</p>
+          </Notice>
+        )}
+        {busy && <Loading label="Loading showtimes…" />}
+        {!busy && movies.length === 0 && (
           <Notice kind="info" title="No showtimes on this day">
             <p>Pick another date above.</p>
           </Notice>

@@ -9,6 +9,8 @@ import { distanceUnit, formatDistance, KM_PER_MILE, runtime } from '../lib/forma
 import { currentPosition, DEFAULT_PLACE, rememberPlace, storedPlace, type Place } from '../lib/places';
 import { Link } from '../lib/router';
 import { useAsync } from '../lib/useAsync';
+// The one rule for showing an address (pure, no imports), shared with the emails.
+import { formatAddress } from '../../../src/modules/catalog/address';
 
 const RADII_MI = [5, 10, 25, 50, 100];
 const RADII_KM = [10, 25, 50, 100, 200];
@@ -163,9 +165,7 @@ export function TheatersPage() {
               <li key={t.id}>
                 <Link to={`/theaters/${t.id}`} className="theater-card">
                   <span className="theater-name">{t.name}</span>
-                  <span className="theater-address">
-                    {t.address}, {t.city}
-                  </span>
+                  <span className="theater-address">{formatAddress(t.address, t.city)}</span>
                   {t.distanceKm !== null && (
                     <span className="theater-distance">
                       <Icon name="pin" size={16} />
