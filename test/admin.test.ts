@@ -101,6 +101,9 @@ describe('theaters', () => {
       lng: -73.997,
       timeZone: 'America/New_York',
       auditoriumCount: 0,
+      // No booking fee and no sales tax until the operator sets them (docs/api.md, prices).
+      bookingFeeCents: 0,
+      taxRatePpm: 0,
     });
     id = theater.id;
   });
@@ -506,6 +509,9 @@ describe('showtimes', () => {
       endsAt: new Date(start.getTime() + (120 + 15) * 60_000).toISOString(),
       currency: 'USD',
       prices: { standard: 1500, premium: 2200, accessible: 1500 },
+      ticketTypes: [
+        { type: 'adult', discountCents: 0, prices: { standard: 1500, premium: 2200, accessible: 1500 } },
+      ],
       movie: { id: movieId, title: 'Two Hours', runtimeMinutes: 120 },
       auditorium: { id: auditoriumId, name: 'Main' },
       theater: { id: theaterId, name: 'Showtime Palace', timeZone: 'America/New_York' },

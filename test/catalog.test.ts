@@ -291,6 +291,7 @@ describe('a theater programme', () => {
           startsAt: '2030-06-14T13:00:00.000Z',
           auditorium: { id: screen1, name: 'Screen 1' },
           prices: { standard: 1200, premium: 1800, accessible: 1200 },
+          fromCents: 1200,
           currency: 'USD',
           // 15 seats, one sold and one held; the lapsed hold counts as free
           seatsAvailable: 13,
@@ -305,6 +306,7 @@ describe('a theater programme', () => {
           startsAt: '2030-06-14T14:30:00.000Z',
           auditorium: { id: screen2, name: 'Screen 2' },
           prices: { standard: 1000, premium: 1000, accessible: 1000 },
+          fromCents: 1000,
           currency: 'JPY',
           seatsAvailable: 8,
           format: '2D',
@@ -365,6 +367,12 @@ describe('a theater programme', () => {
           endsAt: '2030-06-14T14:45:00.000Z', // 90 min + 15 min cleaning
           currency: 'USD',
           prices: { standard: 1200, premium: 1800, accessible: 1200 },
+          // Adult only, no booking fee, no tax: until the operator sets them (docs/api.md, prices).
+          ticketTypes: [
+            { type: 'adult', discountCents: 0, prices: { standard: 1200, premium: 1800, accessible: 1200 } },
+          ],
+          bookingFeeCents: 0,
+          taxRatePpm: 0,
           movie: {
             id: alpha,
             title: 'Alpha',

@@ -213,9 +213,11 @@ describe('notifications through a real SMTP server and an SMS provider stub', ()
       expect(text).toContain(expected);
     }
     expect(text).toContain(`${local} GMT+9`);
-    expect(text).toMatch(/Row A, seat 1 \(Accessible\)/);
-    expect(text).toMatch(/Row B, seat 1 \(Premium\)/);
-    expect(text).toMatch(/Row C, seat 1 \(Standard\)/);
+    expect(text).toMatch(/Row A, seat 1 \(Accessible, Adult\)/);
+    expect(text).toMatch(/Row B, seat 1 \(Premium, Adult\)/);
+    expect(text).toMatch(/Row C, seat 1 \(Standard, Adult\)/);
+    // The price breakdown as stored by the hold: this theater has no booking fee and no tax.
+    expect(text).toContain('  3 Adult: $47.00\n  Booking fee: $0.00\n  Tax (0%): $0.00\nTotal paid: $47.00');
     expect(html).toContain('Amélie &amp; the Night Train');
     expect(html).toContain(THEATER.address);
     expect(html).toContain(`${local} GMT+9`);

@@ -35,6 +35,7 @@ describe('prepared hot statements', () => {
           userId: user.id,
           showtimeId: show.showtimeId,
           seatIds: [show.seatIds[2 * i]!, show.seatIds[2 * i + 1]!].sort(),
+          ticketTypes: ['adult', 'adult'],
           reference: `PLAN-${randomBytes(4).toString('hex')}`,
           ttlSeconds: 420,
           maxLifetimeSeconds: 900,

@@ -103,6 +103,28 @@ describe('demo seed', () => {
     }
   });
 
+  it('gives every demo theater a booking fee and New York sales tax, and every showtime ticket types', async () => {
+    const theaters = await t.ctx.db
+      .selectFrom('theaters')
+      .select(['booking_fee_cents', 'tax_rate_ppm'])
+      .execute();
+    for (const th of theaters) {
+      expect(th.booking_fee_cents).toBeGreaterThanOrEqual(100);
+      expect(th.booking_fee_cents).toBeLessThanOrEqual(300);
+      expect(th.tax_rate_ppm).toBe(88_750);
+    }
+    const types = await sql<{ showtimes: number; child: number; senior: number; student: number }>`
+      SELECT count(*)::int AS showtimes, count(child_discount_cents)::int AS child,
+             count(senior_discount_cents)::int AS senior, count(student_discount_cents)::int AS student
+        FROM showtimes`.execute(t.ctx.db);
+    const row = types.rows[0]!;
+    expect(row.child).toBe(row.showtimes);
+    expect(row.senior).toBe(row.showtimes);
+    // Students: matinees only.
+    expect(row.student).toBeGreaterThan(0);
+    expect(row.student).toBeLessThan(row.showtimes);
+  });
+
   it('lays out auditoriums of 80-300 seats with aisles, a premium block and accessible ends', async () => {
     const seats = await t.ctx.db
       .selectFrom('seats')

@@ -7,6 +7,7 @@ type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 export type Role = 'customer' | 'staff' | 'admin';
 /** `accessible`: a wheelchair space; `companion`: a seat beside one, for the wheelchair user's companion. */
 export type SeatTier = 'standard' | 'premium' | 'accessible' | 'companion';
+export type TicketType = 'adult' | 'child' | 'senior' | 'student';
 export type InventoryStatus = 'available' | 'held' | 'sold';
 
 export interface UsersTable {
@@ -32,6 +33,10 @@ export interface TheatersTable {
   latitude: number;
   longitude: number;
   time_zone: Generated<string>;
+  /** Per ticket, added to every booking (0013). */
+  booking_fee_cents: Generated<number>;
+  /** Sales tax in parts per million (88750 = 8.875%), on tickets + fee (0013). */
+  tax_rate_ppm: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -87,6 +92,10 @@ export interface ShowtimesTable {
   presentation: Generated<Presentation>;
   /** subtitles' language when subtitled, the soundtrack's when dubbed; null when original */
   presentation_language: string | null;
+  /** Off each tier's price for that ticket type; null: the type is not offered (0013). Adult is always offered. */
+  child_discount_cents: number | null;
+  senior_discount_cents: number | null;
+  student_discount_cents: number | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -114,8 +123,12 @@ export interface BookingsTable {
   status: Generated<BookingStatus>;
   expires_at: Timestamp;
   max_expires_at: Timestamp;
+  /** Tickets + booking fee + tax, as stored by the hold (0013); what a payment charges. */
   total_cents: number;
   currency: string;
+  booking_fee_cents: Generated<number>;
+  tax_cents: Generated<number>;
+  tax_rate_ppm: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
   confirmed_at: Date | null;
@@ -130,6 +143,7 @@ export interface TicketsTable {
   showtime_id: string;
   seat_id: string;
   tier: SeatTier;
+  ticket_type: Generated<TicketType>;
   price_cents: number;
   status: Generated<TicketStatus>;
   created_at: CreatedAt;

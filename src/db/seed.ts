@@ -522,6 +522,27 @@ export function presentationFor(
   return { format, presentation: 'original', presentation_language: null };
 }
 
+/** New York City's combined sales tax, 8.875%, in parts per million. */
+export const DEMO_TAX_RATE_PPM = 88_750;
+
+/** Each demo theater's booking fee per ticket, in cents (DEMO_THEATERS order; the last repeats). */
+const DEMO_BOOKING_FEES = [189, 150, 199, 225, 150, 175, 150, 165];
+export function demoBookingFee(theaterIndex: number): number {
+  return DEMO_BOOKING_FEES[Math.min(theaterIndex, DEMO_BOOKING_FEES.length - 1)]!;
+}
+
+/**
+ * Ticket types of a demo showtime: child $3 and senior $2.50 off every tier; students $2 off for shows
+ * starting before 17:00 (a matinee offer), not offered in the evening.
+ */
+export function demoTicketTypes(localMinutes: number) {
+  return {
+    child_discount_cents: 300,
+    senior_discount_cents: 250,
+    student_discount_cents: localMinutes < 17 * 60 ? 200 : null,
+  };
+}
+
 /** Afternoon base; a little cheaper before 14:00, dearer from 17:00. Premium +$4, accessible = standard. */
 function pricesFor(basePriceCents: number, localMinutes: number) {
   const standard =
@@ -593,6 +614,8 @@ async function seedCatalog(trx: Trx, report: SeedReport, log: (line: string) => 
           latitude: t.latitude,
           longitude: t.longitude,
           time_zone: t.timeZone,
+          booking_fee_cents: demoBookingFee(DEMO_THEATERS.indexOf(t)),
+          tax_rate_ppm: DEMO_TAX_RATE_PPM,
         })),
       )
       .returning(['id', 'name'])
@@ -601,6 +624,27 @@ async function seedCatalog(trx: Trx, report: SeedReport, log: (line: string) => 
     report.theaters = inserted.length;
   }
   log(`seed: theaters ${theaterIds.size}/${DEMO_THEATERS.length} (${report.theaters} new)`);
+  // Demo theaters and their upcoming showtimes seeded before prices had fees, tax and ticket types (migration
+  // 0013) get them once: only rows still at the defaults, so an operator's prices stay.
+  for (const [ti, t] of DEMO_THEATERS.entries()) {
+    const id = theaterIds.get(t.name);
+    if (!id) continue;
+    await trx
+      .updateTable('theaters')
+      .set({ booking_fee_cents: demoBookingFee(ti), tax_rate_ppm: DEMO_TAX_RATE_PPM })
+      .where('id', '=', id)
+      .where('booking_fee_cents', '=', 0)
+      .where('tax_rate_ppm', '=', 0)
+      .execute();
+  }
+  await sql`
+    UPDATE showtimes st
+       SET child_discount_cents = 300, senior_discount_cents = 250,
+           student_discount_cents = CASE WHEN (st.starts_at AT TIME ZONE th.time_zone)::time < '17:00' THEN 200 END
+      FROM auditoriums a JOIN theaters th ON th.id = a.theater_id
+     WHERE a.id = st.auditorium_id AND th.id = ANY(${[...theaterIds.values()]}::uuid[])
+       AND st.starts_at > now() AND st.child_discount_cents IS NULL AND st.senior_discount_cents IS NULL
+       AND st.student_discount_cents IS NULL`.execute(trx);
 
   const existing = await trx
     .selectFrom('auditoriums')
@@ -739,6 +783,7 @@ async function seedShowtimeDay(
           price_standard_cents: prices.standard,
           price_premium_cents: prices.premium,
           price_accessible_cents: prices.accessible,
+          ...demoTicketTypes(show.localMinutes),
           ...presentationFor(layoutOf(theater, name), ti, DEMO_MOVIES[show.movieIndex]!, show.localMinutes),
         });
       }

@@ -192,3 +192,24 @@ export class HoldEndedError extends ConflictError {
     super('HOLD_ENDED', 'The hold on these seats has ended; it cannot be given more time. Start again.');
   }
 }
+
+export class TicketCountMismatchError extends DomainError {
+  override name = 'TicketCountMismatchError';
+  constructor(tickets: number, seats: number) {
+    super(
+      400,
+      'TICKET_COUNT_MISMATCH',
+      `The ticket types add up to ${tickets} ticket${tickets === 1 ? '' : 's'} for ${seats} seat${seats === 1 ? '' : 's'}: choose one ticket type per seat`,
+      { tickets, seats },
+    );
+  }
+}
+
+export class TicketTypeNotOfferedError extends DomainError {
+  override name = 'TicketTypeNotOfferedError';
+  constructor(ticketTypes: string[]) {
+    super(400, 'TICKET_TYPE_NOT_OFFERED', `This showtime does not offer ${ticketTypes.join(', ')} tickets`, {
+      ticketTypes,
+    });
+  }
+}

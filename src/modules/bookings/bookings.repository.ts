@@ -1,8 +1,16 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { BookingRow, Database, PaymentRow, SeatTier, TicketStatus } from '../../db/schema.js';
+import type {
+  BookingRow,
+  Database,
+  PaymentRow,
+  SeatTier,
+  TicketStatus,
+  TicketType,
+} from '../../db/schema.js';
 import { executePrepared } from '../../db/database.js';
 import { seatIsFree } from './seat-rules.js';
 import { tierPriceSql } from '../catalog/catalog.service.js';
+import { ticketPriceSql } from '../catalog/ticket-prices.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -13,6 +21,7 @@ export interface TicketView {
   row_label: string;
   number: number;
   tier: SeatTier;
+  ticket_type: TicketType;
   price_cents: number;
   status: TicketStatus;
   /** Absent from a fresh hold's tickets (never admitted); a string when read through row_to_json. */
@@ -56,9 +65,11 @@ export class BookingsRepository {
    *    written and the caller runs the statement again.
    * 2. Within the limits, the wanted seats are locked in seat order (concurrent multi-seat holds cannot
    *    deadlock) and each is judged by seatIsFree on its locked, latest version, at claim time.
-   * 3. Only if every wanted seat is free: the booking is inserted (priced by tierPriceSql), the seats claimed,
-   *    the tickets of lapsed holds whose seats it took voided, and the tickets written. All or nothing: the
-   *    statement either holds every seat or writes nothing but the customer's hold_seq.
+   * 3. Only if every wanted seat is free: the booking is inserted with its price breakdown (each ticket priced
+   *    by tierPriceSql and ticketPriceSql for its type, the theater's booking fee per ticket, the tax on both,
+   *    half up, once), the seats claimed, the tickets of lapsed holds whose seats it took voided, and the
+   *    tickets written. All or nothing: the statement either holds every seat or writes nothing but the
+   *    customer's hold_seq. A ticket type the showtime does not offer writes nothing either (`refusedTypes`).
    */
   async hold(
     db: Q,
@@ -66,6 +77,8 @@ export class BookingsRepository {
       userId: string;
       showtimeId: string;
       seatIds: string[];
+      /** One per seat, given to the seats in seat order (y, x). */
+      ticketTypes: TicketType[];
       reference: string;
       ttlSeconds: number;
       maxLifetimeSeconds: number;
@@ -85,6 +98,8 @@ export class BookingsRepository {
     taken: string[];
     /** Companion seats asked for without their wheelchair space, before they are released. */
     companionsRefused: string[];
+    /** Ticket types asked for that this showtime does not offer. */
+    refusedTypes: string[];
     tickets: TicketView[];
   }> {
     const n = h.seatIds.length;
@@ -101,6 +116,7 @@ export class BookingsRepository {
         existing: string[] | null;
         taken: string[] | null;
         companions_refused: string[] | null;
+        refused_types: string[] | null;
         tickets: TicketView[] | null;
       }>`
       WITH me AS (
@@ -108,7 +124,9 @@ export class BookingsRepository {
          WHERE u.id = ${h.userId}
         RETURNING u.hold_seq = (SELECT s.hold_seq FROM users s WHERE s.id = ${h.userId}) + 1 AS fresh
       ), st AS (
-        SELECT st.*, st.starts_at <= now() AS started FROM showtimes st WHERE st.id = ${h.showtimeId}
+        SELECT st.*, st.starts_at <= now() AS started, th.booking_fee_cents AS fee_cents, th.tax_rate_ppm
+          FROM showtimes st JOIN auditoriums au ON au.id = st.auditorium_id JOIN theaters th ON th.id = au.theater_id
+         WHERE st.id = ${h.showtimeId}
       ), lim AS (
         SELECT (SELECT count(*) FROM bookings b
                  WHERE b.user_id = ${h.userId} AND b.status = 'pending' AND b.expires_at > now())::int AS active_holds,
@@ -137,10 +155,24 @@ export class BookingsRepository {
                      OR (wi.status = 'held' AND EXISTS (
                            SELECT 1 FROM bookings wb WHERE wb.id = wi.booking_id AND wb.user_id = ${h.userId}
                               AND wb.status = 'pending' AND wb.expires_at > now()))))
+      ), priced AS (
+        -- The ticket types go to the seats in seat order; a type the showtime does not offer has no price.
+        SELECT o.id, o.tier, o.ticket_type,
+               ${ticketPriceSql('st', tierPriceSql('st', 'o.tier'), 'o.ticket_type')} AS price
+          FROM (SELECT s.id, s.tier,
+                       (${h.ticketTypes}::text[])[(row_number() OVER (ORDER BY s.y, s.x))::int] AS ticket_type
+                  FROM seats s WHERE s.id = ANY(${h.seatIds}::uuid[])) o
+         CROSS JOIN st
+      ), money AS (
+        -- Tax on tickets + fee, in integer cents rounded half up, once per booking.
+        SELECT t.tickets, t.fee, ((t.tickets + t.fee)::bigint * st.tax_rate_ppm + 500000) / 1000000 AS tax
+          FROM st, (SELECT coalesce(sum(price), 0)::int AS tickets, ${n}::int * (SELECT fee_cents FROM st) AS fee
+                      FROM priced) t
       ), go AS (
         SELECT me.fresh AND NOT st.started
                AND lim.active_holds < ${h.maxActiveHolds} AND lim.seats + ${n}::int <= ${h.maxSeats}
-               AND NOT EXISTS (SELECT 1 FROM companions_refused) AS ok
+               AND NOT EXISTS (SELECT 1 FROM companions_refused)
+               AND NOT EXISTS (SELECT 1 FROM priced WHERE price IS NULL) AS ok
           FROM me, st, lim
       ), locked AS (
         SELECT si.showtime_id, si.seat_id, si.booking_id AS previous_booking, ${seatIsFree('si')} AS free
@@ -149,16 +181,14 @@ export class BookingsRepository {
            AND (SELECT ok FROM go)
          ORDER BY si.seat_id
            FOR UPDATE
-      ), priced AS (
-        SELECT s.id, s.tier, ${tierPriceSql('st', 's.tier')} AS price
-          FROM seats s CROSS JOIN st WHERE s.id = ANY(${h.seatIds}::uuid[])
       ), booking AS (
-        INSERT INTO bookings (reference, user_id, showtime_id, status, expires_at, max_expires_at, total_cents, currency)
+        INSERT INTO bookings (reference, user_id, showtime_id, status, expires_at, max_expires_at, total_cents,
+                              currency, booking_fee_cents, tax_cents, tax_rate_ppm)
         SELECT ${h.reference}, ${h.userId}, st.id, 'pending',
                now() + make_interval(secs => ${h.ttlSeconds}),
                now() + make_interval(secs => ${h.maxLifetimeSeconds}),
-               (SELECT coalesce(sum(price), 0) FROM priced), st.currency
-          FROM st
+               m.tickets + m.fee + m.tax, st.currency, m.fee, m.tax, st.tax_rate_ppm
+          FROM st, money m
          WHERE (SELECT count(*) FROM locked WHERE free) = ${n}
         RETURNING *
       ), claimed AS (
@@ -176,10 +206,10 @@ export class BookingsRepository {
            AND t.booking_id = c.previous_booking AND t.seat_id = c.seat_id AND t.status = 'held'
         RETURNING t.id
       ), inserted AS (
-        INSERT INTO tickets (booking_id, showtime_id, seat_id, tier, price_cents, status)
-        SELECT b.id, b.showtime_id, p.id, p.tier, p.price, 'held'
+        INSERT INTO tickets (booking_id, showtime_id, seat_id, tier, ticket_type, price_cents, status)
+        SELECT b.id, b.showtime_id, p.id, p.tier, p.ticket_type, p.price, 'held'
           FROM priced p CROSS JOIN booking b WHERE p.id IN (SELECT seat_id FROM claimed)
-        RETURNING id, booking_id, seat_id, tier, price_cents, status
+        RETURNING id, booking_id, seat_id, tier, ticket_type, price_cents, status
       )
       SELECT EXISTS (SELECT 1 FROM me) AS user_found,
              (SELECT fresh FROM me) AS fresh,
@@ -190,10 +220,12 @@ export class BookingsRepository {
              (SELECT array_agg(seat_id) FROM locked) AS existing,
              (SELECT array_agg(seat_id) FROM locked WHERE NOT free) AS taken,
              (SELECT array_agg(id) FROM companions_refused) AS companions_refused,
+             (SELECT array_agg(DISTINCT coalesce(ticket_type, '?')) FROM priced WHERE price IS NULL) AS refused_types,
              (SELECT count(*) FROM voided) AS voided,
              (SELECT json_agg(json_build_object('id', i.id, 'booking_id', i.booking_id, 'seat_id', i.seat_id,
                        'row_label', s.row_label, 'number', s.number, 'tier', i.tier,
-                       'price_cents', i.price_cents, 'status', i.status) ORDER BY s.y, s.x)
+                       'ticket_type', i.ticket_type, 'price_cents', i.price_cents, 'status', i.status)
+                       ORDER BY s.y, s.x)
                 FROM inserted i JOIN seats s ON s.id = i.seat_id) AS tickets,
              -- Cannot happen (the claimed rows are the locked free ones); if it ever did, this aborts the
              -- statement, so a booking never holds fewer seats than were asked for.
@@ -214,6 +246,7 @@ export class BookingsRepository {
       existing: row.existing ?? [],
       taken: row.taken ?? [],
       companionsRefused: row.companions_refused ?? [],
+      refusedTypes: row.refused_types ?? [],
       tickets: row.tickets ?? [],
     };
   }
@@ -265,6 +298,7 @@ export class BookingsRepository {
         's.row_label',
         's.number',
         't.tier',
+        't.ticket_type',
         't.price_cents',
         't.status',
         't.admitted_at',
@@ -446,7 +480,7 @@ export class BookingsRepository {
       ), sold_tickets AS (
         UPDATE tickets SET status = 'sold'
          WHERE booking_id = ${c.bookingId} AND status = 'held' AND (SELECT ok FROM ok)
-        RETURNING id, booking_id, seat_id, tier, price_cents, status
+        RETURNING id, booking_id, seat_id, tier, ticket_type, price_cents, status
       ), confirmed AS (
         UPDATE bookings SET status = 'confirmed', confirmed_at = now(), updated_at = now()
          WHERE id = ${c.bookingId} AND (SELECT ok FROM ok)
@@ -455,7 +489,8 @@ export class BookingsRepository {
       SELECT (SELECT row_to_json(x) FROM confirmed x) AS booking,
              (SELECT json_agg(json_build_object('id', t.id, 'booking_id', t.booking_id, 'seat_id', t.seat_id,
                        'row_label', s.row_label, 'number', s.number, 'tier', t.tier,
-                       'price_cents', t.price_cents, 'status', t.status) ORDER BY s.y, s.x)
+                       'ticket_type', t.ticket_type, 'price_cents', t.price_cents, 'status', t.status)
+                       ORDER BY s.y, s.x)
                 FROM sold_tickets t JOIN seats s ON s.id = t.seat_id) AS tickets,
              (SELECT json_agg(x ORDER BY x.created_at)
                 FROM (SELECT * FROM paid

@@ -41,7 +41,8 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{
           'chosen by the rule in docs/api.md: together in one row, best rows and the centre first, no single ' +
           'empty seat left when avoidable, else two groups in adjacent rows; `seating` says which). A best-available ' +
           'hold that loses a seat to another customer chooses again; 409 NO_SEATS_TOGETHER only when nothing fits. ' +
-          'Optional header Idempotency-Key: a successful hold is stored with the hold itself and replayed for 24 h (without `seating`); conflicts are not stored. 409 SEATS_UNAVAILABLE lists the seats that were taken; 409 TOO_MANY_HOLDS and SEAT_LIMIT_REACHED are the anti-hoarding limits.',
+          'Optional header Idempotency-Key: a successful hold is stored with the hold itself and replayed for 24 h (without `seating`); conflicts are not stored. 409 SEATS_UNAVAILABLE lists the seats that were taken; 409 TOO_MANY_HOLDS and SEAT_LIMIT_REACHED are the anti-hoarding limits. ' +
+          'Optional `ticketTypes` ({"adult": 2, "child": 1}) must add up to the seats (400 TICKET_COUNT_MISMATCH) and name types the showtime offers (400 TICKET_TYPE_NOT_OFFERED); without it every ticket is adult. The booking stores its price `breakdown` (tickets, booking fee, tax) when held; payment charges its totalCents.',
         body: HoldBody,
         response: { 201: HoldResponse, ...errors(400, 401, 404, 409, 422, 429) },
       },

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoDateTime, Uuid } from '../../http/schemas.js';
-import { SeatTier } from '../catalog/catalog.schemas.js';
+import { SeatTier, TicketType } from '../catalog/catalog.schemas.js';
 
 export const Tier = SeatTier;
 export const BookingStatus = Type.Union([
@@ -13,10 +13,28 @@ export const BookingStatus = Type.Union([
 
 export const MAX_SEATS_PER_HOLD = 10;
 
+const TicketCount = Type.Integer({ minimum: 0, maximum: MAX_SEATS_PER_HOLD });
+export const TicketTypeCounts = Type.Object(
+  {
+    adult: Type.Optional(TicketCount),
+    child: Type.Optional(TicketCount),
+    senior: Type.Optional(TicketCount),
+    student: Type.Optional(TicketCount),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'How many tickets of each type, adding up to the number of seats; absent: every ticket adult. Types are given ' +
+      'to the seats in seat order (front row first, left to right), in the order adult, child, senior, student.',
+  },
+);
+export type TicketTypeCounts = Static<typeof TicketTypeCounts>;
+
 export const HoldSeatsBody = Type.Object(
   {
     showtimeId: Uuid,
     seatIds: Type.Array(Uuid, { minItems: 1, maxItems: MAX_SEATS_PER_HOLD, uniqueItems: true }),
+    ticketTypes: Type.Optional(TicketTypeCounts),
   },
   { additionalProperties: false, title: 'Hold these seats' },
 );
@@ -27,6 +45,7 @@ export const HoldBestBody = Type.Object(
     showtimeId: Uuid,
     count: Type.Integer({ minimum: 1, maximum: MAX_SEATS_PER_HOLD, description: 'How many seats together' }),
     tier: Type.Optional(Tier),
+    ticketTypes: Type.Optional(TicketTypeCounts),
   },
   {
     additionalProperties: false,
@@ -91,11 +110,33 @@ export const Ticket = Type.Object({
   row: Type.String(),
   number: Type.Integer(),
   tier: Tier,
-  priceCents: Type.Integer(),
+  // Optional only because answers stored for Idempotency-Key replay before ticket types existed lack it.
+  ticketType: Type.Optional(TicketType),
+  priceCents: Type.Integer({ description: "This ticket's price for its tier and type, as held" }),
   status: Type.Union([Type.Literal('held'), Type.Literal('sold'), Type.Literal('void')]),
   admittedAt: Type.Union([IsoDateTime, Type.Null()], { description: 'When it was used at the door' }),
 });
 export type Ticket = Static<typeof Ticket>;
+
+export const PriceBreakdown = Type.Object(
+  {
+    byType: Type.Array(
+      Type.Object({ ticketType: TicketType, count: Type.Integer(), subtotalCents: Type.Integer() }),
+      { description: 'The tickets by type, adult, child, senior, student; only the types held' },
+    ),
+    ticketsCents: Type.Integer({ description: "The tickets' prices added up" }),
+    bookingFeeCents: Type.Integer({
+      description: "The booking fee for all tickets (the theater's per-ticket fee x tickets)",
+    }),
+    taxRatePpm: Type.Integer({ description: 'Parts per million: 88750 = 8.875%' }),
+    taxCents: Type.Integer({
+      description: 'On tickets + booking fee, integer cents rounded half up, once per booking',
+    }),
+    totalCents: Type.Integer(),
+  },
+  { description: 'The price as stored when the seats were held; later price changes never alter it' },
+);
+export type PriceBreakdown = Static<typeof PriceBreakdown>;
 
 export const Payment = Type.Object({
   id: Uuid,
@@ -156,8 +197,12 @@ export const Booking = Type.Object({
     }),
   ),
   tickets: Type.Array(Ticket),
-  totalCents: Type.Integer(),
+  totalCents: Type.Integer({
+    description: 'Tickets + booking fee + tax, as stored by the hold: what payment charges',
+  }),
   currency: Type.String(),
+  // Optional only because answers stored for Idempotency-Key replay before it existed lack it.
+  breakdown: Type.Optional(PriceBreakdown),
   payments: Type.Array(Payment),
 });
 export type Booking = Static<typeof Booking>;

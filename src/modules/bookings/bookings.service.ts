@@ -45,6 +45,8 @@ import {
   HoldAtMaximumError,
   HoldEndedError,
   NoSeatsTogetherError,
+  TicketCountMismatchError,
+  TicketTypeNotOfferedError,
 } from './bookings.errors.js';
 import { BookingsRepository, type TicketView } from './bookings.repository.js';
 import type {
@@ -54,8 +56,13 @@ import type {
   HoldBestBody,
   HoldSeatsBody,
   Payment,
+  PriceBreakdown,
   Seating,
+  TicketTypeCounts,
 } from './bookings.schemas.js';
+import { TICKET_TYPES } from '../catalog/ticket-prices.js';
+import { ticketTypeList } from './price-quote.js';
+import type { TicketType } from '../../db/schema.js';
 import { proposeSeats, type Proposal as SeatProposal } from './best-seats.js';
 import { BestSeatsRepository } from './best-seats.repository.js';
 
@@ -103,6 +110,35 @@ function toPayment(p: PaymentRow): Payment {
   };
 }
 
+/**
+ * One ticket type per seat, in the order adult, child, senior, student (the hold gives them to the seats in seat
+ * order). No counts: every ticket adult, as before ticket types existed.
+ */
+export function ticketTypesFor(seats: number, counts: TicketTypeCounts | undefined): TicketType[] {
+  const list = ticketTypeList(seats, counts);
+  if (!list) {
+    const asked = TICKET_TYPES.reduce((sum, t) => sum + (counts?.[t] ?? 0), 0);
+    throw new TicketCountMismatchError(asked, seats);
+  }
+  return list;
+}
+
+/** The stored price of a booking, told back: the tickets by type, the fee, the tax, the total. */
+function breakdownOf(b: BookingRow, tickets: TicketView[]): PriceBreakdown {
+  const byType = TICKET_TYPES.map((ticketType) => {
+    const of = tickets.filter((t) => t.ticket_type === ticketType);
+    return { ticketType, count: of.length, subtotalCents: of.reduce((sum, t) => sum + t.price_cents, 0) };
+  }).filter((l) => l.count > 0);
+  return {
+    byType,
+    ticketsCents: b.total_cents - b.booking_fee_cents - b.tax_cents,
+    bookingFeeCents: b.booking_fee_cents,
+    taxRatePpm: b.tax_rate_ppm,
+    taxCents: b.tax_cents,
+    totalCents: b.total_cents,
+  };
+}
+
 function toBooking(
   b: BookingRow,
   tickets: TicketView[],
@@ -128,12 +164,14 @@ function toBooking(
       row: t.row_label,
       number: t.number,
       tier: t.tier,
+      ticketType: t.ticket_type,
       priceCents: t.price_cents,
       status: t.status,
       admittedAt: t.admitted_at ? new Date(t.admitted_at).toISOString() : null,
     })),
     totalCents: b.total_cents,
     currency: b.currency,
+    breakdown: breakdownOf(b, tickets),
     payments: payments.map(toPayment),
   };
 }
@@ -165,6 +203,7 @@ export class BookingsService {
    */
   async holdSeats(userId: string, input: HoldSeatsBody, idem?: IdempotencyRecorder): Promise<Booking> {
     const seatIds = [...new Set(input.seatIds)].sort();
+    const ticketTypes = ticketTypesFor(seatIds.length, input.ticketTypes);
     const { db, config } = this.ctx;
     const attempt = async (q: Db | Transaction<Database>): Promise<Booking> => {
       for (let tries = 1; ; tries++) {
@@ -172,6 +211,7 @@ export class BookingsService {
           userId,
           showtimeId: input.showtimeId,
           seatIds,
+          ticketTypes,
           reference: newReference(),
           ttlSeconds: config.holdTtlSeconds,
           maxLifetimeSeconds: config.holdMaxLifetimeSeconds,
@@ -195,6 +235,7 @@ export class BookingsService {
         if (held.companionsRefused.length > 0) {
           throw new CompanionSeatError(held.companionsRefused, config.companionSeatReleaseMinutes);
         }
+        if (held.refusedTypes.length > 0) throw new TicketTypeNotOfferedError(held.refusedTypes);
         if (!held.booking) {
           const existing = new Set(held.existing);
           const unknown = seatIds.filter((id) => !existing.has(id));
@@ -751,6 +792,7 @@ export class BookingsService {
     input: HoldBestBody,
     idem?: IdempotencyRecorder,
   ): Promise<{ booking: Booking; seating: Seating }> {
+    ticketTypesFor(input.count, input.ticketTypes); // a mismatch is refused before the map is read
     for (let tries = 1; ; tries++) {
       const spread = Math.min(4 ** (tries - 1), MAX_BEST_SEAT_SPREAD);
       const proposals = await this.proposals(input.showtimeId, input.count, input.tier, spread);
@@ -759,7 +801,7 @@ export class BookingsService {
       try {
         const booking = await this.holdSeats(
           userId,
-          { showtimeId: input.showtimeId, seatIds: proposal.seatIds },
+          { showtimeId: input.showtimeId, seatIds: proposal.seatIds, ticketTypes: input.ticketTypes },
           idem,
         );
         return { booking, seating: seatingOf(proposal) };

@@ -85,7 +85,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       schema: {
         operationId: 'adminUpdateTheater',
         tags: ['admin'],
-        summary: 'Change a theater',
+        summary: 'Change a theater (its booking fee and sales tax too)',
         params: TheaterParams,
         body: TheaterUpdateBody,
         response: { 200: AdminTheaterResponse, ...errors(400, 401, 403, 404, 429) },
@@ -297,7 +297,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       schema: {
         operationId: 'adminUpdateShowtime',
         tags: ['admin'],
-        summary: 'Change prices, or move the start while no seat is held or sold',
+        summary: 'Change prices and ticket types, or move the start while no seat is held or sold',
         params: AdminShowtimeParams,
         body: ShowtimeUpdateBody,
         response: { 200: AdminShowtimeResponse, ...errors(400, 401, 403, 404, 409, 429) },

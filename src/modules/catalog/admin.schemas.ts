@@ -15,6 +15,7 @@ import {
   ShowtimeFormat,
   ShowtimeFormatFields,
   Theater,
+  TicketTypeOffer,
 } from './catalog.schemas.js';
 import { MAX_POSITIONS_PER_ROW, MAX_ROWS } from './seat-layout.js';
 
@@ -34,6 +35,33 @@ const Paging = {
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
 };
 
+// ---- prices ----
+export const BookingFee = Type.Integer({
+  minimum: 0,
+  maximum: 100_000,
+  description: 'Booking fee per ticket in integer cents (default 0)',
+});
+export const TaxRate = Type.Integer({
+  minimum: 0,
+  maximum: 1_000_000,
+  description:
+    'Sales tax in parts per million of the price, 88750 = 8.875% (default 0); on tickets + booking fee, half up to the cent',
+});
+const Discount = Cents;
+/** Off every tier's price for that type; null (or absent on create) means the type is not offered. */
+const TicketTypeDiscounts = Type.Object(
+  {
+    child: Type.Optional(Nullable(Discount)),
+    senior: Type.Optional(Nullable(Discount)),
+    student: Type.Optional(Nullable(Discount)),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "Ticket types besides adult (always offered at the tier's price): each a discount in cents off every tier's price, never below 0; null: not offered",
+  },
+);
+
 // ---- theaters ----
 export const TheaterCreateBody = Type.Object(
   {
@@ -43,6 +71,8 @@ export const TheaterCreateBody = Type.Object(
     lat: Latitude,
     lng: Longitude,
     timeZone: Type.Optional(TimeZone),
+    bookingFeeCents: Type.Optional(BookingFee),
+    taxRatePpm: Type.Optional(TaxRate),
   },
   { additionalProperties: false },
 );
@@ -54,7 +84,10 @@ export const TheaterUpdateBody = Type.Partial(TheaterCreateBody, {
 });
 export type TheaterUpdateBody = Static<typeof TheaterUpdateBody>;
 
-export const AdminTheater = Type.Composite([Theater, Type.Object({ auditoriumCount: Type.Integer() })]);
+export const AdminTheater = Type.Composite([
+  Theater,
+  Type.Object({ auditoriumCount: Type.Integer(), bookingFeeCents: BookingFee, taxRatePpm: TaxRate }),
+]);
 export type AdminTheater = Static<typeof AdminTheater>;
 export const AdminTheaterResponse = Type.Object({ theater: AdminTheater });
 export const AdminTheaterListQuery = Type.Object(Paging, { additionalProperties: false });
@@ -201,6 +234,7 @@ export const ShowtimeCreateBody = Type.Object(
       { additionalProperties: false },
     ),
     currency: Type.Optional(Currency),
+    ticketTypes: Type.Optional(TicketTypeDiscounts),
     format: Type.Optional(ShowtimeFormat),
     presentation: Type.Optional(Presentation),
     presentationLanguage: Type.Optional(LanguageCode),
@@ -226,6 +260,7 @@ export const ShowtimeUpdateBody = Type.Object(
         },
       ),
     ),
+    ticketTypes: Type.Optional(TicketTypeDiscounts),
     format: Type.Optional(ShowtimeFormat),
     presentation: Type.Optional(Presentation),
     presentationLanguage: Type.Optional(Nullable(LanguageCode)),
@@ -240,6 +275,7 @@ export const AdminShowtime = Type.Object({
   endsAt: IsoDateTime,
   currency: Currency,
   prices: Prices,
+  ticketTypes: Type.Array(TicketTypeOffer, { description: 'The ticket types offered, adult first' }),
   movie: Type.Object({ id: Uuid, title: Type.String(), runtimeMinutes: Type.Integer() }),
   auditorium: AuditoriumRef,
   theater: Type.Object({ id: Uuid, name: Type.String(), timeZone: Type.String() }),

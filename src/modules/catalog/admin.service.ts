@@ -38,7 +38,7 @@ import {
   TheaterNotFoundError,
 } from './catalog.errors.js';
 import type { Movie } from './catalog.schemas.js';
-import { tierPrices, toFormat, toMovie, toTheater } from './catalog.service.js';
+import { ticketTypeOffers, tierPrices, toFormat, toMovie, toTheater } from './catalog.service.js';
 import { layoutRows, placeSeats } from './seat-layout.js';
 import { showtimeEndsAt } from './showtime-rules.js';
 
@@ -86,7 +86,12 @@ export function canonicalTimeZone(zone: string): string | undefined {
 }
 
 function toAdminTheater(row: TheaterRow & { auditorium_count: number }): AdminTheater {
-  return { ...toTheater(row), auditoriumCount: row.auditorium_count };
+  return {
+    ...toTheater(row),
+    auditoriumCount: row.auditorium_count,
+    bookingFeeCents: row.booking_fee_cents,
+    taxRatePpm: row.tax_rate_ppm,
+  };
 }
 
 function toAdminShowtime(row: AdminShowtimeRow): AdminShowtime {
@@ -96,6 +101,7 @@ function toAdminShowtime(row: AdminShowtimeRow): AdminShowtime {
     endsAt: row.ends_at.toISOString(),
     currency: row.currency,
     prices: tierPrices(row),
+    ticketTypes: ticketTypeOffers(row),
     movie: { id: row.movie_id, title: row.title, runtimeMinutes: row.runtime_minutes },
     auditorium: { id: row.auditorium_id, name: row.auditorium_name },
     theater: { id: row.theater_id, name: row.theater_name, timeZone: row.time_zone },
@@ -127,6 +133,8 @@ export class CatalogAdminService {
       latitude: input.lat,
       longitude: input.lng,
       time_zone: timeZone,
+      booking_fee_cents: input.bookingFeeCents ?? 0,
+      tax_rate_ppm: input.taxRatePpm ?? 0,
     });
     return toAdminTheater({ ...row, auditorium_count: 0 });
   }
@@ -150,6 +158,8 @@ export class CatalogAdminService {
     if (input.lat !== undefined) patch.latitude = input.lat;
     if (input.lng !== undefined) patch.longitude = input.lng;
     if (input.timeZone !== undefined) patch.time_zone = await this.checkTimeZone(input.timeZone);
+    if (input.bookingFeeCents !== undefined) patch.booking_fee_cents = input.bookingFeeCents;
+    if (input.taxRatePpm !== undefined) patch.tax_rate_ppm = input.taxRatePpm;
     if (!(await this.repo.updateTheater(id, patch))) throw new TheaterNotFoundError();
     return this.getTheater(id);
   }
@@ -317,6 +327,9 @@ export class CatalogAdminService {
           price_standard_cents: input.prices.standard,
           price_premium_cents: input.prices.premium ?? null,
           price_accessible_cents: input.prices.accessible ?? null,
+          child_discount_cents: input.ticketTypes?.child ?? null,
+          senior_discount_cents: input.ticketTypes?.senior ?? null,
+          student_discount_cents: input.ticketTypes?.student ?? null,
           format: input.format ?? '2D',
           presentation,
           presentation_language: input.presentationLanguage ?? null,
@@ -388,6 +401,10 @@ export class CatalogAdminService {
         if (prices?.standard !== undefined) patch.price_standard_cents = prices.standard;
         if (prices?.premium !== undefined) patch.price_premium_cents = prices.premium;
         if (prices?.accessible !== undefined) patch.price_accessible_cents = prices.accessible;
+        const types = input.ticketTypes;
+        if (types?.child !== undefined) patch.child_discount_cents = types.child;
+        if (types?.senior !== undefined) patch.senior_discount_cents = types.senior;
+        if (types?.student !== undefined) patch.student_discount_cents = types.student;
         if (input.format !== undefined) patch.format = input.format;
         if (input.presentation !== undefined || input.presentationLanguage !== undefined) {
           // Switching to original clears the language unless one is sent (which is then an error).

@@ -9,6 +9,9 @@ export interface PriceColumns {
   price_standard_cents: number;
   price_premium_cents: number | null;
   price_accessible_cents: number | null;
+  child_discount_cents: number | null;
+  senior_discount_cents: number | null;
+  student_discount_cents: number | null;
 }
 
 export interface TheaterDay {
@@ -111,6 +114,8 @@ export interface ShowtimeDetailRow extends PriceColumns, FormatColumns, MovieCol
   latitude: number;
   longitude: number;
   time_zone: string;
+  booking_fee_cents: number;
+  tax_rate_ppm: number;
 }
 
 export interface SeatLayoutRow {
@@ -220,6 +225,9 @@ export class CatalogRepository {
         's.price_standard_cents',
         's.price_premium_cents',
         's.price_accessible_cents',
+        's.child_discount_cents',
+        's.senior_discount_cents',
+        's.student_discount_cents',
         'a.id as auditorium_id',
         'a.name as auditorium_name',
         'm.id as movie_id',
@@ -251,6 +259,9 @@ export class CatalogRepository {
         's.price_standard_cents',
         's.price_premium_cents',
         's.price_accessible_cents',
+        's.child_discount_cents',
+        's.senior_discount_cents',
+        's.student_discount_cents',
         'a.id as auditorium_id',
         'a.name as auditorium_name',
         'a.screen_position',
@@ -264,6 +275,8 @@ export class CatalogRepository {
         't.latitude',
         't.longitude',
         't.time_zone',
+        't.booking_fee_cents',
+        't.tax_rate_ppm',
       ])
       .executeTakeFirst();
   }
@@ -338,6 +351,9 @@ export class CatalogRepository {
         's.price_standard_cents',
         's.price_premium_cents',
         's.price_accessible_cents',
+        's.child_discount_cents',
+        's.senior_discount_cents',
+        's.student_discount_cents',
         ...FORMAT_COLUMNS,
         'a.id as auditorium_id',
         'a.name as auditorium_name',

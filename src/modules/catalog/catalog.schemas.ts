@@ -88,6 +88,22 @@ export const Prices = Type.Object(
 );
 export type Prices = Static<typeof Prices>;
 
+export const TicketType = Type.Union(
+  [Type.Literal('adult'), Type.Literal('child'), Type.Literal('senior'), Type.Literal('student')],
+  { description: 'adult is always offered; the others when the showtime offers them' },
+);
+export type TicketType = Static<typeof TicketType>;
+
+export const TicketTypeOffer = Type.Object({
+  type: TicketType,
+  discountCents: Cents,
+  prices: Type.Object(
+    { standard: Cents, premium: Cents, accessible: Cents },
+    { description: "This type's price per seat tier: the tier's price less the discount, never below 0" },
+  ),
+});
+export type TicketTypeOffer = Static<typeof TicketTypeOffer>;
+
 export const AuditoriumRef = Type.Object({ id: Uuid, name: Type.String() });
 
 export const TheatersQuery = Type.Object(
@@ -119,6 +135,10 @@ export const ShowtimeListing = Type.Object({
   startsAt: IsoDateTime,
   auditorium: AuditoriumRef,
   prices: Prices,
+  fromCents: Type.Integer({
+    minimum: 0,
+    description: 'The lowest ticket price (any tier, any offered type), before booking fee and tax',
+  }),
   currency: Currency,
   seatsAvailable: Type.Integer({ minimum: 0 }),
   ...ShowtimeFormatFields,
@@ -151,6 +171,12 @@ export const ShowtimeDetail = Type.Object({
   endsAt: IsoDateTime,
   currency: Currency,
   prices: Prices,
+  ticketTypes: Type.Array(TicketTypeOffer, { description: 'The ticket types offered, adult first' }),
+  bookingFeeCents: Type.Integer({ minimum: 0, description: "Per ticket, the theater's booking fee" }),
+  taxRatePpm: Type.Integer({
+    minimum: 0,
+    description: "The theater's sales tax in parts per million (88750 = 8.875%), on tickets + booking fee",
+  }),
   movie: Movie,
   theater: Theater,
   auditorium: Type.Object({ id: Uuid, name: Type.String(), screenPosition: ScreenPosition }),

@@ -30,7 +30,9 @@ import type {
   Theater,
   TheatersQuery,
   TheatersResponse,
+  TicketTypeOffer,
 } from './catalog.schemas.js';
+import { discountOf, TICKET_TYPES, ticketPrice } from './ticket-prices.js';
 import { boundingBox } from './geo.js';
 import { searchPlaces } from './places.js';
 
@@ -109,12 +111,38 @@ export function toFormat(
   };
 }
 
+/** The ticket types a showtime offers, adult first, with each type's price per tier. */
+export function ticketTypeOffers(row: PriceColumns): TicketTypeOffer[] {
+  const prices = tierPrices(row);
+  const offers: TicketTypeOffer[] = [];
+  for (const type of TICKET_TYPES) {
+    const discount = discountOf(row, type);
+    if (discount === undefined) continue;
+    offers.push({
+      type,
+      discountCents: discount,
+      prices: {
+        standard: ticketPrice(prices.standard, discount),
+        premium: ticketPrice(prices.premium, discount),
+        accessible: ticketPrice(prices.accessible, discount),
+      },
+    });
+  }
+  return offers;
+}
+
+/** "From $14.50": the cheapest ticket of any tier and offered type, before booking fee and tax. */
+export function fromCents(row: PriceColumns): number {
+  return Math.min(...ticketTypeOffers(row).flatMap((o) => Object.values(o.prices)));
+}
+
 function listing(row: MovieShowtimeRow): ShowtimeListing {
   return {
     id: row.showtime_id,
     startsAt: row.starts_at.toISOString(),
     auditorium: { id: row.auditorium_id, name: row.auditorium_name },
     prices: tierPrices(row),
+    fromCents: fromCents(row),
     currency: row.currency,
     seatsAvailable: row.seats_available,
     ...toFormat(row),
@@ -208,6 +236,7 @@ export class CatalogService {
         startsAt: row.starts_at.toISOString(),
         auditorium: { id: row.auditorium_id, name: row.auditorium_name },
         prices: tierPrices(row),
+        fromCents: fromCents(row),
         currency: row.currency,
         seatsAvailable: row.seats_available,
         ...toFormat(row),
@@ -225,6 +254,9 @@ export class CatalogService {
       endsAt: row.ends_at.toISOString(),
       currency: row.currency,
       prices: tierPrices(row),
+      ticketTypes: ticketTypeOffers(row),
+      bookingFeeCents: row.booking_fee_cents,
+      taxRatePpm: row.tax_rate_ppm,
       movie: toMovie({ ...row, id: row.movie_id }),
       theater: {
         id: row.theater_id,

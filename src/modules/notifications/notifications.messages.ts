@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import type { NotificationEvent, SeatTier } from '../../db/schema.js';
+import type { NotificationEvent, SeatTier, TicketType } from '../../db/schema.js';
 import type { MailAttachment, MailMessage } from './mailer.js';
 import type { BookingMessageView } from './notifications.repository.js';
 import { formatAddress } from '../catalog/address.js';
@@ -22,6 +22,37 @@ const TIER_LABEL: Record<SeatTier, string> = {
   accessible: 'Accessible',
   companion: 'Companion seat',
 };
+
+const TYPE_LABEL: Record<TicketType, string> = {
+  adult: 'Adult',
+  child: 'Child',
+  senior: 'Senior',
+  student: 'Student',
+};
+const TYPE_ORDER: TicketType[] = ['adult', 'child', 'senior', 'student'];
+
+/** 88750 parts per million -> "8.875%". */
+export function formatTaxRate(ppm: number): string {
+  return `${(ppm / 10_000).toString()}%`;
+}
+
+/**
+ * The stored breakdown as label/amount lines: tickets by type ("2 Adult"), booking fee, tax (the total follows
+ * them in the message). The same
+ * lines as the web app's breakdown, so a customer can check one against the other.
+ */
+export function priceLines(v: BookingMessageView): [string, string][] {
+  const money = (c: number) => formatMoney(c, v.booking.currency);
+  const lines: [string, string][] = [];
+  for (const type of TYPE_ORDER) {
+    const of = v.tickets.filter((t) => t.ticketType === type);
+    if (of.length === 0) continue;
+    lines.push([`${of.length} ${TYPE_LABEL[type]}`, money(of.reduce((sum, t) => sum + t.priceCents, 0))]);
+  }
+  lines.push(['Booking fee', money(v.booking.bookingFeeCents)]);
+  lines.push([`Tax (${formatTaxRate(v.booking.taxRatePpm)})`, money(v.booking.taxCents)]);
+  return lines;
+}
 
 export function formatMoney(cents: number, currency: string): string {
   return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.trim() }).format(cents / 100);
@@ -117,8 +148,9 @@ export async function renderEmail(
 
   const ticketLines = v.tickets.map(
     (t) =>
-      `  Row ${t.row}, seat ${t.number} (${TIER_LABEL[t.tier]}) - ${formatMoney(t.priceCents, v.booking.currency)}`,
+      `  Row ${t.row}, seat ${t.number} (${TIER_LABEL[t.tier]}, ${TYPE_LABEL[t.ticketType]}) - ${formatMoney(t.priceCents, v.booking.currency)}`,
   );
+  const prices = priceLines(v);
   const text = [
     `Hello ${v.customer.name},`,
     '',
@@ -132,6 +164,8 @@ export async function renderEmail(
     `       ${formatAddress(v.theater.address, v.theater.city)}`,
     `Seats:`,
     ...ticketLines,
+    'Price:',
+    ...prices.map(([label, amount]) => `  ${label}: ${amount}`),
     `Total paid: ${total}`,
     ...(withCodes.length > 0
       ? [
@@ -174,7 +208,7 @@ export async function renderEmail(
         : '';
       return `<div style="display:inline-block;border:1px solid #ddd;border-radius:8px;padding:12px;margin:6px;text-align:center;min-width:180px">
 <div style="font-weight:bold">Row ${escapeHtml(t.row)}, seat ${t.number}</div>
-<div style="color:#666">${TIER_LABEL[t.tier]} &middot; ${escapeHtml(formatMoney(t.priceCents, v.booking.currency))}</div>${qr}</div>`;
+<div style="color:#666">${TIER_LABEL[t.tier]} &middot; ${TYPE_LABEL[t.ticketType]} &middot; ${escapeHtml(formatMoney(t.priceCents, v.booking.currency))}</div>${qr}</div>`;
     })
     .join('\n');
   const html = `<!doctype html>
@@ -188,6 +222,7 @@ ${row('Booking reference', `<strong style="font-size:18px;letter-spacing:2px">${
 ${row('When', escapeHtml(when))}
 ${row('Where', `${escapeHtml(v.theater.name)}, ${escapeHtml(v.auditorium.name)}<br>${escapeHtml(formatAddress(v.theater.address, v.theater.city))}`)}
 ${row('Seats', escapeHtml(seats))}
+${prices.map(([label, amount]) => row(escapeHtml(label), escapeHtml(amount))).join('\n')}
 ${row('Total paid', escapeHtml(total))}
 </table>
 <div>${ticketCards}</div>

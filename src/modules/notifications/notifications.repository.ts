@@ -7,6 +7,7 @@ import type {
   NotificationStatus,
   SeatTier,
   TicketStatus,
+  TicketType,
 } from '../../db/schema.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -17,7 +18,11 @@ export interface BookingMessageView {
     id: string;
     reference: string;
     status: BookingStatus;
+    /** Tickets + booking fee + tax, as the hold stored them. */
     totalCents: number;
+    bookingFeeCents: number;
+    taxCents: number;
+    taxRatePpm: number;
     currency: string;
     createdAt: Date;
     confirmedAt: Date | null;
@@ -33,6 +38,7 @@ export interface BookingMessageView {
     row: string;
     number: number;
     tier: SeatTier;
+    ticketType: TicketType;
     priceCents: number;
     status: TicketStatus;
   }[];
@@ -193,6 +199,9 @@ export class NotificationsRepository {
         'b.reference',
         'b.status',
         'b.total_cents',
+        'b.booking_fee_cents',
+        'b.tax_cents',
+        'b.tax_rate_ppm',
         'b.currency',
         'b.created_at',
         'b.confirmed_at',
@@ -218,7 +227,7 @@ export class NotificationsRepository {
       db
         .selectFrom('tickets as t')
         .innerJoin('seats as s', 's.id', 't.seat_id')
-        .select(['t.id', 's.row_label', 's.number', 't.tier', 't.price_cents', 't.status'])
+        .select(['t.id', 's.row_label', 's.number', 't.tier', 't.ticket_type', 't.price_cents', 't.status'])
         .where('t.booking_id', '=', bookingId)
         .orderBy('s.y')
         .orderBy('s.x')
@@ -237,6 +246,9 @@ export class NotificationsRepository {
         reference: b.reference,
         status: b.status,
         totalCents: b.total_cents,
+        bookingFeeCents: b.booking_fee_cents,
+        taxCents: b.tax_cents,
+        taxRatePpm: b.tax_rate_ppm,
         currency: b.currency,
         createdAt: b.created_at,
         confirmedAt: b.confirmed_at,
@@ -252,6 +264,7 @@ export class NotificationsRepository {
         row: t.row_label,
         number: t.number,
         tier: t.tier,
+        ticketType: t.ticket_type,
         priceCents: t.price_cents,
         status: t.status,
       })),

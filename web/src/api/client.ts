@@ -21,6 +21,7 @@ import type {
   SeatMapResponse,
   SeatStreamTokenResponse,
   SeatTier,
+  TicketTypeCounts,
   ShowtimeResponse,
   SignupBody,
   TheaterResponse,
@@ -163,8 +164,17 @@ export const api = {
   seatStreamUrl: (showtimeId: string, streamToken?: string) =>
     `${API_BASE}/showtimes/${enc(showtimeId)}/seats/stream${streamToken ? `?token=${enc(streamToken)}` : ''}`,
 
-  hold: (showtimeId: string, seatIds: string[], idempotencyKey = randomId()) =>
-    request<BookingResponse>('POST', '/bookings', { body: { showtimeId, seatIds }, idempotencyKey }),
+  /** Without ticket types every ticket is adult. */
+  hold: (
+    showtimeId: string,
+    seatIds: string[],
+    idempotencyKey = randomId(),
+    ticketTypes?: TicketTypeCounts,
+  ) =>
+    request<BookingResponse>('POST', '/bookings', {
+      body: { showtimeId, seatIds, ...(ticketTypes ? { ticketTypes } : {}) },
+      idempotencyKey,
+    }),
   /** The best seats available for `count` (and a tier), held at once: the server chooses again if it loses a race. */
   holdBest: (showtimeId: string, count: number, tier: SeatTier | undefined, idempotencyKey = randomId()) =>
     request<HoldResponse>('POST', '/bookings', {

@@ -122,7 +122,7 @@ export type paths = {
     delete: operations['adminDeleteShowtime'];
     options?: never;
     head?: never;
-    /** Change prices, or move the start while no seat is held or sold */
+    /** Change prices and ticket types, or move the start while no seat is held or sold */
     patch: operations['adminUpdateShowtime'];
     trace?: never;
   };
@@ -159,7 +159,7 @@ export type paths = {
     delete: operations['adminDeleteTheater'];
     options?: never;
     head?: never;
-    /** Change a theater */
+    /** Change a theater (its booking fee and sales tax too) */
     patch: operations['adminUpdateTheater'];
     trace?: never;
   };
@@ -552,7 +552,7 @@ export type paths = {
     put?: never;
     /**
      * Hold seats for a few minutes while you pay (all or nothing)
-     * @description Send either `seatIds` (these seats) or `count` with an optional `tier` (the best seats available, chosen by the rule in docs/api.md: together in one row, best rows and the centre first, no single empty seat left when avoidable, else two groups in adjacent rows; `seating` says which). A best-available hold that loses a seat to another customer chooses again; 409 NO_SEATS_TOGETHER only when nothing fits. Optional header Idempotency-Key: a successful hold is stored with the hold itself and replayed for 24 h (without `seating`); conflicts are not stored. 409 SEATS_UNAVAILABLE lists the seats that were taken; 409 TOO_MANY_HOLDS and SEAT_LIMIT_REACHED are the anti-hoarding limits.
+     * @description Send either `seatIds` (these seats) or `count` with an optional `tier` (the best seats available, chosen by the rule in docs/api.md: together in one row, best rows and the centre first, no single empty seat left when avoidable, else two groups in adjacent rows; `seating` says which). A best-available hold that loses a seat to another customer chooses again; 409 NO_SEATS_TOGETHER only when nothing fits. Optional header Idempotency-Key: a successful hold is stored with the hold itself and replayed for 24 h (without `seating`); conflicts are not stored. 409 SEATS_UNAVAILABLE lists the seats that were taken; 409 TOO_MANY_HOLDS and SEAT_LIMIT_REACHED are the anti-hoarding limits. Optional `ticketTypes` ({"adult": 2, "child": 1}) must add up to the seats (400 TICKET_COUNT_MISMATCH) and name types the showtime offers (400 TICKET_TYPE_NOT_OFFERED); without it every ticket is adult. The booking stores its price `breakdown` (tickets, booking fee, tax) when held; payment charges its totalCents.
      */
     post: operations['holdTicket'];
     delete?: never;
@@ -2309,6 +2309,18 @@ export interface operations {
                 name: string;
                 timeZone: string;
               };
+              /** @description The ticket types offered, adult first */
+              ticketTypes: {
+                discountCents: number;
+                /** @description This type's price per seat tier: the tier's price less the discount, never below 0 */
+                prices: {
+                  accessible: number;
+                  premium: number;
+                  standard: number;
+                };
+                /** @description adult is always offered; the others when the showtime offers them */
+                type: 'adult' | 'child' | 'senior' | 'student';
+              }[];
             }[];
           };
         };
@@ -2408,6 +2420,12 @@ export interface operations {
           };
           /** Format: date-time */
           startsAt: string;
+          /** @description Ticket types besides adult (always offered at the tier's price): each a discount in cents off every tier's price, never below 0; null: not offered */
+          ticketTypes?: {
+            child?: number | null;
+            senior?: number | null;
+            student?: number | null;
+          };
         };
       };
     };
@@ -2462,6 +2480,18 @@ export interface operations {
                 name: string;
                 timeZone: string;
               };
+              /** @description The ticket types offered, adult first */
+              ticketTypes: {
+                discountCents: number;
+                /** @description This type's price per seat tier: the tier's price less the discount, never below 0 */
+                prices: {
+                  accessible: number;
+                  premium: number;
+                  standard: number;
+                };
+                /** @description adult is always offered; the others when the showtime offers them */
+                type: 'adult' | 'child' | 'senior' | 'student';
+              }[];
             };
           };
         };
@@ -2625,6 +2655,18 @@ export interface operations {
                 name: string;
                 timeZone: string;
               };
+              /** @description The ticket types offered, adult first */
+              ticketTypes: {
+                discountCents: number;
+                /** @description This type's price per seat tier: the tier's price less the discount, never below 0 */
+                prices: {
+                  accessible: number;
+                  premium: number;
+                  standard: number;
+                };
+                /** @description adult is always offered; the others when the showtime offers them */
+                type: 'adult' | 'child' | 'senior' | 'student';
+              }[];
             };
           };
         };
@@ -2852,6 +2894,12 @@ export interface operations {
           };
           /** Format: date-time */
           startsAt?: string;
+          /** @description Ticket types besides adult (always offered at the tier's price): each a discount in cents off every tier's price, never below 0; null: not offered */
+          ticketTypes?: {
+            child?: number | null;
+            senior?: number | null;
+            student?: number | null;
+          };
         };
       };
     };
@@ -2906,6 +2954,18 @@ export interface operations {
                 name: string;
                 timeZone: string;
               };
+              /** @description The ticket types offered, adult first */
+              ticketTypes: {
+                discountCents: number;
+                /** @description This type's price per seat tier: the tier's price less the discount, never below 0 */
+                prices: {
+                  accessible: number;
+                  premium: number;
+                  standard: number;
+                };
+                /** @description adult is always offered; the others when the showtime offers them */
+                type: 'adult' | 'child' | 'senior' | 'student';
+              }[];
             };
           };
         };
@@ -3030,12 +3090,16 @@ export interface operations {
             theaters: {
               address: string;
               auditoriumCount: number;
+              /** @description Booking fee per ticket in integer cents (default 0) */
+              bookingFeeCents: number;
               city: string;
               /** Format: uuid */
               id: string;
               lat: number;
               lng: number;
               name: string;
+              /** @description Sales tax in parts per million of the price, 88750 = 8.875% (default 0); on tickets + booking fee, half up to the cent */
+              taxRatePpm: number;
               /** @description IANA time zone, e.g. America/New_York */
               timeZone: string;
             }[];
@@ -3119,10 +3183,14 @@ export interface operations {
       content: {
         'application/json': {
           address: string;
+          /** @description Booking fee per ticket in integer cents (default 0) */
+          bookingFeeCents?: number;
           city: string;
           lat: number;
           lng: number;
           name: string;
+          /** @description Sales tax in parts per million of the price, 88750 = 8.875% (default 0); on tickets + booking fee, half up to the cent */
+          taxRatePpm?: number;
           /** @description IANA time zone name, e.g. America/New_York */
           timeZone?: string;
         };
@@ -3139,12 +3207,16 @@ export interface operations {
             theater: {
               address: string;
               auditoriumCount: number;
+              /** @description Booking fee per ticket in integer cents (default 0) */
+              bookingFeeCents: number;
               city: string;
               /** Format: uuid */
               id: string;
               lat: number;
               lng: number;
               name: string;
+              /** @description Sales tax in parts per million of the price, 88750 = 8.875% (default 0); on tickets + booking fee, half up to the cent */
+              taxRatePpm: number;
               /** @description IANA time zone, e.g. America/New_York */
               timeZone: string;
             };
@@ -3238,12 +3310,16 @@ export interface operations {
             theater: {
               address: string;
               auditoriumCount: number;
+              /** @description Booking fee per ticket in integer cents (default 0) */
+              bookingFeeCents: number;
               city: string;
               /** Format: uuid */
               id: string;
               lat: number;
               lng: number;
               name: string;
+              /** @description Sales tax in parts per million of the price, 88750 = 8.875% (default 0); on tickets + booking fee, half up to the cent */
+              taxRatePpm: number;
               /** @description IANA time zone, e.g. America/New_York */
               timeZone: string;
             };
@@ -3461,10 +3537,14 @@ export interface operations {
       content: {
         'application/json': {
           address?: string;
+          /** @description Booking fee per ticket in integer cents (default 0) */
+          bookingFeeCents?: number;
           city?: string;
           lat?: number;
           lng?: number;
           name?: string;
+          /** @description Sales tax in parts per million of the price, 88750 = 8.875% (default 0); on tickets + booking fee, half up to the cent */
+          taxRatePpm?: number;
           /** @description IANA time zone name, e.g. America/New_York */
           timeZone?: string;
         };
@@ -3481,12 +3561,16 @@ export interface operations {
             theater: {
               address: string;
               auditoriumCount: number;
+              /** @description Booking fee per ticket in integer cents (default 0) */
+              bookingFeeCents: number;
               city: string;
               /** Format: uuid */
               id: string;
               lat: number;
               lng: number;
               name: string;
+              /** @description Sales tax in parts per million of the price, 88750 = 8.875% (default 0); on tickets + booking fee, half up to the cent */
+              taxRatePpm: number;
               /** @description IANA time zone, e.g. America/New_York */
               timeZone: string;
             };
@@ -3998,6 +4082,25 @@ export interface operations {
         content: {
           'application/json': {
             bookings: {
+              /** @description The price as stored when the seats were held; later price changes never alter it */
+              breakdown?: {
+                /** @description The booking fee for all tickets (the theater's per-ticket fee x tickets) */
+                bookingFeeCents: number;
+                /** @description The tickets by type, adult, child, senior, student; only the types held */
+                byType: {
+                  count: number;
+                  subtotalCents: number;
+                  /** @description adult is always offered; the others when the showtime offers them */
+                  ticketType: 'adult' | 'child' | 'senior' | 'student';
+                }[];
+                /** @description On tickets + booking fee, integer cents rounded half up, once per booking */
+                taxCents: number;
+                /** @description Parts per million: 88750 = 8.875% */
+                taxRatePpm: number;
+                /** @description The tickets' prices added up */
+                ticketsCents: number;
+                totalCents: number;
+              };
               confirmedAt: string | null;
               /** Format: date-time */
               createdAt: string;
@@ -4040,14 +4143,18 @@ export interface operations {
                 /** Format: uuid */
                 id: string;
                 number: number;
+                /** @description This ticket's price for its tier and type, as held */
                 priceCents: number;
                 row: string;
                 /** Format: uuid */
                 seatId: string;
                 status: 'held' | 'sold' | 'void';
+                /** @description adult is always offered; the others when the showtime offers them */
+                ticketType?: 'adult' | 'child' | 'senior' | 'student';
                 /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                 tier: 'standard' | 'premium' | 'accessible' | 'companion';
               }[];
+              /** @description Tickets + booking fee + tax, as stored by the hold: what payment charges */
               totalCents: number;
             }[];
             nextCursor: string | null;
@@ -4102,12 +4209,26 @@ export interface operations {
               seatIds: string[];
               /** Format: uuid */
               showtimeId: string;
+              /** @description How many tickets of each type, adding up to the number of seats; absent: every ticket adult. Types are given to the seats in seat order (front row first, left to right), in the order adult, child, senior, student. */
+              ticketTypes?: {
+                adult?: number;
+                child?: number;
+                senior?: number;
+                student?: number;
+              };
             }
           | {
               /** @description How many seats together */
               count: number;
               /** Format: uuid */
               showtimeId: string;
+              /** @description How many tickets of each type, adding up to the number of seats; absent: every ticket adult. Types are given to the seats in seat order (front row first, left to right), in the order adult, child, senior, student. */
+              ticketTypes?: {
+                adult?: number;
+                child?: number;
+                senior?: number;
+                student?: number;
+              };
               /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
               tier?: 'standard' | 'premium' | 'accessible' | 'companion';
             };
@@ -4122,6 +4243,25 @@ export interface operations {
         content: {
           'application/json': {
             booking: {
+              /** @description The price as stored when the seats were held; later price changes never alter it */
+              breakdown?: {
+                /** @description The booking fee for all tickets (the theater's per-ticket fee x tickets) */
+                bookingFeeCents: number;
+                /** @description The tickets by type, adult, child, senior, student; only the types held */
+                byType: {
+                  count: number;
+                  subtotalCents: number;
+                  /** @description adult is always offered; the others when the showtime offers them */
+                  ticketType: 'adult' | 'child' | 'senior' | 'student';
+                }[];
+                /** @description On tickets + booking fee, integer cents rounded half up, once per booking */
+                taxCents: number;
+                /** @description Parts per million: 88750 = 8.875% */
+                taxRatePpm: number;
+                /** @description The tickets' prices added up */
+                ticketsCents: number;
+                totalCents: number;
+              };
               confirmedAt: string | null;
               /** Format: date-time */
               createdAt: string;
@@ -4164,14 +4304,18 @@ export interface operations {
                 /** Format: uuid */
                 id: string;
                 number: number;
+                /** @description This ticket's price for its tier and type, as held */
                 priceCents: number;
                 row: string;
                 /** Format: uuid */
                 seatId: string;
                 status: 'held' | 'sold' | 'void';
+                /** @description adult is always offered; the others when the showtime offers them */
+                ticketType?: 'adult' | 'child' | 'senior' | 'student';
                 /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                 tier: 'standard' | 'premium' | 'accessible' | 'companion';
               }[];
+              /** @description Tickets + booking fee + tax, as stored by the hold: what payment charges */
               totalCents: number;
             };
             seating?: {
@@ -4302,6 +4446,25 @@ export interface operations {
         content: {
           'application/json': {
             booking: {
+              /** @description The price as stored when the seats were held; later price changes never alter it */
+              breakdown?: {
+                /** @description The booking fee for all tickets (the theater's per-ticket fee x tickets) */
+                bookingFeeCents: number;
+                /** @description The tickets by type, adult, child, senior, student; only the types held */
+                byType: {
+                  count: number;
+                  subtotalCents: number;
+                  /** @description adult is always offered; the others when the showtime offers them */
+                  ticketType: 'adult' | 'child' | 'senior' | 'student';
+                }[];
+                /** @description On tickets + booking fee, integer cents rounded half up, once per booking */
+                taxCents: number;
+                /** @description Parts per million: 88750 = 8.875% */
+                taxRatePpm: number;
+                /** @description The tickets' prices added up */
+                ticketsCents: number;
+                totalCents: number;
+              };
               confirmedAt: string | null;
               /** Format: date-time */
               createdAt: string;
@@ -4344,14 +4507,18 @@ export interface operations {
                 /** Format: uuid */
                 id: string;
                 number: number;
+                /** @description This ticket's price for its tier and type, as held */
                 priceCents: number;
                 row: string;
                 /** Format: uuid */
                 seatId: string;
                 status: 'held' | 'sold' | 'void';
+                /** @description adult is always offered; the others when the showtime offers them */
+                ticketType?: 'adult' | 'child' | 'senior' | 'student';
                 /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                 tier: 'standard' | 'premium' | 'accessible' | 'companion';
               }[];
+              /** @description Tickets + booking fee + tax, as stored by the hold: what payment charges */
               totalCents: number;
             };
           };
@@ -4426,6 +4593,25 @@ export interface operations {
         content: {
           'application/json': {
             booking: {
+              /** @description The price as stored when the seats were held; later price changes never alter it */
+              breakdown?: {
+                /** @description The booking fee for all tickets (the theater's per-ticket fee x tickets) */
+                bookingFeeCents: number;
+                /** @description The tickets by type, adult, child, senior, student; only the types held */
+                byType: {
+                  count: number;
+                  subtotalCents: number;
+                  /** @description adult is always offered; the others when the showtime offers them */
+                  ticketType: 'adult' | 'child' | 'senior' | 'student';
+                }[];
+                /** @description On tickets + booking fee, integer cents rounded half up, once per booking */
+                taxCents: number;
+                /** @description Parts per million: 88750 = 8.875% */
+                taxRatePpm: number;
+                /** @description The tickets' prices added up */
+                ticketsCents: number;
+                totalCents: number;
+              };
               confirmedAt: string | null;
               /** Format: date-time */
               createdAt: string;
@@ -4468,14 +4654,18 @@ export interface operations {
                 /** Format: uuid */
                 id: string;
                 number: number;
+                /** @description This ticket's price for its tier and type, as held */
                 priceCents: number;
                 row: string;
                 /** Format: uuid */
                 seatId: string;
                 status: 'held' | 'sold' | 'void';
+                /** @description adult is always offered; the others when the showtime offers them */
+                ticketType?: 'adult' | 'child' | 'senior' | 'student';
                 /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                 tier: 'standard' | 'premium' | 'accessible' | 'companion';
               }[];
+              /** @description Tickets + booking fee + tax, as stored by the hold: what payment charges */
               totalCents: number;
             };
           };
@@ -4566,6 +4756,25 @@ export interface operations {
         content: {
           'application/json': {
             booking: {
+              /** @description The price as stored when the seats were held; later price changes never alter it */
+              breakdown?: {
+                /** @description The booking fee for all tickets (the theater's per-ticket fee x tickets) */
+                bookingFeeCents: number;
+                /** @description The tickets by type, adult, child, senior, student; only the types held */
+                byType: {
+                  count: number;
+                  subtotalCents: number;
+                  /** @description adult is always offered; the others when the showtime offers them */
+                  ticketType: 'adult' | 'child' | 'senior' | 'student';
+                }[];
+                /** @description On tickets + booking fee, integer cents rounded half up, once per booking */
+                taxCents: number;
+                /** @description Parts per million: 88750 = 8.875% */
+                taxRatePpm: number;
+                /** @description The tickets' prices added up */
+                ticketsCents: number;
+                totalCents: number;
+              };
               confirmedAt: string | null;
               /** Format: date-time */
               createdAt: string;
@@ -4608,14 +4817,18 @@ export interface operations {
                 /** Format: uuid */
                 id: string;
                 number: number;
+                /** @description This ticket's price for its tier and type, as held */
                 priceCents: number;
                 row: string;
                 /** Format: uuid */
                 seatId: string;
                 status: 'held' | 'sold' | 'void';
+                /** @description adult is always offered; the others when the showtime offers them */
+                ticketType?: 'adult' | 'child' | 'senior' | 'student';
                 /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                 tier: 'standard' | 'premium' | 'accessible' | 'companion';
               }[];
+              /** @description Tickets + booking fee + tax, as stored by the hold: what payment charges */
               totalCents: number;
             };
           };
@@ -4733,6 +4946,25 @@ export interface operations {
         content: {
           'application/json': {
             booking: {
+              /** @description The price as stored when the seats were held; later price changes never alter it */
+              breakdown?: {
+                /** @description The booking fee for all tickets (the theater's per-ticket fee x tickets) */
+                bookingFeeCents: number;
+                /** @description The tickets by type, adult, child, senior, student; only the types held */
+                byType: {
+                  count: number;
+                  subtotalCents: number;
+                  /** @description adult is always offered; the others when the showtime offers them */
+                  ticketType: 'adult' | 'child' | 'senior' | 'student';
+                }[];
+                /** @description On tickets + booking fee, integer cents rounded half up, once per booking */
+                taxCents: number;
+                /** @description Parts per million: 88750 = 8.875% */
+                taxRatePpm: number;
+                /** @description The tickets' prices added up */
+                ticketsCents: number;
+                totalCents: number;
+              };
               confirmedAt: string | null;
               /** Format: date-time */
               createdAt: string;
@@ -4775,14 +5007,18 @@ export interface operations {
                 /** Format: uuid */
                 id: string;
                 number: number;
+                /** @description This ticket's price for its tier and type, as held */
                 priceCents: number;
                 row: string;
                 /** Format: uuid */
                 seatId: string;
                 status: 'held' | 'sold' | 'void';
+                /** @description adult is always offered; the others when the showtime offers them */
+                ticketType?: 'adult' | 'child' | 'senior' | 'student';
                 /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                 tier: 'standard' | 'premium' | 'accessible' | 'companion';
               }[];
+              /** @description Tickets + booking fee + tax, as stored by the hold: what payment charges */
               totalCents: number;
             };
             payment: {
@@ -4967,6 +5203,25 @@ export interface operations {
         content: {
           'application/json': {
             booking: {
+              /** @description The price as stored when the seats were held; later price changes never alter it */
+              breakdown?: {
+                /** @description The booking fee for all tickets (the theater's per-ticket fee x tickets) */
+                bookingFeeCents: number;
+                /** @description The tickets by type, adult, child, senior, student; only the types held */
+                byType: {
+                  count: number;
+                  subtotalCents: number;
+                  /** @description adult is always offered; the others when the showtime offers them */
+                  ticketType: 'adult' | 'child' | 'senior' | 'student';
+                }[];
+                /** @description On tickets + booking fee, integer cents rounded half up, once per booking */
+                taxCents: number;
+                /** @description Parts per million: 88750 = 8.875% */
+                taxRatePpm: number;
+                /** @description The tickets' prices added up */
+                ticketsCents: number;
+                totalCents: number;
+              };
               confirmedAt: string | null;
               /** Format: date-time */
               createdAt: string;
@@ -5009,14 +5264,18 @@ export interface operations {
                 /** Format: uuid */
                 id: string;
                 number: number;
+                /** @description This ticket's price for its tier and type, as held */
                 priceCents: number;
                 row: string;
                 /** Format: uuid */
                 seatId: string;
                 status: 'held' | 'sold' | 'void';
+                /** @description adult is always offered; the others when the showtime offers them */
+                ticketType?: 'adult' | 'child' | 'senior' | 'student';
                 /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                 tier: 'standard' | 'premium' | 'accessible' | 'companion';
               }[];
+              /** @description Tickets + booking fee + tax, as stored by the hold: what payment charges */
               totalCents: number;
             };
           };
@@ -5744,6 +6003,8 @@ export interface operations {
                   currency: string;
                   /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
                   format: '2D' | '3D' | 'IMAX' | 'DOLBY';
+                  /** @description The lowest ticket price (any tier, any offered type), before booking fee and tax */
+                  fromCents: number;
                   /** Format: uuid */
                   id: string;
                   /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
@@ -5932,6 +6193,8 @@ export interface operations {
                 name: string;
                 screenPosition: 'top' | 'bottom';
               };
+              /** @description Per ticket, the theater's booking fee */
+              bookingFeeCents: number;
               /** @description ISO 4217, e.g. USD */
               currency: string;
               /** Format: date-time */
@@ -5966,6 +6229,8 @@ export interface operations {
               };
               /** Format: date-time */
               startsAt: string;
+              /** @description The theater's sales tax in parts per million (88750 = 8.875%), on tickets + booking fee */
+              taxRatePpm: number;
               theater: {
                 address: string;
                 city: string;
@@ -5977,6 +6242,18 @@ export interface operations {
                 /** @description IANA time zone, e.g. America/New_York */
                 timeZone: string;
               };
+              /** @description The ticket types offered, adult first */
+              ticketTypes: {
+                discountCents: number;
+                /** @description This type's price per seat tier: the tier's price less the discount, never below 0 */
+                prices: {
+                  accessible: number;
+                  premium: number;
+                  standard: number;
+                };
+                /** @description adult is always offered; the others when the showtime offers them */
+                type: 'adult' | 'child' | 'senior' | 'student';
+              }[];
             };
           };
         };
@@ -6533,6 +6810,8 @@ export interface operations {
                 currency: string;
                 /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
                 format: '2D' | '3D' | 'IMAX' | 'DOLBY';
+                /** @description The lowest ticket price (any tier, any offered type), before booking fee and tax */
+                fromCents: number;
                 /** Format: uuid */
                 id: string;
                 /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */

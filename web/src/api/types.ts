@@ -94,3 +94,8 @@ export type DoorBooking = ResponseOf<'/api/v1/checkin/bookings/{reference}', 'ge
 export interface ApiErrorBody {
   error: { code: string; message: string; [detail: string]: unknown };
 }
+
+export type TicketTypeOffer = ShowtimeDetail['ticketTypes'][number];
+export type TicketTypeName = TicketTypeOffer['type'];
+export type TicketTypeCounts = NonNullable<Extract<HoldBody, { seatIds: string[] }>['ticketTypes']>;
+export type PriceBreakdown = NonNullable<Booking['breakdown']>;

@@ -2,10 +2,13 @@ import type { ShowtimeListing } from '../api/types';
 import { formatLabel, formatMoney, formatTime } from '../lib/format';
 import { Link } from '../lib/router';
 
-/** One showtime as a link to its seat map: time, room, format (when not plain 2D) and seats left. */
+/**
+ * One showtime as a link to its seat map: time, room, format (when not plain 2D), its lowest ticket price and
+ * seats left.
+ */
 export function ShowtimeButton({ s, timeZone }: { s: ShowtimeListing; timeZone: string }) {
   const started = new Date(s.startsAt).getTime() <= Date.now();
-  const from = Math.min(s.prices.standard, s.prices.premium, s.prices.accessible);
+  const from = s.fromCents;
   const time = formatTime(s.startsAt, timeZone);
   const plain = s.format === '2D' && s.presentation === 'original';
   const detail = `${s.auditorium.name}${plain ? '' : `, ${formatLabel(s)}`} · from ${formatMoney(from, s.currency)}`;
@@ -32,6 +35,9 @@ export function ShowtimeButton({ s, timeZone }: { s: ShowtimeListing; timeZone: 
           {formatLabel(s)}
         </span>
       )}
+      <span className="showtime-from" data-testid="showtime-from">
+        From {formatMoney(from, s.currency)}
+      </span>
       <span className={`showtime-seats${few ? ' is-few' : ''}`}>
         {few ? `Only ${s.seatsAvailable} left` : `${s.seatsAvailable} seats`}
       </span>

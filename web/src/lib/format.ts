@@ -134,3 +134,19 @@ export function runtime(minutes: number): string {
   const m = minutes % 60;
   return h > 0 ? `${h} h ${m} min` : `${m} min`;
 }
+
+const TICKET_TYPE_LABELS: Record<string, string> = {
+  adult: 'Adult',
+  child: 'Child',
+  senior: 'Senior',
+  student: 'Student',
+};
+
+export function ticketTypeLabel(type: string): string {
+  return TICKET_TYPE_LABELS[type] ?? type;
+}
+
+/** 88750 parts per million -> "8.875%" (as the confirmation email writes it). */
+export function formatTaxRate(ppm: number): string {
+  return `${(ppm / 10_000).toString()}%`;
+}

@@ -10,7 +10,8 @@ import { humanError, isNotFound } from '../lib/errors';
 import { PageHeading } from '../components/PageHeading';
 import { Poster } from '../components/Poster';
 import { QrTicket } from '../components/QrTicket';
-import { formatDateTime, formatMoney, plural, tierLabel } from '../lib/format';
+import { formatDateTime, formatMoney, plural, ticketTypeLabel, tierLabel } from '../lib/format';
+import { PriceBreakdown } from '../components/PriceBreakdown';
 import { randomId } from '../lib/random';
 import { Link } from '../lib/router';
 import { useAsync } from '../lib/useAsync';
@@ -51,16 +52,27 @@ function Summary({ booking, showtime }: { booking: Booking; showtime: ShowtimeDe
               <strong>
                 Row {t.row}, seat {t.number}
               </strong>{' '}
-              <span className="muted">{tierLabel(t.tier)}</span>
+              <span className="muted">
+                {tierLabel(t.tier)}
+                {t.ticketType && ` · ${ticketTypeLabel(t.ticketType)}`}
+              </span>
             </span>
             <span>{formatMoney(t.priceCents, booking.currency)}</span>
           </li>
         ))}
       </ul>
-      <p className="total">
-        <span>Total ({plural(booking.tickets.length, 'seat')})</span>
-        <strong>{formatMoney(booking.totalCents, booking.currency)}</strong>
-      </p>
+      {booking.breakdown ? (
+        <PriceBreakdown
+          breakdown={booking.breakdown}
+          currency={booking.currency}
+          totalLabel={booking.status === 'confirmed' ? 'Total paid' : 'Total'}
+        />
+      ) : (
+        <p className="total">
+          <span>Total ({plural(booking.tickets.length, 'seat')})</span>
+          <strong>{formatMoney(booking.totalCents, booking.currency)}</strong>
+        </p>
+      )}
       <p className="muted small">
         Booking reference <strong className="reference">{booking.reference}</strong>
       </p>

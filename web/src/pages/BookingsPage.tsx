@@ -6,6 +6,7 @@ import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { Poster } from '../components/Poster';
 import { formatDateTime, formatMoney, plural } from '../lib/format';
+import { PriceBreakdown } from '../components/PriceBreakdown';
 import { Link } from '../lib/router';
 
 const STATUS: Record<BookingStatus, { label: string; icon: IconName }> = {
@@ -111,6 +112,12 @@ function BookingRow({
           {formatMoney(booking.totalCents, booking.currency)} · Ref.{' '}
           <span className="reference">{booking.reference}</span>
         </p>
+        {booking.breakdown && (
+          <details className="booking-row-price">
+            <summary>Price breakdown</summary>
+            <PriceBreakdown breakdown={booking.breakdown} currency={booking.currency} />
+          </details>
+        )}
         <StatusBadge status={booking.status} />
         {used > 0 && (
           <span className="badge badge-used" data-testid="booking-used">

@@ -1,15 +1,18 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError } from '../api/client';
-import type { Seat, SeatProposal, SeatTier } from '../api/types';
+import type { Seat, SeatProposal, SeatTier, TicketTypeCounts, TicketTypeName } from '../api/types';
 // The booking rule itself (pure, no imports): the same orphan-seat judgement the API's best available uses.
 import { singleSeatsLeftBy } from '../../../src/modules/bookings/best-seats';
+// How a hold prices (pure): the breakdown shown here is the one the hold stores.
+import { quote } from '../../../src/modules/bookings/price-quote';
 import { NotFound } from '../components/NotFound';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { humanError, isNotFound } from '../lib/errors';
 import { PageHeading } from '../components/PageHeading';
 import { Poster } from '../components/Poster';
 import { SeatLegend, SeatMap } from '../components/SeatMap';
-import { formatDateTime, formatMoney, plural, tierLabel } from '../lib/format';
+import { PriceBreakdown } from '../components/PriceBreakdown';
+import { formatDateTime, formatMoney, plural, ticketTypeLabel, tierLabel } from '../lib/format';
 import { randomId } from '../lib/random';
 import { useAuth } from '../lib/auth';
 import { Link, navigate, signInHref } from '../lib/router';
@@ -51,6 +54,8 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
   const [proposal, setProposal] = useState<{ skip: number; available: number; ids: string[] } | null>(null);
   const [proposing, setProposing] = useState(false);
   const [orphans, setOrphans] = useState<string[] | null>(null);
+  /** Tickets of each type besides adult; adult is the rest of the seats chosen. */
+  const [extra, setExtra] = useState<Partial<Record<TicketTypeName, number>>>({});
 
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
@@ -91,7 +96,37 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
     [live.seats, selected],
   );
   const currency = live.map?.showtime.currency ?? details.data?.showtime.currency ?? 'USD';
-  const total = chosen.reduce((sum, s) => sum + s.priceCents, 0);
+  const pricing = details.data?.showtime;
+  const offers = useMemo(() => pricing?.ticketTypes ?? [], [pricing]);
+  // The counts always add up to the seats: other types first (never more than the seats), adult the rest.
+  const counts = useMemo(() => {
+    let left = chosen.length;
+    const c: TicketTypeCounts = {};
+    for (const o of offers) {
+      if (o.type === 'adult') continue;
+      const n = Math.min(extra[o.type] ?? 0, left);
+      if (n > 0) c[o.type] = n;
+      left -= n;
+    }
+    c.adult = left;
+    return c;
+  }, [chosen.length, offers, extra]);
+  const priced = useMemo(
+    () =>
+      quote({
+        tierPrices: chosen.map((s) => s.priceCents),
+        counts,
+        discounts: Object.fromEntries(offers.map((o) => [o.type, o.discountCents])),
+        bookingFeeCents: pricing?.bookingFeeCents ?? 0,
+        taxRatePpm: pricing?.taxRatePpm ?? 0,
+      }),
+    [chosen, counts, offers, pricing],
+  );
+  const total = priced?.totalCents ?? chosen.reduce((sum, s) => sum + s.priceCents, 0);
+
+  function changeCount(type: TicketTypeName, by: number) {
+    setExtra((e) => ({ ...e, [type]: Math.max(0, (counts[type] ?? 0) + by) }));
+  }
 
   // The selection survives a reload and the sign-in round trip (this tab only, with the showtime id).
   useEffect(() => {
@@ -227,6 +262,7 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
         showtimeId,
         chosen.map((s) => s.id),
         randomId(),
+        counts,
       );
       savedSelection.clear(showtimeId);
       navigate(`/bookings/${booking.id}`);
@@ -257,6 +293,12 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
           title: 'You already have seats on hold',
           text: 'Finish paying for a hold, or cancel one, before holding more seats.',
           link: { to: '/bookings', label: 'Go to My bookings' },
+        });
+      } else if (err instanceof ApiError && err.code === 'TICKET_TYPE_NOT_OFFERED') {
+        setMessage({
+          kind: 'error',
+          title: 'A ticket type is no longer offered',
+          text: `${humanError(err)}. Nothing was held. Reload the page to see the ticket types offered now.`,
         });
       } else if (err instanceof ApiError && err.code === 'SHOWTIME_CLOSED') {
         setMessage({
@@ -487,16 +529,19 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
             <p className="muted">No seats chosen yet. Tap a seat on the map to add it.</p>
           ) : (
             <ul className="chosen-list" aria-live="polite">
-              {chosen.map((s) => (
+              {chosen.map((s, i) => (
                 <li key={s.id}>
                   <span>
                     <strong>
                       {s.row}
                       {s.number}
                     </strong>{' '}
-                    <span className="muted">{tierLabel(s.tier)}</span>
+                    <span className="muted">
+                      {tierLabel(s.tier)}
+                      {priced && ` · ${ticketTypeLabel(priced.tickets[i]!.ticketType)}`}
+                    </span>
                   </span>
-                  <span>{formatMoney(s.priceCents, currency)}</span>
+                  <span>{formatMoney(priced?.tickets[i]!.priceCents ?? s.priceCents, currency)}</span>
                   <button
                     type="button"
                     className="btn btn-icon"
@@ -509,10 +554,63 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
               ))}
             </ul>
           )}
-          <p className="total" aria-live="polite" data-testid="total">
-            <span>Total ({plural(chosen.length, 'seat')})</span>
-            <strong>{formatMoney(total, currency)}</strong>
-          </p>
+          {chosen.length > 0 && offers.length > 1 && (
+            <div className="ticket-types" role="group" aria-labelledby="types-title">
+              <h3 id="types-title" className="ticket-types-title">
+                Tickets
+              </h3>
+              {offers.map((o) => (
+                <div key={o.type} className="ticket-type-row">
+                  <span id={`type-${o.type}`}>
+                    {ticketTypeLabel(o.type)}{' '}
+                    <span className="muted small">
+                      {o.discountCents > 0 ? `${formatMoney(o.discountCents, currency)} off` : 'full price'}
+                    </span>
+                  </span>
+                  <div className="stepper">
+                    {o.type !== 'adult' && (
+                      <button
+                        type="button"
+                        className="btn btn-icon"
+                        aria-label={`One ${ticketTypeLabel(o.type).toLowerCase()} ticket fewer`}
+                        disabled={(counts[o.type] ?? 0) <= 0}
+                        onClick={() => changeCount(o.type, -1)}
+                      >
+                        −
+                      </button>
+                    )}
+                    <output
+                      aria-labelledby={`type-${o.type}`}
+                      data-testid={`ticket-type-${o.type}`}
+                      aria-live="polite"
+                    >
+                      {counts[o.type] ?? 0}
+                    </output>
+                    {o.type !== 'adult' && (
+                      <button
+                        type="button"
+                        className="btn btn-icon"
+                        aria-label={`One ${ticketTypeLabel(o.type).toLowerCase()} ticket more`}
+                        disabled={(counts.adult ?? 0) <= 0}
+                        onClick={() => changeCount(o.type, 1)}
+                      >
+                        +
+                      </button>
+                    )}
+                  </div>
+                </div>
+              ))}
+              <p className="muted small">Adult tickets are the seats left over.</p>
+            </div>
+          )}
+          {priced && chosen.length > 0 ? (
+            <PriceBreakdown breakdown={priced} currency={currency} totalTestId="total" />
+          ) : (
+            <p className="total" aria-live="polite" data-testid="total">
+              <span>Total ({plural(chosen.length, 'seat')})</span>
+              <strong>{formatMoney(total, currency)}</strong>
+            </p>
+          )}
           {holdButton('btn-block hold-main')}
           <p className="muted small">
             {user
