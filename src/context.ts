@@ -7,6 +7,7 @@ import { serializeRequest } from './http/redact.js';
 import { UserSessions } from './modules/accounts/sessions.js';
 import { JobQueue } from './jobs/queue.js';
 import { Metrics } from './http/metrics.js';
+import { SharedRedis } from './http/shared-limits.js';
 import { createMailer, type Mailer } from './modules/notifications/mailer.js';
 import { createSmsProvider, type SmsProvider } from './modules/notifications/sms.js';
 import type { PaymentGateway } from './modules/payments/payment-gateway.js';
@@ -45,6 +46,8 @@ export interface AppContext {
    * and the seat stream read from it. Connects its LISTEN on first use (the worker only publishes).
    */
   seatFeed: SeatFeed;
+  /** REDIS_URL: the rate-limit counters every process shares (per process while Redis is away). */
+  redis: SharedRedis | undefined;
   /** Fault injection points for crash tests; absent in production. */
   faults: Faults;
   /** Releases every resource the context opened (not the ones passed in as overrides). */
@@ -140,6 +143,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
   });
   const metrics = overrides.metrics ?? new Metrics({ defaultMetrics: config.env !== 'test' });
   metrics.watchPool(pool);
+  const redis = config.redisUrl ? new SharedRedis(config.redisUrl, logger, metrics) : undefined;
   const sms = overrides.sms === undefined ? createSmsProvider(config, logger) : (overrides.sms ?? undefined);
 
   return {
@@ -157,7 +161,9 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     metrics,
     faults: overrides.faults ?? {},
     seatFeed,
+    redis,
     async close() {
+      await redis?.close();
       await seatFeed.close(); // publishes what is still pending, so it needs the pool
       if (!overrides.jobs) await jobs.stop();
       if (gatewayPool) await gatewayPool.end();

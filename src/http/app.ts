@@ -9,6 +9,7 @@ import type { AppContext } from '../context.js';
 import { authPlugin } from './auth.js';
 import { metricsPlugin } from './metrics.js';
 import { overloadPlugin } from './overload.js';
+import { fallbackStore } from './shared-limits.js';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
 import { serializeRequest } from './redact.js';
 import { validatorCompiler } from './validation.js';
@@ -116,6 +117,8 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(authPlugin, { tokens: ctx.tokens, sessions: ctx.sessions });
   await app.register(rateLimit, {
     global: true,
+    // Shared by every API process through Redis when REDIS_URL is set (per process while it is away).
+    ...(ctx.redis ? { store: fallbackStore(ctx.redis) } : {}),
     // A signed-in caller is counted per account; anyone else (no token, or one that is no longer valid) per IP,
     // with a budget for a person browsing the catalog, not for a scraper.
     max: (_req, key) =>

@@ -40,6 +40,16 @@ export class Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly redisUp = new Gauge({
+    name: 'matinee_redis_up',
+    help: '1 while Redis (REDIS_URL) answers and rate limits are shared by all processes; 0 while each counts alone',
+    registers: [this.registry],
+  });
+  readonly redisFallbacks = new Counter({
+    name: 'matinee_redis_fallbacks_total',
+    help: 'Rate-limit checks counted in this process because a Redis command failed',
+    registers: [this.registry],
+  });
   private readonly pools = new Set<pg.Pool>();
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
