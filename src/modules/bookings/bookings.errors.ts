@@ -192,3 +192,12 @@ export class HoldEndedError extends ConflictError {
     super('HOLD_ENDED', 'The hold on these seats has ended; it cannot be given more time. Start again.');
   }
 }
+
+export class NoCalendarError extends ConflictError {
+  override name = 'NoCalendarError';
+  constructor(status: string) {
+    super('BOOKING_NOT_CONFIRMED', `Only a confirmed booking goes in a calendar; this one is ${status}`, {
+      status,
+    });
+  }
+}
