@@ -4,10 +4,12 @@ import { Loading } from './components/Notice';
 import { NotFound } from './components/NotFound';
 import { useAuth } from './lib/auth';
 import { match, navigate, useLocation } from './lib/router';
+import { AccountPage } from './pages/AccountPage';
 import { BookingPage } from './pages/BookingPage';
 import { BookingsPage } from './pages/BookingsPage';
 import { CheckinPage } from './pages/CheckinPage';
 import { MoviePage } from './pages/MoviePage';
+import { ForgotPasswordPage, ResetPasswordPage } from './pages/PasswordResetPages';
 import { ShowtimePage } from './pages/ShowtimePage';
 import { SignInPage } from './pages/SignInPage';
 import { TheaterPage } from './pages/TheaterPage';
@@ -25,6 +27,7 @@ function route(path: string): ReactNode {
   p = match('/bookings/:bookingId', path);
   if (p) return <BookingPage key={p.bookingId} bookingId={p.bookingId!} />;
   if (path === '/checkin') return <CheckinPage />;
+  if (path === '/account') return <AccountPage />;
   return <NotFound />;
 }
 
@@ -33,17 +36,28 @@ export function App() {
   const { user, checking } = useAuth();
   const location = useLocation();
   const onSignIn = location.path === '/signin';
+  // Pages for people who cannot sign in: a signed-in visitor may open them too (a reset link in another tab).
+  const publicPage =
+    location.path === '/forgot-password' ? (
+      <ForgotPasswordPage />
+    ) : location.path === '/reset-password' ? (
+      <ResetPasswordPage />
+    ) : null;
+
+  const isPublic = publicPage !== null;
 
   useEffect(() => {
+    if (isPublic) return;
     if (!user && !checking && !onSignIn) {
       navigate(`/signin?next=${encodeURIComponent(location.href)}`, { replace: true });
     } else if (user && onSignIn) {
       navigate('/', { replace: true });
     }
-  }, [user, checking, onSignIn, location.href]);
+  }, [user, checking, onSignIn, location.href, isPublic]);
 
   let page: ReactNode;
-  if (onSignIn) page = <SignInPage />;
+  if (publicPage) page = publicPage;
+  else if (onSignIn) page = <SignInPage />;
   else if (!user) page = <Loading />;
   else page = route(location.path);
   return <Layout>{page}</Layout>;
