@@ -186,7 +186,7 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
         page.getByRole('button', { name: 'Add to calendar' }).click(),
       ]);
       expect(download.suggestedFilename()).toBe(`matinee-${body.booking.reference}.ics`);
-      const ics = await readFile((await download.path())!, 'utf8');
+      const ics = await readFile(await download.path(), 'utf8');
       expect(ics).toContain('BEGIN:VCALENDAR');
       expect(ics).toMatch(/DTSTART;TZID=[\w/]+:\d{8}T\d{6}/);
       expect(ics).toContain('Harbor Lights (Matinee)');
