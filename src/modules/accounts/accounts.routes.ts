@@ -110,6 +110,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     {
       schema: {
         tags: ['auth'],
+        operationId: 'requestPasswordReset',
         summary: 'Forgot password: email a reset link',
         description:
           'Always 202 with the same message, whether or not an account has this email. For an account, the ' +
@@ -130,6 +131,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     {
       schema: {
         tags: ['auth'],
+        operationId: 'resetPassword',
         summary: 'Choose a new password with the token of a reset link',
         description:
           'Sets the password and signs the account out everywhere (every token issued before is revoked). ' +
@@ -155,6 +157,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     {
       schema: {
         tags: ['auth'],
+        operationId: 'updateProfile',
         summary: 'Change your name or phone number',
         description:
           'Only the fields sent change. phone is parsed as at sign-up (400 INVALID_PHONE); null or "" removes it.',
@@ -171,6 +174,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     {
       schema: {
         tags: ['auth'],
+        operationId: 'changePassword',
         summary: 'Change your password (the current one is required)',
         description:
           'Signs the account out everywhere, this token included; the answer carries a new token. ' +
