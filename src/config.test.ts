@@ -62,7 +62,19 @@ describe('readConfig', () => {
       ADMIN_PASSWORD: 'a-long-unique-password',
       SMTP_URL: 'smtp://mail.example.com:587',
       TICKET_SIGNING_SECRET: 't'.repeat(40),
+      PUBLIC_URL: 'https://tickets.example.com/',
     });
     expect(ok.env).toBe('production');
+    expect(ok.publicUrl).toBe('https://tickets.example.com');
+  });
+
+  it('PUBLIC_URL: localhost on PORT by default outside production, required in production, a URL', () => {
+    expect(readConfig({}).publicUrl).toBe('http://localhost:3000');
+    expect(readConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(readConfig({ PUBLIC_URL: 'https://example.com/matinee/' }).publicUrl).toBe(
+      'https://example.com/matinee',
+    );
+    expect(() => readConfig({ NODE_ENV: 'production' })).toThrow(/PUBLIC_URL is required/);
+    expect(() => readConfig({ PUBLIC_URL: 'example.com' })).toThrow(/PUBLIC_URL/);
   });
 });

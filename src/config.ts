@@ -12,6 +12,8 @@ const EnvSchema = Type.Object({
   }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  // The web app's base URL as customers reach it, for links in emails and calendar files.
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$' })),
   // false, true (= 1 hop) or the number of proxy hops in front of the API.
   TRUST_PROXY: Type.String({ pattern: '^(true|false|[0-9])$', default: 'false' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
@@ -30,6 +32,9 @@ const EnvSchema = Type.Object({
   /** Shed load when more requests than this wait for a database connection (0: never). */
   OVERLOAD_MAX_POOL_WAITING: Type.Integer({ minimum: 0, maximum: 100_000, default: 100 }),
   OVERLOAD_RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 5 }),
+  RATE_LIMIT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR: Type.Integer({ minimum: 1, default: 5 }),
+  RATE_LIMIT_PASSWORD_RESETS_PER_IP_PER_HOUR: Type.Integer({ minimum: 1, default: 20 }),
+  PASSWORD_RESET_TTL_MINUTES: Type.Integer({ minimum: 1, maximum: 1440, default: 30 }),
   AUTH_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 30_000, default: 15_000 }),
   STREAM_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 3600, default: 300 }),
   SEAT_STREAMS_PER_IP: Type.Integer({ minimum: 1, maximum: 100_000, default: 10 }),
@@ -76,6 +81,8 @@ export interface Config {
   env: Env['NODE_ENV'];
   port: number;
   host: string;
+  /** The web app's base URL without a trailing slash (PUBLIC_URL): links in emails and calendar files. */
+  publicUrl: string;
   /**
    * Proxy hops in front of the API whose X-Forwarded-For entries are trusted (0: none). The client address is
    * the one the outermost trusted hop added; anything a client prepends itself is ignored.
@@ -97,7 +104,13 @@ export interface Config {
     loginPerAccountPerMinute: number;
     /** Sign-ups per client IP. */
     signupsPerHour: number;
+    /** Password reset requests per target email (lowercased), from all addresses together. */
+    passwordResetsPerEmailPerHour: number;
+    /** Password reset requests per client IP. */
+    passwordResetsPerIpPerHour: number;
   };
+  /** How long a password reset link works. */
+  passwordResetTtlMinutes: number;
   /** How long a process may trust its cached copy of a user's role and token version (revocation delay). */
   authCacheTtlMs: number;
   /** Load shedding (src/http/overload.ts): thresholds, 0 turns one off. */
@@ -180,6 +193,8 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     const problems: string[] = [];
     if (!env.JWT_SECRET) problems.push('  JWT_SECRET is required in production (32+ characters)');
     if (!env.DATABASE_URL) problems.push('  DATABASE_URL is required in production');
+    if (!env.PUBLIC_URL)
+      problems.push("  PUBLIC_URL is required in production (the web app's address, for links in emails)");
     if (env.ADMIN_EMAIL === DEV_ADMIN_EMAIL || env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD) {
       problems.push('  ADMIN_EMAIL and ADMIN_PASSWORD must not use the development defaults in production');
     }
@@ -203,6 +218,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     env: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     trustProxyHops:
       env.TRUST_PROXY === 'true' ? 1 : env.TRUST_PROXY === 'false' ? 0 : Number(env.TRUST_PROXY),
     databaseUrl: env.DATABASE_URL,
@@ -216,7 +232,10 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
       authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE,
       loginPerAccountPerMinute: env.RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE,
       signupsPerHour: env.RATE_LIMIT_SIGNUPS_PER_HOUR,
+      passwordResetsPerEmailPerHour: env.RATE_LIMIT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR,
+      passwordResetsPerIpPerHour: env.RATE_LIMIT_PASSWORD_RESETS_PER_IP_PER_HOUR,
     },
+    passwordResetTtlMinutes: env.PASSWORD_RESET_TTL_MINUTES,
     authCacheTtlMs: env.AUTH_CACHE_TTL_MS,
     overload: {
       maxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
+import ICAL from 'ical.js';
 import type { Attachment } from 'mailparser';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -246,12 +247,22 @@ describe('notifications through a real SMTP server and an SMS provider stub', ()
     const cal = ics!.content.toString('utf8');
     expect(cal).toContain('METHOD:PUBLISH');
     expect(cal).toContain(`UID:booking-${confirmed.id}@matinee.test`);
-    expect(cal).toContain(
-      `DTSTART:${st.startsAt
-        .toISOString()
-        .replace(/[-:]/g, '')
-        .replace(/\.\d{3}Z$/, 'Z')}`,
-    );
+    // On the theater's clock: Tokyo is UTC+9 all year, so the local start is worked out by hand.
+    const tokyo = new Date(st.startsAt.getTime() + 9 * 3600_000)
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}Z$/, '');
+    expect(cal).toContain(`DTSTART;TZID=Asia/Tokyo:${tokyo}`);
+    expect(cal).toContain('BEGIN:VTIMEZONE');
+
+    // The receipt: the card that paid, and a link back to the booking (PUBLIC_URL, by default localhost).
+    const link = `http://localhost:3000/bookings/${confirmed.id}`;
+    expect(text).toContain('Paid with: Visa ending in 4242');
+    expect(html).toContain('Visa ending in 4242');
+    expect(text).toContain(`Your booking: ${link}`);
+    expect(html).toContain(`href="${link}"`);
+    const vevent = new ICAL.Component(ICAL.parse(cal) as unknown[]).getFirstSubcomponent('vevent')!;
+    expect(vevent.getFirstPropertyValue('url')).toBe(link);
   });
 
   it('sends one SMS with the booking reference through the provider API', () => {
@@ -291,6 +302,8 @@ describe('notifications through a real SMTP server and an SMS provider stub', ()
     expect(refund.subject).toMatch(/^Refund confirmed/);
     expect(refund.subject).toContain(confirmed.reference);
     expect(refund.text).toContain('$47.00');
+    expect(refund.text).toContain('goes back to your Visa ending in 4242');
+    expect(refund.text).toContain(`http://localhost:3000/bookings/${confirmed.id}`);
     expect(refund.attachments.filter(isPng)).toHaveLength(0);
     expect(refund.attachments.find(isCalendar)!.content.toString()).toContain('METHOD:CANCEL');
     const texts = sms.requests.filter((r) => r.body.to === phone).map((r) => r.body.body);
@@ -316,6 +329,7 @@ describe('notifications through a real SMTP server and an SMS provider stub', ()
     expect(mails).toHaveLength(1);
     expect(mails[0]!.parsed.subject).toContain('were released');
     expect(mails[0]!.parsed.text).toContain('You have not been charged.');
+    expect(mails[0]!.parsed.text).toContain(`http://localhost:3000/bookings/${held.id}`);
     expect(mails[0]!.parsed.attachments).toHaveLength(0);
   });
 

@@ -247,6 +247,7 @@ describe('the stored breakdown', () => {
       to: 'x@example.com',
       ticketCode: (id) => id,
       domain: 'test',
+      publicUrl: 'http://localhost:3000',
     });
     expect(mail.text).toContain(
       '  1 Adult: $12.00\n  1 Child: $14.85\n  Booking fee: $3.00\n  Tax (10%): $2.99',

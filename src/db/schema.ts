@@ -203,14 +203,17 @@ export interface SimRefundsTable {
   created_at: CreatedAt;
 }
 
-export type NotificationEvent =
+export type BookingNotificationEvent =
   'booking.confirmed' | 'booking.refunded' | 'booking.expired' | 'payment.refunded';
+export type NotificationEvent = BookingNotificationEvent | 'account.password_reset';
 export type NotificationChannel = 'email' | 'sms';
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed';
 
 export interface NotificationsTable {
   id: string;
-  booking_id: string;
+  /** Exactly one of booking_id and password_reset_id is set: what the message is about. */
+  booking_id: string | null;
+  password_reset_id: Generated<string | null>;
   event: NotificationEvent;
   channel: NotificationChannel;
   recipient: string;
@@ -224,8 +227,20 @@ export interface NotificationsTable {
   updated_at: Timestamp;
 }
 
+export interface PasswordResetsTable {
+  id: string;
+  user_id: string;
+  /** SHA-256 of the token; the token itself is never stored. */
+  token_hash: Buffer;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+  superseded_at: Date | null;
+}
+
 export interface Database {
   notifications: NotificationsTable;
+  password_resets: PasswordResetsTable;
   bookings: BookingsTable;
   tickets: TicketsTable;
   payments: PaymentsTable;
@@ -252,3 +267,4 @@ export type BookingRow = Selectable<BookingsTable>;
 export type TicketRow = Selectable<TicketsTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
 export type NotificationRow = Selectable<NotificationsTable>;
+export type PasswordResetRow = Selectable<PasswordResetsTable>;

@@ -1,8 +1,14 @@
 import type { AppContext } from '../context.js';
+import type { NotificationRow } from '../db/schema.js';
 import { shortTicketCode, signTicketCode } from '../modules/checkin/ticket-codes.js';
 import { PermanentDeliveryError, describeDeliveryError } from '../modules/notifications/delivery-errors.js';
 import { mailDomain } from '../modules/notifications/mailer.js';
-import { renderEmail, renderSms } from '../modules/notifications/notifications.messages.js';
+import { resetLink, resetToken } from '../modules/accounts/password-reset.js';
+import {
+  renderEmail,
+  renderPasswordResetEmail,
+  renderSms,
+} from '../modules/notifications/notifications.messages.js';
 import type { DeliverNotificationJob } from '../modules/notifications/notifications.outbox.js';
 import { NotificationsRepository } from '../modules/notifications/notifications.repository.js';
 import { JOB_EXPIRE_SECONDS } from './queue.js';
@@ -56,30 +62,7 @@ export async function runDeliverNotification(
   }
   const final = job.retryCount >= job.retryLimit;
   try {
-    const view = await repo.bookingView(ctx.db, n.booking_id);
-    if (!view) throw new PermanentDeliveryError('the booking no longer exists');
-    let providerId: string;
-    switch (n.channel) {
-      case 'email': {
-        const message = await renderEmail(n.event, view, {
-          to: n.recipient,
-          messageId: n.message_id,
-          ticketCode: (ticketId) => signTicketCode(ctx.config, ticketId),
-          shortCode: (ticketId) => shortTicketCode(ctx.config, ticketId),
-          domain: mailDomain(ctx.config.mail.from),
-        });
-        message.date = n.created_at;
-        providerId = (await ctx.mailer.send(message)).providerId;
-        break;
-      }
-      case 'sms': {
-        if (!ctx.sms) throw new PermanentDeliveryError('SMS is not configured on this worker (SMS_API_URL)');
-        providerId = (
-          await ctx.sms.send({ to: n.recipient, body: renderSms(n.event, view), reference: n.message_id })
-        ).providerId;
-        break;
-      }
-    }
+    const providerId = await send(ctx, n);
     await repo.markSent(ctx.db, n.id, providerId);
     log.info({ channel: n.channel, event: n.event, providerId, attempts: n.attempts }, 'notification sent');
     return 'sent';
@@ -101,6 +84,48 @@ export async function runDeliverNotification(
       'notification delivery failed: will retry',
     );
     throw err;
+  }
+}
+
+/** Renders one outbox row from the database as it is now and hands it to the mailer or the SMS provider. */
+async function send(ctx: AppContext, n: NotificationRow): Promise<string> {
+  if (n.event === 'account.password_reset') {
+    const reset = n.password_reset_id ? await repo.passwordResetView(ctx.db, n.password_reset_id) : undefined;
+    if (!reset) throw new PermanentDeliveryError('the password reset no longer exists');
+    if (n.channel !== 'email') throw new PermanentDeliveryError('password resets are sent by email only');
+    const message = renderPasswordResetEmail({
+      to: n.recipient,
+      messageId: n.message_id,
+      name: reset.name,
+      link: resetLink(ctx.config, resetToken(ctx.config, reset.id)),
+      expiresAt: reset.expiresAt,
+      now: n.created_at,
+      accountUrl: `${ctx.config.publicUrl}/account`,
+    });
+    message.date = n.created_at;
+    return (await ctx.mailer.send(message)).providerId;
+  }
+  const view = n.booking_id ? await repo.bookingView(ctx.db, n.booking_id) : undefined;
+  if (!view) throw new PermanentDeliveryError('the booking no longer exists');
+  switch (n.channel) {
+    case 'email': {
+      const message = await renderEmail(n.event, view, {
+        to: n.recipient,
+        messageId: n.message_id,
+        ticketCode: (ticketId) => signTicketCode(ctx.config, ticketId),
+        shortCode: (ticketId) => shortTicketCode(ctx.config, ticketId),
+        domain: mailDomain(ctx.config.mail.from),
+        publicUrl: ctx.config.publicUrl,
+      });
+      message.date = n.created_at;
+      return (await ctx.mailer.send(message)).providerId;
+    }
+    case 'sms': {
+      if (!ctx.sms) throw new PermanentDeliveryError('SMS is not configured on this worker (SMS_API_URL)');
+      return (
+        await ctx.sms.send({ to: n.recipient, body: renderSms(n.event, view), reference: n.message_id })
+      ).providerId;
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -178,12 +179,25 @@ describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
         console.warn('[e2e] GET /tickets/:id has no `code` yet: the QR codes were not drawn');
       }
 
-      // My bookings lists it as confirmed.
+      // The receipt names the card that paid, and "Add to calendar" downloads the showtime's .ics.
+      expect(await page.getByTestId('paid-with').textContent()).toBe('Paid with Visa ending in 4242');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Add to calendar' }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe(`matinee-${body.booking.reference}.ics`);
+      const ics = await readFile(await download.path(), 'utf8');
+      expect(ics).toContain('BEGIN:VCALENDAR');
+      expect(ics).toMatch(/DTSTART;TZID=[\w/]+:\d{8}T\d{6}/);
+      expect(ics).toContain('Harbor Lights (Matinee)');
+
+      // My bookings lists it as confirmed, with the card.
       await page.getByRole('link', { name: 'My bookings' }).first().click();
       const row = page.getByTestId('booking-row').first();
       await row.waitFor();
       expect(await row.getByTestId('booking-status').textContent()).toContain('Confirmed');
       expect(await row.textContent()).toContain(body.booking.reference);
+      expect(await row.textContent()).toContain('Paid with Visa ending in 4242');
     },
     BROWSER_TEST_MS,
   );

@@ -4,10 +4,12 @@ import { Loading } from './components/Notice';
 import { NotFound } from './components/NotFound';
 import { useAuth } from './lib/auth';
 import { match, navigate, signInHref, useLocation } from './lib/router';
+import { AccountPage } from './pages/AccountPage';
 import { BookingPage } from './pages/BookingPage';
 import { BookingsPage } from './pages/BookingsPage';
 import { CheckinPage } from './pages/CheckinPage';
 import { MoviePage } from './pages/MoviePage';
+import { ForgotPasswordPage, ResetPasswordPage } from './pages/PasswordResetPages';
 import { ShowtimePage } from './pages/ShowtimePage';
 import { SignInPage } from './pages/SignInPage';
 import { TheaterPage } from './pages/TheaterPage';
@@ -25,12 +27,13 @@ function route(path: string): ReactNode {
   p = match('/bookings/:bookingId', path);
   if (p) return <BookingPage key={p.bookingId} bookingId={p.bookingId!} />;
   if (path === '/checkin') return <CheckinPage />;
+  if (path === '/account') return <AccountPage />;
   return <NotFound />;
 }
 
 /** Pages that are about the customer's own account: everything else (the catalog, seat maps) is open to all. */
 function needsAccount(path: string): boolean {
-  return path === '/bookings' || path.startsWith('/bookings/') || path === '/checkin';
+  return path === '/bookings' || path.startsWith('/bookings/') || path === '/checkin' || path === '/account';
 }
 
 /**
@@ -41,7 +44,14 @@ export function App() {
   const { user, checking } = useAuth();
   const location = useLocation();
   const onSignIn = location.path === '/signin';
-  const privatePage = needsAccount(location.path);
+  // Pages for people who cannot sign in: a signed-in visitor may open them too (a reset link in another tab).
+  const publicPage =
+    location.path === '/forgot-password' ? (
+      <ForgotPasswordPage />
+    ) : location.path === '/reset-password' ? (
+      <ResetPasswordPage />
+    ) : null;
+  const privatePage = publicPage === null && needsAccount(location.path);
 
   useEffect(() => {
     if (!user && !checking && privatePage) {
@@ -52,7 +62,8 @@ export function App() {
   }, [user, checking, onSignIn, privatePage, location.href]);
 
   let page: ReactNode;
-  if (onSignIn) page = <SignInPage />;
+  if (publicPage) page = publicPage;
+  else if (onSignIn) page = <SignInPage />;
   else if (privatePage && !user) page = <Loading />;
   else page = route(location.path);
   return <Layout>{page}</Layout>;

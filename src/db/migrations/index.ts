@@ -10,6 +10,7 @@ import * as m0008 from './0008_lean_claims.js';
 import * as m0009 from './0009_hold_extension.js';
 import * as m0010 from './0010_companion_seats.js';
 import * as m0011 from './0011_movie_details.js';
+import * as m0012 from './0012_account.js';
 import * as m0013 from './0013_prices.js';
 
 /** Explicit, ordered list: a migration runs once, in this order, and is never edited after release. */
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009_hold_extension': m0009,
   '0010_companion_seats': m0010,
   '0011_movie_details': m0011,
+  '0012_account': m0012,
   '0013_prices': m0013,
 };
 

@@ -2,11 +2,31 @@ import type { AppContext } from '../../context.js';
 import { PG, pgErrorCode } from '../../db/database.js';
 import type { Role, UserRow } from '../../db/schema.js';
 import { NotFoundError } from '../../http/errors.js';
-import { EmailTakenError, InvalidCredentialsError, OwnRoleError } from './accounts.errors.js';
+import { randomUUID } from 'node:crypto';
+import { recordPasswordReset } from '../notifications/notifications.outbox.js';
+import {
+  EmailTakenError,
+  InvalidCredentialsError,
+  OwnRoleError,
+  ResetTokenError,
+  WrongPasswordError,
+} from './accounts.errors.js';
 import { AccountsRepository } from './accounts.repository.js';
-import type { AuthResponse, LoginBody, SignupBody, User } from './accounts.schemas.js';
+import type {
+  AuthResponse,
+  LoginBody,
+  PasswordChangeBody,
+  PasswordResetBody,
+  ProfileBody,
+  SignupBody,
+  User,
+} from './accounts.schemas.js';
+import { resetToken, resetTokenHash } from './password-reset.js';
 import { parsePhone } from './phone.js';
 import { dummyHashPromise, hashPassword, verifyPassword } from './password.js';
+
+export const PASSWORD_RESET_REQUESTED =
+  'If an account has this email, we have sent it a link to choose a new password. It works once, for a short time.';
 
 export function toUser(row: UserRow): User {
   return { id: row.id, email: row.email, name: row.name, phone: row.phone, role: row.role };
@@ -57,6 +77,96 @@ export class AccountsService {
     const row = await this.repo.bumpTokenVersion(userId);
     this.ctx.sessions.forget(userId);
     if (!row) throw new NotFoundError('User', 'USER_NOT_FOUND');
+  }
+
+  /** Changes name and/or phone; a phone is parsed like at sign-up (400 INVALID_PHONE), "" or null removes it. */
+  async updateProfile(userId: string, input: ProfileBody): Promise<User> {
+    const changes: { name?: string; phone?: string | null } = {};
+    if (input.name !== undefined) changes.name = input.name.trim();
+    if (input.phone !== undefined) {
+      changes.phone = input.phone?.trim() ? parsePhone(input.phone, input.phoneCountry) : null;
+    }
+    const row = await this.repo.updateProfile(userId, changes);
+    if (!row) throw new NotFoundError('User', 'USER_NOT_FOUND');
+    return toUser(row);
+  }
+
+  /**
+   * A new password, confirmed with the current one. Every session is signed out (a stolen token stops working
+   * too); the answer carries a fresh token for this one.
+   */
+  async changePassword(userId: string, input: PasswordChangeBody): Promise<AuthResponse> {
+    const row = await this.repo.findById(userId);
+    if (!row) throw new NotFoundError('User', 'USER_NOT_FOUND');
+    if (!(await verifyPassword(input.currentPassword, row.password_hash))) throw new WrongPasswordError();
+    const updated = await this.repo.setPasswordAndRevoke(
+      this.ctx.db,
+      userId,
+      await hashPassword(input.newPassword),
+    );
+    this.ctx.sessions.forget(userId);
+    if (!updated) throw new NotFoundError('User', 'USER_NOT_FOUND');
+    return this.session(updated);
+  }
+
+  /**
+   * "Forgot password?": for a known email, a reset row (its token's hash only) and the email's outbox row and
+   * job commit together; older links of the account stop working. An unknown email changes nothing. Either
+   * way the caller gets the same answer, so it tells nobody who has an account.
+   */
+  async requestPasswordReset(email: string): Promise<{ message: string }> {
+    const user = await this.repo.findByEmail(email.trim());
+    if (user) {
+      const now = this.ctx.clock.now();
+      const id = randomUUID();
+      await this.ctx.db.transaction().execute(async (trx) => {
+        await this.repo.supersedeOpenResets(trx, user.id, now);
+        await this.repo.insertReset(trx, {
+          id,
+          userId: user.id,
+          tokenHash: resetTokenHash(resetToken(this.ctx.config, id)),
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + this.ctx.config.passwordResetTtlMinutes * 60_000),
+        });
+        await recordPasswordReset(trx, this.ctx, id);
+      });
+    }
+    return { message: PASSWORD_RESET_REQUESTED };
+  }
+
+  /**
+   * Sets the password from a reset link. The token is used by one conditional UPDATE (so it works once even
+   * under concurrent requests), in the transaction that sets the password and signs the account out everywhere.
+   */
+  async resetPassword(input: PasswordResetBody): Promise<void> {
+    const hash = resetTokenHash(input.token);
+    // Checked before the (deliberately slow) password hash, so a dead link costs nothing and says why.
+    const before = await this.repo.findResetByHash(this.ctx.db, hash);
+    if (!before) throw new ResetTokenError('invalid');
+    this.assertUsable(before, this.ctx.clock.now());
+    const passwordHash = await hashPassword(input.password);
+    const userId = await this.ctx.db.transaction().execute(async (trx) => {
+      const now = this.ctx.clock.now();
+      const used = await this.repo.consumeReset(trx, hash, now);
+      if (!used) {
+        // Lost a race with another use, or the link ended while the password was hashed.
+        const current = await this.repo.findResetByHash(trx, hash);
+        if (current) this.assertUsable(current, now);
+        throw new ResetTokenError('invalid');
+      }
+      await this.repo.setPasswordAndRevoke(trx, used.userId, passwordHash);
+      return used.userId;
+    });
+    this.ctx.sessions.forget(userId);
+  }
+
+  private assertUsable(
+    r: { used_at: Date | null; superseded_at: Date | null; expires_at: Date },
+    now: Date,
+  ): void {
+    if (r.used_at) throw new ResetTokenError('used');
+    if (r.superseded_at) throw new ResetTokenError('superseded');
+    if (r.expires_at <= now) throw new ResetTokenError('expired');
   }
 
   /**

@@ -213,3 +213,12 @@ export class TicketTypeNotOfferedError extends DomainError {
     });
   }
 }
+
+export class NoCalendarError extends ConflictError {
+  override name = 'NoCalendarError';
+  constructor(status: string) {
+    super('BOOKING_NOT_CONFIRMED', `Only a confirmed booking goes in a calendar; this one is ${status}`, {
+      status,
+    });
+  }
+}

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../context.js';
 import { currentUser, requireUserUnlessPublic } from '../../http/auth.js';
 import { withIdempotency } from '../../http/idempotency.js';
@@ -148,6 +149,35 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req) => ({ booking: await bookings.getBooking(currentUser(req).userId, req.params.bookingId) }),
+  );
+
+  app.get(
+    '/bookings/:bookingId/calendar.ics',
+    {
+      schema: {
+        operationId: 'getBookingCalendar',
+        tags: ['bookings'],
+        summary: 'Add to calendar: an iCalendar (.ics) file for one of your confirmed bookings',
+        description:
+          "The showtime's start and end in the theater's time zone (TZID with its VTIMEZONE), the movie, the " +
+          'theater and its address, and a link to the booking. 409 BOOKING_NOT_CONFIRMED for a booking that is ' +
+          'not confirmed.',
+        params: BookingParams,
+        produces: ['text/calendar'],
+        response: {
+          200: Type.String({ description: 'text/calendar; an attachment named matinee-<reference>.ics' }),
+          ...errors(400, 401, 404, 409),
+        },
+      },
+    },
+    async (req, reply) => {
+      const ics = await bookings.bookingCalendar(currentUser(req).userId, req.params.bookingId);
+      return reply
+        .type('text/calendar; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${ics.filename}"`)
+        .header('cache-control', 'private, no-store')
+        .send(ics.content);
+    },
   );
 
   app.post(

@@ -7,7 +7,11 @@ import { QUEUES } from '../../jobs/queue.js';
 import { UnauthorizedError, ValidationError } from '../../http/errors.js';
 import type { IdempotencyRecorder } from '../../http/idempotency.js';
 import { shortTicketCode, signTicketCode } from '../checkin/ticket-codes.js';
+import { mailDomain } from '../notifications/mailer.js';
+import { bookingUrl } from '../notifications/notifications.messages.js';
 import { recordBookingEvent } from '../notifications/notifications.outbox.js';
+import { NotificationsRepository } from '../notifications/notifications.repository.js';
+import { bookingCalendar } from './booking-calendar.js';
 import { luhnValid, normaliseCardNumber } from '../payments/card.js';
 import { PaymentAttempts } from '../payments/payment-attempts.js';
 import {
@@ -44,6 +48,7 @@ import {
   HoldAlreadyExtendedError,
   HoldAtMaximumError,
   HoldEndedError,
+  NoCalendarError,
   NoSeatsTogetherError,
   TicketCountMismatchError,
   TicketTypeNotOfferedError,
@@ -260,6 +265,22 @@ export class BookingsService {
     const b = await this.repo.findBooking(this.ctx.db, bookingId, userId);
     if (!b) throw new BookingNotFoundError();
     return (await this.hydrate([b]))[0]!;
+  }
+
+  /** The .ics of one of the caller's confirmed bookings (the same entry as the confirmation email's). */
+  async bookingCalendar(userId: string, bookingId: string): Promise<{ filename: string; content: string }> {
+    const b = await this.repo.findBooking(this.ctx.db, bookingId, userId);
+    if (!b) throw new BookingNotFoundError();
+    if (b.status !== 'confirmed') throw new NoCalendarError(b.status);
+    const view = await new NotificationsRepository().bookingView(this.ctx.db, b.id);
+    if (!view) throw new BookingNotFoundError();
+    return {
+      filename: `matinee-${view.booking.reference}.ics`,
+      content: bookingCalendar(view, {
+        domain: mailDomain(this.ctx.config.mail.from),
+        bookingUrl: bookingUrl(this.ctx.config.publicUrl, b.id),
+      }),
+    };
   }
 
   async listBookings(

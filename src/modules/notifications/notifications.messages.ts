@@ -1,5 +1,6 @@
 import QRCode from 'qrcode';
-import type { NotificationEvent, SeatTier, TicketType } from '../../db/schema.js';
+import type { BookingNotificationEvent, SeatTier, TicketType } from '../../db/schema.js';
+import { bookingCalendar } from '../bookings/booking-calendar.js';
 import type { MailAttachment, MailMessage } from './mailer.js';
 import type { BookingMessageView } from './notifications.repository.js';
 import { formatAddress } from '../catalog/address.js';
@@ -14,6 +15,19 @@ export interface RenderOptions {
   shortCode?: (ticketId: string) => string;
   /** For the calendar UID. */
   domain: string;
+  /** The web app's base URL (PUBLIC_URL): every email links back to the booking. */
+  publicUrl: string;
+}
+
+/** The booking's page in the web app, where its tickets, receipt and calendar file are. */
+export function bookingUrl(publicUrl: string, bookingId: string): string {
+  return `${publicUrl}/bookings/${bookingId}`;
+}
+
+/** "Visa ending in 4242": the card that paid, as receipts show it (brand and last four digits only). */
+export function cardLabel(charge: { brand: string; last4: string }): string {
+  const brand = charge.brand.charAt(0).toUpperCase() + charge.brand.slice(1);
+  return `${brand} ending in ${charge.last4}`;
 }
 
 const TIER_LABEL: Record<SeatTier, string> = {
@@ -95,7 +109,7 @@ export function qrCid(ticketId: string): string {
 
 /** The email for one booking event: HTML and text parts, a QR code per valid ticket, a calendar file. */
 export async function renderEmail(
-  event: NotificationEvent,
+  event: BookingNotificationEvent,
   v: BookingMessageView,
   o: RenderOptions,
 ): Promise<MailMessage> {
@@ -105,6 +119,8 @@ export async function renderEmail(
   const place = `${v.theater.name}, ${formatAddress(v.theater.address, v.theater.city)}`;
   const seats = v.tickets.map(seatLabel).join(', ');
   const ref = v.booking.reference;
+  const link = bookingUrl(o.publicUrl, v.booking.id);
+  const paidWith = v.charge ? cardLabel(v.charge) : null;
   const attachments: MailAttachment[] = [];
 
   let subject: string;
@@ -126,7 +142,7 @@ export async function renderEmail(
       subject = `Refund confirmed: ${v.movie.title}, ${whenShort} (${ref})`;
       intro = `Your booking has been refunded and its tickets are cancelled.`;
       note = v.charge
-        ? `${formatMoney(v.charge.amountCents, v.charge.currency)} goes back to your ${v.charge.brand} card ending in ${v.charge.last4}; banks usually take 5-10 days to show it.`
+        ? `${formatMoney(v.charge.amountCents, v.charge.currency)} goes back to your ${cardLabel(v.charge)}; banks usually take 5-10 days to show it.`
         : `The full amount goes back to the card you paid with.`;
       break;
     case 'booking.expired':
@@ -167,6 +183,12 @@ export async function renderEmail(
     'Price:',
     ...prices.map(([label, amount]) => `  ${label}: ${amount}`),
     `Total paid: ${total}`,
+    ...(paidWith ? [`Paid with: ${paidWith}`] : []),
+    '',
+    `Your booking: ${link}`,
+    ...(event === 'booking.confirmed' && v.booking.status === 'confirmed'
+      ? ['The attached .ics file adds the showtime to your calendar.']
+      : []),
     ...(withCodes.length > 0
       ? [
           '',
@@ -224,7 +246,13 @@ ${row('Where', `${escapeHtml(v.theater.name)}, ${escapeHtml(v.auditorium.name)}<
 ${row('Seats', escapeHtml(seats))}
 ${prices.map(([label, amount]) => row(escapeHtml(label), escapeHtml(amount))).join('\n')}
 ${row('Total paid', escapeHtml(total))}
+${paidWith ? row('Paid with', escapeHtml(paidWith)) : ''}
 </table>
+<p><a href="${escapeHtml(link)}" style="color:#b3261e">See this booking in Matinee</a>${
+    event === 'booking.confirmed' && v.booking.status === 'confirmed'
+      ? ' &middot; the attached .ics file adds the showtime to your calendar'
+      : ''
+  }</p>
 <div>${ticketCards}</div>
 <p style="color:#666;font-size:12px">Matinee &middot; ${escapeHtml(place)}</p>
 </body></html>`;
@@ -233,7 +261,7 @@ ${row('Total paid', escapeHtml(total))}
     const cancel = event === 'booking.refunded';
     attachments.push({
       filename: `matinee-${ref}.ics`,
-      content: calendarEvent(v, o.domain, cancel),
+      content: bookingCalendar(v, { domain: o.domain, bookingUrl: link, cancel }),
       contentType: `text/calendar; charset=utf-8; method=${cancel ? 'CANCEL' : 'PUBLISH'}`,
     });
   }
@@ -241,7 +269,7 @@ ${row('Total paid', escapeHtml(total))}
   return { to: o.to, subject, text, html, messageId: o.messageId, attachments };
 }
 
-export function renderSms(event: NotificationEvent, v: BookingMessageView): string {
+export function renderSms(event: BookingNotificationEvent, v: BookingMessageView): string {
   const when = formatShowtimeShort(v.showtime.startsAt, v.theater.timeZone);
   const ref = v.booking.reference;
   switch (event) {
@@ -256,56 +284,41 @@ export function renderSms(event: NotificationEvent, v: BookingMessageView): stri
   }
 }
 
-/** RFC 5545 text: escape, then fold lines at 75 octets. */
-function icsText(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
-}
-
-function fold(line: string): string {
-  const bytes = Buffer.from(line, 'utf8');
-  if (bytes.length <= 75) return line;
-  const parts: string[] = [];
-  let current = '';
-  for (const ch of line) {
-    const limit = parts.length === 0 ? 75 : 74;
-    if (Buffer.byteLength(current + ch, 'utf8') > limit) {
-      parts.push(current);
-      current = '';
-    }
-    current += ch;
-  }
-  parts.push(current);
-  return parts.join('\r\n ');
-}
-
-const icsDate = (d: Date) =>
-  d
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}Z$/, 'Z');
-
-/** A calendar entry for the showtime (METHOD:CANCEL with the same UID after a refund). */
-export function calendarEvent(v: BookingMessageView, domain: string, cancel: boolean): string {
-  const end = new Date(v.showtime.startsAt.getTime() + v.movie.runtimeMinutes * 60_000);
-  const stamp = v.booking.closedAt ?? v.booking.confirmedAt ?? v.booking.createdAt;
-  const lines = [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//Matinee//Tickets//EN',
-    'CALSCALE:GREGORIAN',
-    `METHOD:${cancel ? 'CANCEL' : 'PUBLISH'}`,
-    'BEGIN:VEVENT',
-    `UID:booking-${v.booking.id}@${domain}`,
-    `SEQUENCE:${cancel ? 1 : 0}`,
-    `DTSTAMP:${icsDate(stamp)}`,
-    `DTSTART:${icsDate(v.showtime.startsAt)}`,
-    `DTEND:${icsDate(end)}`,
-    `SUMMARY:${icsText(`${v.movie.title} (Matinee)`)}`,
-    `LOCATION:${icsText(`${v.theater.name}, ${formatAddress(v.theater.address, v.theater.city)}`)}`,
-    `DESCRIPTION:${icsText(`Booking ${v.booking.reference}. ${v.auditorium.name}, seats ${v.tickets.map(seatLabel).join(', ')}.`)}`,
-    `STATUS:${cancel ? 'CANCELLED' : 'CONFIRMED'}`,
-    'END:VEVENT',
-    'END:VCALENDAR',
-  ];
-  return `${lines.map(fold).join('\r\n')}\r\n`;
+/** The password reset email: the link (single use, short-lived) and what to do if it was not you. */
+export function renderPasswordResetEmail(r: {
+  to: string;
+  messageId: string;
+  name: string;
+  link: string;
+  expiresAt: Date;
+  now: Date;
+  accountUrl: string;
+}): MailMessage {
+  const minutes = Math.max(1, Math.round((r.expiresAt.getTime() - r.now.getTime()) / 60_000));
+  const subject = 'Reset your Matinee password';
+  const text = [
+    `Hello ${r.name},`,
+    '',
+    'Someone (we hope you) asked to reset the password of your Matinee account. Choose a new one here:',
+    '',
+    r.link,
+    '',
+    `The link works once, for ${minutes} minutes. Setting a new password signs your account out on every device.`,
+    'If you did not ask for this, ignore this email: your password stays as it is.',
+    '',
+    `Your account: ${r.accountUrl}`,
+    '',
+    'Matinee',
+  ].join('\n');
+  const html = `<!doctype html>
+<html><body style="font-family:Helvetica,Arial,sans-serif;color:#222;max-width:640px;margin:0 auto;padding:16px">
+<h1 style="font-size:20px">Reset your password</h1>
+<p>Hello ${escapeHtml(r.name)},</p>
+<p>Someone (we hope you) asked to reset the password of your Matinee account.</p>
+<p><a href="${escapeHtml(r.link)}" style="display:inline-block;background:#b3261e;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">Choose a new password</a></p>
+<p>The link works once, for ${minutes} minutes. Setting a new password signs your account out on every device.</p>
+<p>If you did not ask for this, ignore this email: your password stays as it is.</p>
+<p style="color:#666;font-size:12px">Matinee &middot; <a href="${escapeHtml(r.accountUrl)}">your account</a></p>
+</body></html>`;
+  return { to: r.to, subject, text, html, messageId: r.messageId, attachments: [] };
 }

@@ -2,12 +2,12 @@ import type PgBoss from 'pg-boss';
 import type { Transaction } from 'kysely';
 import type { Config } from '../../config.js';
 import type { AppContext } from '../../context.js';
-import type { Database, NotificationEvent } from '../../db/schema.js';
+import type { BookingNotificationEvent, Database } from '../../db/schema.js';
 import { JOB_EXPIRE_SECONDS, QUEUES } from '../../jobs/queue.js';
 import { mailDomain } from './mailer.js';
 import { NotificationsRepository } from './notifications.repository.js';
 
-export type BookingEvent = NotificationEvent;
+export type BookingEvent = BookingNotificationEvent;
 
 export interface DeliverNotificationJob {
   notificationId: string;
@@ -48,6 +48,29 @@ export async function recordBookingEvent(
     event,
     mailDomain: mailDomain(ctx.config.mail.from),
     smsEnabled: ctx.sms !== undefined,
+  });
+  for (const { id } of inserted) {
+    await ctx.jobs.sendInTransaction<DeliverNotificationJob>(
+      trx,
+      QUEUES.deliverNotification,
+      { notificationId: id },
+      deliveryJobOptions(ctx.config),
+    );
+  }
+}
+
+/**
+ * Called inside the transaction that records a password reset request: the email (with its link) is sent by the
+ * worker if and only if the request committed, through the same outbox and retries as booking emails.
+ */
+export async function recordPasswordReset(
+  trx: Transaction<Database>,
+  ctx: AppContext,
+  passwordResetId: string,
+): Promise<void> {
+  const inserted = await repo.insertForPasswordReset(trx, {
+    passwordResetId,
+    mailDomain: mailDomain(ctx.config.mail.from),
   });
   for (const { id } of inserted) {
     await ctx.jobs.sendInTransaction<DeliverNotificationJob>(

@@ -77,6 +77,36 @@ export class NotificationsRepository {
     return result.rows;
   }
 
+  /** The reset email's outbox row, addressed to the account's email. Returns the row inserted. */
+  async insertForPasswordReset(
+    trx: Transaction<Database>,
+    e: { passwordResetId: string; mailDomain: string },
+  ): Promise<{ id: string }[]> {
+    const result = await sql<{ id: string }>`
+      INSERT INTO notifications (id, password_reset_id, event, channel, recipient, message_id)
+      SELECT x.id, r.id, 'account.password_reset', 'email', u.email, '<' || x.id || '@' || ${e.mailDomain} || '>'
+        FROM password_resets r
+        JOIN users u ON u.id = r.user_id
+        CROSS JOIN LATERAL (VALUES (gen_random_uuid())) AS x (id)
+       WHERE r.id = ${e.passwordResetId}
+      ON CONFLICT (password_reset_id, event, channel) DO NOTHING
+      RETURNING id`.execute(trx);
+    return result.rows;
+  }
+
+  /** What a reset email says: whom it greets, and until when the link works. */
+  async passwordResetView(
+    db: Q,
+    passwordResetId: string,
+  ): Promise<{ id: string; name: string; expiresAt: Date } | undefined> {
+    return db
+      .selectFrom('password_resets as r')
+      .innerJoin('users as u', 'u.id', 'r.user_id')
+      .select(['r.id', 'u.name', 'r.expires_at as expiresAt'])
+      .where('r.id', '=', passwordResetId)
+      .executeTakeFirst();
+  }
+
   /**
    * Takes the row for one delivery attempt: pending rows, and rows left `sending` by an attempt that died
    * (older than the lease). A fresh `sending` row belongs to a live attempt elsewhere: not ours to send.
@@ -155,7 +185,7 @@ export class NotificationsRepository {
   async find(db: Q, id: string) {
     return db
       .selectFrom('notifications as n')
-      .innerJoin('bookings as b', 'b.id', 'n.booking_id')
+      .leftJoin('bookings as b', 'b.id', 'n.booking_id')
       .selectAll('n')
       .select('b.reference')
       .where('n.id', '=', id)
@@ -173,7 +203,7 @@ export class NotificationsRepository {
   ) {
     let q = db
       .selectFrom('notifications as n')
-      .innerJoin('bookings as b', 'b.id', 'n.booking_id')
+      .leftJoin('bookings as b', 'b.id', 'n.booking_id')
       .selectAll('n')
       .select('b.reference')
       .orderBy('n.created_at', 'desc')

@@ -10,13 +10,17 @@ export const NotificationStatus = Type.Union([
 
 export const Notification = Type.Object({
   id: Uuid,
-  bookingId: Uuid,
-  bookingReference: Type.String(),
+  bookingId: Type.Union([Uuid, Type.Null()], { description: 'The booking the message is about, if any' }),
+  bookingReference: Type.Union([Type.String(), Type.Null()]),
+  passwordResetId: Type.Union([Uuid, Type.Null()], {
+    description: 'The password reset request the message is about, if any',
+  }),
   event: Type.Union([
     Type.Literal('booking.confirmed'),
     Type.Literal('booking.refunded'),
     Type.Literal('booking.expired'),
     Type.Literal('payment.refunded'),
+    Type.Literal('account.password_reset'),
   ]),
   channel: Type.Union([Type.Literal('email'), Type.Literal('sms')]),
   recipient: Type.String(),

@@ -7,11 +7,12 @@ import { deliveryJobOptions, type DeliverNotificationJob } from './notifications
 import { NotificationsRepository } from './notifications.repository.js';
 import type { Notification, NotificationListQuery } from './notifications.schemas.js';
 
-function toNotification(n: NotificationRow & { reference: string }): Notification {
+function toNotification(n: NotificationRow & { reference: string | null }): Notification {
   return {
     id: n.id,
     bookingId: n.booking_id,
     bookingReference: n.reference,
+    passwordResetId: n.password_reset_id,
     event: n.event,
     channel: n.channel,
     recipient: n.recipient,

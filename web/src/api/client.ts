@@ -12,6 +12,9 @@ import type {
   DoorBooking,
   HoldResponse,
   LoginBody,
+  PasswordChangeBody,
+  PasswordResetBody,
+  ProfileBody,
   MovieSearchResponse,
   MovieShowtimesQuery,
   MovieShowtimesResponse,
@@ -141,6 +144,12 @@ export const api = {
   signup: (body: SignupBody) => request<AuthResponse>('POST', '/auth/signup', { body }),
   login: (body: LoginBody) => request<AuthResponse>('POST', '/auth/login', { body }),
   me: (signal?: AbortSignal) => request<{ user: User }>('GET', '/auth/me', { signal }),
+  updateProfile: (body: ProfileBody) => request<{ user: User }>('PATCH', '/auth/me', { body }),
+  changePassword: (body: PasswordChangeBody) => request<AuthResponse>('POST', '/auth/password', { body }),
+  logoutEverywhere: () => request<null>('POST', '/auth/logout-all'),
+  requestPasswordReset: (email: string) =>
+    request<{ message: string }>('POST', '/auth/password-reset', { body: { email } }),
+  resetPassword: (body: PasswordResetBody) => request<null>('POST', '/auth/password-reset/confirm', { body }),
 
   theaters: (query: TheatersQuery, signal?: AbortSignal) =>
     request<TheatersResponse>('GET', '/theaters', { query, signal }),
@@ -206,6 +215,24 @@ export const api = {
     }),
   cancel: (bookingId: string) => request<{ booking: Booking }>('DELETE', `/bookings/${enc(bookingId)}`),
   refund: (bookingId: string) => request<{ booking: Booking }>('POST', `/bookings/${enc(bookingId)}/refund`),
+  /** The booking's .ics (it needs the bearer token, so the page downloads it as a blob). */
+  bookingCalendar: async (bookingId: string): Promise<{ blob: Blob; filename: string }> => {
+    const headers: Record<string, string> = { accept: 'text/calendar' };
+    const token = session.token();
+    if (token) headers.authorization = `Bearer ${token}`;
+    let res: Response;
+    try {
+      res = await fetch(`${API_BASE}/bookings/${enc(bookingId)}/calendar.ics`, { headers });
+    } catch {
+      throw new ApiError(0, 'NETWORK', 'Cannot reach Matinee. Check your connection and try again.');
+    }
+    if (!res.ok) {
+      const body = (await res.json().catch(() => undefined)) as Partial<ApiErrorBody> | undefined;
+      throw new ApiError(res.status, body?.error?.code ?? `HTTP_${res.status}`, body?.error?.message ?? '');
+    }
+    const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1];
+    return { blob: await res.blob(), filename: name ?? 'matinee-booking.ics' };
+  },
   ticket: (ticketId: string, signal?: AbortSignal) =>
     request<TicketResponse>('GET', `/tickets/${enc(ticketId)}`, { signal }),
 

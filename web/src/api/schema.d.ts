@@ -430,6 +430,70 @@ export type paths = {
     delete?: never;
     options?: never;
     head?: never;
+    /**
+     * Change your name or phone number
+     * @description Only the fields sent change. phone is parsed as at sign-up (400 INVALID_PHONE); null or "" removes it.
+     */
+    patch: operations['updateProfile'];
+    trace?: never;
+  };
+  '/api/v1/auth/password': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Change your password (the current one is required)
+     * @description Signs the account out everywhere, this token included; the answer carries a new token. 400 WRONG_PASSWORD when currentPassword is not right.
+     */
+    post: operations['changePassword'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/password-reset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Forgot password: email a reset link
+     * @description Always 202 with the same message, whether or not an account has this email. For an account, the email (through the notification outbox) carries a link that works once, for PASSWORD_RESET_TTL_MINUTES (30), and only until a newer one is asked for. Limited per email and per client IP (429 RATE_LIMITED).
+     */
+    post: operations['requestPasswordReset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/password-reset/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Choose a new password with the token of a reset link
+     * @description Sets the password and signs the account out everywhere (every token issued before is revoked). 400 RESET_TOKEN_INVALID for a token that was never issued; 410 RESET_TOKEN_USED, RESET_TOKEN_EXPIRED or RESET_TOKEN_SUPERSEDED (a newer link was sent) otherwise.
+     */
+    post: operations['resetPassword'];
+    delete?: never;
+    options?: never;
+    head?: never;
     patch?: never;
     trace?: never;
   };
@@ -456,6 +520,7 @@ export type paths = {
             /** Format: email */
             email: string;
             name: string;
+            /** @description At least 8 characters */
             password: string;
             /** @description As typed: international (+1 212 555 0123, +44 20 7946 0018) or national (212-555-0123) in phoneCountry. Stored and returned in E.164 (+12125550123); 400 INVALID_PHONE when it is not a valid number. */
             phone?: string;
@@ -574,6 +639,26 @@ export type paths = {
     post?: never;
     /** Cancel a pending hold; the seats are free at once */
     delete: operations['cancelBooking'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/bookings/{bookingId}/calendar.ics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Add to calendar: an iCalendar (.ics) file for one of your confirmed bookings
+     * @description The showtime's start and end in the theater's time zone (TZID with its VTIMEZONE), the movie, the theater and its address, and a link to the booking. 409 BOOKING_NOT_CONFIRMED for a booking that is not confirmed.
+     */
+    get: operations['getBookingCalendar'];
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -2013,18 +2098,25 @@ export interface operations {
             notifications: {
               /** @description Delivery attempts started so far */
               attempts: number;
-              /** Format: uuid */
-              bookingId: string;
-              bookingReference: string;
+              /** @description The booking the message is about, if any */
+              bookingId: string | null;
+              bookingReference: string | null;
               channel: 'email' | 'sms';
               /** Format: date-time */
               createdAt: string;
-              event: 'booking.confirmed' | 'booking.refunded' | 'booking.expired' | 'payment.refunded';
+              event:
+                | 'booking.confirmed'
+                | 'booking.refunded'
+                | 'booking.expired'
+                | 'payment.refunded'
+                | 'account.password_reset';
               /** Format: uuid */
               id: string;
               lastError: string | null;
               /** @description Message-ID header (email) / idempotency key (SMS), fixed per row */
               messageId: string;
+              /** @description The password reset request the message is about, if any */
+              passwordResetId: string | null;
               providerId: string | null;
               recipient: string;
               sentAt: string | null;
@@ -2122,18 +2214,25 @@ export interface operations {
             notification: {
               /** @description Delivery attempts started so far */
               attempts: number;
-              /** Format: uuid */
-              bookingId: string;
-              bookingReference: string;
+              /** @description The booking the message is about, if any */
+              bookingId: string | null;
+              bookingReference: string | null;
               channel: 'email' | 'sms';
               /** Format: date-time */
               createdAt: string;
-              event: 'booking.confirmed' | 'booking.refunded' | 'booking.expired' | 'payment.refunded';
+              event:
+                | 'booking.confirmed'
+                | 'booking.refunded'
+                | 'booking.expired'
+                | 'payment.refunded'
+                | 'account.password_reset';
               /** Format: uuid */
               id: string;
               lastError: string | null;
               /** @description Message-ID header (email) / idempotency key (SMS), fixed per row */
               messageId: string;
+              /** @description The password reset request the message is about, if any */
+              passwordResetId: string | null;
               providerId: string | null;
               recipient: string;
               sentAt: string | null;
@@ -4062,6 +4161,316 @@ export interface operations {
       };
     };
   };
+  updateProfile: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string;
+          /** @description As typed (see sign-up); null or "" removes it (no more text messages) */
+          phone?: string | '' | null;
+          /** @description ISO 3166-1 alpha-2 country a national phone number is read in (the browser's); default US */
+          phoneCountry?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            user: {
+              email: string;
+              /** Format: uuid */
+              id: string;
+              name: string;
+              phone: string | null;
+              role: 'customer' | 'staff' | 'admin';
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  changePassword: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          currentPassword: string;
+          /** @description At least 8 characters */
+          newPassword: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            token: string;
+            user: {
+              email: string;
+              /** Format: uuid */
+              id: string;
+              name: string;
+              phone: string | null;
+              role: 'customer' | 'staff' | 'admin';
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  requestPasswordReset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: email */
+          email: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description The same whether or not an account has this email (no account enumeration) */
+            message: string;
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  resetPassword: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description At least 8 characters */
+          password: string;
+          /** @description The token from the emailed link (after #token=) */
+          token: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Password changed; sign in with it */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
   listBookings: {
     parameters: {
       query: {
@@ -4726,6 +5135,92 @@ export interface operations {
         };
         content: {
           'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  getBookingCalendar: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        bookingId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description text/calendar; an attachment named matinee-<reference>.ics */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/calendar': string;
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/calendar': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/calendar': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/calendar': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/calendar': {
             error: {
               code: string;
               message: string;

@@ -30,6 +30,9 @@ export type User = AuthResponse['user'];
 export type Role = User['role'];
 export type SignupBody = BodyOf<'/api/v1/auth/signup', 'post'>;
 export type LoginBody = BodyOf<'/api/v1/auth/login', 'post'>;
+export type ProfileBody = BodyOf<'/api/v1/auth/me', 'patch'>;
+export type PasswordChangeBody = BodyOf<'/api/v1/auth/password', 'post'>;
+export type PasswordResetBody = BodyOf<'/api/v1/auth/password-reset/confirm', 'post'>;
 
 export type TheatersResponse = ResponseOf<'/api/v1/theaters', 'get'>;
 export type TheatersQuery = QueryOf<'/api/v1/theaters', 'get'>;

@@ -18,6 +18,7 @@ const PATHS = {
   plus: 'M12 5v14M5 12h14',
   minus: 'M5 12h14',
   fit: 'M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5',
+  calendar: 'M4 6h16v14H4V6Zm0 4h16M8 3v5M16 3v5',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -53,9 +53,9 @@ export function Layout({ children }: { children: ReactNode }) {
           )}
           {user && (
             <div className="account">
-              <span className="account-name" title={user.email}>
+              <Link to="/account" className="account-name nav-link" title={`${user.email}: your account`}>
                 {user.name}
-              </span>
+              </Link>
               <button
                 type="button"
                 className="btn btn-ghost btn-small"

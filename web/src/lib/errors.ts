@@ -45,12 +45,22 @@ const SENTENCES: Record<string, string> = {
   THEATER_NOT_FOUND: 'We could not find this theater. The link may be mistyped or out of date.',
   TICKET_NOT_FOUND: 'We could not find this ticket.',
   ROUTE_NOT_FOUND: 'This is not available on this server.',
+  WRONG_PASSWORD: 'Your current password is not right.',
+  RESET_TOKEN_INVALID:
+    'This password reset link is not valid. Copy the whole link from the email, or ask for a new one.',
+  RESET_TOKEN_USED: 'This password reset link was already used. Ask for a new one if you need to.',
+  RESET_TOKEN_EXPIRED: 'This password reset link has expired. Ask for a new one.',
+  RESET_TOKEN_SUPERSEDED: 'A newer password reset link was sent. Use the link in the most recent email.',
 };
 
 /** One sentence per field the API can refuse, by the field's last path segment. */
 const FIELD_SENTENCES: Record<string, string> = {
   email: 'Enter your email address, like name@example.com.',
   password: 'Your password needs at least 8 characters.',
+  newPassword: 'Your new password needs at least 8 characters.',
+  currentPassword: 'Enter your current password.',
+  token:
+    'This password reset link is not complete. Copy the whole link from the email, or ask for a new one.',
   name: 'Enter your name.',
   phone: SENTENCES.INVALID_PHONE!,
   phoneCountry: SENTENCES.INVALID_PHONE!,

@@ -150,3 +150,18 @@ export function ticketTypeLabel(type: string): string {
 export function formatTaxRate(ppm: number): string {
   return `${(ppm / 10_000).toString()}%`;
 }
+
+const BRANDS: Record<string, string> = {
+  visa: 'Visa',
+  mastercard: 'Mastercard',
+  amex: 'American Express',
+  discover: 'Discover',
+};
+
+/** "Visa ending in 4242": the card of the charge that paid (brand and last four digits are all we keep). */
+export function paidWith(b: { payments: { status: string; brand: string; last4: string }[] }): string | null {
+  const p = b.payments.find((x) => ['succeeded', 'refund_pending', 'refunded'].includes(x.status));
+  if (!p) return null;
+  const brand = BRANDS[p.brand] ?? p.brand.charAt(0).toUpperCase() + p.brand.slice(1);
+  return `${brand} ending in ${p.last4}`;
+}

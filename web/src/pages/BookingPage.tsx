@@ -10,7 +10,7 @@ import { humanError, isNotFound } from '../lib/errors';
 import { PageHeading } from '../components/PageHeading';
 import { Poster } from '../components/Poster';
 import { QrTicket } from '../components/QrTicket';
-import { formatDateTime, formatMoney, plural, ticketTypeLabel, tierLabel } from '../lib/format';
+import { formatDateTime, formatMoney, paidWith, plural, ticketTypeLabel, tierLabel } from '../lib/format';
 import { PriceBreakdown } from '../components/PriceBreakdown';
 import { randomId } from '../lib/random';
 import { Link } from '../lib/router';
@@ -71,6 +71,11 @@ function Summary({ booking, showtime }: { booking: Booking; showtime: ShowtimeDe
         <p className="total">
           <span>Total ({plural(booking.tickets.length, 'seat')})</span>
           <strong>{formatMoney(booking.totalCents, booking.currency)}</strong>
+        </p>
+      )}
+      {paidWith(booking) && (
+        <p className="muted small" data-testid="paid-with">
+          Paid with {paidWith(booking)}
         </p>
       )}
       <p className="muted small">
@@ -346,7 +351,29 @@ function Confirmation({
 }) {
   const [refunding, setRefunding] = useState<'idle' | 'confirm' | 'busy'>('idle');
   const [error, setError] = useState<unknown>(null);
+  const [calendarBusy, setCalendarBusy] = useState(false);
   const canRefund = showtime ? new Date(showtime.startsAt).getTime() > Date.now() : false;
+
+  async function addToCalendar() {
+    setCalendarBusy(true);
+    setError(null);
+    try {
+      // A download needs the bearer token, which a plain link cannot send: fetch it, then save the blob.
+      const file = await api.bookingCalendar(booking.id);
+      const url = URL.createObjectURL(file.blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = file.filename;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setCalendarBusy(false);
+    }
+  }
 
   async function refund() {
     setRefunding('busy');
@@ -396,8 +423,17 @@ function Confirmation({
           </ul>
         </section>
       </div>
-      {error !== null && <ErrorNotice error={error} title="The refund did not go through" />}
+      {error !== null && <ErrorNotice error={error} title="That did not go through" />}
       <div className="actions">
+        <button
+          type="button"
+          className="btn btn-secondary"
+          onClick={() => void addToCalendar()}
+          disabled={calendarBusy}
+          aria-busy={calendarBusy}
+        >
+          <Icon name="calendar" size={18} /> Add to calendar
+        </button>
         <Link to="/bookings" className="btn btn-secondary">
           My bookings
         </Link>

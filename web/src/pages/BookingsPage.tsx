@@ -5,7 +5,7 @@ import { Icon, type IconName } from '../components/Icon';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { Poster } from '../components/Poster';
-import { formatDateTime, formatMoney, plural } from '../lib/format';
+import { formatDateTime, formatMoney, paidWith, plural } from '../lib/format';
 import { PriceBreakdown } from '../components/PriceBreakdown';
 import { Link } from '../lib/router';
 
@@ -111,6 +111,7 @@ function BookingRow({
           {plural(booking.tickets.length, 'seat')}: {seats} ·{' '}
           {formatMoney(booking.totalCents, booking.currency)} · Ref.{' '}
           <span className="reference">{booking.reference}</span>
+          {paidWith(booking) && <> · Paid with {paidWith(booking)}</>}
         </p>
         {booking.breakdown && (
           <details className="booking-row-price">

@@ -6,7 +6,7 @@ import { PageHeading } from '../components/PageHeading';
 import { useAuth } from '../lib/auth';
 import { fieldProblems, humanError } from '../lib/errors';
 import { browserCountry, checkPhone, countryName } from '../lib/phone';
-import { navigate, useLocation } from '../lib/router';
+import { Link, navigate, useLocation } from '../lib/router';
 
 type Mode = 'signin' | 'signup';
 
@@ -177,6 +177,11 @@ export function SignInPage() {
               </p>
             )}
             {fieldError('password')}
+            {mode === 'signin' && (
+              <p className="small">
+                <Link to="/forgot-password">Forgot password?</Link>
+              </p>
+            )}
           </div>
           {mode === 'signup' && (
             <div className="field">
