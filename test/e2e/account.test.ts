@@ -99,7 +99,7 @@ describe.skipIf(!HAS_CHROMIUM)('account pages in a real browser', () => {
 
       // The link worked once: opening it again says so.
       const link = page.url();
-      await page.getByRole('link', { name: 'Sign in' }).click();
+      await page.getByTestId('reset-done').getByRole('link', { name: 'Sign in' }).click();
       await page.waitForURL(`${url}/signin`);
       await page.getByLabel('Email').fill(user.email);
       await page.getByLabel('Password').fill('a-new-password-9');
