@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { CARD, createShowtime, seatStatuses } from './helpers/fixtures.js';
@@ -137,6 +138,41 @@ describe('racing for the same seats', () => {
     const forged = sql`INSERT INTO tickets (booking_id, showtime_id, seat_id, tier, price_cents, status)
                        VALUES (${bookingId}, ${st.showtimeId}, ${st.seatIds[0]!}, 'standard', 0, 'sold')`;
     await expect(forged.execute(a.ctx.db)).rejects.toThrow(/tickets_one_sale_per_seat|duplicate key/);
+  });
+});
+
+describe('one customer racing their own holds', () => {
+  it('a hold whose counts keep going stale takes the customer lock instead of refusing with TOO_MANY_HOLDS', async () => {
+    // Another session of the same customer keeps taking their row lock and committing, as a burst of their
+    // own holds does on a busy machine: every hold statement waits for the row and finds its counts stale.
+    // After MAX_HOLD_RECOUNTS tries the hold takes the row lock first, in a transaction, and counts under it.
+    const st = await createShowtime(a.ctx.db, { rows: 1, seatsPerRow: 2 });
+    const [token] = await makeUsers(1);
+    const me = await call(0, token!, 'GET', '/api/v1/auth/me');
+    const userId = (me.body as unknown as { user: { id: string } }).user.id;
+    const bumper = new pg.Client({ connectionString: a.config.databaseUrl });
+    await bumper.connect();
+    let stop = false;
+    const bumping = (async () => {
+      while (!stop) {
+        await bumper.query('BEGIN');
+        await bumper.query('UPDATE users SET hold_seq = hold_seq + 1 WHERE id = $1', [userId]);
+        await bumper.query('SELECT pg_sleep(0.02)');
+        await bumper.query('COMMIT');
+      }
+    })();
+    try {
+      const r = await call(0, token!, 'POST', '/api/v1/bookings', {
+        showtimeId: st.showtimeId,
+        seatIds: [st.seatIds[0]],
+      });
+      expect(r.body.error?.code).toBeUndefined();
+      expect(r.status).toBe(201);
+    } finally {
+      stop = true;
+      await bumping;
+      await bumper.end();
+    }
   });
 });
 

@@ -257,6 +257,18 @@ export class BookingsRepository {
     return q.executeTakeFirst();
   }
 
+  /**
+   * Takes the customer's row lock for the rest of the transaction (as the hold statement does, by bumping
+   * hold_seq): their other holds wait, so a hold statement run after it counts their holds exactly.
+   */
+  async lockCustomer(trx: Transaction<Database>, userId: string): Promise<void> {
+    await trx
+      .updateTable('users')
+      .set((eb) => ({ hold_seq: eb('hold_seq', '+', 1) }))
+      .where('id', '=', userId)
+      .execute();
+  }
+
   /** Locks the booking row: every state change of a booking goes through this lock. */
   async lockBooking(
     trx: Transaction<Database>,

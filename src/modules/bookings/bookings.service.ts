@@ -210,7 +210,7 @@ export class BookingsService {
     const seatIds = [...new Set(input.seatIds)].sort();
     const ticketTypes = ticketTypesFor(seatIds.length, input.ticketTypes);
     const { db, config } = this.ctx;
-    const attempt = async (q: Db | Transaction<Database>): Promise<Booking> => {
+    const attempt = async (q: Db | Transaction<Database>, locked = false): Promise<Booking> => {
       for (let tries = 1; ; tries++) {
         const held = await this.repo.hold(q, {
           userId,
@@ -229,8 +229,23 @@ export class BookingsService {
         }
         if (!held.showtimeFound) throw new ShowtimeNotFoundError();
         if (held.started) throw new ShowtimeClosedError();
-        // Another hold of this customer committed while we waited for their row: count again.
-        if (!held.fresh && tries < MAX_HOLD_RECOUNTS) continue;
+        if (!held.fresh) {
+          // Another hold of this customer committed while we waited for their row: count again.
+          if (tries < MAX_HOLD_RECOUNTS) continue;
+          // Still racing their own holds (many at once, on a busy machine): take their row lock first, in a
+          // transaction, so the statement counts under it and cannot be overtaken again. Never a wrong
+          // TOO_MANY_HOLDS for a customer under the limit.
+          if (!locked) {
+            if (q.isTransaction) {
+              await this.repo.lockCustomer(q as Transaction<Database>, userId);
+              return attempt(q, true);
+            }
+            return db.transaction().execute(async (trx) => {
+              await this.repo.lockCustomer(trx, userId);
+              return attempt(trx, true);
+            });
+          }
+        }
         if (!held.fresh || held.activeHolds >= config.maxActiveHoldsPerUser) {
           throw new TooManyHoldsError(config.maxActiveHoldsPerUser);
         }
