@@ -111,7 +111,7 @@ describe('npm run start:cluster', () => {
       const res = await fetch(`${cluster.base}/api/v1/health/ready`);
       expect(res.status).toBe(200);
     }
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 120_000;
     let apis = childrenOf(cluster.child.pid!).filter((c) => c.bundle === 'api.js');
     while ((apis.length < 2 || cluster.grep(/from 2 API processes/).length < 2) && Date.now() < deadline) {
       await sleep(200);
@@ -121,7 +121,7 @@ describe('npm run start:cluster', () => {
     expect(apis.map((c) => c.pid)).not.toContain(victim!.pid);
     expect(apis).toHaveLength(2);
     expect(cluster.grep(/api process exited; starting another/)).toHaveLength(1);
-  }, 90_000);
+  }, 180_000);
 
   it('stops every process on one SIGTERM and exits 0', async () => {
     const children = childrenOf(cluster.child.pid!);

@@ -55,7 +55,8 @@ describe('login', () => {
       expect(res.statusCode).toBe(429);
       expect(res.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
     }
-  });
+    // 30 password checks (scrypt) in a row: seconds on a quiet machine, far more while the suite shares it.
+  }, 120_000);
 
   it('limits guesses at one account spread over many addresses', async () => {
     const victim = 'Victim@Example.com';
