@@ -3,8 +3,7 @@ import { ValidationError } from '../../http/errors.js';
 
 export const MAX_ROWS = 40;
 export const MAX_POSITIONS_PER_ROW = 60;
-/** A row's bow: at 10 its ends sit half a row nearer the screen than its middle. */
-export const MAX_CURVE = 10;
+export { MAX_CURVE, seatOffset } from './seat-offset.js';
 
 /** A row as operators draw it: positions left to right, `null` for an aisle or a gap. */
 export interface LayoutRowInput {
@@ -129,19 +128,4 @@ export function layoutRows(seats: StoredSeat[]): LayoutRowOutput[] {
         seats: positions,
       };
     });
-}
-
-/**
- * Where the map draws a seat, in seat pitches from its grid cell: a staggered row half a seat to the right, a
- * curved row's seats nearer the screen the further they are from the row's middle (a parabola). Drawing only:
- * neighbours (the companion seat rule, best available) go by x.
- */
-export function seatOffset(
-  seat: { x: number; stagger: boolean; curve: number },
-  row: { minX: number; maxX: number },
-): { dx: number; dy: number } {
-  const half = (row.maxX - row.minX) / 2;
-  const t = half > 0 ? (seat.x - (row.minX + half)) / half : 0;
-  const dy = -(seat.curve / MAX_CURVE) * 0.5 * t * t;
-  return { dx: seat.stagger ? 0.5 : 0, dy: Math.round(dy * 1000) / 1000 || 0 };
 }

@@ -440,7 +440,14 @@ export function SeatMap({
                       }}
                       type="button"
                       className={`seat tier-${seat.tier} is-${display}`}
-                      style={{ gridColumn: seat.x - minX + 2 }}
+                      style={{
+                        gridColumn: seat.x - minX + 2,
+                        // Staggered and curved rows: drawn aside, while x keeps who sits beside whom.
+                        translate:
+                          seat.dx || seat.dy
+                            ? `${seat.dx * (m.seat + m.gap)}px ${seat.dy * (m.seat + m.rowGap)}px`
+                            : undefined,
+                      }}
                       tabIndex={seat.id === tabStop ? 0 : -1}
                       aria-label={seatLabel(seat, currency, display)}
                       aria-pressed={display === 'selected'}
