@@ -223,6 +223,28 @@ describe('seat layouts', () => {
     expect(map.filter((x) => x.row === 'A').every((x) => x.dx === 0 && x.dy === 0)).toBe(true);
   });
 
+  it('takes an exported layout file as it is, and refuses another format', async () => {
+    const theaterId = await createTheater(t.app, admin);
+    const file = {
+      format: 'matinee.seat-layout/1',
+      name: 'From a file',
+      screenPosition: 'bottom',
+      rows: LAYOUT,
+    };
+    const res = await call('POST', `/admin/theaters/${theaterId}/auditoriums`, file);
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({
+      auditorium: { name: 'From a file', screenPosition: 'bottom', seatCount: 12 },
+    });
+    const other = await call('POST', `/admin/theaters/${theaterId}/auditoriums`, {
+      ...file,
+      name: 'Other',
+      format: 'matinee.seat-layout/2',
+    });
+    expect(other.statusCode).toBe(400);
+    expect(other.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+  });
+
   it('rejects bad layouts with coded 400s', async () => {
     const { auditorium } = await newAuditorium();
     const cases: [unknown, string][] = [

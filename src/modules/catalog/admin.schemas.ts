@@ -152,6 +152,13 @@ export const LayoutRow = Type.Object(
   { additionalProperties: false },
 );
 
+/** Lets an exported layout file be sent as it is. */
+const LayoutFormat = Type.Optional(
+  Type.Literal('matinee.seat-layout/1', {
+    description: 'The layout file format (docs/api.md, seat layouts)',
+  }),
+);
+
 const LayoutRows = Type.Array(LayoutRow, {
   minItems: 1,
   maxItems: MAX_ROWS,
@@ -160,6 +167,7 @@ const LayoutRows = Type.Array(LayoutRow, {
 
 export const AuditoriumCreateBody = Type.Object(
   {
+    format: LayoutFormat,
     name: Text(100),
     screenPosition: Type.Optional(ScreenPosition),
     rows: LayoutRows,
@@ -170,6 +178,7 @@ export type AuditoriumCreateBody = Static<typeof AuditoriumCreateBody>;
 
 export const LayoutUpdateBody = Type.Object(
   {
+    format: LayoutFormat,
     baseVersion: Type.Integer({
       minimum: 1,
       description:

@@ -1,9 +1,8 @@
 import type { SeatBlock, SeatTier } from '../../db/schema.js';
 import { ValidationError } from '../../http/errors.js';
+import { MAX_POSITIONS_PER_ROW, MAX_ROWS } from './layout-rules.js';
 
-export const MAX_ROWS = 40;
-export const MAX_POSITIONS_PER_ROW = 60;
-export { MAX_CURVE, seatOffset } from './seat-offset.js';
+export { MAX_CURVE, MAX_POSITIONS_PER_ROW, MAX_ROWS, seatOffset } from './layout-rules.js';
 
 /** A row as operators draw it: positions left to right, `null` for an aisle or a gap. */
 export interface LayoutRowInput {

@@ -1439,6 +1439,11 @@ export interface operations {
         'application/json': {
           /** @description The layoutVersion the edit started from: another version saved meanwhile is a 409 LAYOUT_VERSION_CONFLICT */
           baseVersion: number;
+          /**
+           * @description The layout file format (docs/api.md, seat layouts)
+           * @enum {string}
+           */
+          format?: 'matinee.seat-layout/1';
           name?: string;
           /** @description Rows front to back (nearest the screen first) */
           rows: {
@@ -4015,6 +4020,11 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /**
+           * @description The layout file format (docs/api.md, seat layouts)
+           * @enum {string}
+           */
+          format?: 'matinee.seat-layout/1';
           name: string;
           /** @description Rows front to back (nearest the screen first) */
           rows: {

@@ -32,7 +32,7 @@ import {
   type History,
   type NumberingRule,
   type Tool,
-} from '../../lib/layoutDraft';
+} from '../../../../src/modules/catalog/layout-draft';
 import { plural } from '../../lib/format';
 import { Link, navigate } from '../../lib/router';
 import { useAsync } from '../../lib/useAsync';

@@ -1,4 +1,7 @@
-// Pure (no imports): the web app's layout designer draws its preview with the same rule as the seat map API.
+// Pure (no imports): the web app's layout designer checks and draws with the same limits and rule as the API.
+
+export const MAX_ROWS = 40;
+export const MAX_POSITIONS_PER_ROW = 60;
 
 /** A row's bow: at 10 its ends sit half a row nearer the screen than its middle. */
 export const MAX_CURVE = 10;

@@ -1,5 +1,22 @@
-import { MAX_CURVE, seatOffset } from '../../../src/modules/catalog/seat-offset';
-import type { ScreenPosition, Seat, SeatTier } from '../api/types';
+import { MAX_CURVE, MAX_POSITIONS_PER_ROW, MAX_ROWS, seatOffset } from './layout-rules.js';
+
+// The web app's seat-layout designer imports this file: it stays pure (no server code, no DOM).
+type SeatTier = 'standard' | 'premium' | 'accessible' | 'companion';
+type ScreenPosition = 'top' | 'bottom';
+
+/** A seat as the customers' seat map takes it (the public API's SeatMapSeat), for the designer's preview. */
+export interface PreviewSeat {
+  id: string;
+  row: string;
+  number: number;
+  x: number;
+  y: number;
+  tier: SeatTier;
+  dx: number;
+  dy: number;
+  priceCents: number;
+  status: 'available';
+}
 
 /**
  * The seat-layout designer's model, pure: a draft is what the admin API takes (rows front to back, positions
@@ -24,9 +41,8 @@ export interface Draft {
   rows: DraftRow[];
 }
 
-export const MAX_ROWS = 40;
-export const MAX_POSITIONS = 60;
-export { MAX_CURVE };
+const MAX_POSITIONS = MAX_POSITIONS_PER_ROW;
+export { MAX_CURVE, MAX_ROWS };
 export const LAYOUT_FORMAT = 'matinee.seat-layout/1';
 
 /** What a click on a cell does. */
@@ -232,8 +248,8 @@ export function checkDraft(draft: Draft): Problem[] {
 }
 
 /** The layout as the customers' seat map shows it: blocked seats are not for sale, so not shown. */
-export function previewSeats(draft: Draft): Seat[] {
-  const seats: Seat[] = [];
+export function previewSeats(draft: Draft): PreviewSeat[] {
+  const seats: PreviewSeat[] = [];
   draft.rows.forEach((row, y) => {
     const xs = row.seats.flatMap((c, x) => (c ? [x] : []));
     const extent = { minX: Math.min(...xs), maxX: Math.max(...xs) };
@@ -324,7 +340,7 @@ export function importLayout(text: string, fallbackName: string): Draft {
         ) {
           throw new Error(`Row ${String(r.label)}, position ${x + 1} is not a seat (number, tier, blocked).`);
         }
-        return { number: c.number, tier: c.tier as SeatTier, blocked: blocked as SeatBlock | null };
+        return { number: c.number, tier: c.tier as SeatTier, blocked: blocked };
       }),
     };
   });
