@@ -268,6 +268,38 @@ describe.skipIf(!HAS_CHROMIUM)('operator console, in a real browser', () => {
     const col = (n: string) => Number(map2.find((s) => s.name === n)!.column);
     expect(col('A7') - col('A6')).toBe(2);
 
+    // ---- a new version of Screen 1: its showtime keeps the room it was created with ----
+    await page.goto(`${base}/admin/theaters/${theaterId}/auditoriums/${firstId}`);
+    await page.getByTestId('versioning').waitFor(PATIENT);
+    expect(await page.getByTestId('versioning').innerText()).toMatch(/1 upcoming showtime will not change/);
+    await page.getByRole('button', { name: 'Add row' }).click();
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await page.getByTestId('saved').waitFor(PATIENT);
+    expect(await page.getByTestId('saved').innerText()).toMatch(/Saved as layout version 2/);
+    expect(await customerMap(page, base, show1)).toEqual(map1);
+    const show3 = await createShowtime(server.app, root, {
+      auditoriumId: firstId,
+      movieId,
+      startsAt: inHours(40),
+    });
+    expect(await customerMap(page, base, show3)).toHaveLength(71 + 12); // the new row G
+
+    // ---- closing the theater: customers no longer find it ----
+    await page.goto(`${base}/admin/theaters/${theaterId}`);
+    await page.getByRole('button', { name: 'Close theater…' }).click();
+    await page.getByRole('button', { name: 'Yes, close Bijou Operator' }).click();
+    await page.getByText(/^Closed since/).waitFor(PATIENT);
+    await page
+      .getByRole('navigation', { name: 'Operator console' })
+      .getByRole('link', { name: 'Theaters' })
+      .click();
+    await page
+      .getByRole('row', { name: /Bijou Operator/ })
+      .getByText('Closed')
+      .waitFor(PATIENT);
+    await page.goto(`${base}/theaters/${theaterId}`);
+    await page.getByTestId('not-found').waitFor(PATIENT);
+
     expect(errors, 'uncaught errors in the page').toEqual([]);
   }, 180_000);
 });

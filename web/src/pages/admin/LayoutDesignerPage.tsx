@@ -88,6 +88,7 @@ export function LayoutDesignerPage({
   theaterId: string;
   auditoriumId: string | null;
 }) {
+  const [savedVersion, setSavedVersion] = useState<number | null>(null);
   const loaded = useAsync(
     async (signal) => {
       const [theater, auditorium] = await Promise.all([
@@ -117,7 +118,11 @@ export function LayoutDesignerPage({
       theaterName={theater.name}
       currency={theater.currency}
       auditorium={auditorium}
-      onSaved={(a) => loaded.setData({ theater, auditorium: a })}
+      justSaved={savedVersion !== null && savedVersion === auditorium?.layoutVersion}
+      onSaved={(a) => {
+        setSavedVersion(a.layoutVersion);
+        loaded.setData({ theater, auditorium: a });
+      }}
     />
   );
 }
@@ -127,12 +132,14 @@ function Designer({
   theaterName,
   currency,
   auditorium,
+  justSaved,
   onSaved,
 }: {
   theaterId: string;
   theaterName: string;
   currency: string;
   auditorium: AuditoriumDetail | null;
+  justSaved: boolean;
   onSaved: (a: AuditoriumDetail) => void;
 }) {
   const [history, setHistory] = useState<History>(() =>
@@ -315,9 +322,12 @@ function Designer({
           </p>
         </Notice>
       )}
-      {justCreated && !dirty && (
-        <Notice kind="success">
-          <p>Auditorium saved.</p>
+      {(justCreated || justSaved) && !dirty && auditorium && (
+        <Notice kind="success" testId="saved">
+          <p>
+            Saved as layout version {auditorium.layoutVersion}: showtimes scheduled from now on get this
+            layout.
+          </p>
         </Notice>
       )}
 
