@@ -19,6 +19,8 @@ const { values } = parseArgs({
   options: {
     base: { type: 'string', default: 'http://localhost:3000' },
     out: { type: 'string', default: fileURLToPath(new URL('../docs/screenshots', import.meta.url)) },
+    /** "designer": only the operator console's seat-layout designer (09), without booking anything. */
+    only: { type: 'string' },
   },
 });
 const base = values.base.replace(/\/$/, '');
@@ -78,6 +80,11 @@ async function main(): Promise<void> {
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error('page error:', err.message));
   console.log(`Screenshots of ${base} into ${outDir}:`);
+  if (values.only === 'designer') {
+    await designerShot(page);
+    await browser.close();
+    return;
+  }
 
   // Sign in
   await page.goto(`${base}/signin?mode=signup`);
@@ -218,8 +225,64 @@ async function main(): Promise<void> {
   await page.waitForLoadState('networkidle');
   await settleImages(page);
   await shot(page, '08-my-bookings');
+  await designerShot(page);
 
   await browser.close();
+}
+
+/** The operator console's seat-layout designer, signed in as the demo admin, with a staggered and a curved row. */
+async function designerShot(page: Page): Promise<void> {
+  const { token } = await api<{ token: string }>('POST', '/auth/login', undefined, {
+    email: 'admin@matinee.local',
+    password: 'matinee-admin',
+  });
+  const { theaters } = await api<{ theaters: { id: string }[] }>('GET', '/admin/theaters?limit=1', token);
+  const theaterId = theaters[0]!.id;
+  const { auditoriums } = await api<{ auditoriums: { id: string; seatCount: number }[] }>(
+    'GET',
+    `/admin/theaters/${theaterId}/auditoriums`,
+    token,
+  );
+  const smallest = [...auditoriums].sort((a, b) => a.seatCount - b.seatCount)[0]!;
+  await page.goto(`${base}/signin`);
+  await page.evaluate<void, string>((t) => {
+    (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem(
+      'matinee.token',
+      t,
+    );
+  }, token);
+  await page.setViewportSize({ width: 1280, height: 1500 });
+  await page.goto(`${base}/admin/theaters/${theaterId}/auditoriums/${smallest.id}`);
+  await page.getByTestId('designer').waitFor();
+  // Unsaved edits, to show what the designer draws: a staggered row, a curved one, a blocked seat.
+  await page.getByRole('checkbox', { name: 'Staggered row B' }).check();
+  await page.getByLabel('Curve of row D').selectOption('5');
+  await page.getByRole('radio', { name: /Blocked: broken/ }).check();
+  await page.getByRole('button', { name: /^Row C, position 4:/ }).click();
+  await page.getByRole('radio', { name: /Standard seat/ }).check();
+  // From the tools to the preview: the room being drawn and what customers will see.
+  await page.evaluate<void>('document.activeElement instanceof HTMLElement && document.activeElement.blur()');
+  await page.mouse.move(0, 0);
+  const area = await page.evaluate<{ top: number; bottom: number; left: number; right: number }>(`(() => {
+    const a = document.getElementById('draw-title').closest('section').getBoundingClientRect();
+    const b = document.getElementById('preview-title').closest('section').getBoundingClientRect();
+    return { top: a.top + window.scrollY, bottom: b.bottom + window.scrollY, left: a.left, right: a.right };
+  })()`);
+  const file = path.join(outDir, '09-layout-designer.png');
+  await page.screenshot({
+    path: file,
+    fullPage: true,
+    clip: {
+      x: area.left - 16,
+      y: area.top - 16,
+      width: area.right - area.left + 32,
+      height: area.bottom - area.top + 32,
+    },
+    animations: 'disabled',
+    caret: 'hide',
+  });
+  console.log(`  ${path.relative(process.cwd(), file)}`);
+  await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, DEMO_MOVIES, seedDemoData, type SeedReport } from '../src/db/seed.js';
+import { CatalogAdminService } from '../src/modules/catalog/admin.service.js';
 import { CLEANING_MINUTES } from '../src/modules/catalog/showtime-rules.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 
@@ -272,7 +273,18 @@ describe('demo seed', () => {
     expect(lines.at(-1)).toMatch(/nothing to add/);
   });
 
-  it('tops up only the new day when run on a later day', async () => {
+  it('tops up only the new day when run on a later day, with the current layout version', async () => {
+    // An operator redrew one auditorium meanwhile (version 2, one blocked seat): new showtimes get that.
+    const audi = await t.ctx.db
+      .selectFrom('auditoriums')
+      .select('id')
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    const seat = (number: number) => ({ number, tier: 'standard' as const });
+    await new CatalogAdminService(t.ctx).saveLayout(audi.id, {
+      baseVersion: 1,
+      rows: [{ label: 'A', seats: [seat(1), seat(2), { ...seat(3), blocked: 'broken' as const }] }],
+    });
     const showsBefore = await count('showtimes');
     clock.current = new Date(START.getTime() + 24 * 3600_000 + 6 * 3600_000); // Friday 15:00 local
     const lines: string[] = [];
@@ -289,5 +301,11 @@ describe('demo seed', () => {
     expect(added.length).toBe(later.showtimes);
     expect(added.every((s) => local(s.starts_at).date === newDay)).toBe(true);
     expect(lines.some((l) => l.includes(`showtimes for ${newDay}`))).toBe(true);
+    const redrawn = await sql<{ seats: number }>`
+      SELECT count(i.seat_id)::int AS seats FROM showtimes st JOIN seat_inventory i ON i.showtime_id = st.id
+       WHERE st.auditorium_id = ${audi.id} AND st.starts_at >= ${new Date(`${newDay}T04:00:00Z`)}
+       GROUP BY st.id`.execute(t.ctx.db);
+    expect(redrawn.rows.length).toBeGreaterThan(0);
+    expect(redrawn.rows.every((r) => r.seats === 2)).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 export type Role = 'customer' | 'staff' | 'admin';
 /** `accessible`: a wheelchair space; `companion`: a seat beside one, for the wheelchair user's companion. */
 export type SeatTier = 'standard' | 'premium' | 'accessible' | 'companion';
+export type SeatBlock = 'broken' | 'house';
 export type TicketType = 'adult' | 'child' | 'senior' | 'student';
 export type InventoryStatus = 'available' | 'held' | 'sold';
 
@@ -37,6 +38,10 @@ export interface TheatersTable {
   booking_fee_cents: Generated<number>;
   /** Sales tax in parts per million (88750 = 8.875%), on tickets + fee (0013). */
   tax_rate_ppm: Generated<number>;
+  /** Set when the theater stopped selling: hidden from the catalog, history kept (0014). */
+  closed_at: Date | null;
+  /** ISO 4217 code new showtimes default to (0014). */
+  currency: Generated<string>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -46,6 +51,8 @@ export interface AuditoriumsTable {
   theater_id: string;
   name: string;
   screen_position: Generated<'top' | 'bottom'>;
+  /** The seats (seats.layout_version) new showtimes get (0014). */
+  layout_version: Generated<number>;
   created_at: CreatedAt;
 }
 
@@ -57,6 +64,13 @@ export interface SeatsTable {
   x: number;
   y: number;
   tier: SeatTier;
+  layout_version: Generated<number>;
+  /** The row is drawn half a seat to the right (0014). */
+  stagger: Generated<boolean>;
+  /** The row's bow, 0-10 (0014). */
+  curve: Generated<number>;
+  /** Not for sale: no inventory in showtimes (0014). */
+  blocked: SeatBlock | null;
 }
 
 export interface MoviesTable {

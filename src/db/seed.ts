@@ -817,7 +817,10 @@ async function insertShowtimes(
     const result = await sql`
       INSERT INTO seat_inventory (showtime_id, seat_id)
       SELECT st.id, s.id
-      FROM showtimes st JOIN seats s ON s.auditorium_id = st.auditorium_id
+      FROM showtimes st
+      JOIN auditoriums a ON a.id = st.auditorium_id
+      -- as AdminRepository.createInventory: the current layout version, without blocked seats
+      JOIN seats s ON s.auditorium_id = a.id AND s.layout_version = a.layout_version AND s.blocked IS NULL
       WHERE st.id = ANY(${inserted.map((r) => r.id)}::uuid[])
       ON CONFLICT DO NOTHING`.execute(trx);
     inventory += Number(result.numAffectedRows ?? 0);

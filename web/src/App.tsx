@@ -14,6 +14,10 @@ import { ShowtimePage } from './pages/ShowtimePage';
 import { SignInPage } from './pages/SignInPage';
 import { TheaterPage } from './pages/TheaterPage';
 import { TheatersPage } from './pages/TheatersPage';
+import { ConsoleShell } from './pages/admin/ConsoleShell';
+import { LayoutDesignerPage } from './pages/admin/LayoutDesignerPage';
+import { TheaterAdminPage } from './pages/admin/TheaterAdminPage';
+import { TheatersAdminPage } from './pages/admin/TheatersAdminPage';
 
 function route(path: string): ReactNode {
   if (path === '/') return <TheatersPage />;
@@ -28,12 +32,41 @@ function route(path: string): ReactNode {
   if (p) return <BookingPage key={p.bookingId} bookingId={p.bookingId!} />;
   if (path === '/checkin') return <CheckinPage />;
   if (path === '/account') return <AccountPage />;
+  if (path === '/admin' || path.startsWith('/admin/'))
+    return <ConsoleShell>{consoleRoute(path)}</ConsoleShell>;
   return <NotFound />;
+}
+
+/** The operator console's pages (ConsoleShell lets only admins in). */
+function consoleRoute(path: string): ReactNode {
+  if (path === '/admin' || path === '/admin/theaters') return <TheatersAdminPage />;
+  if (path === '/admin/theaters/new') return <TheaterAdminPage theaterId={null} />;
+  let p = match('/admin/theaters/:theaterId', path);
+  if (p) return <TheaterAdminPage key={p.theaterId} theaterId={p.theaterId!} />;
+  p = match('/admin/theaters/:theaterId/auditoriums/:auditoriumId', path);
+  if (p) {
+    const auditoriumId = p.auditoriumId === 'new' ? null : p.auditoriumId!;
+    return (
+      <LayoutDesignerPage
+        key={`${p.theaterId}-${p.auditoriumId}`}
+        theaterId={p.theaterId!}
+        auditoriumId={auditoriumId}
+      />
+    );
+  }
+  return <NotFound back={{ to: '/admin/theaters', label: 'All theaters' }} />;
 }
 
 /** Pages that are about the customer's own account: everything else (the catalog, seat maps) is open to all. */
 function needsAccount(path: string): boolean {
-  return path === '/bookings' || path.startsWith('/bookings/') || path === '/checkin' || path === '/account';
+  return (
+    path === '/bookings' ||
+    path.startsWith('/bookings/') ||
+    path === '/checkin' ||
+    path === '/account' ||
+    path === '/admin' ||
+    path.startsWith('/admin/')
+  );
 }
 
 /**

@@ -12,6 +12,7 @@ import * as m0010 from './0010_companion_seats.js';
 import * as m0011 from './0011_movie_details.js';
 import * as m0012 from './0012_account.js';
 import * as m0013 from './0013_prices.js';
+import * as m0014 from './0014_operator_console.js';
 
 /** Explicit, ordered list: a migration runs once, in this order, and is never edited after release. */
 const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0011_movie_details': m0011,
   '0012_account': m0012,
   '0013_prices': m0013,
+  '0014_operator_console': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -126,7 +126,7 @@ export class BookingsRepository {
       ), st AS (
         SELECT st.*, st.starts_at <= now() AS started, th.booking_fee_cents AS fee_cents, th.tax_rate_ppm
           FROM showtimes st JOIN auditoriums au ON au.id = st.auditorium_id JOIN theaters th ON th.id = au.theater_id
-         WHERE st.id = ${h.showtimeId}
+         WHERE st.id = ${h.showtimeId} AND th.closed_at IS NULL -- a closed theater sells nothing
       ), lim AS (
         SELECT (SELECT count(*) FROM bookings b
                  WHERE b.user_id = ${h.userId} AND b.status = 'pending' AND b.expires_at > now())::int AS active_holds,
@@ -145,12 +145,12 @@ export class BookingsRepository {
          WHERE c.id = ANY(${h.seatIds}::uuid[]) AND c.tier = 'companion'
            AND now() < st.starts_at - make_interval(mins => ${h.companionReleaseMinutes})
            AND EXISTS (SELECT 1 FROM seats w
-                        WHERE w.auditorium_id = c.auditorium_id AND w.y = c.y AND abs(w.x - c.x) = 1
-                          AND w.tier = 'accessible')
+                        WHERE w.auditorium_id = c.auditorium_id AND w.layout_version = c.layout_version
+                          AND w.y = c.y AND abs(w.x - c.x) = 1 AND w.tier = 'accessible')
            AND NOT EXISTS (
              SELECT 1 FROM seats w JOIN seat_inventory wi ON wi.seat_id = w.id AND wi.showtime_id = st.id
-              WHERE w.auditorium_id = c.auditorium_id AND w.y = c.y AND abs(w.x - c.x) = 1
-                AND w.tier = 'accessible'
+              WHERE w.auditorium_id = c.auditorium_id AND w.layout_version = c.layout_version
+                AND w.y = c.y AND abs(w.x - c.x) = 1 AND w.tier = 'accessible'
                 AND (w.id = ANY(${h.seatIds}::uuid[]) OR wi.status = 'sold'
                      OR (wi.status = 'held' AND EXISTS (
                            SELECT 1 FROM bookings wb WHERE wb.id = wi.booking_id AND wb.user_id = ${h.userId}

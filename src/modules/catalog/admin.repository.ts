@@ -18,7 +18,14 @@ export interface AuditoriumRow {
   theater_id: string;
   name: string;
   screen_position: 'top' | 'bottom';
+  layout_version: number;
   seat_count: number;
+}
+
+export interface UpcomingShowtimeCounts {
+  on_current: number;
+  on_older: number;
+  with_sales: number;
 }
 
 export interface AdminShowtimeRow extends PriceColumns, FormatColumns {
@@ -86,10 +93,13 @@ export class AdminRepository {
     return row && { ...row, auditorium_count: row.auditorium_count ?? 0 };
   }
 
-  async updateTheater(id: string, patch: Updateable<TheatersTable>): Promise<boolean> {
+  /** `closed`: true closes (keeping the first closing time), false reopens, undefined leaves it. */
+  async updateTheater(id: string, patch: Updateable<TheatersTable>, closed?: boolean): Promise<boolean> {
+    const closedAt =
+      closed === undefined ? {} : { closed_at: closed ? sql<Date>`coalesce(closed_at, now())` : null };
     const result = await this.db
       .updateTable('theaters')
-      .set({ ...patch, updated_at: sql`now()` })
+      .set({ ...patch, ...closedAt, updated_at: sql`now()` })
       .where('id', '=', id)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
@@ -117,31 +127,98 @@ export class AdminRepository {
     return row.id;
   }
 
-  async insertSeats(auditoriumId: string, seats: PlacedSeat[]): Promise<void> {
-    // At most 40 x 60 seats x 7 columns, well under PostgreSQL's 65535 parameters.
+  async insertSeats(auditoriumId: string, seats: PlacedSeat[], layoutVersion = 1): Promise<void> {
+    // At most 40 x 60 seats x 11 columns, well under PostgreSQL's 65535 parameters.
     await this.db
       .insertInto('seats')
       .values(
         seats.map((s) => ({
           auditorium_id: auditoriumId,
+          layout_version: layoutVersion,
           row_label: s.rowLabel,
           number: s.number,
           x: s.x,
           y: s.y,
           tier: s.tier,
+          stagger: s.stagger,
+          curve: s.curve,
+          blocked: s.blocked,
         })),
       )
       .execute();
   }
 
+  /** Locks the auditorium against concurrent layout saves and new showtimes (which take FOR KEY SHARE). */
+  async lockAuditorium(id: string): Promise<{ layout_version: number; theater_id: string } | undefined> {
+    return this.db
+      .selectFrom('auditoriums')
+      .select(['layout_version', 'theater_id'])
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+  }
+
+  async updateAuditorium(id: string, patch: Updateable<AuditoriumsTable>): Promise<void> {
+    await this.db.updateTable('auditoriums').set(patch).where('id', '=', id).execute();
+  }
+
+  /** Layout versions no showtime uses any more (nothing else refers to seats without inventory). */
+  async deleteUnusedLayoutVersions(auditoriumId: string, current: number): Promise<void> {
+    await sql`
+      DELETE FROM seats s
+       WHERE s.auditorium_id = ${auditoriumId} AND s.layout_version <> ${current}
+         AND NOT EXISTS (SELECT 1 FROM seats u JOIN seat_inventory i ON i.seat_id = u.id
+                          WHERE u.auditorium_id = s.auditorium_id AND u.layout_version = s.layout_version)`.execute(
+      this.db,
+    );
+  }
+
+  /** Showtimes not yet started, by the layout version their inventory was made from. */
+  async countUpcomingShowtimes(auditoriumId: string, current: number): Promise<UpcomingShowtimeCounts> {
+    const { rows } = await sql<UpcomingShowtimeCounts>`
+      SELECT (count(*) FILTER (WHERE v.version = ${current}))::int AS on_current,
+             (count(*) FILTER (WHERE v.version IS DISTINCT FROM ${current}))::int AS on_older,
+             (count(*) FILTER (WHERE v.sales))::int AS with_sales
+        FROM showtimes st
+        CROSS JOIN LATERAL (
+          SELECT (SELECT se.layout_version FROM seat_inventory i JOIN seats se ON se.id = i.seat_id
+                   WHERE i.showtime_id = st.id LIMIT 1) AS version,
+                 EXISTS (SELECT 1 FROM seat_inventory i WHERE i.showtime_id = st.id AND i.status <> 'available')
+                   AS sales
+        ) v
+       WHERE st.auditorium_id = ${auditoriumId} AND st.starts_at > now()`.execute(this.db);
+    return rows[0] ?? { on_current: 0, on_older: 0, with_sales: 0 };
+  }
+
+  async theaterCurrency(auditoriumId: string): Promise<string> {
+    const row = await this.db
+      .selectFrom('auditoriums as a')
+      .innerJoin('theaters as t', 't.id', 'a.theater_id')
+      .select('t.currency')
+      .where('a.id', '=', auditoriumId)
+      .executeTakeFirst();
+    return row?.currency ?? 'USD';
+  }
+
+  async isTheaterClosed(auditoriumId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('auditoriums as a')
+      .innerJoin('theaters as t', 't.id', 'a.theater_id')
+      .select('t.closed_at')
+      .where('a.id', '=', auditoriumId)
+      .executeTakeFirst();
+    return row?.closed_at != null;
+  }
+
   private auditoriumsWithCounts() {
     return this.db
       .selectFrom('auditoriums as a')
-      .select(['a.id', 'a.theater_id', 'a.name', 'a.screen_position'])
+      .select(['a.id', 'a.theater_id', 'a.name', 'a.screen_position', 'a.layout_version'])
       .select((eb) =>
         eb
           .selectFrom('seats as se')
           .whereRef('se.auditorium_id', '=', 'a.id')
+          .whereRef('se.layout_version', '=', 'a.layout_version')
           .select(sql<number>`count(*)::int`.as('n'))
           .as('seat_count'),
       );
@@ -160,11 +237,12 @@ export class AdminRepository {
     return row && { ...row, seat_count: row.seat_count ?? 0 };
   }
 
-  async listSeats(auditoriumId: string): Promise<StoredSeat[]> {
+  async listSeats(auditoriumId: string, layoutVersion: number): Promise<StoredSeat[]> {
     return this.db
       .selectFrom('seats')
       .where('auditorium_id', '=', auditoriumId)
-      .select(['id', 'row_label as rowLabel', 'number', 'tier', 'x', 'y'])
+      .where('layout_version', '=', layoutVersion)
+      .select(['id', 'row_label as rowLabel', 'number', 'tier', 'x', 'y', 'stagger', 'curve', 'blocked'])
       .orderBy('y')
       .orderBy('x')
       .execute();
@@ -239,7 +317,10 @@ export class AdminRepository {
     return row.id;
   }
 
-  /** One available inventory row per seat of the auditorium, in one statement. */
+  /**
+   * One available inventory row per seat of the auditorium's current layout version that is for sale, in one
+   * statement: the showtime keeps these seats whatever later versions of the layout look like.
+   */
   async createInventory(showtimeId: string, auditoriumId: string): Promise<number> {
     const result = await this.db
       .insertInto('seat_inventory')
@@ -248,6 +329,12 @@ export class AdminRepository {
         eb
           .selectFrom('seats')
           .where('auditorium_id', '=', auditoriumId)
+          .where(
+            'layout_version',
+            '=',
+            eb.selectFrom('auditoriums').select('layout_version').where('id', '=', auditoriumId),
+          )
+          .where('blocked', 'is', null)
           .select([sql<string>`${showtimeId}::uuid`.as('showtime_id'), 'id as seat_id']),
       )
       .executeTakeFirst();

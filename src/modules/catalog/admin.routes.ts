@@ -15,6 +15,7 @@ import {
   AuditoriumListResponse,
   AuditoriumParams,
   AuditoriumResponse,
+  LayoutUpdateBody,
   MovieCreateBody,
   MovieListQuery,
   MovieListResponse,
@@ -85,7 +86,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       schema: {
         operationId: 'adminUpdateTheater',
         tags: ['admin'],
-        summary: 'Change a theater (its booking fee and sales tax too)',
+        summary: 'Change a theater (its booking fee and sales tax too), or close or reopen it',
         params: TheaterParams,
         body: TheaterUpdateBody,
         response: { 200: AdminTheaterResponse, ...errors(400, 401, 403, 404, 429) },
@@ -154,6 +155,25 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       },
     },
     async (req) => ({ auditorium: await admin.getAuditorium(req.params.auditoriumId) }),
+  );
+
+  app.put(
+    '/auditoriums/:auditoriumId/layout',
+    {
+      schema: {
+        operationId: 'adminSaveLayout',
+        tags: ['admin'],
+        summary:
+          'Save a new version of the seat layout (and name, screen side); showtimes keep the version they were created with',
+        description:
+          'Applies to showtimes created from now on: existing showtimes, above all those with seats held or sold, keep ' +
+          'their seats. 409 LAYOUT_VERSION_CONFLICT when baseVersion is not the current layoutVersion.',
+        params: AuditoriumParams,
+        body: LayoutUpdateBody,
+        response: { 200: AuditoriumResponse, ...errors(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    async (req) => ({ auditorium: await admin.saveLayout(req.params.auditoriumId, req.body) }),
   );
 
   app.delete(

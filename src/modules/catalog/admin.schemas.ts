@@ -17,7 +17,7 @@ import {
   Theater,
   TicketTypeOffer,
 } from './catalog.schemas.js';
-import { MAX_POSITIONS_PER_ROW, MAX_ROWS } from './seat-layout.js';
+import { MAX_CURVE, MAX_POSITIONS_PER_ROW, MAX_ROWS } from './seat-layout.js';
 
 /** Admin API shapes. Bodies reject unknown fields; text fields must contain something besides spaces. */
 
@@ -71,6 +71,9 @@ export const TheaterCreateBody = Type.Object(
     lat: Latitude,
     lng: Longitude,
     timeZone: Type.Optional(TimeZone),
+    currency: Type.Optional(
+      Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code new showtimes default to (USD)' }),
+    ),
     bookingFeeCents: Type.Optional(BookingFee),
     taxRatePpm: Type.Optional(TaxRate),
   },
@@ -78,15 +81,29 @@ export const TheaterCreateBody = Type.Object(
 );
 export type TheaterCreateBody = Static<typeof TheaterCreateBody>;
 
-export const TheaterUpdateBody = Type.Partial(TheaterCreateBody, {
-  additionalProperties: false,
-  minProperties: 1,
-});
+export const TheaterUpdateBody = Type.Partial(
+  Type.Composite([
+    TheaterCreateBody,
+    Type.Object({
+      closed: Type.Boolean({
+        description:
+          'true closes the theater: it stops selling and leaves the catalog, its showtimes and bookings stay; false reopens it',
+      }),
+    }),
+  ]),
+  { additionalProperties: false, minProperties: 1 },
+);
 export type TheaterUpdateBody = Static<typeof TheaterUpdateBody>;
 
 export const AdminTheater = Type.Composite([
   Theater,
-  Type.Object({ auditoriumCount: Type.Integer(), bookingFeeCents: BookingFee, taxRatePpm: TaxRate }),
+  Type.Object({
+    auditoriumCount: Type.Integer(),
+    currency: Currency,
+    bookingFeeCents: BookingFee,
+    taxRatePpm: TaxRate,
+    closedAt: Nullable(IsoDateTime),
+  }),
 ]);
 export type AdminTheater = Static<typeof AdminTheater>;
 export const AdminTheaterResponse = Type.Object({ theater: AdminTheater });
@@ -95,55 +112,126 @@ export type PagingQuery = Static<typeof AdminTheaterListQuery>;
 export const AdminTheaterListResponse = Type.Object({ theaters: Type.Array(AdminTheater) });
 
 // ---- auditoriums ----
+export const SeatBlock = Type.Union([Type.Literal('broken'), Type.Literal('house')], {
+  description: 'A seat that is not for sale: broken, or kept by the house. Showtimes get no inventory for it',
+});
+
 export const LayoutSeat = Type.Object(
-  { number: Type.Integer({ minimum: 1, maximum: 999 }), tier: SeatTier },
+  {
+    number: Type.Integer({ minimum: 1, maximum: 999 }),
+    tier: SeatTier,
+    blocked: Type.Optional(Nullable(SeatBlock)),
+  },
   { additionalProperties: false },
 );
 
+export const LayoutRow = Type.Object(
+  {
+    label: Type.String({
+      pattern: '^[A-Za-z0-9]{1,4}$',
+      description: 'Row label: 1-4 letters or digits',
+    }),
+    stagger: Type.Optional(
+      Type.Boolean({
+        description: 'Draw the row half a seat to the right (staggered seating); default false',
+      }),
+    ),
+    curve: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_CURVE,
+        description: `How much the row bows towards the screen at its ends, 0 (straight, default) to ${MAX_CURVE}`,
+      }),
+    ),
+    seats: Type.Array(Nullable(LayoutSeat), {
+      minItems: 1,
+      maxItems: MAX_POSITIONS_PER_ROW,
+      description: 'Positions left to right; null is an aisle or gap',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** Lets an exported layout file be sent as it is. */
+const LayoutFormat = Type.Optional(
+  Type.Literal('matinee.seat-layout/1', {
+    description: 'The layout file format (docs/api.md, seat layouts)',
+  }),
+);
+
+const LayoutRows = Type.Array(LayoutRow, {
+  minItems: 1,
+  maxItems: MAX_ROWS,
+  description: 'Rows front to back (nearest the screen first)',
+});
+
 export const AuditoriumCreateBody = Type.Object(
   {
+    format: LayoutFormat,
     name: Text(100),
     screenPosition: Type.Optional(ScreenPosition),
-    rows: Type.Array(
-      Type.Object(
-        {
-          label: Type.String({
-            pattern: '^[A-Za-z0-9]{1,4}$',
-            description: 'Row label: 1-4 letters or digits',
-          }),
-          seats: Type.Array(Nullable(LayoutSeat), {
-            minItems: 1,
-            maxItems: MAX_POSITIONS_PER_ROW,
-            description: 'Positions left to right; null is an aisle or gap',
-          }),
-        },
-        { additionalProperties: false },
-      ),
-      { minItems: 1, maxItems: MAX_ROWS, description: 'Rows front to back (nearest the screen first)' },
-    ),
+    rows: LayoutRows,
   },
   { additionalProperties: false },
 );
 export type AuditoriumCreateBody = Static<typeof AuditoriumCreateBody>;
+
+export const LayoutUpdateBody = Type.Object(
+  {
+    format: LayoutFormat,
+    baseVersion: Type.Integer({
+      minimum: 1,
+      description:
+        'The layoutVersion the edit started from: another version saved meanwhile is a 409 LAYOUT_VERSION_CONFLICT',
+    }),
+    name: Type.Optional(Text(100)),
+    screenPosition: Type.Optional(ScreenPosition),
+    rows: LayoutRows,
+  },
+  { additionalProperties: false },
+);
+export type LayoutUpdateBody = Static<typeof LayoutUpdateBody>;
 
 export const AuditoriumSummary = Type.Object({
   id: Uuid,
   theaterId: Uuid,
   name: Type.String(),
   screenPosition: ScreenPosition,
-  seatCount: Type.Integer(),
+  seatCount: Type.Integer({ description: 'Seats of the current layout version, blocked ones included' }),
+  layoutVersion: Type.Integer({ description: 'The layout version showtimes created from now on get' }),
 });
 export type AuditoriumSummary = Static<typeof AuditoriumSummary>;
 
 export const AuditoriumDetail = Type.Composite([
   AuditoriumSummary,
   Type.Object({
+    upcomingShowtimes: Type.Object(
+      {
+        onCurrentLayout: Type.Integer(),
+        onOlderLayouts: Type.Integer(),
+        withSales: Type.Integer({ description: 'Of those, how many have seats held or sold' }),
+      },
+      {
+        description:
+          'Showtimes not yet started. Each keeps the layout version it was created with: a saved layout applies to new showtimes only',
+      },
+    ),
     rows: Type.Array(
       Type.Object({
         label: Type.String(),
         y: Type.Integer(),
+        stagger: Type.Boolean(),
+        curve: Type.Integer(),
         seats: Type.Array(
-          Nullable(Type.Object({ id: Uuid, number: Type.Integer(), tier: SeatTier, x: Type.Integer() })),
+          Nullable(
+            Type.Object({
+              id: Uuid,
+              number: Type.Integer(),
+              tier: SeatTier,
+              x: Type.Integer(),
+              blocked: Nullable(SeatBlock),
+            }),
+          ),
         ),
       }),
     ),

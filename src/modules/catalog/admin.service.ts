@@ -1,9 +1,15 @@
 import type { Updateable } from 'kysely';
 import type { AppContext } from '../../context.js';
 import { PG, pgConstraint, pgErrorCode } from '../../db/database.js';
-import type { MoviesTable, ShowtimesTable, TheaterRow, TheatersTable } from '../../db/schema.js';
+import type {
+  AuditoriumsTable,
+  MoviesTable,
+  ShowtimesTable,
+  TheaterRow,
+  TheatersTable,
+} from '../../db/schema.js';
 import { ValidationError } from '../../http/errors.js';
-import { AdminRepository, type AdminShowtimeRow } from './admin.repository.js';
+import { AdminRepository, type AdminShowtimeRow, type AuditoriumRow } from './admin.repository.js';
 import type {
   AdminShowtime,
   AdminShowtimeListQuery,
@@ -11,6 +17,7 @@ import type {
   AuditoriumCreateBody,
   AuditoriumDetail,
   AuditoriumSummary,
+  LayoutUpdateBody,
   MovieCreateBody,
   MovieListQuery,
   MovieListResponse,
@@ -25,6 +32,7 @@ import {
   AuditoriumHasShowtimesError,
   AuditoriumNameTakenError,
   AuditoriumNotFoundError,
+  LayoutVersionConflictError,
   MovieHasShowtimesError,
   MovieNotFoundError,
   PresentationLanguageNotAllowedError,
@@ -34,6 +42,7 @@ import {
   ShowtimeHasSalesError,
   ShowtimeNotFoundError,
   ShowtimeOverlapError,
+  TheaterClosedError,
   TheaterHasShowtimesError,
   TheaterNotFoundError,
 } from './catalog.errors.js';
@@ -89,8 +98,21 @@ function toAdminTheater(row: TheaterRow & { auditorium_count: number }): AdminTh
   return {
     ...toTheater(row),
     auditoriumCount: row.auditorium_count,
+    currency: row.currency,
     bookingFeeCents: row.booking_fee_cents,
     taxRatePpm: row.tax_rate_ppm,
+    closedAt: row.closed_at ? row.closed_at.toISOString() : null,
+  };
+}
+
+function toAuditoriumSummary(row: AuditoriumRow): AuditoriumSummary {
+  return {
+    id: row.id,
+    theaterId: row.theater_id,
+    name: row.name,
+    screenPosition: row.screen_position,
+    seatCount: row.seat_count,
+    layoutVersion: row.layout_version,
   };
 }
 
@@ -133,6 +155,7 @@ export class CatalogAdminService {
       latitude: input.lat,
       longitude: input.lng,
       time_zone: timeZone,
+      currency: input.currency ?? 'USD',
       booking_fee_cents: input.bookingFeeCents ?? 0,
       tax_rate_ppm: input.taxRatePpm ?? 0,
     });
@@ -160,7 +183,8 @@ export class CatalogAdminService {
     if (input.timeZone !== undefined) patch.time_zone = await this.checkTimeZone(input.timeZone);
     if (input.bookingFeeCents !== undefined) patch.booking_fee_cents = input.bookingFeeCents;
     if (input.taxRatePpm !== undefined) patch.tax_rate_ppm = input.taxRatePpm;
-    if (!(await this.repo.updateTheater(id, patch))) throw new TheaterNotFoundError();
+    if (input.currency !== undefined) patch.currency = input.currency;
+    if (!(await this.repo.updateTheater(id, patch, input.closed))) throw new TheaterNotFoundError();
     return this.getTheater(id);
   }
 
@@ -215,27 +239,60 @@ export class CatalogAdminService {
   async listAuditoriums(theaterId: string): Promise<AuditoriumSummary[]> {
     if (!(await this.repo.findTheater(theaterId))) throw new TheaterNotFoundError();
     const rows = await this.repo.listAuditoriums(theaterId);
-    return rows.map((r) => ({
-      id: r.id,
-      theaterId: r.theater_id,
-      name: r.name,
-      screenPosition: r.screen_position,
-      seatCount: r.seat_count,
-    }));
+    return rows.map(toAuditoriumSummary);
   }
 
   async getAuditorium(id: string): Promise<AuditoriumDetail> {
     const row = await this.repo.findAuditorium(id);
     if (!row) throw new AuditoriumNotFoundError();
-    const seats = await this.repo.listSeats(id);
+    const [seats, upcoming] = await Promise.all([
+      this.repo.listSeats(id, row.layout_version),
+      this.repo.countUpcomingShowtimes(id, row.layout_version),
+    ]);
     return {
-      id: row.id,
-      theaterId: row.theater_id,
-      name: row.name,
-      screenPosition: row.screen_position,
-      seatCount: row.seat_count,
+      ...toAuditoriumSummary(row),
+      upcomingShowtimes: {
+        onCurrentLayout: upcoming.on_current,
+        onOlderLayouts: upcoming.on_older,
+        withSales: upcoming.with_sales,
+      },
       rows: layoutRows(seats),
     };
+  }
+
+  /**
+   * Saves a new version of the layout. Showtimes keep the seats they were created with (their inventory points
+   * at them), so sold tickets never move: the new version applies to showtimes created from now on. Versions no
+   * showtime uses are deleted. `baseVersion` guards against two operators overwriting each other.
+   */
+  async saveLayout(id: string, input: LayoutUpdateBody): Promise<AuditoriumDetail> {
+    const seats = placeSeats(input.rows);
+    try {
+      await this.ctx.db.transaction().execute(async (trx) => {
+        const repo = new AdminRepository(trx);
+        const current = await repo.lockAuditorium(id);
+        if (!current) throw new AuditoriumNotFoundError();
+        if (current.layout_version !== input.baseVersion) {
+          throw new LayoutVersionConflictError(current.layout_version);
+        }
+        const next = current.layout_version + 1;
+        const patch: Updateable<AuditoriumsTable> = { layout_version: next };
+        if (input.name !== undefined) patch.name = input.name.trim();
+        if (input.screenPosition !== undefined) patch.screen_position = input.screenPosition;
+        await repo.insertSeats(id, seats, next);
+        await repo.updateAuditorium(id, patch);
+        await repo.deleteUnusedLayoutVersions(id, next);
+      });
+    } catch (err) {
+      if (
+        pgErrorCode(err) === PG.uniqueViolation &&
+        pgConstraint(err) === 'auditoriums_theater_id_name_key'
+      ) {
+        throw new AuditoriumNameTakenError();
+      }
+      throw err;
+    }
+    return this.getAuditorium(id);
   }
 
   async deleteAuditorium(id: string): Promise<void> {
@@ -315,6 +372,7 @@ export class CatalogAdminService {
         if (!(await repo.lockReferenced('auditoriums', input.auditoriumId)))
           throw new AuditoriumNotFoundError();
         if (!(await repo.lockReferenced('movies', input.movieId))) throw new MovieNotFoundError();
+        if (await repo.isTheaterClosed(input.auditoriumId)) throw new TheaterClosedError();
         const movie = await repo.findMovie(input.movieId);
         if (!movie) throw new MovieNotFoundError();
         endsAt = showtimeEndsAt(startsAt, movie.runtime_minutes);
@@ -323,7 +381,7 @@ export class CatalogAdminService {
           movie_id: movie.id,
           starts_at: startsAt,
           ends_at: endsAt,
-          currency: input.currency ?? 'USD',
+          currency: input.currency ?? (await repo.theaterCurrency(input.auditoriumId)),
           price_standard_cents: input.prices.standard,
           price_premium_cents: input.prices.premium ?? null,
           price_accessible_cents: input.prices.accessible ?? null,

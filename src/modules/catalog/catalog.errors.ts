@@ -111,3 +111,21 @@ export class PresentationLanguageNotAllowedError extends DomainError {
     );
   }
 }
+
+export class LayoutVersionConflictError extends ConflictError {
+  override name = 'LayoutVersionConflictError';
+  constructor(currentVersion: number) {
+    super(
+      'LAYOUT_VERSION_CONFLICT',
+      'The layout was saved by someone else since you opened it: reload it and make your changes again',
+      { currentVersion },
+    );
+  }
+}
+
+export class TheaterClosedError extends ConflictError {
+  override name = 'TheaterClosedError';
+  constructor() {
+    super('THEATER_CLOSED', 'The theater is closed: reopen it before scheduling showtimes');
+  }
+}

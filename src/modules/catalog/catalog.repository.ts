@@ -125,6 +125,8 @@ export interface SeatLayoutRow {
   x: number;
   y: number;
   tier: SeatTier;
+  stagger: boolean;
+  curve: number;
 }
 
 /** Queries behind the public browse API. Read-only. */
@@ -143,6 +145,7 @@ export class CatalogRepository {
       .selectFrom('theaters')
       .selectAll()
       .select(distance.as('distance_km'))
+      .where('closed_at', 'is', null)
       .where('latitude', '>=', box.minLat)
       .where('latitude', '<=', box.maxLat)
       .where((eb) =>
@@ -166,6 +169,7 @@ export class CatalogRepository {
     return this.db
       .selectFrom('theaters')
       .selectAll()
+      .where('closed_at', 'is', null)
       .orderBy('name')
       .orderBy('id')
       .limit(limit)
@@ -174,7 +178,12 @@ export class CatalogRepository {
   }
 
   async findTheater(id: string): Promise<TheaterRow | undefined> {
-    return this.db.selectFrom('theaters').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.db
+      .selectFrom('theaters')
+      .selectAll()
+      .where('id', '=', id)
+      .where('closed_at', 'is', null)
+      .executeTakeFirst();
   }
 
   /**
@@ -191,7 +200,7 @@ export class CatalogRepository {
       CROSS JOIN LATERAL (
         SELECT coalesce(${date ?? null}::date, (${now}::timestamptz AT TIME ZONE t.time_zone)::date) AS day
       ) d
-      WHERE t.id = ${id}`.execute(this.db);
+      WHERE t.id = ${id} AND t.closed_at IS NULL`.execute(this.db);
     const row = rows[0];
     if (!row) return undefined;
     const { day_text, day_start, day_end, ...theater } = row;
@@ -287,7 +296,7 @@ export class CatalogRepository {
       .selectFrom('seat_inventory as i')
       .innerJoin('seats as se', 'se.id', 'i.seat_id')
       .where('i.showtime_id', '=', showtimeId)
-      .select(['se.id', 'se.row_label', 'se.number', 'se.x', 'se.y', 'se.tier'])
+      .select(['se.id', 'se.row_label', 'se.number', 'se.x', 'se.y', 'se.tier', 'se.stagger', 'se.curve'])
       .orderBy('se.y')
       .orderBy('se.x')
       .execute();
@@ -326,6 +335,7 @@ export class CatalogRepository {
       .innerJoin('theaters as t', 't.id', 'a.theater_id')
       .leftJoin('seat_inventory as i', 'i.showtime_id', 's.id')
       .where('s.movie_id', '=', movieId)
+      .where('t.closed_at', 'is', null)
       .where('s.starts_at', '>=', from)
       .where('s.starts_at', '<', to);
     if (near) {

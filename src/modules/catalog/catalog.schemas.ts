@@ -195,6 +195,14 @@ export const SeatMapSeat = Type.Object({
   x: Type.Integer(),
   y: Type.Integer(),
   tier: SeatTier,
+  dx: Type.Number({
+    description:
+      'Drawing offset in seat widths to the right (0.5 in a staggered row); neighbours still go by x',
+  }),
+  dy: Type.Number({
+    description:
+      'Drawing offset in row heights towards the back (negative: nearer the screen, in a curved row)',
+  }),
   priceCents: Cents,
   status: SeatStatus,
 });

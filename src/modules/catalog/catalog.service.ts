@@ -35,6 +35,7 @@ import type {
 import { discountOf, TICKET_TYPES, ticketPrice } from './ticket-prices.js';
 import { boundingBox } from './geo.js';
 import { searchPlaces } from './places.js';
+import { seatOffset } from './seat-layout.js';
 
 export const DEFAULT_RADIUS_KM = 25;
 
@@ -405,6 +406,14 @@ export class CatalogService {
     if (!showtime) return undefined;
     const rows = await this.repo.listSeatLayout(showtimeId);
     const prices = tierPrices(showtime);
+    const extent = new Map<number, { minX: number; maxX: number }>();
+    for (const s of rows) {
+      const e = extent.get(s.y);
+      if (e) {
+        e.minX = Math.min(e.minX, s.x);
+        e.maxX = Math.max(e.maxX, s.x);
+      } else extent.set(s.y, { minX: s.x, maxX: s.x });
+    }
     return {
       stamp: showtime.layout_stamp,
       showtime: {
@@ -423,6 +432,7 @@ export class CatalogService {
         x: s.x,
         y: s.y,
         tier: s.tier,
+        ...seatOffset(s, extent.get(s.y) ?? { minX: s.x, maxX: s.x }),
         priceCents: priceFor(prices, s.tier),
       })),
     };

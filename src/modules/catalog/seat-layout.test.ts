@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../http/errors.js';
-import { layoutRows, placeSeats, type LayoutRowInput } from './seat-layout.js';
+import { layoutRows, placeSeats, seatOffset, type LayoutRowInput } from './seat-layout.js';
 
 const s = (number: number, tier: 'standard' | 'premium' | 'accessible' = 'standard') => ({ number, tier });
 
@@ -22,12 +22,28 @@ describe('placeSeats', () => {
       { label: 'A', seats: [s(1), null, s(2, 'accessible')] },
       { label: 'B', seats: [s(1, 'premium'), s(2, 'premium'), s(3, 'premium')] },
     ]);
+    const plain = { stagger: false, curve: 0, blocked: null };
     expect(seats).toEqual([
-      { rowLabel: 'A', number: 1, tier: 'standard', x: 0, y: 0 },
-      { rowLabel: 'A', number: 2, tier: 'accessible', x: 2, y: 0 },
-      { rowLabel: 'B', number: 1, tier: 'premium', x: 0, y: 1 },
-      { rowLabel: 'B', number: 2, tier: 'premium', x: 1, y: 1 },
-      { rowLabel: 'B', number: 3, tier: 'premium', x: 2, y: 1 },
+      { rowLabel: 'A', number: 1, tier: 'standard', x: 0, y: 0, ...plain },
+      { rowLabel: 'A', number: 2, tier: 'accessible', x: 2, y: 0, ...plain },
+      { rowLabel: 'B', number: 1, tier: 'premium', x: 0, y: 1, ...plain },
+      { rowLabel: 'B', number: 2, tier: 'premium', x: 1, y: 1, ...plain },
+      { rowLabel: 'B', number: 3, tier: 'premium', x: 2, y: 1, ...plain },
+    ]);
+  });
+
+  it("gives every seat its row's stagger and curve and its own block", () => {
+    const seats = placeSeats([
+      {
+        label: 'A',
+        stagger: true,
+        curve: 4,
+        seats: [s(1), { number: 2, tier: 'standard', blocked: 'house' }],
+      },
+    ]);
+    expect(seats.map((x) => [x.stagger, x.curve, x.blocked])).toEqual([
+      [true, 4, null],
+      [true, 4, 'house'],
     ]);
   });
 
@@ -75,13 +91,36 @@ describe('layoutRows', () => {
       {
         label: 'A',
         y: 0,
+        stagger: false,
+        curve: 0,
         seats: [
-          { id: 'id-0', number: 1, tier: 'standard', x: 0 },
+          { id: 'id-0', number: 1, tier: 'standard', x: 0, blocked: null },
           null,
-          { id: 'id-1', number: 2, tier: 'accessible', x: 2 },
+          { id: 'id-1', number: 2, tier: 'accessible', x: 2, blocked: null },
         ],
       },
-      { label: 'B', y: 2, seats: [null, { id: 'id-2', number: 1, tier: 'premium', x: 1 }] },
+      {
+        label: 'B',
+        y: 2,
+        stagger: false,
+        curve: 0,
+        seats: [null, { id: 'id-2', number: 1, tier: 'premium', x: 1, blocked: null }],
+      },
     ]);
+  });
+});
+
+describe('seatOffset', () => {
+  const row = { minX: 0, maxX: 4 };
+  it('shifts a staggered row half a seat and leaves a straight one alone', () => {
+    expect(seatOffset({ x: 2, stagger: true, curve: 0 }, row)).toEqual({ dx: 0.5, dy: 0 });
+    expect(seatOffset({ x: 0, stagger: false, curve: 0 }, row)).toEqual({ dx: 0, dy: 0 });
+  });
+  it('bows a curved row: the middle stays, the ends come half a row nearer the screen at the most', () => {
+    expect(seatOffset({ x: 2, stagger: false, curve: 10 }, row).dy).toBe(0);
+    expect(seatOffset({ x: 0, stagger: false, curve: 10 }, row).dy).toBe(-0.5);
+    expect(seatOffset({ x: 4, stagger: false, curve: 10 }, row).dy).toBe(-0.5);
+    expect(seatOffset({ x: 1, stagger: false, curve: 10 }, row).dy).toBe(-0.125);
+    expect(seatOffset({ x: 0, stagger: false, curve: 10 }, { minX: 0, maxX: 0 }).dy).toBe(0);
   });
 });

@@ -1,19 +1,24 @@
-import type { SeatTier } from '../../db/schema.js';
+import type { SeatBlock, SeatTier } from '../../db/schema.js';
 import { ValidationError } from '../../http/errors.js';
+import { MAX_POSITIONS_PER_ROW, MAX_ROWS } from './layout-rules.js';
 
-export const MAX_ROWS = 40;
-export const MAX_POSITIONS_PER_ROW = 60;
+export { MAX_CURVE, MAX_POSITIONS_PER_ROW, MAX_ROWS, seatOffset } from './layout-rules.js';
 
 /** A row as operators draw it: positions left to right, `null` for an aisle or a gap. */
 export interface LayoutRowInput {
   label: string;
-  seats: ({ number: number; tier: SeatTier } | null)[];
+  stagger?: boolean | undefined;
+  curve?: number | undefined;
+  seats: ({ number: number; tier: SeatTier; blocked?: SeatBlock | null | undefined } | null)[];
 }
 
 export interface PlacedSeat {
   rowLabel: string;
   number: number;
   tier: SeatTier;
+  stagger: boolean;
+  curve: number;
+  blocked: SeatBlock | null;
   /** position in the row, 0 = leftmost as seen from the audience */
   x: number;
   /** row index, 0 = the row nearest the first row the operator listed */
@@ -27,7 +32,9 @@ export interface StoredSeat extends PlacedSeat {
 export interface LayoutRowOutput {
   label: string;
   y: number;
-  seats: ({ id: string; number: number; tier: SeatTier; x: number } | null)[];
+  stagger: boolean;
+  curve: number;
+  seats: ({ id: string; number: number; tier: SeatTier; x: number; blocked: SeatBlock | null } | null)[];
 }
 
 /**
@@ -70,7 +77,16 @@ export function placeSeats(rows: LayoutRowInput[]): PlacedSeat[] {
         return;
       }
       numbers.add(seat.number);
-      seats.push({ rowLabel: label, number: seat.number, tier: seat.tier, x, y });
+      seats.push({
+        rowLabel: label,
+        number: seat.number,
+        tier: seat.tier,
+        x,
+        y,
+        stagger: row.stagger ?? false,
+        curve: row.curve ?? 0,
+        blocked: seat.blocked ?? null,
+      });
     });
   });
   if (seats.length === 0) problems.push({ field: 'body.rows', message: 'must contain at least one seat' });
@@ -99,7 +115,16 @@ export function layoutRows(seats: StoredSeat[]): LayoutRowOutput[] {
     .map(([y, rowSeats]) => {
       const width = Math.max(...rowSeats.map((s) => s.x)) + 1;
       const positions: LayoutRowOutput['seats'] = Array.from({ length: width }, () => null);
-      for (const s of rowSeats) positions[s.x] = { id: s.id, number: s.number, tier: s.tier, x: s.x };
-      return { label: rowSeats[0]?.rowLabel ?? '', y, seats: positions };
+      for (const s of rowSeats) {
+        positions[s.x] = { id: s.id, number: s.number, tier: s.tier, x: s.x, blocked: s.blocked };
+      }
+      const first = rowSeats[0];
+      return {
+        label: first?.rowLabel ?? '',
+        y,
+        stagger: first?.stagger ?? false,
+        curve: first?.curve ?? 0,
+        seats: positions,
+      };
     });
 }

@@ -1,6 +1,13 @@
 import { randomId } from '../lib/random';
 import { session } from '../lib/session';
 import type {
+  AdminTheater,
+  AdminTheaterCreateBody,
+  AdminTheaterUpdateBody,
+  AuditoriumCreateBody,
+  AuditoriumDetail,
+  AuditoriumSummary,
+  LayoutSaveBody,
   ApiErrorBody,
   AuthResponse,
   BestSeatsResponse,
@@ -240,4 +247,30 @@ export const api = {
   checkinTicket: (ticketId: string) => request<CheckinResult>('POST', `/checkin/tickets/${enc(ticketId)}`),
   doorBooking: (reference: string) =>
     request<DoorBooking>('GET', `/checkin/bookings/${enc(reference.replace(/[\s-]/g, ''))}`),
+
+  /** The operator console: admin only (the API answers 403 to anyone else). */
+  admin: {
+    theaters: (signal?: AbortSignal) =>
+      request<{ theaters: AdminTheater[] }>('GET', '/admin/theaters', { query: { limit: 200 }, signal }),
+    theater: (theaterId: string, signal?: AbortSignal) =>
+      request<{ theater: AdminTheater }>('GET', `/admin/theaters/${enc(theaterId)}`, { signal }),
+    createTheater: (body: AdminTheaterCreateBody) =>
+      request<{ theater: AdminTheater }>('POST', '/admin/theaters', { body }),
+    updateTheater: (theaterId: string, body: AdminTheaterUpdateBody) =>
+      request<{ theater: AdminTheater }>('PATCH', `/admin/theaters/${enc(theaterId)}`, { body }),
+    auditoriums: (theaterId: string, signal?: AbortSignal) =>
+      request<{ auditoriums: AuditoriumSummary[] }>('GET', `/admin/theaters/${enc(theaterId)}/auditoriums`, {
+        signal,
+      }),
+    auditorium: (auditoriumId: string, signal?: AbortSignal) =>
+      request<{ auditorium: AuditoriumDetail }>('GET', `/admin/auditoriums/${enc(auditoriumId)}`, { signal }),
+    createAuditorium: (theaterId: string, body: AuditoriumCreateBody) =>
+      request<{ auditorium: AuditoriumDetail }>('POST', `/admin/theaters/${enc(theaterId)}/auditoriums`, {
+        body,
+      }),
+    saveLayout: (auditoriumId: string, body: LayoutSaveBody) =>
+      request<{ auditorium: AuditoriumDetail }>('PUT', `/admin/auditoriums/${enc(auditoriumId)}/layout`, {
+        body,
+      }),
+  },
 };

@@ -18,6 +18,26 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/auditoriums/{auditoriumId}/layout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Save a new version of the seat layout (and name, screen side); showtimes keep the version they were created with
+     * @description Applies to showtimes created from now on: existing showtimes, above all those with seats held or sold, keep their seats. 409 LAYOUT_VERSION_CONFLICT when baseVersion is not the current layoutVersion.
+     */
+    put: operations['adminSaveLayout'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/admin/movies': {
     parameters: {
       query?: never;
@@ -159,7 +179,7 @@ export type paths = {
     delete: operations['adminDeleteTheater'];
     options?: never;
     head?: never;
-    /** Change a theater (its booking fee and sales tax too) */
+    /** Change a theater (its booking fee and sales tax too), or close or reopen it */
     patch: operations['adminUpdateTheater'];
     trace?: never;
   };
@@ -1258,10 +1278,14 @@ export interface operations {
             auditorium: {
               /** Format: uuid */
               id: string;
+              /** @description The layout version showtimes created from now on get */
+              layoutVersion: number;
               name: string;
               rows: {
+                curve: number;
                 label: string;
                 seats: ({
+                  blocked: ('broken' | 'house') | null;
                   /** Format: uuid */
                   id: string;
                   number: number;
@@ -1269,12 +1293,21 @@ export interface operations {
                   tier: 'standard' | 'premium' | 'accessible' | 'companion';
                   x: number;
                 } | null)[];
+                stagger: boolean;
                 y: number;
               }[];
               screenPosition: 'top' | 'bottom';
+              /** @description Seats of the current layout version, blocked ones included */
               seatCount: number;
               /** Format: uuid */
               theaterId: string;
+              /** @description Showtimes not yet started. Each keeps the layout version it was created with: a saved layout applies to new showtimes only */
+              upcomingShowtimes: {
+                onCurrentLayout: number;
+                onOlderLayouts: number;
+                /** @description Of those, how many have seats held or sold */
+                withSales: number;
+              };
             };
           };
         };
@@ -1378,6 +1411,189 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminSaveLayout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        auditoriumId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The layoutVersion the edit started from: another version saved meanwhile is a 409 LAYOUT_VERSION_CONFLICT */
+          baseVersion: number;
+          /**
+           * @description The layout file format (docs/api.md, seat layouts)
+           * @enum {string}
+           */
+          format?: 'matinee.seat-layout/1';
+          name?: string;
+          /** @description Rows front to back (nearest the screen first) */
+          rows: {
+            /** @description How much the row bows towards the screen at its ends, 0 (straight, default) to 10 */
+            curve?: number;
+            /** @description Row label: 1-4 letters or digits */
+            label: string;
+            /** @description Positions left to right; null is an aisle or gap */
+            seats: ({
+              blocked?: ('broken' | 'house') | null;
+              number: number;
+              /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+              tier: 'standard' | 'premium' | 'accessible' | 'companion';
+            } | null)[];
+            /** @description Draw the row half a seat to the right (staggered seating); default false */
+            stagger?: boolean;
+          }[];
+          screenPosition?: 'top' | 'bottom';
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            auditorium: {
+              /** Format: uuid */
+              id: string;
+              /** @description The layout version showtimes created from now on get */
+              layoutVersion: number;
+              name: string;
+              rows: {
+                curve: number;
+                label: string;
+                seats: ({
+                  blocked: ('broken' | 'house') | null;
+                  /** Format: uuid */
+                  id: string;
+                  number: number;
+                  /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
+                  tier: 'standard' | 'premium' | 'accessible' | 'companion';
+                  x: number;
+                } | null)[];
+                stagger: boolean;
+                y: number;
+              }[];
+              screenPosition: 'top' | 'bottom';
+              /** @description Seats of the current layout version, blocked ones included */
+              seatCount: number;
+              /** Format: uuid */
+              theaterId: string;
+              /** @description Showtimes not yet started. Each keeps the layout version it was created with: a saved layout applies to new showtimes only */
+              upcomingShowtimes: {
+                onCurrentLayout: number;
+                onOlderLayouts: number;
+                /** @description Of those, how many have seats held or sold */
+                withSales: number;
+              };
+            };
+          };
+        };
       };
       /** @description Default Response */
       400: {
@@ -3192,6 +3408,9 @@ export interface operations {
               /** @description Booking fee per ticket in integer cents (default 0) */
               bookingFeeCents: number;
               city: string;
+              closedAt: string | null;
+              /** @description ISO 4217, e.g. USD */
+              currency: string;
               /** Format: uuid */
               id: string;
               lat: number;
@@ -3285,6 +3504,8 @@ export interface operations {
           /** @description Booking fee per ticket in integer cents (default 0) */
           bookingFeeCents?: number;
           city: string;
+          /** @description ISO 4217 code new showtimes default to (USD) */
+          currency?: string;
           lat: number;
           lng: number;
           name: string;
@@ -3309,6 +3530,9 @@ export interface operations {
               /** @description Booking fee per ticket in integer cents (default 0) */
               bookingFeeCents: number;
               city: string;
+              closedAt: string | null;
+              /** @description ISO 4217, e.g. USD */
+              currency: string;
               /** Format: uuid */
               id: string;
               lat: number;
@@ -3412,6 +3636,9 @@ export interface operations {
               /** @description Booking fee per ticket in integer cents (default 0) */
               bookingFeeCents: number;
               city: string;
+              closedAt: string | null;
+              /** @description ISO 4217, e.g. USD */
+              currency: string;
               /** Format: uuid */
               id: string;
               lat: number;
@@ -3639,6 +3866,10 @@ export interface operations {
           /** @description Booking fee per ticket in integer cents (default 0) */
           bookingFeeCents?: number;
           city?: string;
+          /** @description true closes the theater: it stops selling and leaves the catalog, its showtimes and bookings stay; false reopens it */
+          closed?: boolean;
+          /** @description ISO 4217 code new showtimes default to (USD) */
+          currency?: string;
           lat?: number;
           lng?: number;
           name?: string;
@@ -3663,6 +3894,9 @@ export interface operations {
               /** @description Booking fee per ticket in integer cents (default 0) */
               bookingFeeCents: number;
               city: string;
+              closedAt: string | null;
+              /** @description ISO 4217, e.g. USD */
+              currency: string;
               /** Format: uuid */
               id: string;
               lat: number;
@@ -3779,8 +4013,11 @@ export interface operations {
             auditoriums: {
               /** Format: uuid */
               id: string;
+              /** @description The layout version showtimes created from now on get */
+              layoutVersion: number;
               name: string;
               screenPosition: 'top' | 'bottom';
+              /** @description Seats of the current layout version, blocked ones included */
               seatCount: number;
               /** Format: uuid */
               theaterId: string;
@@ -3882,17 +4119,27 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /**
+           * @description The layout file format (docs/api.md, seat layouts)
+           * @enum {string}
+           */
+          format?: 'matinee.seat-layout/1';
           name: string;
           /** @description Rows front to back (nearest the screen first) */
           rows: {
+            /** @description How much the row bows towards the screen at its ends, 0 (straight, default) to 10 */
+            curve?: number;
             /** @description Row label: 1-4 letters or digits */
             label: string;
             /** @description Positions left to right; null is an aisle or gap */
             seats: ({
+              blocked?: ('broken' | 'house') | null;
               number: number;
               /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
               tier: 'standard' | 'premium' | 'accessible' | 'companion';
             } | null)[];
+            /** @description Draw the row half a seat to the right (staggered seating); default false */
+            stagger?: boolean;
           }[];
           screenPosition?: 'top' | 'bottom';
         };
@@ -3909,10 +4156,14 @@ export interface operations {
             auditorium: {
               /** Format: uuid */
               id: string;
+              /** @description The layout version showtimes created from now on get */
+              layoutVersion: number;
               name: string;
               rows: {
+                curve: number;
                 label: string;
                 seats: ({
+                  blocked: ('broken' | 'house') | null;
                   /** Format: uuid */
                   id: string;
                   number: number;
@@ -3920,12 +4171,21 @@ export interface operations {
                   tier: 'standard' | 'premium' | 'accessible' | 'companion';
                   x: number;
                 } | null)[];
+                stagger: boolean;
                 y: number;
               }[];
               screenPosition: 'top' | 'bottom';
+              /** @description Seats of the current layout version, blocked ones included */
               seatCount: number;
               /** Format: uuid */
               theaterId: string;
+              /** @description Showtimes not yet started. Each keeps the layout version it was created with: a saved layout applies to new showtimes only */
+              upcomingShowtimes: {
+                onCurrentLayout: number;
+                onOlderLayouts: number;
+                /** @description Of those, how many have seats held or sold */
+                withSales: number;
+              };
             };
           };
         };
@@ -6932,6 +7192,10 @@ export interface operations {
         content: {
           'application/json': {
             seats: {
+              /** @description Drawing offset in seat widths to the right (0.5 in a staggered row); neighbours still go by x */
+              dx: number;
+              /** @description Drawing offset in row heights towards the back (negative: nearer the screen, in a curved row) */
+              dy: number;
               /** Format: uuid */
               id: string;
               number: number;

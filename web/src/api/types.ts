@@ -6,11 +6,10 @@ import type { paths } from './schema';
  */
 type Json<T> = T extends { content: { 'application/json': infer J } } ? J : never;
 
-export type Op<P extends keyof paths, M extends 'get' | 'post' | 'delete' | 'patch'> = NonNullable<
-  paths[P][M]
->;
+type Method = 'get' | 'post' | 'delete' | 'patch' | 'put';
+export type Op<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
 
-export type ResponseOf<P extends keyof paths, M extends 'get' | 'post' | 'delete' | 'patch'> =
+export type ResponseOf<P extends keyof paths, M extends Method> =
   Op<P, M> extends { responses: infer R }
     ? R extends { 200: infer S }
       ? Json<S>
@@ -19,7 +18,7 @@ export type ResponseOf<P extends keyof paths, M extends 'get' | 'post' | 'delete
         : never
     : never;
 
-export type BodyOf<P extends keyof paths, M extends 'post' | 'patch'> =
+export type BodyOf<P extends keyof paths, M extends 'post' | 'patch' | 'put'> =
   Op<P, M> extends { requestBody?: infer B } ? Json<NonNullable<B>> : never;
 
 export type QueryOf<P extends keyof paths, M extends 'get'> =
@@ -102,3 +101,15 @@ export type TicketTypeOffer = ShowtimeDetail['ticketTypes'][number];
 export type TicketTypeName = TicketTypeOffer['type'];
 export type TicketTypeCounts = NonNullable<Extract<HoldBody, { seatIds: string[] }>['ticketTypes']>;
 export type PriceBreakdown = NonNullable<Booking['breakdown']>;
+
+// ---- operator console (admin API) ----
+export type AdminTheater = ResponseOf<'/api/v1/admin/theaters/{theaterId}', 'get'>['theater'];
+export type AdminTheaterCreateBody = BodyOf<'/api/v1/admin/theaters', 'post'>;
+export type AdminTheaterUpdateBody = BodyOf<'/api/v1/admin/theaters/{theaterId}', 'patch'>;
+export type AuditoriumSummary = ResponseOf<
+  '/api/v1/admin/theaters/{theaterId}/auditoriums',
+  'get'
+>['auditoriums'][number];
+export type AuditoriumDetail = ResponseOf<'/api/v1/admin/auditoriums/{auditoriumId}', 'get'>['auditorium'];
+export type AuditoriumCreateBody = BodyOf<'/api/v1/admin/theaters/{theaterId}/auditoriums', 'post'>;
+export type LayoutSaveBody = BodyOf<'/api/v1/admin/auditoriums/{auditoriumId}/layout', 'put'>;

@@ -152,7 +152,13 @@ export function SeatMap({
     const ordered: Row[] = [...byY.entries()]
       .sort((a, b) => (screenPosition === 'bottom' ? b[0] - a[0] : a[0] - b[0]))
       .map(([y, list]) => ({ y, label: list[0]?.row ?? '', seats: list.sort((a, b) => a.x - b.x) }));
-    return { rows: ordered, minX: Number.isFinite(lo) ? lo : 0, cols: Number.isFinite(hi) ? hi - lo + 1 : 0 };
+    // A staggered row reaches half a seat further right: one more column keeps it clear of the row label.
+    const extra = seats.some((s) => s.dx > 0) ? 1 : 0;
+    return {
+      rows: ordered,
+      minX: Number.isFinite(lo) ? lo : 0,
+      cols: Number.isFinite(hi) ? hi - lo + 1 + extra : 0,
+    };
   }, [seats, screenPosition]);
 
   // ---- size: from the panel's width, not the window's ----
@@ -440,7 +446,14 @@ export function SeatMap({
                       }}
                       type="button"
                       className={`seat tier-${seat.tier} is-${display}`}
-                      style={{ gridColumn: seat.x - minX + 2 }}
+                      style={{
+                        gridColumn: seat.x - minX + 2,
+                        // Staggered and curved rows: drawn aside, while x keeps who sits beside whom.
+                        translate:
+                          seat.dx || seat.dy
+                            ? `${seat.dx * (m.seat + m.gap)}px ${seat.dy * (m.seat + m.rowGap)}px`
+                            : undefined,
+                      }}
                       tabIndex={seat.id === tabStop ? 0 : -1}
                       aria-label={seatLabel(seat, currency, display)}
                       aria-pressed={display === 'selected'}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addRow,
+  applyTool,
+  blankDraft,
+  checkDraft,
+  commit,
+  exportLayout,
+  historyOf,
+  importLayout,
+  insertAisle,
+  previewSeats,
+  redo,
+  renumberRow,
+  toApiRows,
+  undo,
+  type DraftRow,
+} from './layout-draft.js';
+
+/** The web app's seat-layout designer model (pure, no DOM). */
+const numbers = (row: DraftRow) => row.seats.map((c) => c?.number ?? '_');
+
+describe('numbering rules', () => {
+  const row = insertAisle(blankDraft('R', 1, 6), 3).rows[0]!; // 3 seats, an aisle, 3 seats
+
+  it('counts from the left or from the right, skipping the aisle', () => {
+    expect(numbers(renumberRow(row, 'left-to-right'))).toEqual([1, 2, 3, '_', 4, 5, 6]);
+    expect(numbers(renumberRow(row, 'right-to-left'))).toEqual([6, 5, 4, '_', 3, 2, 1]);
+  });
+
+  it('puts odd numbers left and even right, counting out from the middle', () => {
+    expect(numbers(renumberRow(row, 'odd-even'))).toEqual([5, 3, 1, '_', 2, 4, 6]);
+  });
+});
+
+describe('tools', () => {
+  it('places tiers, blocks and unblocks a seat, and makes a gap', () => {
+    let d = blankDraft('R', 1, 4);
+    d = applyTool(d, 0, 0, 'accessible');
+    d = applyTool(d, 0, 1, 'companion');
+    d = applyTool(d, 0, 2, 'house');
+    expect(d.rows[0]!.seats[2]).toEqual({ number: 3, tier: 'standard', blocked: 'house' });
+    expect(applyTool(d, 0, 2, 'house').rows[0]!.seats[2]).toMatchObject({ blocked: null });
+    d = applyTool(d, 0, 3, 'gap');
+    expect(d.rows[0]!.seats.map((c) => c && `${c.tier}${c.blocked ? `/${c.blocked}` : ''}`)).toEqual([
+      'accessible',
+      'companion',
+      'standard/house',
+      null,
+    ]);
+    // A seat drawn on a gap takes the next free number.
+    expect(applyTool(d, 0, 3, 'premium').rows[0]!.seats[3]).toEqual({
+      number: 4,
+      tier: 'premium',
+      blocked: null,
+    });
+  });
+
+  it('warns about a companion seat with no wheelchair space beside it, and refuses repeated labels', () => {
+    let d = applyTool(blankDraft('R', 2, 3), 0, 2, 'companion');
+    expect(checkDraft(d)).toEqual([expect.objectContaining({ row: 0, severity: 'warning' })]);
+    d = applyTool(d, 0, 1, 'accessible');
+    expect(checkDraft(d)).toEqual([]);
+    d = { ...d, rows: d.rows.map((r) => ({ ...r, label: 'A' })) };
+    expect(checkDraft(d).filter((p) => p.severity === 'error')).toHaveLength(1);
+  });
+
+  it('adds a row with the next free label', () => {
+    expect(addRow(blankDraft('R', 2, 3)).rows.map((r) => r.label)).toEqual(['A', 'B', 'C']);
+  });
+});
+
+describe('undo and redo', () => {
+  it('goes back and forth, and a new edit drops what was undone', () => {
+    const a = blankDraft('R', 1, 2);
+    const b = applyTool(a, 0, 0, 'premium');
+    const c = applyTool(b, 0, 1, 'premium');
+    let h = commit(commit(historyOf(a), b), c);
+    h = undo(h);
+    expect(h.present).toBe(b);
+    h = undo(h);
+    expect(h.present).toBe(a);
+    expect(undo(h)).toBe(h);
+    h = redo(h);
+    expect(h.present).toBe(b);
+    const d = applyTool(b, 0, 0, 'gap');
+    h = commit(h, d);
+    expect(h.future).toEqual([]);
+    expect(redo(h)).toBe(h);
+  });
+});
+
+describe('export and import', () => {
+  it('round-trips a layout through its JSON file, trailing gaps dropped', () => {
+    let d = insertAisle(blankDraft('Screen 1', 2, 4), 2);
+    d = { ...d, rows: d.rows.map((r, i) => (i === 1 ? { ...r, stagger: true, curve: 3 } : r)) };
+    d = applyTool(applyTool(d, 0, 0, 'accessible'), 0, 1, 'companion');
+    d = applyTool(d, 1, 4, 'broken');
+    const withTrailingGap = { ...d, rows: d.rows.map((r) => ({ ...r, seats: [...r.seats, null] })) };
+    const file = exportLayout(withTrailingGap);
+    expect(JSON.parse(file)).toMatchObject({ format: 'matinee.seat-layout/1', name: 'Screen 1' });
+    const back = importLayout(file, 'x');
+    expect(back).toEqual(d);
+    expect(toApiRows(back)).toEqual(toApiRows(d));
+  });
+
+  it('says what is wrong with a file that is not a layout', () => {
+    expect(() => importLayout('nope', 'x')).toThrow('not JSON');
+    expect(() => importLayout('{"format":"other/9","rows":[]}', 'x')).toThrow('Unknown format');
+    expect(() => importLayout('{"rows":[]}', 'x')).toThrow('1 to 40 rows');
+    expect(() => importLayout('{"rows":[{"label":"A","seats":[{"number":1,"tier":"vip"}]}]}', 'x')).toThrow(
+      'position 1 is not a seat',
+    );
+    expect(() => importLayout('{"rows":[{"label":"A","curve":12,"seats":[null]}]}', 'x')).toThrow('curve');
+    // A bare API body (no format, no name) takes the name it is given.
+    expect(
+      importLayout('{"rows":[{"label":"A","seats":[{"number":1,"tier":"standard"}]}]}', 'Screen 9').name,
+    ).toBe('Screen 9');
+  });
+});
+
+describe('preview', () => {
+  it('is what customers will see: no blocked seats, staggered and curved rows drawn aside', () => {
+    let d = blankDraft('R', 2, 5);
+    d = { ...d, rows: d.rows.map((r, i) => (i === 0 ? { ...r, stagger: true } : { ...r, curve: 10 })) };
+    d = applyTool(d, 1, 2, 'broken');
+    const seats = previewSeats(d);
+    expect(seats).toHaveLength(9);
+    expect(seats.filter((s) => s.row === 'A').every((s) => s.dx === 0.5)).toBe(true);
+    expect(seats.find((s) => s.row === 'B' && s.x === 0)!.dy).toBe(-0.5);
+    expect(seats.some((s) => s.row === 'B' && s.x === 2)).toBe(false);
+  });
+});

@@ -1,0 +1,376 @@
+import { MAX_CURVE, MAX_POSITIONS_PER_ROW, MAX_ROWS, seatOffset } from './layout-rules.js';
+
+// The web app's seat-layout designer imports this file: it stays pure (no server code, no DOM).
+type SeatTier = 'standard' | 'premium' | 'accessible' | 'companion';
+type ScreenPosition = 'top' | 'bottom';
+
+/** A seat as the customers' seat map takes it (the public API's SeatMapSeat), for the designer's preview. */
+export interface PreviewSeat {
+  id: string;
+  row: string;
+  number: number;
+  x: number;
+  y: number;
+  tier: SeatTier;
+  dx: number;
+  dy: number;
+  priceCents: number;
+  status: 'available';
+}
+
+/**
+ * The seat-layout designer's model, pure: a draft is what the admin API takes (rows front to back, positions
+ * left to right, null for a gap or aisle), and every edit returns a new draft so undo/redo is a list of drafts.
+ */
+export type SeatBlock = 'broken' | 'house';
+export interface DraftSeat {
+  number: number;
+  tier: SeatTier;
+  blocked: SeatBlock | null;
+}
+export type DraftCell = DraftSeat | null;
+export interface DraftRow {
+  label: string;
+  stagger: boolean;
+  curve: number;
+  seats: DraftCell[];
+}
+export interface Draft {
+  name: string;
+  screenPosition: ScreenPosition;
+  rows: DraftRow[];
+}
+
+const MAX_POSITIONS = MAX_POSITIONS_PER_ROW;
+export { MAX_CURVE, MAX_ROWS };
+export const LAYOUT_FORMAT = 'matinee.seat-layout/1';
+
+/** What a click on a cell does. */
+export type Tool = SeatTier | SeatBlock | 'gap';
+export type NumberingRule = 'left-to-right' | 'right-to-left' | 'odd-even';
+
+export function rowLabelFor(index: number): string {
+  return index < 26 ? String.fromCharCode(65 + index) : `A${String.fromCharCode(65 + ((index - 26) % 26))}`;
+}
+
+export function blankDraft(name = '', rows = 5, seats = 10): Draft {
+  return {
+    name,
+    screenPosition: 'top',
+    rows: Array.from({ length: rows }, (_, y) => ({
+      label: rowLabelFor(y),
+      stagger: false,
+      curve: 0,
+      seats: Array.from({ length: seats }, (_, x) => ({
+        number: x + 1,
+        tier: 'standard' as const,
+        blocked: null,
+      })),
+    })),
+  };
+}
+
+function withRow(draft: Draft, y: number, change: (row: DraftRow) => DraftRow): Draft {
+  return { ...draft, rows: draft.rows.map((r, i) => (i === y ? change(r) : r)) };
+}
+
+function nextNumber(row: DraftRow): number {
+  return Math.max(0, ...row.seats.map((s) => s?.number ?? 0)) + 1;
+}
+
+/** A label not yet used: the next letter after the last row's, or the first free one. */
+function freeLabel(draft: Draft): string {
+  const used = new Set(draft.rows.map((r) => r.label.toUpperCase()));
+  for (let i = 0; i < 26 * 27; i++) {
+    const l = rowLabelFor(i);
+    if (!used.has(l)) return l;
+  }
+  return `R${draft.rows.length + 1}`;
+}
+
+export function addRow(draft: Draft): Draft {
+  if (draft.rows.length >= MAX_ROWS) return draft;
+  const last = draft.rows[draft.rows.length - 1];
+  const width = last?.seats.length ?? 10;
+  const seats: DraftCell[] = last
+    ? last.seats.map((c) => (c ? { number: c.number, tier: 'standard', blocked: null } : null))
+    : Array.from({ length: width }, (_, x) => ({ number: x + 1, tier: 'standard', blocked: null }));
+  return { ...draft, rows: [...draft.rows, { label: freeLabel(draft), stagger: false, curve: 0, seats }] };
+}
+
+export function removeRow(draft: Draft, y: number): Draft {
+  if (draft.rows.length <= 1) return draft;
+  return { ...draft, rows: draft.rows.filter((_, i) => i !== y) };
+}
+
+export function moveRow(draft: Draft, y: number, by: -1 | 1): Draft {
+  const to = y + by;
+  if (to < 0 || to >= draft.rows.length) return draft;
+  const rows = [...draft.rows];
+  [rows[y], rows[to]] = [rows[to]!, rows[y]!];
+  return { ...draft, rows };
+}
+
+export function addSeat(draft: Draft, y: number): Draft {
+  return withRow(draft, y, (row) =>
+    row.seats.length >= MAX_POSITIONS
+      ? row
+      : { ...row, seats: [...row.seats, { number: nextNumber(row), tier: 'standard', blocked: null }] },
+  );
+}
+
+export function removeLastPosition(draft: Draft, y: number): Draft {
+  return withRow(draft, y, (row) =>
+    row.seats.length <= 1 ? row : { ...row, seats: row.seats.slice(0, -1) },
+  );
+}
+
+/** An aisle through every row: a gap inserted at position x (rows shorter than x are left alone). */
+export function insertAisle(draft: Draft, x: number): Draft {
+  return {
+    ...draft,
+    rows: draft.rows.map((row) =>
+      x > row.seats.length || row.seats.length >= MAX_POSITIONS
+        ? row
+        : { ...row, seats: [...row.seats.slice(0, x), null, ...row.seats.slice(x)] },
+    ),
+  };
+}
+
+/** Applies a tool to one position: a tier makes (or re-tiers) a seat, a block blocks it, gap removes it. */
+export function applyTool(draft: Draft, y: number, x: number, tool: Tool): Draft {
+  return withRow(draft, y, (row) => {
+    const seats = [...row.seats];
+    const cell = seats[x];
+    if (x >= seats.length) return row;
+    if (tool === 'gap') seats[x] = null;
+    else if (tool === 'broken' || tool === 'house') {
+      const base = cell ?? { number: nextNumber(row), tier: 'standard' as const, blocked: null };
+      seats[x] = { ...base, blocked: cell?.blocked === tool ? null : tool }; // a second click unblocks
+    } else {
+      seats[x] = { number: cell?.number ?? nextNumber(row), tier: tool, blocked: cell?.blocked ?? null };
+    }
+    return { ...row, seats };
+  });
+}
+
+export function setRow(draft: Draft, y: number, patch: Partial<Omit<DraftRow, 'seats'>>): Draft {
+  return withRow(draft, y, (row) => ({ ...row, ...patch }));
+}
+
+export function setSeatNumber(draft: Draft, y: number, x: number, number: number): Draft {
+  return withRow(draft, y, (row) => ({
+    ...row,
+    seats: row.seats.map((c, i) => (i === x && c ? { ...c, number } : c)),
+  }));
+}
+
+/**
+ * Numbers a row's seats by a rule. left-to-right and right-to-left count 1, 2, 3 across the row (as seen from
+ * the audience); odd-even counts outwards from the middle: odd numbers to the left (1, 3, 5), even to the right
+ * (2, 4, 6), as many theaters do either side of a centre aisle.
+ */
+export function renumberRow(row: DraftRow, rule: NumberingRule): DraftRow {
+  const xs = row.seats.flatMap((c, x) => (c ? [x] : []));
+  const numbers = new Map<number, number>();
+  if (rule === 'left-to-right') xs.forEach((x, i) => numbers.set(x, i + 1));
+  else if (rule === 'right-to-left') [...xs].reverse().forEach((x, i) => numbers.set(x, i + 1));
+  else {
+    const half = Math.ceil(xs.length / 2);
+    xs.slice(0, half)
+      .reverse()
+      .forEach((x, i) => numbers.set(x, 2 * i + 1));
+    xs.slice(half).forEach((x, i) => numbers.set(x, 2 * i + 2));
+  }
+  return { ...row, seats: row.seats.map((c, x) => (c ? { ...c, number: numbers.get(x) ?? c.number } : c)) };
+}
+
+export function renumber(draft: Draft, rule: NumberingRule, y?: number): Draft {
+  return {
+    ...draft,
+    rows: draft.rows.map((row, i) => (y === undefined || y === i ? renumberRow(row, rule) : row)),
+  };
+}
+
+export interface Problem {
+  /** Row index, or null for the whole layout. */
+  row: number | null;
+  message: string;
+  /** Warnings save; errors do not. */
+  severity: 'error' | 'warning';
+}
+
+/** What the API would refuse (errors) and what it would accept but is probably a slip (warnings). */
+export function checkDraft(draft: Draft): Problem[] {
+  const problems: Problem[] = [];
+  if (!draft.name.trim())
+    problems.push({ row: null, message: 'The auditorium needs a name.', severity: 'error' });
+  const labels = new Map<string, number>();
+  let seats = 0;
+  draft.rows.forEach((row, y) => {
+    const label = row.label.trim();
+    if (!/^[A-Za-z0-9]{1,4}$/.test(label)) {
+      problems.push({
+        row: y,
+        message: `Row ${y + 1}: the label must be 1 to 4 letters or digits.`,
+        severity: 'error',
+      });
+    } else if (labels.has(label.toUpperCase())) {
+      problems.push({ row: y, message: `Row ${label} appears twice.`, severity: 'error' });
+    }
+    labels.set(label.toUpperCase(), y);
+    const numbers = new Set<number>();
+    row.seats.forEach((c, x) => {
+      if (!c) return;
+      seats++;
+      if (numbers.has(c.number)) {
+        problems.push({
+          row: y,
+          message: `Row ${label}: seat number ${c.number} appears twice.`,
+          severity: 'error',
+        });
+      }
+      numbers.add(c.number);
+      if (c.tier === 'companion') {
+        const beside = [row.seats[x - 1], row.seats[x + 1]].some((n) => n?.tier === 'accessible');
+        if (!beside) {
+          problems.push({
+            row: y,
+            message: `Row ${label}, seat ${c.number}: a companion seat needs a wheelchair space right beside it; without one it sells as a standard seat.`,
+            severity: 'warning',
+          });
+        }
+      }
+    });
+  });
+  if (seats === 0) problems.push({ row: null, message: 'The layout has no seats.', severity: 'error' });
+  return problems;
+}
+
+/** The layout as the customers' seat map shows it: blocked seats are not for sale, so not shown. */
+export function previewSeats(draft: Draft): PreviewSeat[] {
+  const seats: PreviewSeat[] = [];
+  draft.rows.forEach((row, y) => {
+    const xs = row.seats.flatMap((c, x) => (c ? [x] : []));
+    const extent = { minX: Math.min(...xs), maxX: Math.max(...xs) };
+    row.seats.forEach((c, x) => {
+      if (!c || c.blocked) return;
+      seats.push({
+        id: `preview-${y}-${x}`,
+        row: row.label,
+        number: c.number,
+        x,
+        y,
+        tier: c.tier,
+        ...seatOffset({ x, stagger: row.stagger, curve: row.curve }, extent),
+        priceCents: 0,
+        status: 'available',
+      });
+    });
+  });
+  return seats;
+}
+
+/** The body of POST/PUT (and of an exported file), without empty trailing positions. */
+export function toApiRows(draft: Draft) {
+  return draft.rows.map((row) => {
+    const seats = [...row.seats];
+    while (seats.length > 1 && seats[seats.length - 1] === null) seats.pop();
+    return {
+      label: row.label.trim(),
+      stagger: row.stagger,
+      curve: row.curve,
+      seats: seats.map((c) => (c ? { number: c.number, tier: c.tier, blocked: c.blocked } : null)),
+    };
+  });
+}
+
+export function exportLayout(draft: Draft): string {
+  return `${JSON.stringify(
+    { format: LAYOUT_FORMAT, name: draft.name, screenPosition: draft.screenPosition, rows: toApiRows(draft) },
+    null,
+    2,
+  )}\n`;
+}
+
+const TIERS: readonly string[] = ['standard', 'premium', 'accessible', 'companion'];
+
+/** Reads an exported layout (or a bare API body): throws an Error with a sentence for anything else. */
+export function importLayout(text: string, fallbackName: string): Draft {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new Error('The file is not JSON.');
+  }
+  if (typeof data !== 'object' || data === null) throw new Error('The file is not a seat layout.');
+  const o = data as Record<string, unknown>;
+  if (o.format !== undefined && o.format !== LAYOUT_FORMAT) {
+    throw new Error(`Unknown format ${JSON.stringify(o.format)}: expected ${LAYOUT_FORMAT}.`);
+  }
+  if (!Array.isArray(o.rows) || o.rows.length < 1 || o.rows.length > MAX_ROWS) {
+    throw new Error(`A seat layout has 1 to ${MAX_ROWS} rows.`);
+  }
+  const rows = o.rows.map((raw: unknown, y): DraftRow => {
+    const r = (raw ?? {}) as Record<string, unknown>;
+    if (typeof r.label !== 'string' || !Array.isArray(r.seats)) {
+      throw new Error(`Row ${y + 1} needs a label and seats.`);
+    }
+    if (r.seats.length < 1 || r.seats.length > MAX_POSITIONS) {
+      throw new Error(`Row ${r.label} has 1 to ${MAX_POSITIONS} positions.`);
+    }
+    const curve = typeof r.curve === 'number' ? r.curve : 0;
+    if (!Number.isInteger(curve) || curve < 0 || curve > MAX_CURVE) {
+      throw new Error(`Row ${r.label}: curve is 0 to ${MAX_CURVE}.`);
+    }
+    return {
+      label: r.label,
+      stagger: r.stagger === true,
+      curve,
+      seats: r.seats.map((cell: unknown, x): DraftCell => {
+        if (cell === null) return null;
+        const c = cell as Record<string, unknown>;
+        const blocked = c.blocked ?? null;
+        if (
+          typeof c.number !== 'number' ||
+          !Number.isInteger(c.number) ||
+          typeof c.tier !== 'string' ||
+          !TIERS.includes(c.tier) ||
+          (blocked !== null && blocked !== 'broken' && blocked !== 'house')
+        ) {
+          throw new Error(`Row ${String(r.label)}, position ${x + 1} is not a seat (number, tier, blocked).`);
+        }
+        return { number: c.number, tier: c.tier as SeatTier, blocked: blocked };
+      }),
+    };
+  });
+  return {
+    name: typeof o.name === 'string' && o.name.trim() ? o.name : fallbackName,
+    screenPosition: o.screenPosition === 'bottom' ? 'bottom' : 'top',
+    rows,
+  };
+}
+
+/** Undo/redo: the drafts before and after the present one. */
+export interface History {
+  past: Draft[];
+  present: Draft;
+  future: Draft[];
+}
+const HISTORY_KEPT = 100;
+
+export function historyOf(draft: Draft): History {
+  return { past: [], present: draft, future: [] };
+}
+export function commit(h: History, next: Draft): History {
+  if (next === h.present) return h;
+  return { past: [...h.past, h.present].slice(-HISTORY_KEPT), present: next, future: [] };
+}
+export function undo(h: History): History {
+  const prev = h.past[h.past.length - 1];
+  return prev ? { past: h.past.slice(0, -1), present: prev, future: [h.present, ...h.future] } : h;
+}
+export function redo(h: History): History {
+  const next = h.future[0];
+  return next ? { past: [...h.past, h.present], present: next, future: h.future.slice(1) } : h;
+}
