@@ -4,8 +4,11 @@
  *   PORT=3100 DATA_DIR=/tmp/matinee-shots npm start          # in one terminal
  *   npx tsx scripts/screenshots.ts --base http://127.0.0.1:3100
  *
- * Writes docs/screenshots/*.png (desktop 1280x800, and the seat map on a 390x844 phone). It books real seats
- * on that server (through its API and its web app), so point it at a development database only.
+ * Writes docs/screenshots/*.png (desktop 1280x800, and the seat map on a 390x844 phone), following a customer
+ * who browses signed out (theaters, showtimes with their "From" prices, the seat map with ticket types and the
+ * price breakdown), is asked to create an account only when holding the seats, pays, gets the confirmation,
+ * then opens "My bookings" and the account page. It books real seats on that server (through its API and its
+ * web app), so point it at a development database only.
  * Uses Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH).
  */
 import { mkdir } from 'node:fs/promises';
@@ -86,18 +89,10 @@ async function main(): Promise<void> {
     return;
   }
 
-  // Sign in
-  await page.goto(`${base}/signin?mode=signup`);
-  await page.getByLabel('Name').fill('Grace Hopper');
-  await page.getByLabel('Email').fill('grace@example.com');
-  await shot(page, '01-sign-in');
-  await page.getByLabel('Email').fill(`grace.${Date.now()}@example.com`);
-  await page.getByLabel('Password').fill('password-123');
-  await page.locator('form').getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL(`${base}/`);
-
-  // Theaters near New York
+  // Theaters near New York, signed out: browsing needs no account.
+  await page.goto(`${base}/`);
   await page.locator('.theater-card').first().waitFor();
+  await page.getByRole('banner').getByRole('link', { name: 'Sign in' }).waitFor();
   await shot(page, '02-theaters');
 
   // A theater's programme, tomorrow (a full day whatever the time now)
@@ -106,6 +101,7 @@ async function main(): Promise<void> {
   const theaterId = new URL(page.url()).pathname.split('/')[2]!;
   await page.locator('.date-chip').nth(1).click();
   await page.locator('.movie').first().waitFor();
+  await page.getByTestId('showtime-from').first().waitFor();
   await page.waitForLoadState('networkidle');
   await settleImages(page);
   await shot(page, '03-theater-showtimes');
@@ -116,7 +112,7 @@ async function main(): Promise<void> {
     return (links.find(a => /\\b(7|8):\\d\\d PM/.test(a.textContent)) ?? links[0]).getAttribute('href');
   })()`);
   const showtimeId = showtimeHref.split('/').pop()!;
-  const map = await api<SeatMap>('GET', `/showtimes/${showtimeId}/seats`, await signUp('Seat Map Reader'));
+  const map = await api<SeatMap>('GET', `/showtimes/${showtimeId}/seats`);
   const rows = [...new Set(map.seats.map((s) => s.row))];
   const free = (row: string) => map.seats.filter((s) => s.row === row && s.status === 'available');
   const pick = (row: string | undefined, from: number, count: number) =>
@@ -140,23 +136,27 @@ async function main(): Promise<void> {
     seatIds: [...pick(rows[rows.length - 2], 8, 2), ...pick(rows[1], 10, 2)].map((s) => s.id),
   });
 
-  // The seat map with three seats chosen
+  // The seat map, still signed out, with three seats chosen: two adults and a child, priced with the booking fee
+  // and the tax before anything is held.
   await page.goto(`${base}${showtimeHref}`);
   await page.locator('.seat').first().waitFor();
   await page.getByTestId('live-mode').filter({ hasText: 'Live' }).waitFor();
   const mine = pick(rows[5], 6, 3);
   for (const s of mine)
     await page.getByRole('button', { name: new RegExp(`^Row ${s.row}, seat ${s.number},`) }).click();
+  await page.getByRole('button', { name: 'One child ticket more' }).click();
+  await page.getByTestId('ticket-type-child').filter({ hasText: '1' }).waitFor();
+  await page.getByTestId('price-breakdown').locator('.breakdown-line', { hasText: 'Child' }).waitFor();
+  await page.waitForLoadState('networkidle');
   await settleImages(page);
   await shot(page, '04-seat-map', true);
 
-  // The same on a phone
+  // The same on a phone (signed out too; its own tab, so its own selection)
   const phone = await browser.newContext({
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 2,
     isMobile: true,
     hasTouch: true,
-    storageState: await context.storageState(),
   });
   const phonePage = await phone.newPage();
   await phonePage.goto(`${base}${showtimeHref}`);
@@ -175,6 +175,11 @@ async function main(): Promise<void> {
     );
     await seat.tap();
   }
+  await phonePage
+    .getByText(/^Hold 2 seats$/)
+    .last()
+    .waitFor();
+  await phonePage.waitForLoadState('networkidle');
   await settleImages(phonePage);
   // The zoom buttons, the mini-map and the chosen seats in one picture, just below the sticky header.
   await phonePage.evaluate<void>(`(() => {
@@ -185,19 +190,49 @@ async function main(): Promise<void> {
   await shot(phonePage, '05-seat-map-phone');
   await phone.close();
 
-  // Hold and pay
-  await page.getByRole('button', { name: /^Hold \d+ seats?$/ }).click();
-  await page.waitForURL(/\/bookings\/[0-9a-f-]+$/);
+  // Holding needs an account: asked to create one now, the seats staying selected.
+  await page
+    .getByRole('button', { name: /^Hold \d+ seats?$/ })
+    .first()
+    .click();
+  // On a server already used for screenshots the seats may leave a single seat empty: hold them anyway.
+  const orphan = page.getByTestId('orphan-warning');
+  await Promise.race([page.waitForURL(/\/signin\?/), orphan.waitFor()]);
+  if (await orphan.isVisible()) await orphan.getByRole('button', { name: 'Hold anyway' }).click();
+  await page.waitForURL(/\/signin\?/);
+  await page.getByTestId('hold-reason').waitFor();
+  if ((await page.getByLabel('Name').count()) === 0)
+    await page.getByRole('button', { name: 'Create account', exact: true }).first().click();
+  await page.getByLabel('Name').fill('Grace Hopper');
+  await page.getByLabel('Email').fill('grace.hopper@example.com');
+  await page.getByLabel('Password').fill('password-123');
+  await page.getByLabel(/Mobile phone/).fill('212-555-0199');
+  await shot(page, '01-sign-in', true);
+  await page.locator('form').getByRole('button', { name: 'Create account' }).click();
+  // A server already used for screenshots has that account: another address, the rest the same.
+  const taken = page.locator('.notice-error');
+  await Promise.race([page.waitForURL(/\/bookings\/[0-9a-f-]+$/, { timeout: 15_000 }), taken.waitFor()]);
+  if (await taken.isVisible()) {
+    await page.getByLabel('Email').fill(`grace.hopper.${Date.now()}@example.com`);
+    await page.locator('form').getByRole('button', { name: 'Create account' }).click();
+  }
+
+  // Back from signing up, the seats are held: pay for them, the same breakdown above the card form.
+  await page.waitForURL(/\/bookings\/[0-9a-f-]+$/, { timeout: 15_000 });
   await page.getByTestId('countdown').waitFor();
+  await page.getByTestId('price-breakdown').waitFor();
   await page.getByLabel('Card number').fill('4242 4242 4242 4242');
   await page.getByLabel('Expiry (MM/YY)').fill('12/39');
   await page.getByLabel('Security code').fill('123');
+  await page.waitForLoadState('networkidle');
   await settleImages(page);
-  await shot(page, '06-hold-and-pay');
+  await shot(page, '06-hold-and-pay', true);
   await page.getByRole('button', { name: /^Pay / }).click();
 
-  // Confirmation with the QR codes
+  // Confirmation: the QR codes, the breakdown as paid, the card that paid and "Add to calendar"
   await page.getByTestId('booking-reference').waitFor();
+  await page.getByTestId('paid-with').waitFor();
+  await page.getByRole('button', { name: 'Add to calendar' }).waitFor();
   await page.waitForLoadState('networkidle');
   await page
     .getByTestId('ticket-qr')
@@ -226,6 +261,13 @@ async function main(): Promise<void> {
   await settleImages(page);
   await shot(page, '08-my-bookings');
   await designerShot(page);
+
+  // The account page, opened from the name in the header
+  await page.getByRole('banner').getByRole('link', { name: 'Grace Hopper' }).click();
+  await page.waitForURL(`${base}/account`);
+  await page.waitForFunction("document.querySelector('#account-name')?.value === 'Grace Hopper'");
+  await page.waitForLoadState('networkidle');
+  await shot(page, '09-account', true);
 
   await browser.close();
 }

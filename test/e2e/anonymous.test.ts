@@ -36,7 +36,7 @@ function seat(f: ShowtimeFixture, row: string, number: number): string {
 }
 
 interface BookingBody {
-  booking: { status: string; tickets: { seatId: string }[] };
+  booking: { status: string; totalCents: number; tickets: { seatId: string; ticketType: string }[] };
 }
 
 describe.skipIf(!HAS_CHROMIUM)('signed out in a real browser', () => {
@@ -141,6 +141,39 @@ describe.skipIf(!HAS_CHROMIUM)('signed out in a real browser', () => {
       expect(booking.tickets.map((t) => t.seatId).sort()).toEqual([seat(f, 'C', 4), seat(f, 'C', 5)].sort());
       // The kept selection is spent: none is left behind in the tab.
       expect(await page.evaluate<string | null>("sessionStorage.getItem('matinee.selection')")).toBeNull();
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'keeps the ticket types chosen signed out through sign-up: the hold charges what the seat map showed',
+    async () => {
+      const f = await fixture('Small Hands');
+      const patched = await server.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/admin/showtimes/${f.showtimeId}`,
+        headers: admin.auth,
+        payload: { ticketTypes: { child: 400 } },
+      });
+      expect(patched.statusCode, patched.body).toBe(200);
+      await newPage();
+      await page.goto(`${server.url}/showtimes/${f.showtimeId}`);
+      await expect.poll(() => page.getByTestId('live-mode').textContent(), PATIENT).toContain('Live');
+      await seatButton(page, 'C', 4).click();
+      await seatButton(page, 'C', 5).click();
+      await page.getByRole('button', { name: 'One child ticket more' }).click();
+      // Two premium seats at $18.00, one of them a child's ($4.00 off).
+      await expect.poll(() => page.getByTestId('total').textContent(), PATIENT).toContain('$32.00');
+      await page.getByRole('button', { name: 'Hold 2 seats' }).first().click();
+
+      await page.waitForURL(/\/signin\?/);
+      await fillSignUpForm(page, 'Grace Hopper');
+      await page.waitForURL(/\/bookings\/[0-9a-f-]{36}$/, { timeout: 15_000 });
+      await page.getByTestId('countdown').waitFor();
+      const booking = await bookingOf(page.url().split('/').pop()!);
+      expect(booking.tickets.map((t) => t.ticketType).sort()).toEqual(['adult', 'child']);
+      expect(booking.totalCents).toBe(3200);
+      expect(await page.getByTestId('price-breakdown').textContent()).toContain('1 Child');
     },
     BROWSER_TEST_MS,
   );

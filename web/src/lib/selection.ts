@@ -4,6 +4,8 @@ const KEY = 'matinee.selection';
 export interface SavedSelection {
   showtimeId: string;
   seatIds: string[];
+  /** Tickets of each type besides adult (child, senior, student) asked for; adult is the rest of the seats. */
+  ticketTypes?: Record<string, number>;
   /** The hold button was pressed signed out: hold these seats as soon as the customer is back signed in. */
   holdAfterSignIn?: boolean;
 }
@@ -22,6 +24,11 @@ export const savedSelection = {
       return {
         showtimeId,
         seatIds: saved.seatIds.filter((id): id is string => typeof id === 'string'),
+        ticketTypes: Object.fromEntries(
+          Object.entries(saved.ticketTypes ?? {}).filter(
+            (e): e is [string, number] => Number.isInteger(e[1]) && (e[1] as number) > 0,
+          ),
+        ),
         holdAfterSignIn: saved.holdAfterSignIn === true,
       };
     } catch {

@@ -55,7 +55,11 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
   const [proposing, setProposing] = useState(false);
   const [orphans, setOrphans] = useState<string[] | null>(null);
   /** Tickets of each type besides adult; adult is the rest of the seats chosen. */
-  const [extra, setExtra] = useState<Partial<Record<TicketTypeName, number>>>({});
+  const [extra, setExtra] = useState<Partial<Record<TicketTypeName, number>>>(
+    () => (restored?.ticketTypes ?? {}) as Partial<Record<TicketTypeName, number>>,
+  );
+  const extraRef = useRef(extra);
+  extraRef.current = extra;
 
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
@@ -128,10 +132,16 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
     setExtra((e) => ({ ...e, [type]: Math.max(0, (counts[type] ?? 0) + by) }));
   }
 
-  // The selection survives a reload and the sign-in round trip (this tab only, with the showtime id).
+  // The selection and its ticket types survive a reload and the sign-in round trip (this tab only, with the
+  // showtime id).
   useEffect(() => {
-    savedSelection.write({ showtimeId, seatIds: [...selected], holdAfterSignIn: holdAfterSignIn.current });
-  }, [showtimeId, selected]);
+    savedSelection.write({
+      showtimeId,
+      seatIds: [...selected],
+      ticketTypes: extra,
+      holdAfterSignIn: holdAfterSignIn.current,
+    });
+  }, [showtimeId, selected, extra]);
 
   // Seats chosen before may have been taken meanwhile: say which, keep the others.
   useEffect(() => {
@@ -159,12 +169,20 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
     });
   }, [live.map, restored]);
 
-  // Back from signing in or signing up after pressing hold: the hold goes ahead with the same seats.
+  // Back from signing in or signing up after pressing hold: the hold goes ahead with the same seats and ticket
+  // types (once the showtime's ticket types are known, or the counts would all be adult).
   useEffect(() => {
-    if (!user || !live.map || !restoreChecked.current || !holdAfterSignIn.current || chosen.length === 0)
+    if (
+      !user ||
+      !live.map ||
+      !pricing ||
+      !restoreChecked.current ||
+      !holdAfterSignIn.current ||
+      chosen.length === 0
+    )
       return;
     holdAfterSignIn.current = false;
-    savedSelection.write({ showtimeId, seatIds: [...selectedRef.current] });
+    savedSelection.write({ showtimeId, seatIds: [...selectedRef.current], ticketTypes: extraRef.current });
     // The stranded-seat question was answered before the round trip.
     void hold(true);
   });
@@ -227,7 +245,12 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
   /** Keeps the selection (and the wish to hold it) in this tab, and goes to sign in / sign up and back. */
   function askToSignIn() {
     holdAfterSignIn.current = true;
-    savedSelection.write({ showtimeId, seatIds: [...selectedRef.current], holdAfterSignIn: true });
+    savedSelection.write({
+      showtimeId,
+      seatIds: [...selectedRef.current],
+      ticketTypes: extraRef.current,
+      holdAfterSignIn: true,
+    });
     navigate(signInHref(`/showtimes/${showtimeId}`, { mode: 'signup', reason: 'hold' }));
   }
 
