@@ -1,7 +1,7 @@
 import PgBoss from 'pg-boss';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { isDatabaseUnavailable } from '../db/database.js';
+import { isDatabaseUnavailable, PG, pgErrorCode } from '../db/database.js';
 
 /** Every queue Matinee uses, in one place. Jobs are idempotent: running one twice changes nothing more. */
 export const QUEUES = {
@@ -54,15 +54,26 @@ export class JobQueue {
     if (this.started) return;
     await this.boss.start();
     for (const name of Object.values(QUEUES)) {
-      await this.boss.createQueue(name, {
-        name,
-        expireInSeconds: JOB_EXPIRE_SECONDS,
-        // Queue defaults; notification jobs carry their own schedule (NOTIFICATION_RETRY_* in config).
-        retryLimit: 10,
-        retryDelay: 5,
-        retryBackoff: true,
-        retentionDays: 7,
-      });
+      // Processes starting together (npm run start:cluster, a deploy) create the same queues at once, and
+      // pg-boss's create_queue can deadlock against itself then: the loser tries again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.boss.createQueue(name, {
+            name,
+            expireInSeconds: JOB_EXPIRE_SECONDS,
+            // Queue defaults; notification jobs carry their own schedule (NOTIFICATION_RETRY_* in config).
+            retryLimit: 10,
+            retryDelay: 5,
+            retryBackoff: true,
+            retentionDays: 7,
+          });
+          break;
+        } catch (err) {
+          const code = pgErrorCode(err);
+          if (attempt >= 5 || (code !== PG.deadlockDetected && code !== PG.uniqueViolation)) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200 * attempt));
+        }
+      }
     }
     this.started = true;
   }
