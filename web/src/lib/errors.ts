@@ -96,6 +96,11 @@ export function fieldProblems(err: unknown): FieldProblem[] {
   });
 }
 
+/** fieldProblems as a form's errors: the sentence for each field the answer names. */
+export function fieldErrors(err: unknown): Record<string, string> {
+  return Object.fromEntries(fieldProblems(err).map((p) => [p.field, p.sentence]));
+}
+
 /** An answer about something a link points at that is not there: 404, or an id that cannot exist. */
 export function isNotFound(err: unknown): boolean {
   if (!(err instanceof ApiError)) return false;

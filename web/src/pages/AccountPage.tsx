@@ -3,7 +3,7 @@ import { api } from '../api/client';
 import { Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { useAuth } from '../lib/auth';
-import { fieldProblems, humanError } from '../lib/errors';
+import { fieldErrors, humanError } from '../lib/errors';
 import { browserCountry, checkPhone, countryName } from '../lib/phone';
 import { navigate } from '../lib/router';
 import { session } from '../lib/session';
@@ -58,9 +58,7 @@ function ProfileForm() {
       setName(updated.name);
       setMessage({ kind: 'success', text: 'Your details are saved.' });
     } catch (err) {
-      const fields: Record<string, string> = {};
-      for (const p of fieldProblems(err)) fields[p.field] = p.sentence;
-      f.setErrors(fields);
+      f.setErrors(fieldErrors(err));
       setMessage({ kind: 'error', text: humanError(err) });
     } finally {
       setBusy(false);
@@ -146,9 +144,7 @@ function PasswordForm() {
         text: 'Your password is changed. Your other devices were signed out.',
       });
     } catch (err) {
-      const fields: Record<string, string> = {};
-      for (const p of fieldProblems(err)) fields[p.field] = p.sentence;
-      f.setErrors(fields);
+      f.setErrors(fieldErrors(err));
       setMessage({ kind: 'error', text: humanError(err) });
     } finally {
       setBusy(false);

@@ -4,7 +4,7 @@ import { isDevelopmentHost } from '../components/CardForm';
 import { Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { useAuth } from '../lib/auth';
-import { fieldProblems, humanError } from '../lib/errors';
+import { fieldErrors as fieldErrorsOf, humanError } from '../lib/errors';
 import { browserCountry, checkPhone, countryName } from '../lib/phone';
 import { Link, navigate, useLocation } from '../lib/router';
 
@@ -57,8 +57,7 @@ export function SignInPage() {
       navigate(safeNext(query.get('next')), { replace: true });
     } catch (err) {
       if (err instanceof ApiError) {
-        const fields: Record<string, string> = {};
-        for (const p of fieldProblems(err)) fields[p.field] = p.sentence;
+        const fields = fieldErrorsOf(err);
         setFieldErrors(fields);
         setError(
           err.status === 401
