@@ -4,6 +4,7 @@ import { addDays, DEMO_MOVIES, seedDemoData, type SeedReport } from '../src/db/s
 import { CatalogAdminService } from '../src/modules/catalog/admin.service.js';
 import { CLEANING_MINUTES } from '../src/modules/catalog/showtime-rules.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { createUser } from './helpers/users.js';
 
 const NYC = { lat: 40.7128, lng: -74.006 };
 const TZ = 'America/New_York';
@@ -281,7 +282,8 @@ describe('demo seed', () => {
       .orderBy('id')
       .executeTakeFirstOrThrow();
     const seat = (number: number) => ({ number, tier: 'standard' as const });
-    await new CatalogAdminService(t.ctx).saveLayout(audi.id, {
+    const admin = await createUser(t.app, t.ctx, 'admin');
+    await new CatalogAdminService(t.ctx).saveLayout({ userId: admin.id }, audi.id, {
       baseVersion: 1,
       rows: [{ label: 'A', seats: [seat(1), seat(2), { ...seat(3), blocked: 'broken' as const }] }],
     });

@@ -252,7 +252,24 @@ export interface PasswordResetsTable {
   superseded_at: Date | null;
 }
 
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: Generated<Date>;
+  actor_id: string | null;
+  actor_email: string;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  theater_id: string | null;
+  /** jsonb: read as parsed JSON, written as a JSON string (pg would turn a JS array into a PostgreSQL array). */
+  before: ColumnType<unknown, string | null, never>;
+  after: ColumnType<unknown, string | null, never>;
+  reason: string | null;
+  request_id: string | null;
+}
+
 export interface Database {
+  audit_log: AuditLogTable;
   notifications: NotificationsTable;
   password_resets: PasswordResetsTable;
   bookings: BookingsTable;

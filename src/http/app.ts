@@ -1,3 +1,4 @@
+import { auditRoutes } from '../modules/audit/audit.routes.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
@@ -140,6 +141,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(catalogRoutes, { prefix: API_PREFIX, ctx });
   await app.register(adminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
   await app.register(usersAdminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
+  await app.register(auditRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
   await app.register(bookingRoutes, { prefix: API_PREFIX, ctx });
   await app.register(seatEventRoutes, { prefix: API_PREFIX, ctx });
   await app.register(checkinRoutes, { prefix: API_PREFIX, ctx });

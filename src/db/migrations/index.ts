@@ -13,6 +13,7 @@ import * as m0011 from './0011_movie_details.js';
 import * as m0012 from './0012_account.js';
 import * as m0013 from './0013_prices.js';
 import * as m0014 from './0014_operator_console.js';
+import * as m0015 from './0015_audit_log.js';
 
 /** Explicit, ordered list: a migration runs once, in this order, and is never edited after release. */
 const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0012_account': m0012,
   '0013_prices': m0013,
   '0014_operator_console': m0014,
+  '0015_audit_log': m0015,
 };
 
 export const migrationProvider: MigrationProvider = {

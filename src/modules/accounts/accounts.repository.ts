@@ -48,6 +48,10 @@ export class AccountsRepository {
   }
 
   /** Changes the role and revokes the tokens that carry the old one, in one statement. */
+  async findByIdForUpdate(id: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  }
+
   async updateRole(id: string, role: Role): Promise<UserRow | undefined> {
     return this.db
       .updateTable('users')

@@ -1,3 +1,4 @@
+import { recordAudit, type AuditActor } from '../audit/audit.repository.js';
 import type { AppContext } from '../../context.js';
 import { PG, pgErrorCode } from '../../db/database.js';
 import type { Role, UserRow } from '../../db/schema.js';
@@ -173,10 +174,23 @@ export class AccountsService {
    * An admin changes a user's role. The user's tokens are revoked with it, and every request is authorized
    * with the current role anyway, so a demotion takes effect everywhere within AUTH_CACHE_TTL_MS.
    */
-  async changeRole(actingUserId: string, userId: string, role: Role): Promise<User> {
+  async changeRole(actor: AuditActor, userId: string, role: Role): Promise<User> {
     // No admin can demote themselves by accident and leave nobody to undo it.
-    if (actingUserId === userId) throw new OwnRoleError();
-    const row = await this.repo.updateRole(userId, role);
+    if (actor.userId === userId) throw new OwnRoleError();
+    const row = await this.ctx.db.transaction().execute(async (trx) => {
+      const repo = new AccountsRepository(trx);
+      const before = await repo.findByIdForUpdate(userId);
+      if (!before) return undefined;
+      const after = await repo.updateRole(userId, role);
+      await recordAudit(trx, actor, {
+        action: 'user.change_role',
+        subjectType: 'user',
+        subjectId: userId,
+        before: { email: before.email, role: before.role },
+        after: { email: before.email, role },
+      });
+      return after;
+    });
     this.ctx.sessions.forget(userId);
     if (!row) throw new NotFoundError('User', 'USER_NOT_FOUND');
     return toUser(row);

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../context.js';
-import { currentUser, requireRole } from '../../http/auth.js';
+import { requireRole } from '../../http/auth.js';
+import { auditActor } from '../audit/audit-actor.js';
 import { errors } from '../../http/schemas.js';
 import { RoleChangeBody, User, UserParams } from './accounts.schemas.js';
 import { AccountsService } from './accounts.service.js';
@@ -27,7 +28,7 @@ export const usersAdminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       },
     },
     async (req) => ({
-      user: await accounts.changeRole(currentUser(req).userId, req.params.userId, req.body.role),
+      user: await accounts.changeRole(auditActor(req), req.params.userId, req.body.role),
     }),
   );
   return Promise.resolve();

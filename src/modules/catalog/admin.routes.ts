@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../context.js';
 import { requireRole } from '../../http/auth.js';
+import { auditActor } from '../audit/audit-actor.js';
 import { errors } from '../../http/schemas.js';
 import {
   AdminShowtimeListQuery,
@@ -49,7 +50,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         response: { 201: AdminTheaterResponse, ...errors(400, 401, 403, 429) },
       },
     },
-    async (req, reply) => reply.status(201).send({ theater: await admin.createTheater(req.body) }),
+    async (req, reply) =>
+      reply.status(201).send({ theater: await admin.createTheater(auditActor(req), req.body) }),
   );
 
   app.get(
@@ -92,7 +94,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         response: { 200: AdminTheaterResponse, ...errors(400, 401, 403, 404, 429) },
       },
     },
-    async (req) => ({ theater: await admin.updateTheater(req.params.theaterId, req.body) }),
+    async (req) => ({ theater: await admin.updateTheater(auditActor(req), req.params.theaterId, req.body) }),
   );
 
   app.delete(
@@ -107,7 +109,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       },
     },
     async (req, reply) => {
-      await admin.deleteTheater(req.params.theaterId);
+      await admin.deleteTheater(auditActor(req), req.params.theaterId);
       return reply.status(204).send(null);
     },
   );
@@ -126,7 +128,9 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       },
     },
     async (req, reply) =>
-      reply.status(201).send({ auditorium: await admin.createAuditorium(req.params.theaterId, req.body) }),
+      reply
+        .status(201)
+        .send({ auditorium: await admin.createAuditorium(auditActor(req), req.params.theaterId, req.body) }),
   );
 
   app.get(
@@ -173,7 +177,9 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         response: { 200: AuditoriumResponse, ...errors(400, 401, 403, 404, 409, 429) },
       },
     },
-    async (req) => ({ auditorium: await admin.saveLayout(req.params.auditoriumId, req.body) }),
+    async (req) => ({
+      auditorium: await admin.saveLayout(auditActor(req), req.params.auditoriumId, req.body),
+    }),
   );
 
   app.delete(
@@ -188,7 +194,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       },
     },
     async (req, reply) => {
-      await admin.deleteAuditorium(req.params.auditoriumId);
+      await admin.deleteAuditorium(auditActor(req), req.params.auditoriumId);
       return reply.status(204).send(null);
     },
   );
@@ -205,7 +211,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         response: { 201: MovieResponse, ...errors(400, 401, 403, 429) },
       },
     },
-    async (req, reply) => reply.status(201).send({ movie: await admin.createMovie(req.body) }),
+    async (req, reply) =>
+      reply.status(201).send({ movie: await admin.createMovie(auditActor(req), req.body) }),
   );
 
   app.get(
@@ -248,7 +255,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         response: { 200: MovieResponse, ...errors(400, 401, 403, 404, 429) },
       },
     },
-    async (req) => ({ movie: await admin.updateMovie(req.params.movieId, req.body) }),
+    async (req) => ({ movie: await admin.updateMovie(auditActor(req), req.params.movieId, req.body) }),
   );
 
   app.delete(
@@ -263,7 +270,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       },
     },
     async (req, reply) => {
-      await admin.deleteMovie(req.params.movieId);
+      await admin.deleteMovie(auditActor(req), req.params.movieId);
       return reply.status(204).send(null);
     },
   );
@@ -280,7 +287,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         response: { 201: AdminShowtimeResponse, ...errors(400, 401, 403, 404, 409, 429) },
       },
     },
-    async (req, reply) => reply.status(201).send({ showtime: await admin.createShowtime(req.body) }),
+    async (req, reply) =>
+      reply.status(201).send({ showtime: await admin.createShowtime(auditActor(req), req.body) }),
   );
 
   app.get(
@@ -323,7 +331,9 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
         response: { 200: AdminShowtimeResponse, ...errors(400, 401, 403, 404, 409, 429) },
       },
     },
-    async (req) => ({ showtime: await admin.updateShowtime(req.params.showtimeId, req.body) }),
+    async (req) => ({
+      showtime: await admin.updateShowtime(auditActor(req), req.params.showtimeId, req.body),
+    }),
   );
 
   app.delete(
@@ -338,7 +348,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       },
     },
     async (req, reply) => {
-      await admin.deleteShowtime(req.params.showtimeId);
+      await admin.deleteShowtime(auditActor(req), req.params.showtimeId);
       return reply.status(204).send(null);
     },
   );

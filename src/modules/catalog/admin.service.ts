@@ -9,6 +9,7 @@ import type {
   TheatersTable,
 } from '../../db/schema.js';
 import { ValidationError } from '../../http/errors.js';
+import { recordAudit, type AuditActor, type AuditEntry } from '../audit/audit.repository.js';
 import { AdminRepository, type AdminShowtimeRow, type AuditoriumRow } from './admin.repository.js';
 import type {
   AdminShowtime,
@@ -145,21 +146,41 @@ export class CatalogAdminService {
     this.repo = new AdminRepository(ctx.db);
   }
 
+  /** Runs a change and its audit log entries in one transaction: both commit or neither does. */
+  private audited<T>(
+    actor: AuditActor,
+    work: (repo: AdminRepository, record: (entry: AuditEntry) => Promise<void>) => Promise<T>,
+  ): Promise<T> {
+    return this.ctx.db
+      .transaction()
+      .execute((trx) => work(new AdminRepository(trx), (entry) => recordAudit(trx, actor, entry)));
+  }
+
   // ---- theaters ----
-  async createTheater(input: TheaterCreateBody): Promise<AdminTheater> {
+  async createTheater(actor: AuditActor, input: TheaterCreateBody): Promise<AdminTheater> {
     const timeZone = await this.checkTimeZone(input.timeZone ?? DEFAULT_TIME_ZONE);
-    const row = await this.repo.insertTheater({
-      name: input.name.trim(),
-      address: input.address.trim(),
-      city: input.city.trim(),
-      latitude: input.lat,
-      longitude: input.lng,
-      time_zone: timeZone,
-      currency: input.currency ?? 'USD',
-      booking_fee_cents: input.bookingFeeCents ?? 0,
-      tax_rate_ppm: input.taxRatePpm ?? 0,
+    return this.audited(actor, async (repo, record) => {
+      const row = await repo.insertTheater({
+        name: input.name.trim(),
+        address: input.address.trim(),
+        city: input.city.trim(),
+        latitude: input.lat,
+        longitude: input.lng,
+        time_zone: timeZone,
+        currency: input.currency ?? 'USD',
+        booking_fee_cents: input.bookingFeeCents ?? 0,
+        tax_rate_ppm: input.taxRatePpm ?? 0,
+      });
+      const theater = toAdminTheater({ ...row, auditorium_count: 0 });
+      await record({
+        action: 'theater.create',
+        subjectType: 'theater',
+        subjectId: row.id,
+        theaterId: row.id,
+        after: theater,
+      });
+      return theater;
     });
-    return toAdminTheater({ ...row, auditorium_count: 0 });
   }
 
   async listTheaters(query: PagingQuery): Promise<AdminTheater[]> {
@@ -173,7 +194,7 @@ export class CatalogAdminService {
     return toAdminTheater(row);
   }
 
-  async updateTheater(id: string, input: TheaterUpdateBody): Promise<AdminTheater> {
+  async updateTheater(actor: AuditActor, id: string, input: TheaterUpdateBody): Promise<AdminTheater> {
     const patch: Updateable<TheatersTable> = {};
     if (input.name !== undefined) patch.name = input.name.trim();
     if (input.address !== undefined) patch.address = input.address.trim();
@@ -184,13 +205,38 @@ export class CatalogAdminService {
     if (input.bookingFeeCents !== undefined) patch.booking_fee_cents = input.bookingFeeCents;
     if (input.taxRatePpm !== undefined) patch.tax_rate_ppm = input.taxRatePpm;
     if (input.currency !== undefined) patch.currency = input.currency;
-    if (!(await this.repo.updateTheater(id, patch, input.closed))) throw new TheaterNotFoundError();
-    return this.getTheater(id);
+    return this.audited(actor, async (repo, record) => {
+      const before = await repo.findTheater(id);
+      if (!before || !(await repo.updateTheater(id, patch, input.closed))) throw new TheaterNotFoundError();
+      const after = await repo.findTheater(id);
+      if (!after) throw new TheaterNotFoundError();
+      const closed =
+        input.closed === undefined || input.closed === (before.closed_at !== null) ? undefined : input.closed;
+      await record({
+        action: closed === true ? 'theater.close' : closed === false ? 'theater.reopen' : 'theater.update',
+        subjectType: 'theater',
+        subjectId: id,
+        theaterId: id,
+        before: toAdminTheater(before),
+        after: toAdminTheater(after),
+      });
+      return toAdminTheater(after);
+    });
   }
 
-  async deleteTheater(id: string): Promise<void> {
+  async deleteTheater(actor: AuditActor, id: string): Promise<void> {
     try {
-      if (!(await this.repo.deleteTheater(id))) throw new TheaterNotFoundError();
+      await this.audited(actor, async (repo, record) => {
+        const before = await repo.findTheater(id);
+        if (!before || !(await repo.deleteTheater(id))) throw new TheaterNotFoundError();
+        await record({
+          action: 'theater.delete',
+          subjectType: 'theater',
+          subjectId: id,
+          theaterId: id,
+          before: toAdminTheater(before),
+        });
+      });
     } catch (err) {
       // Auditoriums cascade with the theater; their showtimes (ON DELETE RESTRICT) stop it.
       if (pgErrorCode(err) === PG.foreignKeyViolation) throw new TheaterHasShowtimesError();
@@ -208,12 +254,15 @@ export class CatalogAdminService {
   }
 
   // ---- auditoriums ----
-  async createAuditorium(theaterId: string, input: AuditoriumCreateBody): Promise<AuditoriumDetail> {
+  async createAuditorium(
+    actor: AuditActor,
+    theaterId: string,
+    input: AuditoriumCreateBody,
+  ): Promise<AuditoriumDetail> {
     const seats = placeSeats(input.rows);
     let id: string;
     try {
-      id = await this.ctx.db.transaction().execute(async (trx) => {
-        const repo = new AdminRepository(trx);
+      id = await this.audited(actor, async (repo, record) => {
         if (!(await repo.findTheater(theaterId))) throw new TheaterNotFoundError();
         const auditoriumId = await repo.insertAuditorium({
           theater_id: theaterId,
@@ -221,6 +270,18 @@ export class CatalogAdminService {
           screen_position: input.screenPosition ?? 'top',
         });
         await repo.insertSeats(auditoriumId, seats);
+        await record({
+          action: 'auditorium.create',
+          subjectType: 'auditorium',
+          subjectId: auditoriumId,
+          theaterId,
+          after: {
+            name: input.name.trim(),
+            screenPosition: input.screenPosition ?? 'top',
+            layoutVersion: 1,
+            seatCount: seats.length,
+          },
+        });
         return auditoriumId;
       });
     } catch (err) {
@@ -265,16 +326,16 @@ export class CatalogAdminService {
    * at them), so sold tickets never move: the new version applies to showtimes created from now on. Versions no
    * showtime uses are deleted. `baseVersion` guards against two operators overwriting each other.
    */
-  async saveLayout(id: string, input: LayoutUpdateBody): Promise<AuditoriumDetail> {
+  async saveLayout(actor: AuditActor, id: string, input: LayoutUpdateBody): Promise<AuditoriumDetail> {
     const seats = placeSeats(input.rows);
     try {
-      await this.ctx.db.transaction().execute(async (trx) => {
-        const repo = new AdminRepository(trx);
+      await this.audited(actor, async (repo, record) => {
         const current = await repo.lockAuditorium(id);
         if (!current) throw new AuditoriumNotFoundError();
         if (current.layout_version !== input.baseVersion) {
           throw new LayoutVersionConflictError(current.layout_version);
         }
+        const before = await repo.findAuditorium(id);
         const next = current.layout_version + 1;
         const patch: Updateable<AuditoriumsTable> = { layout_version: next };
         if (input.name !== undefined) patch.name = input.name.trim();
@@ -282,6 +343,17 @@ export class CatalogAdminService {
         await repo.insertSeats(id, seats, next);
         await repo.updateAuditorium(id, patch);
         await repo.deleteUnusedLayoutVersions(id, next);
+        // The seats themselves are in the versioned layout (GET the auditorium); the log says which version.
+        const after = await repo.findAuditorium(id);
+        if (!before || !after) throw new AuditoriumNotFoundError();
+        await record({
+          action: 'auditorium.save_layout',
+          subjectType: 'auditorium',
+          subjectId: id,
+          theaterId: current.theater_id,
+          before: toAuditoriumSummary(before),
+          after: toAuditoriumSummary(after),
+        });
       });
     } catch (err) {
       if (
@@ -295,9 +367,19 @@ export class CatalogAdminService {
     return this.getAuditorium(id);
   }
 
-  async deleteAuditorium(id: string): Promise<void> {
+  async deleteAuditorium(actor: AuditActor, id: string): Promise<void> {
     try {
-      if (!(await this.repo.deleteAuditorium(id))) throw new AuditoriumNotFoundError();
+      await this.audited(actor, async (repo, record) => {
+        const before = await repo.findAuditorium(id);
+        if (!before || !(await repo.deleteAuditorium(id))) throw new AuditoriumNotFoundError();
+        await record({
+          action: 'auditorium.delete',
+          subjectType: 'auditorium',
+          subjectId: id,
+          theaterId: before.theater_id,
+          before: toAuditoriumSummary(before),
+        });
+      });
     } catch (err) {
       if (pgErrorCode(err) === PG.foreignKeyViolation) throw new AuditoriumHasShowtimesError();
       throw err;
@@ -305,19 +387,23 @@ export class CatalogAdminService {
   }
 
   // ---- movies ----
-  async createMovie(input: MovieCreateBody): Promise<Movie> {
-    const row = await this.repo.insertMovie({
-      title: input.title.trim(),
-      synopsis: input.synopsis?.trim() ?? '',
-      runtime_minutes: input.runtimeMinutes,
-      rating: input.rating?.trim() ?? 'NR',
-      poster_url: input.posterUrl ?? null,
-      genres: cleanList(input.genres ?? []),
-      language: checkLanguage(input.language ?? 'en', 'body.language'),
-      cast_members: cleanList(input.cast ?? []),
-      trailer_url: input.trailerUrl ?? null,
+  async createMovie(actor: AuditActor, input: MovieCreateBody): Promise<Movie> {
+    return this.audited(actor, async (repo, record) => {
+      const row = await repo.insertMovie({
+        title: input.title.trim(),
+        synopsis: input.synopsis?.trim() ?? '',
+        runtime_minutes: input.runtimeMinutes,
+        rating: input.rating?.trim() ?? 'NR',
+        poster_url: input.posterUrl ?? null,
+        genres: cleanList(input.genres ?? []),
+        language: checkLanguage(input.language ?? 'en', 'body.language'),
+        cast_members: cleanList(input.cast ?? []),
+        trailer_url: input.trailerUrl ?? null,
+      });
+      const movie = toMovie(row);
+      await record({ action: 'movie.create', subjectType: 'movie', subjectId: row.id, after: movie });
+      return movie;
     });
-    return toMovie(row);
   }
 
   async listMovies(query: MovieListQuery): Promise<MovieListResponse> {
@@ -334,7 +420,7 @@ export class CatalogAdminService {
   }
 
   /** A new runtime applies to showtimes created afterwards; existing ones keep the slot they were given. */
-  async updateMovie(id: string, input: MovieUpdateBody): Promise<Movie> {
+  async updateMovie(actor: AuditActor, id: string, input: MovieUpdateBody): Promise<Movie> {
     const patch: Updateable<MoviesTable> = {};
     if (input.title !== undefined) patch.title = input.title.trim();
     if (input.synopsis !== undefined) patch.synopsis = input.synopsis.trim();
@@ -345,14 +431,34 @@ export class CatalogAdminService {
     if (input.language !== undefined) patch.language = checkLanguage(input.language, 'body.language');
     if (input.cast !== undefined) patch.cast_members = cleanList(input.cast);
     if (input.trailerUrl !== undefined) patch.trailer_url = input.trailerUrl;
-    const row = await this.repo.updateMovie(id, patch);
-    if (!row) throw new MovieNotFoundError();
-    return toMovie(row);
+    return this.audited(actor, async (repo, record) => {
+      const before = await repo.findMovie(id);
+      const row = before && (await repo.updateMovie(id, patch));
+      if (!before || !row) throw new MovieNotFoundError();
+      const movie = toMovie(row);
+      await record({
+        action: 'movie.update',
+        subjectType: 'movie',
+        subjectId: id,
+        before: toMovie(before),
+        after: movie,
+      });
+      return movie;
+    });
   }
 
-  async deleteMovie(id: string): Promise<void> {
+  async deleteMovie(actor: AuditActor, id: string): Promise<void> {
     try {
-      if (!(await this.repo.deleteMovie(id))) throw new MovieNotFoundError();
+      await this.audited(actor, async (repo, record) => {
+        const before = await repo.findMovie(id);
+        if (!before || !(await repo.deleteMovie(id))) throw new MovieNotFoundError();
+        await record({
+          action: 'movie.delete',
+          subjectType: 'movie',
+          subjectId: id,
+          before: toMovie(before),
+        });
+      });
     } catch (err) {
       if (pgErrorCode(err) === PG.foreignKeyViolation) throw new MovieHasShowtimesError();
       throw err;
@@ -360,15 +466,14 @@ export class CatalogAdminService {
   }
 
   // ---- showtimes ----
-  async createShowtime(input: ShowtimeCreateBody): Promise<AdminShowtime> {
+  async createShowtime(actor: AuditActor, input: ShowtimeCreateBody): Promise<AdminShowtime> {
     const startsAt = this.checkStart(input.startsAt, 'body.startsAt');
     const presentation = input.presentation ?? 'original';
     checkPresentation(presentation, input.presentationLanguage ?? null);
     let id: string;
     let endsAt: Date | undefined;
     try {
-      id = await this.ctx.db.transaction().execute(async (trx) => {
-        const repo = new AdminRepository(trx);
+      id = await this.audited(actor, async (repo, record) => {
         if (!(await repo.lockReferenced('auditoriums', input.auditoriumId)))
           throw new AuditoriumNotFoundError();
         if (!(await repo.lockReferenced('movies', input.movieId))) throw new MovieNotFoundError();
@@ -393,6 +498,15 @@ export class CatalogAdminService {
           presentation_language: input.presentationLanguage ?? null,
         });
         await repo.createInventory(showtimeId, input.auditoriumId);
+        const created = await repo.findAdminShowtime(showtimeId);
+        if (!created) throw new ShowtimeNotFoundError();
+        await record({
+          action: 'showtime.create',
+          subjectType: 'showtime',
+          subjectId: showtimeId,
+          theaterId: created.theater_id,
+          after: toAdminShowtime(created),
+        });
         return showtimeId;
       });
     } catch (err) {
@@ -433,15 +547,15 @@ export class CatalogAdminService {
    * Prices can change at any time (bookings keep the price they were made at). The start can move only while
    * nobody holds or bought a seat, and never into the past or onto another showtime.
    */
-  async updateShowtime(id: string, input: ShowtimeUpdateBody): Promise<AdminShowtime> {
+  async updateShowtime(actor: AuditActor, id: string, input: ShowtimeUpdateBody): Promise<AdminShowtime> {
     const newStart =
       input.startsAt === undefined ? undefined : this.checkStart(input.startsAt, 'body.startsAt');
     let moved: { auditoriumId: string; startsAt: Date; endsAt: Date } | undefined;
     try {
-      await this.ctx.db.transaction().execute(async (trx) => {
-        const repo = new AdminRepository(trx);
+      await this.audited(actor, async (repo, record) => {
         const current = await repo.lockShowtime(id);
         if (!current) throw new ShowtimeNotFoundError();
+        const before = await repo.findAdminShowtime(id);
         const patch: Updateable<ShowtimesTable> = {};
         if (newStart && newStart.getTime() !== current.starts_at.getTime()) {
           if (current.starts_at <= this.ctx.clock.now()) {
@@ -477,7 +591,18 @@ export class CatalogAdminService {
           patch.presentation = presentation;
           patch.presentation_language = language;
         }
-        if (Object.keys(patch).length > 0) await repo.updateShowtime(id, patch);
+        if (Object.keys(patch).length === 0) return;
+        await repo.updateShowtime(id, patch);
+        const after = await repo.findAdminShowtime(id);
+        if (!before || !after) throw new ShowtimeNotFoundError();
+        await record({
+          action: 'showtime.update',
+          subjectType: 'showtime',
+          subjectId: id,
+          theaterId: after.theater_id,
+          before: toAdminShowtime(before),
+          after: toAdminShowtime(after),
+        });
       });
       this.ctx.seatFeed.touch(id); // time and prices are part of the seat map
     } catch (err) {
@@ -491,13 +616,22 @@ export class CatalogAdminService {
     return this.getShowtime(id);
   }
 
-  async deleteShowtime(id: string): Promise<void> {
+  async deleteShowtime(actor: AuditActor, id: string): Promise<void> {
     try {
-      await this.ctx.db.transaction().execute(async (trx) => {
-        const repo = new AdminRepository(trx);
+      await this.audited(actor, async (repo, record) => {
         if (!(await repo.lockShowtime(id))) throw new ShowtimeNotFoundError();
         if (await repo.hasSoldSeats(id)) throw new ShowtimeHasSalesError();
+        const before = await repo.findAdminShowtime(id);
         await repo.deleteShowtime(id);
+        if (before) {
+          await record({
+            action: 'showtime.delete',
+            subjectType: 'showtime',
+            subjectId: id,
+            theaterId: before.theater_id,
+            before: toAdminShowtime(before),
+          });
+        }
       });
       this.ctx.seatFeed.touch(id); // its inventory went with it: cached seat maps must go too
     } catch (err) {
