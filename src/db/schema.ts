@@ -129,6 +129,9 @@ export type PaymentStatus =
   'pending' | 'unknown' | 'succeeded' | 'declined' | 'failed' | 'refund_pending' | 'refunded';
 export type RefundReason = 'customer' | 'duplicate_charge' | 'hold_ended' | 'operator';
 
+export type BookingChannel = 'online' | 'box_office';
+export type PaymentMethod = 'card' | 'cash';
+
 export interface BookingsTable {
   id: Generated<string>;
   reference: string;
@@ -149,6 +152,10 @@ export interface BookingsTable {
   closed_at: Date | null;
   /** Set by the one extension a hold may have (0009). */
   extended_at: Generated<Date | null>;
+  /** `box_office`: sold at the counter by the clerk whose account holds it, to the buyer below (0020). */
+  channel: Generated<BookingChannel>;
+  buyer_email: Generated<string | null>;
+  buyer_name: Generated<string | null>;
 }
 
 export interface TicketsTable {
@@ -179,6 +186,9 @@ export interface PaymentsTable {
   refund_id: string | null;
   refund_reason: RefundReason | null;
   decline_reason: string | null;
+  /** `cash`: taken at the box office, no gateway (0020). */
+  method: Generated<PaymentMethod>;
+  tendered_cents: Generated<number | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

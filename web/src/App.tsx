@@ -6,6 +6,7 @@ import { useAuth } from './lib/auth';
 import { match, navigate, signInHref, useLocation } from './lib/router';
 import { AccountPage } from './pages/AccountPage';
 import { BookingPage } from './pages/BookingPage';
+import { BoxOfficePage } from './pages/BoxOfficePage';
 import { BookingsPage } from './pages/BookingsPage';
 import { CheckinPage } from './pages/CheckinPage';
 import { MoviePage } from './pages/MoviePage';
@@ -31,6 +32,7 @@ function route(path: string): ReactNode {
   p = match('/bookings/:bookingId', path);
   if (p) return <BookingPage key={p.bookingId} bookingId={p.bookingId!} />;
   if (path === '/checkin') return <CheckinPage />;
+  if (path === '/box-office') return <BoxOfficePage />;
   if (path === '/account') return <AccountPage />;
   if (path === '/admin' || path.startsWith('/admin/'))
     return <ConsoleShell>{consoleRoute(path)}</ConsoleShell>;
@@ -63,6 +65,7 @@ function needsAccount(path: string): boolean {
     path === '/bookings' ||
     path.startsWith('/bookings/') ||
     path === '/checkin' ||
+    path === '/box-office' ||
     path === '/account' ||
     path === '/admin' ||
     path.startsWith('/admin/')

@@ -222,3 +222,21 @@ export class NoCalendarError extends ConflictError {
     });
   }
 }
+
+export class CashShortError extends DomainError {
+  override name = 'CashShortError';
+  constructor(totalCents: number, tenderedCents: number, currency: string) {
+    super(400, 'CASH_SHORT', 'The cash handed over is less than the total', {
+      totalCents,
+      tenderedCents,
+      currency,
+    });
+  }
+}
+
+export class NotACounterSaleError extends ConflictError {
+  override name = 'NotACounterSaleError';
+  constructor() {
+    super('NOT_A_COUNTER_SALE', 'Cash is taken only for bookings made at the box office');
+  }
+}

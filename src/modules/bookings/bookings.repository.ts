@@ -85,6 +85,8 @@ export class BookingsRepository {
       maxActiveHolds: number;
       maxSeats: number;
       companionReleaseMinutes: number;
+      /** A counter sale (box office): sold by the clerk holding it, to this buyer. */
+      sale?: { buyerEmail: string | null; buyerName: string | null };
     },
   ): Promise<{
     userFound: boolean;
@@ -183,11 +185,13 @@ export class BookingsRepository {
            FOR UPDATE
       ), booking AS (
         INSERT INTO bookings (reference, user_id, showtime_id, status, expires_at, max_expires_at, total_cents,
-                              currency, booking_fee_cents, tax_cents, tax_rate_ppm)
+                              currency, booking_fee_cents, tax_cents, tax_rate_ppm, channel, buyer_email, buyer_name)
         SELECT ${h.reference}, ${h.userId}, st.id, 'pending',
                now() + make_interval(secs => ${h.ttlSeconds}),
                now() + make_interval(secs => ${h.maxLifetimeSeconds}),
-               m.tickets + m.fee + m.tax, st.currency, m.fee, m.tax, st.tax_rate_ppm
+               m.tickets + m.fee + m.tax, st.currency, m.fee, m.tax, st.tax_rate_ppm,
+               ${h.sale ? 'box_office' : 'online'}::text, ${h.sale?.buyerEmail ?? null}::text,
+               ${h.sale?.buyerName ?? null}::text
           FROM st, money m
          WHERE (SELECT count(*) FROM locked WHERE free) = ${n}
         RETURNING *
@@ -289,6 +293,7 @@ export class BookingsRepository {
       .selectFrom('bookings')
       .selectAll()
       .where('user_id', '=', userId)
+      .where('channel', '=', 'online') // a clerk's counter sales are the box office's, not their own bookings
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit + 1);

@@ -162,6 +162,9 @@ export const Payment = Type.Object({
     Type.Literal('operator'),
     Type.Null(),
   ]),
+  method: Type.Union([Type.Literal('card'), Type.Literal('cash')], {
+    description: 'cash: taken at the box office (brand "cash", no card digits)',
+  }),
   amountCents: Type.Integer(),
   currency: Type.String(),
   brand: Type.String(),
@@ -175,6 +178,16 @@ export const Booking = Type.Object({
   id: Uuid,
   reference: Type.String({ description: 'Short code to quote at the box office' }),
   status: BookingStatus,
+  channel: Type.Union([Type.Literal('online'), Type.Literal('box_office')], {
+    description: 'box_office: sold at the counter by the clerk whose account holds it',
+  }),
+  buyer: Type.Union([
+    Type.Object({
+      email: Type.Union([Type.String(), Type.Null()]),
+      name: Type.Union([Type.String(), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
   showtimeId: Uuid,
   expiresAt: IsoDateTime,
   maxExpiresAt: Type.String({

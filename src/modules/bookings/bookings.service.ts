@@ -1,3 +1,4 @@
+import { recordAudit, type AuditActor } from '../audit/audit.repository.js';
 import { randomBytes } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { AppContext } from '../../context.js';
@@ -28,6 +29,8 @@ import {
 } from '../payments/payments.errors.js';
 import {
   AlreadyPaidError,
+  CashShortError,
+  NotACounterSaleError,
   CompanionSeatError,
   BookingNotConfirmedError,
   BookingNotFoundError,
@@ -106,6 +109,7 @@ function toPayment(p: PaymentRow): Payment {
     id: p.id,
     status: p.status === 'unknown' ? 'pending' : p.status,
     refundReason: p.refund_reason,
+    method: p.method,
     amountCents: p.amount_cents,
     currency: p.currency,
     brand: p.brand,
@@ -155,6 +159,8 @@ function toBooking(
     id: b.id,
     reference: b.reference,
     status: b.status,
+    channel: b.channel,
+    buyer: b.channel === 'box_office' ? { email: b.buyer_email, name: b.buyer_name } : null,
     showtimeId: b.showtime_id,
     expiresAt: b.expires_at.toISOString(),
     maxExpiresAt: b.max_expires_at.toISOString(),
@@ -187,6 +193,15 @@ interface SettleResult {
   outcome: ChargeOutcome;
 }
 
+/** A box office sale: the clerk's booking, for this buyer (either may be null: a walk-in pays and goes). */
+export interface CounterSale {
+  buyerEmail: string | null;
+  buyerName: string | null;
+}
+/** A clerk's limits: effectively none (the seats of the biggest auditorium, the holds of a busy evening). */
+const COUNTER_HOLDS = 1_000;
+const COUNTER_SEATS = 10_000;
+
 /**
  * The booking rules: hold, pay, cancel, refund, expire, reconcile. Every state change of a booking happens in a
  * transaction that first locks the booking row; every change of a payment goes through PaymentAttempts (the
@@ -206,10 +221,23 @@ export class BookingsService {
    * idempotency record when the request has a key. Holds are expired by the sweep (SWEEP_INTERVAL_SECONDS), not
    * by a job per hold: correctness never waits for either.
    */
-  async holdSeats(userId: string, input: HoldSeatsBody, idem?: IdempotencyRecorder): Promise<Booking> {
+  async holdSeats(
+    userId: string,
+    input: HoldSeatsBody,
+    idem?: IdempotencyRecorder,
+    sale?: CounterSale,
+  ): Promise<Booking> {
     const seatIds = [...new Set(input.seatIds)].sort();
     const ticketTypes = ticketTypesFor(seatIds.length, input.ticketTypes);
-    const { db, config } = this.ctx;
+    const { db } = this.ctx;
+    // The per-account limits stop one customer hoarding seats; a clerk sells to many buyers, one after another.
+    const config = sale
+      ? {
+          ...this.ctx.config,
+          maxActiveHoldsPerUser: COUNTER_HOLDS,
+          maxSeatsPerShowtimePerUser: COUNTER_SEATS,
+        }
+      : this.ctx.config;
     const attempt = async (q: Db | Transaction<Database>, locked = false): Promise<Booking> => {
       for (let tries = 1; ; tries++) {
         const held = await this.repo.hold(q, {
@@ -223,6 +251,7 @@ export class BookingsService {
           maxActiveHolds: config.maxActiveHoldsPerUser,
           maxSeats: config.maxSeatsPerShowtimePerUser,
           companionReleaseMinutes: config.companionSeatReleaseMinutes,
+          sale,
         });
         if (!held.userFound) {
           throw new UnauthorizedError('This account no longer exists; sign in again', 'USER_NOT_FOUND');
@@ -433,6 +462,77 @@ export class BookingsService {
     }
     if (settled.booking.status !== 'confirmed') throw new HoldExpiredError(); // refunded by settle()
     return this.paidResult(userId, bookingId);
+  }
+
+  /**
+   * Takes cash for a box office hold (the clerk's own booking): under the booking lock, only a live hold whose
+   * seats are all still held by it is sold, exactly as a card payment's success is kept. Idempotent for a
+   * booking already paid in cash (a retried request answers the same sale).
+   */
+  async payCash(
+    clerk: AuditActor,
+    bookingId: string,
+    tenderedCents: number,
+  ): Promise<{ booking: Booking; payment: Payment; changeCents: number }> {
+    const clerkId = clerk.userId;
+    const showtimeId = await this.ctx.db.transaction().execute(async (trx) => {
+      const b = await this.repo.lockBooking(trx, bookingId, clerkId);
+      if (!b) throw new BookingNotFoundError();
+      if (b.channel !== 'box_office') throw new NotACounterSaleError();
+      const kept = (await this.payments.ofBooking(trx, bookingId)).find((p) => p.status === 'succeeded');
+      if (b.status === 'confirmed' && kept?.method === 'cash') return null;
+      switch (b.status) {
+        case 'confirmed':
+          throw new AlreadyPaidError();
+        case 'expired':
+          throw new HoldExpiredError();
+        case 'cancelled':
+        case 'refunded':
+          throw new BookingNotPendingError(b.status);
+        case 'pending':
+          break;
+      }
+      if (b.expired_now) throw new HoldExpiredError();
+      if (tenderedCents < b.total_cents) throw new CashShortError(b.total_cents, tenderedCents, b.currency);
+      // A card attempt of this hold may still be in flight; cash must not make a second sale of it.
+      if ((await this.payments.ofBooking(trx, bookingId)).some((p) => this.isLiveCall(p) || this.isOpen(p))) {
+        throw new PaymentInProgressError();
+      }
+      const seats = await this.repo.lockHeldSeats(trx, b.id);
+      if (!(seats.tickets > 0 && seats.heldSeats === seats.tickets && seats.heldTickets === seats.tickets)) {
+        throw new HoldExpiredError();
+      }
+      await this.payments.recordCash(trx, {
+        bookingId: b.id,
+        userId: clerkId,
+        amountCents: b.total_cents,
+        currency: b.currency,
+        tenderedCents,
+      });
+      await this.repo.sellSeats(trx, b.id);
+      await recordBookingEvent(trx, this.ctx, b.id, 'booking.confirmed');
+      // Cash in the till is accounted for per clerk: the sale is in the audit log, with what was handed over.
+      await recordAudit(trx, clerk, {
+        action: 'booking.cash_sale',
+        subjectType: 'booking',
+        subjectId: b.id,
+        after: {
+          reference: b.reference,
+          totalCents: b.total_cents,
+          currency: b.currency,
+          tenderedCents,
+          changeCents: tenderedCents - b.total_cents,
+        },
+      });
+      return b.showtime_id;
+    });
+    if (showtimeId) {
+      this.ctx.seatFeed.touch(showtimeId);
+      this.ctx.metrics.payments.inc({ outcome: 'succeeded' });
+    }
+    const paid = await this.paidResult(clerkId, bookingId);
+    const tendered = (await this.payments.ofBooking(this.ctx.db, bookingId)).find((p) => p.method === 'cash');
+    return { ...paid, changeCents: (tendered?.tendered_cents ?? tenderedCents) - paid.booking.totalCents };
   }
 
   /**

@@ -26,6 +26,7 @@ export function bookingUrl(publicUrl: string, bookingId: string): string {
 
 /** "Visa ending in 4242": the card that paid, as receipts show it (brand and last four digits only). */
 export function cardLabel(charge: { brand: string; last4: string }): string {
+  if (charge.brand === 'cash') return 'cash at the box office';
   const brand = charge.brand.charAt(0).toUpperCase() + charge.brand.slice(1);
   return `${brand} ending in ${charge.last4}`;
 }
@@ -141,9 +142,12 @@ export async function renderEmail(
     case 'booking.refunded':
       subject = `Refund confirmed: ${v.movie.title}, ${whenShort} (${ref})`;
       intro = `Your booking has been refunded and its tickets are cancelled.`;
-      note = v.charge
-        ? `${formatMoney(v.charge.amountCents, v.charge.currency)} goes back to your ${cardLabel(v.charge)}; banks usually take 5-10 days to show it.`
-        : `The full amount goes back to the card you paid with.`;
+      note =
+        v.charge?.brand === 'cash'
+          ? `${formatMoney(v.charge.amountCents, v.charge.currency)} was paid back in cash at the box office.`
+          : v.charge
+            ? `${formatMoney(v.charge.amountCents, v.charge.currency)} goes back to your ${cardLabel(v.charge)}; banks usually take 5-10 days to show it.`
+            : `The full amount goes back to the card you paid with.`;
       break;
     case 'booking.expired':
       subject = `Your seats for ${v.movie.title} were released (${ref})`;

@@ -67,8 +67,11 @@ export class NotificationsRepository {
       SELECT x.id, b.id, ${e.event}, x.channel, x.recipient, '<' || x.id || '@' || ${e.mailDomain} || '>'
         FROM bookings b
         JOIN users u ON u.id = b.user_id
-        CROSS JOIN LATERAL (VALUES (gen_random_uuid(), 'email', u.email),
-                                   (gen_random_uuid(), 'sms', u.phone)) AS x (id, channel, recipient)
+        -- A box office sale is the clerk's booking: its messages go to the buyer's email, if they gave one.
+        CROSS JOIN LATERAL (VALUES
+               (gen_random_uuid(), 'email', CASE WHEN b.channel = 'box_office' THEN b.buyer_email ELSE u.email END),
+               (gen_random_uuid(), 'sms', CASE WHEN b.channel = 'box_office' THEN NULL ELSE u.phone END))
+          AS x (id, channel, recipient)
        WHERE b.id = ${e.bookingId}
          AND x.recipient IS NOT NULL
          AND (x.channel = 'email' OR ${e.smsEnabled}::boolean)
@@ -236,8 +239,12 @@ export class NotificationsRepository {
         'b.created_at',
         'b.confirmed_at',
         'b.closed_at',
-        'u.name as customer_name',
-        'u.email as customer_email',
+        sql<string>`CASE WHEN b.channel = 'box_office' THEN coalesce(b.buyer_name, 'there') ELSE u.name END`.as(
+          'customer_name',
+        ),
+        sql<string>`CASE WHEN b.channel = 'box_office' THEN coalesce(b.buyer_email, '') ELSE u.email END`.as(
+          'customer_email',
+        ),
         'm.title',
         'm.runtime_minutes',
         'm.rating',

@@ -101,6 +101,29 @@ export class PaymentAttempts {
       .executeTakeFirstOrThrow();
   }
 
+  /** Cash taken at the box office: kept at once (no gateway), with what was handed over for the till. */
+  async recordCash(
+    trx: Transaction<Database>,
+    a: { bookingId: string; userId: string; amountCents: number; currency: string; tenderedCents: number },
+  ): Promise<PaymentRow> {
+    return trx
+      .insertInto('payments')
+      .values({
+        booking_id: a.bookingId,
+        user_id: a.userId,
+        gateway_key: `mt_cash_${a.bookingId}`,
+        status: 'succeeded',
+        method: 'cash',
+        tendered_cents: a.tenderedCents,
+        amount_cents: a.amountCents,
+        currency: a.currency,
+        brand: 'cash',
+        last4: '----',
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
   /**
    * The first attempt of a hold in one autocommit statement: keeps the hold for the call (never past its hard
    * deadline) and records the attempt, only when the booking is this customer's live hold with no attempt yet.
@@ -243,6 +266,13 @@ export class PaymentAttempts {
   async completeRefund(paymentId: string): Promise<PaymentRow | undefined> {
     const p = await this.find(this.ctx.db, paymentId);
     if (!p || p.status !== 'refund_pending') return p;
+    // Cash is handed back at the counter when the refund is made: there is no gateway to wait for.
+    if (p.method === 'cash') {
+      return (
+        (await this.move(this.ctx.db, p.id, 'refunded', { refund_id: `cash_${p.id}` })) ??
+        (await this.find(this.ctx.db, p.id))
+      );
+    }
     let refund: RefundResult;
     try {
       refund = await this.refundAtGateway(p);

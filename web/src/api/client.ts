@@ -15,7 +15,10 @@ import type {
   BookingList,
   BookingResponse,
   Card,
+  CashResponse,
   CheckinResult,
+  CounterHoldBody,
+  CounterSales,
   DoorBooking,
   HoldResponse,
   LoginBody,
@@ -249,6 +252,15 @@ export const api = {
     request<DoorBooking>('GET', `/checkin/bookings/${enc(reference.replace(/[\s-]/g, ''))}`),
 
   /** The operator console: admin only (the API answers 403 to anyone else). */
+  boxOffice: {
+    hold: (body: CounterHoldBody) => request<{ booking: Booking }>('POST', '/box-office/holds', { body }),
+    payCash: (bookingId: string, tenderedCents: number) =>
+      request<CashResponse>('POST', `/box-office/bookings/${enc(bookingId)}/cash`, {
+        body: { tenderedCents },
+      }),
+    sales: (signal?: AbortSignal) =>
+      request<CounterSales>('GET', '/box-office/sales', { query: { limit: 10 }, signal }),
+  },
   admin: {
     theaters: (signal?: AbortSignal) =>
       request<{ theaters: AdminTheater[] }>('GET', '/admin/theaters', { query: { limit: 200 }, signal }),

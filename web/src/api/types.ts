@@ -113,3 +113,8 @@ export type AuditoriumSummary = ResponseOf<
 export type AuditoriumDetail = ResponseOf<'/api/v1/admin/auditoriums/{auditoriumId}', 'get'>['auditorium'];
 export type AuditoriumCreateBody = BodyOf<'/api/v1/admin/theaters/{theaterId}/auditoriums', 'post'>;
 export type LayoutSaveBody = BodyOf<'/api/v1/admin/auditoriums/{auditoriumId}/layout', 'put'>;
+
+// ---- box office ----
+export type CounterHoldBody = BodyOf<'/api/v1/box-office/holds', 'post'>;
+export type CashResponse = ResponseOf<'/api/v1/box-office/bookings/{bookingId}/cash', 'post'>;
+export type CounterSales = ResponseOf<'/api/v1/box-office/sales', 'get'>;

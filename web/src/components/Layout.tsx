@@ -43,6 +43,9 @@ export function Layout({ children }: { children: ReactNode }) {
             <NavLink to="/">Theaters</NavLink>
             {user && <NavLink to="/bookings">My bookings</NavLink>}
             {(user?.role === 'staff' || user?.role === 'admin') && <NavLink to="/checkin">Check-in</NavLink>}
+            {(user?.role === 'staff' || user?.role === 'admin') && (
+              <NavLink to="/box-office">Box office</NavLink>
+            )}
             {user?.role === 'admin' && <NavLink to="/admin">Console</NavLink>}
           </nav>
           {!user && !checking && location.path !== '/signin' && (

@@ -162,6 +162,7 @@ const BRANDS: Record<string, string> = {
 export function paidWith(b: { payments: { status: string; brand: string; last4: string }[] }): string | null {
   const p = b.payments.find((x) => ['succeeded', 'refund_pending', 'refunded'].includes(x.status));
   if (!p) return null;
+  if (p.brand === 'cash') return 'Cash at the box office';
   const brand = BRANDS[p.brand] ?? p.brand.charAt(0).toUpperCase() + p.brand.slice(1);
   return `${brand} ending in ${p.last4}`;
 }
