@@ -152,7 +152,7 @@ export interface BookingsTable {
   closed_at: Date | null;
   /** Set by the one extension a hold may have (0009). */
   extended_at: Generated<Date | null>;
-  /** `box_office`: sold at the counter by the clerk whose account holds it, to the buyer below (0020). */
+  /** `box_office`: sold at the counter by the clerk whose account holds it, to the buyer below (0016). */
   channel: Generated<BookingChannel>;
   buyer_email: Generated<string | null>;
   buyer_name: Generated<string | null>;
@@ -186,7 +186,7 @@ export interface PaymentsTable {
   refund_id: string | null;
   refund_reason: RefundReason | null;
   decline_reason: string | null;
-  /** `cash`: taken at the box office, no gateway (0020). */
+  /** `cash`: taken at the box office, no gateway (0016). */
   method: Generated<PaymentMethod>;
   tendered_cents: Generated<number | null>;
   created_at: CreatedAt;
