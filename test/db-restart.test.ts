@@ -25,7 +25,10 @@ const CLIENTS = 8;
 const exec = promisify(execFile);
 
 interface Outcome {
+  /** When the answer (or the failure) arrived. */
   at: number;
+  /** When the request was sent: an answer computed just before an outage may arrive after it on a busy machine. */
+  sentAt: number;
   op: 'hold' | 'cancel' | 'list';
   /** HTTP status, or 0 when the request got no answer (connection reset, refused, timed out). */
   status: number;
@@ -145,26 +148,27 @@ async function customer(
   outcomes: Outcome[],
   running: () => boolean,
 ): Promise<void> {
-  const record = (op: Outcome['op'], r: Awaited<ReturnType<typeof call>>) =>
-    outcomes.push({ at: Date.now(), op, status: r.status, code: r.code, failure: r.failure });
+  const timed = async (op: Outcome['op'], method: string, url: string, body?: object) => {
+    const sentAt = Date.now();
+    const r = await call(base, token, method, url, body);
+    outcomes.push({ at: Date.now(), sentAt, op, status: r.status, code: r.code, failure: r.failure });
+    return r;
+  };
   while (running()) {
-    const held = await call(base, token, 'POST', '/bookings', { showtimeId, seatIds });
-    record('hold', held);
+    const held = await timed('hold', 'POST', '/bookings', { showtimeId, seatIds });
     if (held.status === 201) {
       const id = (held.json as { booking: { id: string } }).booking.id;
       for (let i = 0; i < 100; i++) {
-        const cancelled = await call(base, token, 'DELETE', `/bookings/${id}`);
-        record('cancel', cancelled);
+        const cancelled = await timed('cancel', 'DELETE', `/bookings/${id}`);
         if (cancelled.status !== 503 && cancelled.status !== 0) break;
         await sleep(100);
       }
     } else if (held.status === 409) {
-      const list = await call(base, token, 'GET', '/bookings?limit=10');
-      record('list', list);
+      const list = await timed('list', 'GET', '/bookings?limit=10');
       const pending = (
         (list.json as { bookings?: { id: string; status: string }[] } | undefined)?.bookings ?? []
       ).filter((b) => b.status === 'pending');
-      for (const b of pending) record('cancel', await call(base, token, 'DELETE', `/bookings/${b.id}`));
+      for (const b of pending) await timed('cancel', 'DELETE', `/bookings/${b.id}`);
     } else {
       await sleep(50);
     }
@@ -304,6 +308,7 @@ describe('a database restart under write load', () => {
       await sleep(1_500);
       const readyWhileDown = await readyStatus(base);
       await sleep(1_000);
+      const start2 = Date.now();
       await runPgCtl(['start', '-l', serverLog(), '-o', serverOptions()]);
       const back2 = Date.now();
       const ready2 = await untilReady(base, back2);
@@ -322,7 +327,9 @@ describe('a database restart under write load', () => {
       await load;
       await stream.stop();
 
-      const during2 = outcomes.filter((o) => o.at > down2 + 200 && o.at < back2);
+      // Requests sent while the server was down and answered before it was started again (pg_ctl start
+      // returns some time after the server accepts connections, so later answers may rightly succeed).
+      const during2 = outcomes.filter((o) => o.sentAt > down2 + 200 && o.at < start2);
       const unavailable = outcomes.filter((o) => o.status === 503);
       const unanswered = outcomes.filter((o) => o.status === 0);
       const serverErrors = outcomes.filter((o) => o.status >= 500 && o.status !== 503);
@@ -354,7 +361,8 @@ describe('a database restart under write load', () => {
       expect(unanswered, JSON.stringify(unanswered.slice(0, 5))).toEqual([]);
       expect(serverErrors, JSON.stringify(serverErrors.slice(0, 5))).toEqual([]);
       expect(during2.length).toBeGreaterThan(0);
-      expect(during2.every((o) => o.status === 503)).toBe(true);
+      const notUnavailable = during2.filter((o) => o.status !== 503);
+      expect(notUnavailable, JSON.stringify(notUnavailable.slice(0, 5))).toEqual([]);
       expect(unavailable.every((o) => typeof o.code === 'string')).toBe(true);
       expect(unavailable.map((o) => o.code)).toContain('DATABASE_UNAVAILABLE');
       // Back within seconds of the database, with no restart of the API (generous bounds for a busy machine).
