@@ -298,6 +298,7 @@ async function designerShot(page: Page): Promise<void> {
   await page.getByTestId('designer').waitFor();
   // Unsaved edits, to show what the designer draws: a staggered row, a curved one, a blocked seat.
   await page.getByRole('checkbox', { name: 'Staggered row B' }).check();
+  await page.getByLabel('Curve of row C').selectOption('2');
   await page.getByLabel('Curve of row D').selectOption('5');
   await page.getByRole('radio', { name: /Blocked: broken/ }).check();
   await page.getByRole('button', { name: /^Row C, position 4:/ }).click();

@@ -11,6 +11,7 @@ import {
   insertAisle,
   previewSeats,
   redo,
+  setRow,
   renumberRow,
   toApiRows,
   undo,
@@ -70,6 +71,21 @@ describe('tools', () => {
   });
 });
 
+describe('curved rows', () => {
+  it('warns when a row bows so much more than the one in front that its ends would overlap it', () => {
+    let d = blankDraft('R', 3, 10);
+    d = setRow(setRow(d, 1, { curve: 3 }), 2, { curve: 7 });
+    expect(checkDraft(d).filter((p) => p.message.includes('bows'))).toEqual([
+      expect.objectContaining({ row: 2, severity: 'warning' }),
+    ]);
+    expect(checkDraft(d).find((p) => p.row === 2)!.message).toMatch(
+      /Curve row B at least 4, or row C at most 6/,
+    );
+    d = setRow(setRow(d, 0, { curve: 1 }), 1, { curve: 4 });
+    expect(checkDraft(d).filter((p) => p.message.includes('bows'))).toEqual([]);
+  });
+});
+
 describe('undo and redo', () => {
   it('goes back and forth, and a new edit drops what was undone', () => {
     const a = blankDraft('R', 1, 2);
@@ -87,6 +103,29 @@ describe('undo and redo', () => {
     h = commit(h, d);
     expect(h.future).toEqual([]);
     expect(redo(h)).toBe(h);
+  });
+
+  it('makes typing into one field one step, and a different field or a seat edit a new one', () => {
+    const a = blankDraft('', 1, 2);
+    let h = historyOf(a);
+    for (const name of ['S', 'Sc', 'Scr', 'Screen 1']) h = commit(h, { ...h.present, name }, 'name');
+    expect(h.past).toEqual([a]);
+    h = commit(h, setRow(h.present, 0, { label: 'Z' }), 'label-0');
+    h = commit(h, applyTool(h.present, 0, 0, 'premium'));
+    h = commit(h, { ...h.present, name: 'Screen 12' }, 'name');
+    expect(h.past.length).toBe(4);
+    h = undo(h);
+    expect(h.present.name).toBe('Screen 1');
+    expect(h.present.rows[0]!.seats[0]!.tier).toBe('premium');
+    h = undo(undo(h));
+    expect(h.present.name).toBe('Screen 1');
+    expect(h.present.rows[0]!.label).not.toBe('Z');
+    h = undo(h);
+    expect(h.present).toBe(a);
+    // After an undo, typing again starts a new step rather than rewriting the one undone to.
+    h = redo(h);
+    h = commit(h, { ...h.present, name: 'Screen 1b' }, 'name');
+    expect(undo(h).present.name).toBe('Screen 1');
   });
 });
 

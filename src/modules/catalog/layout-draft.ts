@@ -243,9 +243,26 @@ export function checkDraft(draft: Draft): Problem[] {
       }
     });
   });
+  draft.rows.forEach((row, y) => {
+    const front = draft.rows[y - 1];
+    if (!front || row.curve - front.curve <= MAX_CURVE_STEP) return;
+    const label = row.label.trim() || String(y + 1);
+    const frontLabel = front.label.trim() || String(y);
+    problems.push({
+      row: y,
+      message: `Row ${label} bows more than row ${frontLabel} in front of it (curve ${row.curve} against ${front.curve}): its ends overlap row ${frontLabel} on the seat map. Curve row ${frontLabel} at least ${row.curve - MAX_CURVE_STEP}, or row ${label} at most ${front.curve + MAX_CURVE_STEP}.`,
+      severity: 'warning',
+    });
+  });
   if (seats === 0) problems.push({ row: null, message: 'The layout has no seats.', severity: 'error' });
   return problems;
 }
+
+/**
+ * How much more a row may bow than the row in front of it before its ends reach into that row on the map:
+ * the map's gap between rows is a sixth of a row's pitch, and a curve step moves the ends 1/20 of a row.
+ */
+const MAX_CURVE_STEP = 3;
 
 /** The layout as the customers' seat map shows it: blocked seats are not for sale, so not shown. */
 export function previewSeats(draft: Draft): PreviewSeat[] {
@@ -356,15 +373,24 @@ export interface History {
   past: Draft[];
   present: Draft;
   future: Draft[];
+  /** What the last commit changed, when it was a field being typed into (see `commit`). */
+  typing?: string;
 }
 const HISTORY_KEPT = 100;
 
 export function historyOf(draft: Draft): History {
   return { past: [], present: draft, future: [] };
 }
-export function commit(h: History, next: Draft): History {
+/**
+ * A new present, with the old one kept for undo. `typing` names a text field being typed into: keystrokes
+ * in the same field one after another are one undo step (the whole word), not one step per character.
+ */
+export function commit(h: History, next: Draft, typing?: string): History {
   if (next === h.present) return h;
-  return { past: [...h.past, h.present].slice(-HISTORY_KEPT), present: next, future: [] };
+  if (typing !== undefined && typing === h.typing && h.past.length > 0) {
+    return { past: h.past, present: next, future: [], typing };
+  }
+  return { past: [...h.past, h.present].slice(-HISTORY_KEPT), present: next, future: [], typing };
 }
 export function undo(h: History): History {
   const prev = h.past[h.past.length - 1];

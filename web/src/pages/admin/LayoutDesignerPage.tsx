@@ -147,7 +147,7 @@ function Designer({
   );
   const draft = history.present;
   const edit = useCallback(
-    (change: (d: Draft) => Draft) => setHistory((h) => commit(h, change(h.present))),
+    (change: (d: Draft) => Draft, typing?: string) => setHistory((h) => commit(h, change(h.present), typing)),
     [],
   );
   const [tool, setTool] = useState<Tool>('standard');
@@ -342,7 +342,7 @@ function Designer({
               maxLength={100}
               onChange={(e) => {
                 const name = e.target.value;
-                edit((d) => ({ ...d, name }));
+                edit((d) => ({ ...d, name }), 'name');
               }}
             />
           </div>
@@ -464,7 +464,7 @@ function Designer({
                   maxLength={4}
                   onChange={(e) => {
                     const label = e.target.value;
-                    edit((d) => setRow(d, y, { label }));
+                    edit((d) => setRow(d, y, { label }), `label-${y}`);
                   }}
                 />
                 <label className="check">
@@ -521,30 +521,34 @@ function Designer({
                   type="button"
                   className="btn btn-ghost btn-small"
                   aria-label={`Add a seat to row ${row.label}`}
+                  title="Add a seat at the end"
                   onClick={() => edit((d) => addSeat(d, y))}
                 >
-                  + seat
+                  +
                 </button>
                 <button
                   type="button"
                   className="btn btn-ghost btn-small"
                   aria-label={`Remove the last position of row ${row.label}`}
+                  title="Remove the last position"
                   onClick={() => edit((d) => removeLastPosition(d, y))}
                 >
-                  − seat
+                  −
                 </button>
                 <button
                   type="button"
                   className="btn btn-ghost btn-small"
                   aria-label={`Renumber row ${row.label}`}
+                  title="Renumber this row"
                   onClick={() => edit((d) => renumber(d, rule, y))}
                 >
-                  1‑2‑3
+                  #
                 </button>
                 <button
                   type="button"
                   className="btn btn-ghost btn-small"
                   aria-label={`Move row ${row.label} towards the screen`}
+                  title="Move towards the screen"
                   disabled={y === 0}
                   onClick={() => edit((d) => moveRow(d, y, -1))}
                 >
@@ -554,6 +558,7 @@ function Designer({
                   type="button"
                   className="btn btn-ghost btn-small"
                   aria-label={`Move row ${row.label} away from the screen`}
+                  title="Move away from the screen"
                   disabled={y === draft.rows.length - 1}
                   onClick={() => edit((d) => moveRow(d, y, 1))}
                 >
@@ -563,10 +568,11 @@ function Designer({
                   type="button"
                   className="btn btn-ghost btn-small"
                   aria-label={`Remove row ${row.label}`}
+                  title="Remove this row"
                   disabled={draft.rows.length <= 1}
                   onClick={() => edit((d) => removeRow(d, y))}
                 >
-                  Remove
+                  ✕
                 </button>
               </div>
             </div>
