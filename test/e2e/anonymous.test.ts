@@ -1,17 +1,14 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMovie, createShowtimeFixture, type ShowtimeFixture } from '../helpers/catalog.js';
 import { createUser, type TestUser } from '../helpers/users.js';
 import {
-  ensureWebBuild,
+  browserSuite,
   fillSignUpForm,
   HAS_CHROMIUM,
-  launchBrowser,
   localDate,
   NO_CHROMIUM_REASON,
-  startServer,
   tokenOf,
-  watchErrors,
   type LiveServer,
 } from './browser.js';
 
@@ -40,33 +37,19 @@ interface BookingBody {
 }
 
 describe.skipIf(!HAS_CHROMIUM)('signed out in a real browser', () => {
-  let browser: Browser;
+  const suite = browserSuite();
   let server: LiveServer;
   let admin: TestUser;
-  let context: BrowserContext;
   let page: Page;
-  let errors: string[];
 
-  beforeAll(async () => {
-    ensureWebBuild();
-    [browser, server] = await Promise.all([launchBrowser(), startServer()]);
-    admin = await createUser(server.app, server.ctx, 'admin');
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+  beforeAll(() => {
+    ({ server, admin } = suite);
   });
 
   async function newPage(): Promise<Page> {
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    errors = watchErrors(page);
+    page = await suite.newPage({ viewport: { width: 1280, height: 800 } });
     return page;
   }
-  afterEach(async () => {
-    expect(errors, 'uncaught errors in the page').toEqual([]);
-    await context?.close();
-  });
 
   async function fixture(title: string, startsAt?: Date): Promise<ShowtimeFixture> {
     const movieId = await createMovie(server.app, admin.token, { title, runtimeMinutes: 100, rating: 'PG' });

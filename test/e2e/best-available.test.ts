@@ -1,16 +1,13 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createShowtimeFixture, type ShowtimeFixture } from '../helpers/catalog.js';
 import { createUser, type TestUser } from '../helpers/users.js';
 import {
-  ensureWebBuild,
+  browserSuite,
   HAS_CHROMIUM,
-  launchBrowser,
   NO_CHROMIUM_REASON,
   signUpInBrowser,
-  startServer,
   tokenOf,
-  watchErrors,
   type LiveServer,
 } from './browser.js';
 
@@ -48,32 +45,18 @@ async function selectedSeats(page: Page): Promise<string[]> {
 }
 
 describe.skipIf(!HAS_CHROMIUM)('best available and more time, in a real browser', () => {
-  let browser: Browser;
+  const suite = browserSuite();
   let server: LiveServer;
   let admin: TestUser;
-  let context: BrowserContext;
   let page: Page;
-  let errors: string[];
 
-  beforeAll(async () => {
-    ensureWebBuild();
-    [browser, server] = await Promise.all([launchBrowser(), startServer()]);
-    admin = await createUser(server.app, server.ctx, 'admin');
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+  beforeAll(() => {
+    ({ server, admin } = suite);
   });
   async function newPage(): Promise<Page> {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    errors = watchErrors(page);
+    page = await suite.newPage({ viewport: { width: 1280, height: 900 } });
     return page;
   }
-  afterEach(async () => {
-    expect(errors, 'uncaught errors in the page').toEqual([]);
-    await context?.close();
-  });
 
   async function seatMap(f: ShowtimeFixture): Promise<MapSeat[]> {
     const res = await server.app.inject({

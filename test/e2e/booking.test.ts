@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMovie, createShowtimeFixture, type ShowtimeFixture } from '../helpers/catalog.js';
 import { createUser, type TestUser } from '../helpers/users.js';
 import {
+  browserSuite,
   ensureWebBuild,
   focusedAttribute,
   HAS_CHROMIUM,
@@ -73,35 +74,19 @@ async function fillCard(page: Page, number: string): Promise<void> {
 }
 
 describe.skipIf(!HAS_CHROMIUM)('web app in a real browser', () => {
-  let browser: Browser;
+  const suite = browserSuite();
   let server: LiveServer;
   let admin: TestUser;
-  let context: BrowserContext;
   let page: Page;
-  let errors: string[];
 
-  beforeAll(async () => {
-    ensureWebBuild();
-    [browser, server] = await Promise.all([launchBrowser(), startServer()]);
-    admin = await createUser(server.app, server.ctx, 'admin');
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+  beforeAll(() => {
+    ({ server, admin } = suite);
   });
 
   async function newPage(viewport = { width: 1280, height: 800 }): Promise<Page> {
-    context = await browser.newContext({ viewport });
-    page = await context.newPage();
-    errors = watchErrors(page);
+    page = await suite.newPage({ viewport });
     return page;
   }
-
-  afterEach(async () => {
-    expect(errors, 'uncaught errors in the page').toEqual([]);
-    await context?.close();
-  });
 
   it(
     'books from sign-up to QR code: theaters, showtimes, seat map, hold, pay, confirmation, my bookings',

@@ -1,15 +1,12 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createShowtimeFixture, type ShowtimeFixture } from '../helpers/catalog.js';
 import { createUser, type TestUser } from '../helpers/users.js';
 import {
-  ensureWebBuild,
+  browserSuite,
   HAS_CHROMIUM,
-  launchBrowser,
   NO_CHROMIUM_REASON,
   signInWithToken,
-  startServer,
-  watchErrors,
   type LiveServer,
 } from './browser.js';
 
@@ -20,19 +17,15 @@ const BROWSER_TEST_MS = 90_000;
 const PATIENT = { timeout: 10_000, interval: 100 };
 
 describe.skipIf(!HAS_CHROMIUM)('box office in a real browser', () => {
-  let browser: Browser;
+  const suite = browserSuite();
   let server: LiveServer;
   let admin: TestUser;
   let clerk: TestUser;
   let show: ShowtimeFixture;
-  let context: BrowserContext;
   let page: Page;
-  let errors: string[];
 
   beforeAll(async () => {
-    ensureWebBuild();
-    [browser, server] = await Promise.all([launchBrowser(), startServer()]);
-    admin = await createUser(server.app, server.ctx, 'admin');
+    ({ server, admin } = suite);
     clerk = await createUser(server.app, server.ctx, 'staff', { name: 'Counter Clerk' });
     show = await createShowtimeFixture(server.app, admin.token, {
       rows: 2,
@@ -41,19 +34,9 @@ describe.skipIf(!HAS_CHROMIUM)('box office in a real browser', () => {
       theater: { name: `Box Office Cinema ${Date.now()}` },
     });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-  afterEach(async () => {
-    expect(errors, 'uncaught errors in the page').toEqual([]);
-    await context?.close();
-  });
 
   async function openBoxOffice(): Promise<void> {
-    context = await browser.newContext({ viewport: { width: 1366, height: 1000 }, locale: 'en-US' });
-    page = await context.newPage();
-    errors = watchErrors(page);
+    page = await suite.newPage({ viewport: { width: 1366, height: 1000 }, locale: 'en-US' });
     await signInWithToken(page, server.url, clerk.token);
     await page.goto(`${server.url}/box-office`);
     await page.getByTestId('box-office-theater').selectOption(show.theaterId);

@@ -2,8 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createUser, type TestUser } from '../helpers/users.js';
 
 /** Debian's Chromium (CI installs the `chromium` package); Playwright's own downloads are never used. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -46,6 +48,69 @@ export async function startServer(env: Record<string, string> = {}): Promise<Liv
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = t.app.server.address() as AddressInfo;
   return { ...t, url: `http://127.0.0.1:${port}` };
+}
+
+export interface BrowserSuite {
+  readonly browser: Browser;
+  readonly server: LiveServer;
+  /** An admin of the suite's server, for setting up its catalog through the API. */
+  readonly admin: TestUser;
+  /**
+   * A page in a fresh browser context (1280x800 unless `options` say otherwise), closed after the test; an
+   * uncaught error in it fails the test that opened it.
+   */
+  newPage(options?: BrowserContextOptions): Promise<Page>;
+}
+
+/**
+ * What every browser suite sets up, in one place: the web build, Chromium and the real app on its own database
+ * (with `env`), an admin, and pages whose uncaught errors fail their test. Call it first in a `describe`: its
+ * hooks run before the suite's own, so the suite's `beforeAll` can use `server` and `admin`.
+ */
+export function browserSuite(env: Record<string, string> = {}): BrowserSuite {
+  let browser: Browser | undefined;
+  let server: LiveServer | undefined;
+  let admin: TestUser | undefined;
+  let open: { close(): Promise<void>; errors: string[] }[] = [];
+  const ready = <T>(x: T | undefined, what: string): T => {
+    if (x === undefined) throw new Error(`browserSuite: ${what} is set up in beforeAll`);
+    return x;
+  };
+  beforeAll(async () => {
+    ensureWebBuild();
+    [browser, server] = await Promise.all([launchBrowser(), startServer(env)]);
+    admin = await createUser(server.app, server.ctx, 'admin');
+  });
+  afterEach(async () => {
+    const errors = open.flatMap((o) => o.errors);
+    await Promise.all(open.map((o) => o.close()));
+    open = [];
+    expect(errors, 'uncaught errors in the page').toEqual([]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    get browser() {
+      return ready(browser, 'the browser');
+    },
+    get server() {
+      return ready(server, 'the server');
+    },
+    get admin() {
+      return ready(admin, 'the admin');
+    },
+    async newPage(options = {}) {
+      const context = await ready(browser, 'the browser').newContext({
+        viewport: { width: 1280, height: 800 },
+        ...options,
+      });
+      const page = await context.newPage();
+      open.push({ close: () => context.close(), errors: watchErrors(page) });
+      return page;
+    },
+  };
 }
 
 /** Collects uncaught page errors so a test can assert the app never threw. */

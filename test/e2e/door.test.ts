@@ -1,17 +1,14 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMovie, createShowtimeFixture } from '../helpers/catalog.js';
 import { CARD, setShowtimeStart } from '../helpers/fixtures.js';
 import { createUser, type TestUser } from '../helpers/users.js';
 import {
-  ensureWebBuild,
+  browserSuite,
   HAS_CHROMIUM,
-  launchBrowser,
   NO_CHROMIUM_REASON,
   signInWithToken,
-  startServer,
   tokenOf,
-  watchErrors,
   type LiveServer,
 } from './browser.js';
 
@@ -29,38 +26,24 @@ const laTime = (at: Date | string) =>
   new Intl.DateTimeFormat('en-US', { timeZone: LA, hour: 'numeric', minute: '2-digit' }).format(new Date(at));
 
 describe.skipIf(!HAS_CHROMIUM)('issue 11 in a real browser', () => {
-  let browser: Browser;
+  const suite = browserSuite();
   let server: LiveServer;
   let admin: TestUser;
-  let context: BrowserContext;
   let page: Page;
-  let errors: string[];
 
-  beforeAll(async () => {
-    ensureWebBuild();
-    [browser, server] = await Promise.all([launchBrowser(), startServer()]);
-    admin = await createUser(server.app, server.ctx, 'admin');
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+  beforeAll(() => {
+    ({ server, admin } = suite);
   });
 
   /** The device is in Tokyo: nothing at the door may follow its zone. */
   async function newPage(): Promise<Page> {
-    context = await browser.newContext({
+    page = await suite.newPage({
       viewport: { width: 1280, height: 900 },
       locale: 'en-US',
       timezoneId: 'Asia/Tokyo',
     });
-    page = await context.newPage();
-    errors = watchErrors(page);
     return page;
   }
-  afterEach(async () => {
-    expect(errors, 'uncaught errors in the page').toEqual([]);
-    await context?.close();
-  });
 
   async function showtimeInLA(startsInMinutes: number) {
     const movieId = await createMovie(server.app, admin.token, {
@@ -222,7 +205,7 @@ describe.skipIf(!HAS_CHROMIUM)('issue 11 in a real browser', () => {
       expect(all).not.toMatch(/\d{2}:\d{2}:\d{2}|GMT|UTC/);
 
       // The owner sees the tickets as used.
-      await context.close();
+      await page.context().close();
       await newPage();
       await signInWithToken(page, server.url, customer.token);
       await page.goto(`${server.url}/bookings`);

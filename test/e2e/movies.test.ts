@@ -1,15 +1,12 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createAuditorium, createTheater, gridLayout } from '../helpers/catalog.js';
-import { createUser, type TestUser } from '../helpers/users.js';
+import { type TestUser } from '../helpers/users.js';
 import {
-  ensureWebBuild,
+  browserSuite,
   HAS_CHROMIUM,
-  launchBrowser,
   NO_CHROMIUM_REASON,
   signUpInBrowser,
-  startServer,
-  watchErrors,
   type LiveServer,
 } from './browser.js';
 
@@ -21,19 +18,15 @@ const BROWSER_TEST_MS = 90_000;
 const PATIENT = { timeout: 15_000, interval: 100 };
 
 describe.skipIf(!HAS_CHROMIUM)('movie first and where am I, in a real browser', () => {
-  let browser: Browser;
+  const suite = browserSuite();
   let server: LiveServer;
   let admin: TestUser;
-  let context: BrowserContext;
   let page: Page;
-  let errors: string[];
   let movieId: string;
   const suffix = Math.random().toString(36).slice(2, 7);
 
   beforeAll(async () => {
-    ensureWebBuild();
-    [browser, server] = await Promise.all([launchBrowser(), startServer()]);
-    admin = await createUser(server.app, server.ctx, 'admin');
+    ({ server, admin } = suite);
     const post = async (url: string, payload: object) => {
       const res = await server.app.inject({
         method: 'POST',
@@ -87,22 +80,10 @@ describe.skipIf(!HAS_CHROMIUM)('movie first and where am I, in a real browser', 
     }
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
   async function newPage(): Promise<Page> {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-    page = await context.newPage();
-    errors = watchErrors(page);
+    page = await suite.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
     return page;
   }
-
-  afterEach(async () => {
-    expect(errors, 'uncaught errors in the page').toEqual([]);
-    await context?.close();
-  });
 
   it(
     'finds theaters near a ZIP code, with distances in miles',

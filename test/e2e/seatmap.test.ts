@@ -1,5 +1,5 @@
-import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContextOptions, Locator, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createAuditorium,
   createMovie,
@@ -10,13 +10,10 @@ import {
 } from '../helpers/catalog.js';
 import { createUser, type TestUser } from '../helpers/users.js';
 import {
-  ensureWebBuild,
+  browserSuite,
   HAS_CHROMIUM,
-  launchBrowser,
   NO_CHROMIUM_REASON,
   signInWithToken,
-  startServer,
-  watchErrors,
   type LiveServer,
 } from './browser.js';
 
@@ -191,38 +188,21 @@ async function bookingStatus(server: LiveServer, user: TestUser, id: string): Pr
 }
 
 describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
-  let browser: Browser;
+  const suite = browserSuite();
   let server: LiveServer;
   let admin: TestUser;
   let grand: ShowtimeFixture;
-  let context: BrowserContext | undefined;
-  let errors: string[] = [];
 
   beforeAll(async () => {
-    ensureWebBuild();
-    [browser, server] = await Promise.all([launchBrowser(), startServer()]);
-    admin = await createUser(server.app, server.ctx, 'admin');
+    ({ server, admin } = suite);
     grand = await grandFixture(server, admin, 'Northern Lights');
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
   async function newPage(options: BrowserContextOptions, user?: TestUser): Promise<Page> {
-    context = await browser.newContext(options);
-    const page = await context.newPage();
-    errors = watchErrors(page);
+    const page = await suite.newPage(options);
     await signInWithToken(page, server.url, (user ?? (await createUser(server.app, server.ctx))).token);
     return page;
   }
-
-  afterEach(async () => {
-    expect(errors, 'uncaught errors in the page').toEqual([]);
-    await context?.close();
-    context = undefined;
-  });
 
   it('has the largest demo auditorium in the fixture: 270 seats, aisles, wheelchair spaces', () => {
     expect(grand.seats).toHaveLength(270);
@@ -323,7 +303,7 @@ describe.skipIf(!HAS_CHROMIUM)('the seat map in a real browser', () => {
       const windowHeight = page.viewportSize()!.height;
       const cx = r.x + r.width / 2;
       const cy = (Math.max(r.y, 0) + Math.min(r.y + r.height, windowHeight)) / 2;
-      const cdp = await context!.newCDPSession(page);
+      const cdp = await page.context().newCDPSession(page);
       const points = (d: number) => [
         { x: cx - d, y: cy },
         { x: cx + d, y: cy },
