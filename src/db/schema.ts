@@ -9,7 +9,8 @@ export type Role = 'customer' | 'staff' | 'admin';
 export type SeatTier = 'standard' | 'premium' | 'accessible' | 'companion';
 export type SeatBlock = 'broken' | 'house';
 export type TicketType = 'adult' | 'child' | 'senior' | 'student';
-export type InventoryStatus = 'available' | 'held' | 'sold';
+/** `blocked`: taken off sale for one showtime by an operator (0018); never free, never held. */
+export type InventoryStatus = 'available' | 'held' | 'sold' | 'blocked';
 
 export interface UsersTable {
   id: Generated<string>;

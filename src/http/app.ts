@@ -1,5 +1,6 @@
 import { boxOfficeRoutes } from '../modules/box-office/box-office.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
+import { salesRoutes } from '../modules/sales/sales.routes.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
@@ -143,6 +144,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(adminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
   await app.register(usersAdminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
   await app.register(auditRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
+  await app.register(salesRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
   await app.register(bookingRoutes, { prefix: API_PREFIX, ctx });
   await app.register(seatEventRoutes, { prefix: API_PREFIX, ctx });
   await app.register(checkinRoutes, { prefix: API_PREFIX, ctx });

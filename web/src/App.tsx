@@ -17,6 +17,9 @@ import { TheaterPage } from './pages/TheaterPage';
 import { TheatersPage } from './pages/TheatersPage';
 import { ConsoleShell } from './pages/admin/ConsoleShell';
 import { LayoutDesignerPage } from './pages/admin/LayoutDesignerPage';
+import { SalesPage } from './pages/admin/SalesPage';
+import { SalesReportsPage } from './pages/admin/SalesReportsPage';
+import { SalesShowtimePage } from './pages/admin/SalesShowtimePage';
 import { TheaterAdminPage } from './pages/admin/TheaterAdminPage';
 import { TheatersAdminPage } from './pages/admin/TheatersAdminPage';
 
@@ -56,6 +59,10 @@ function consoleRoute(path: string): ReactNode {
       />
     );
   }
+  if (path === '/admin/sales') return <SalesPage />;
+  if (path === '/admin/sales/reports') return <SalesReportsPage />;
+  p = match('/admin/sales/showtimes/:showtimeId', path);
+  if (p) return <SalesShowtimePage key={p.showtimeId} showtimeId={p.showtimeId!} />;
   return <NotFound back={{ to: '/admin/theaters', label: 'All theaters' }} />;
 }
 

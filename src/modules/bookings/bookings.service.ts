@@ -750,31 +750,81 @@ export class BookingsService {
    * gateway does not answer, the answer is 503 REFUND_PENDING and the sweep completes it.
    */
   async refund(userId: string, bookingId: string): Promise<Booking> {
+    await this.refundConfirmed(bookingId, { userId });
+    return this.getBooking(userId, bookingId);
+  }
+
+  /**
+   * An operator's refund (the sales console): the same refund as a customer's (the charge marked refund_pending
+   * in the transaction that frees the seats, then the gateway, or cash at once), of anyone's booking, also once
+   * the showtime has started or a ticket was scanned (a screening that failed), with the reason `operator`.
+   * `audit` runs in that transaction, under the booking's lock, with the booking as it was.
+   * Throws REFUND_PENDING (503) when the gateway did not answer; the refund is committed and the sweep ends it.
+   */
+  async refundByOperator(
+    bookingId: string,
+    audit: (trx: Transaction<Database>, before: BookingRow) => Promise<void>,
+  ): Promise<void> {
+    await this.refundConfirmed(bookingId, { audit });
+  }
+
+  private async refundConfirmed(
+    bookingId: string,
+    by: { userId: string } | { audit: (trx: Transaction<Database>, before: BookingRow) => Promise<void> },
+  ): Promise<void> {
+    const customer = 'userId' in by ? by.userId : undefined;
     const refunded = await this.ctx.db.transaction().execute(async (trx) => {
-      const b = await this.repo.lockBooking(trx, bookingId, userId);
+      const b = await this.repo.lockBooking(trx, bookingId, customer);
       if (!b) throw new BookingNotFoundError();
-      if (b.status === 'refunded') return null;
+      if (b.status === 'refunded' && customer) return null;
       if (b.status !== 'confirmed') throw new BookingNotConfirmedError(b.status);
-      const started = await trx
-        .selectFrom('showtimes')
-        .select(sql<boolean>`starts_at <= now()`.as('started'))
-        .where('id', '=', b.showtime_id)
-        .executeTakeFirstOrThrow();
-      if (started.started) throw new ShowtimeStartedError();
-      // Admission locks the booking row too (FOR SHARE), so a scan and a refund cannot both win.
-      if ((await this.repo.admittedTickets(trx, bookingId)) > 0) throw new TicketAdmittedError();
+      if (customer) {
+        const started = await trx
+          .selectFrom('showtimes')
+          .select(sql<boolean>`starts_at <= now()`.as('started'))
+          .where('id', '=', b.showtime_id)
+          .executeTakeFirstOrThrow();
+        if (started.started) throw new ShowtimeStartedError();
+        // Admission locks the booking row too (FOR SHARE), so a scan and a refund cannot both win.
+        if ((await this.repo.admittedTickets(trx, bookingId)) > 0) throw new TicketAdmittedError();
+      }
       const kept = (await this.payments.ofBooking(trx, bookingId)).find((p) => p.status === 'succeeded');
       if (!kept) throw new BookingNotConfirmedError(b.status);
-      await this.payments.requestRefund(trx, kept.id, 'customer');
+      await this.payments.requestRefund(trx, kept.id, customer ? 'customer' : 'operator');
       await this.repo.releaseSeats(trx, bookingId);
       await this.repo.closeBooking(trx, bookingId, 'refunded');
       await recordBookingEvent(trx, this.ctx, bookingId, 'booking.refunded');
+      if ('audit' in by) await by.audit(trx, b);
       return { paymentId: kept.id, showtimeId: b.showtime_id };
     });
     if (refunded) this.ctx.seatFeed.touch(refunded.showtimeId);
     const paymentId = refunded?.paymentId;
     if (paymentId && !(await this.finishRefund(paymentId))) throw new RefundPendingError(bookingId);
-    return this.getBooking(userId, bookingId);
+  }
+
+  /**
+   * An operator ends a hold now (the sales console: a hold stuck at a counter, a customer on the phone): its
+   * seats are free when this commits, the booking `cancelled`. A live charge call is let finish, as for a
+   * customer's cancel (409 PAYMENT_IN_PROGRESS); an attempt whose outcome is unknown does not block (a charge
+   * that lands later is refunded when it is settled). `audit` runs in the same transaction.
+   */
+  async releaseHoldByOperator(
+    bookingId: string,
+    audit: (trx: Transaction<Database>, before: BookingRow) => Promise<void>,
+  ): Promise<void> {
+    const showtimeId = await this.ctx.db.transaction().execute(async (trx) => {
+      const b = await this.repo.lockBooking(trx, bookingId);
+      if (!b) throw new BookingNotFoundError();
+      if (b.status !== 'pending') throw new BookingNotPendingError(b.status);
+      if ((await this.payments.ofBooking(trx, bookingId)).some((p) => this.isLiveCall(p))) {
+        throw new PaymentInProgressError();
+      }
+      await this.repo.releaseSeats(trx, bookingId);
+      await this.repo.closeBooking(trx, bookingId, 'cancelled');
+      await audit(trx, b);
+      return b.showtime_id;
+    });
+    this.ctx.seatFeed.touch(showtimeId);
   }
 
   /**

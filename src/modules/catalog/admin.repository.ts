@@ -183,7 +183,7 @@ export class AdminRepository {
         CROSS JOIN LATERAL (
           SELECT (SELECT se.layout_version FROM seat_inventory i JOIN seats se ON se.id = i.seat_id
                    WHERE i.showtime_id = st.id LIMIT 1) AS version,
-                 EXISTS (SELECT 1 FROM seat_inventory i WHERE i.showtime_id = st.id AND i.status <> 'available')
+                 EXISTS (SELECT 1 FROM seat_inventory i WHERE i.showtime_id = st.id AND i.status NOT IN ('available', 'blocked'))
                    AS sales
         ) v
        WHERE st.auditorium_id = ${auditoriumId} AND st.starts_at > now()`.execute(this.db);
@@ -384,7 +384,7 @@ export class AdminRepository {
       SELECT EXISTS (
         SELECT 1 FROM bookings WHERE showtime_id = ${showtimeId} AND status IN ('pending', 'confirmed')
       ) OR EXISTS (
-        SELECT 1 FROM seat_inventory WHERE showtime_id = ${showtimeId} AND status <> 'available'
+        SELECT 1 FROM seat_inventory WHERE showtime_id = ${showtimeId} AND status NOT IN ('available', 'blocked')
       ) AS active`.execute(this.db);
     return rows[0]?.active === true;
   }

@@ -3,9 +3,12 @@ import type { Db } from '../../db/database.js';
 import type { InventoryStatus } from '../../db/schema.js';
 import { seatIsFree } from '../bookings/seat-rules.js';
 
+/** A seat as customers see it: one an operator blocked is simply not for sale. */
+export type PublicSeatStatus = Exclude<InventoryStatus, 'blocked'>;
+
 export interface LiveSeatRow {
   id: string;
-  status: InventoryStatus;
+  status: PublicSeatStatus;
   /** The end of the hold of a seat that reads as held (bookings.expires_at), else null. */
   holdEndsAt: Date | null;
 }
@@ -35,19 +38,20 @@ export class SeatEventsRepository {
 
   /**
    * Every seat's status now, in one statement (one snapshot); a hold that has run out counts as available even
-   * before the sweep frees it (seatIsFree, against the database's now()). Undefined: no such showtime.
+   * before the sweep frees it (seatIsFree, against the database's now()); a seat an operator blocked reads as
+   * sold (customers only need to know it is not for sale). Undefined: no such showtime.
    */
   async readLiveSeats(showtimeId: string): Promise<LiveSeatRead | undefined> {
     const { rows } = await sql<{
       layout_stamp: string;
       db_now: Date;
       seat_id: string | null;
-      status: InventoryStatus | null;
+      status: PublicSeatStatus | null;
       version: number | null;
       hold_ends_at: Date | null;
     }>`
       SELECT s.updated_at::text AS layout_stamp, now() AS db_now, i.seat_id, i.version,
-             CASE WHEN ${seatIsFree('i')} THEN 'available' ELSE i.status END AS status,
+             CASE WHEN ${seatIsFree('i')} THEN 'available' WHEN i.status = 'blocked' THEN 'sold' ELSE i.status END AS status,
              CASE WHEN i.status = 'held' AND NOT ${seatIsFree('i')}
                   THEN (SELECT b.expires_at FROM bookings b WHERE b.id = i.booking_id) END AS hold_ends_at
         FROM showtimes s

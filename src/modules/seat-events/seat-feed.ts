@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/database.js';
-import type { InventoryStatus } from '../../db/schema.js';
 import { SEAT_EVENTS_CHANNEL, SeatEventsListener } from './seat-events.listener.js';
-import { SeatEventsRepository, type LiveSeatRead } from './seat-events.repository.js';
+import { SeatEventsRepository, type LiveSeatRead, type PublicSeatStatus } from './seat-events.repository.js';
 
 export interface SeatStatusChange {
   id: string;
-  status: InventoryStatus;
+  status: PublicSeatStatus;
 }
 
 /** Every seat of a showtime at `version`. */
@@ -42,7 +41,7 @@ export interface LiveSeatState {
   layoutStamp: string;
   /** Increments whenever anything above or any status changes: a key for what is derived from this state. */
   revision: number;
-  seats: ReadonlyMap<string, InventoryStatus>;
+  seats: ReadonlyMap<string, PublicSeatStatus>;
   /** For the seat-map route: derived values (layout, serialized body) that live and die with the entry. */
   memo: Map<string, unknown>;
 }
@@ -353,7 +352,7 @@ export class SeatFeed {
     }
     e.gone = false;
     const prev = e.state;
-    const seats = new Map<string, InventoryStatus>();
+    const seats = new Map<string, PublicSeatStatus>();
     const changed: SeatStatusChange[] = [];
     // Hold ends are compared with the database's now() of this read, mapped onto the local clock from the read's
     // start (before the database's now()), so the local deadline is never later than the real one.

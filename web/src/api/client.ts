@@ -42,6 +42,12 @@ import type {
   TheatersResponse,
   TicketResponse,
   User,
+  AdminShowtimeList,
+  SalesBooking,
+  SalesReport,
+  SalesReportQuery,
+  SeatBlockResult,
+  StaffSeatView,
 } from './types';
 
 export const API_BASE = '/api/v1';
@@ -149,6 +155,31 @@ async function seatMap(showtimeId: string, signal?: AbortSignal): Promise<SeatMa
   return data;
 }
 
+/** A file the API answers (it needs the bearer token, so it is fetched as a blob), with its attachment name. */
+async function download(
+  path: string,
+  query: Record<string, string>,
+  accept: string,
+  fallbackName: string,
+): Promise<{ blob: Blob; filename: string }> {
+  const headers: Record<string, string> = { accept };
+  const token = session.token();
+  if (token) headers.authorization = `Bearer ${token}`;
+  const qs = new URLSearchParams(query).toString();
+  let res: Response;
+  try {
+    res = await fetch(`${API_BASE}${path}${qs ? `?${qs}` : ''}`, { headers });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'Cannot reach Matinee. Check your connection and try again.');
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => undefined)) as Partial<ApiErrorBody> | undefined;
+    throw new ApiError(res.status, body?.error?.code ?? `HTTP_${res.status}`, body?.error?.message ?? '');
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1];
+  return { blob: await res.blob(), filename: name ?? fallbackName };
+}
+
 /** Typed calls of the Matinee API: shapes come from the OpenAPI document (see types.ts). */
 export const api = {
   signup: (body: SignupBody) => request<AuthResponse>('POST', '/auth/signup', { body }),
@@ -226,23 +257,8 @@ export const api = {
   cancel: (bookingId: string) => request<{ booking: Booking }>('DELETE', `/bookings/${enc(bookingId)}`),
   refund: (bookingId: string) => request<{ booking: Booking }>('POST', `/bookings/${enc(bookingId)}/refund`),
   /** The booking's .ics (it needs the bearer token, so the page downloads it as a blob). */
-  bookingCalendar: async (bookingId: string): Promise<{ blob: Blob; filename: string }> => {
-    const headers: Record<string, string> = { accept: 'text/calendar' };
-    const token = session.token();
-    if (token) headers.authorization = `Bearer ${token}`;
-    let res: Response;
-    try {
-      res = await fetch(`${API_BASE}/bookings/${enc(bookingId)}/calendar.ics`, { headers });
-    } catch {
-      throw new ApiError(0, 'NETWORK', 'Cannot reach Matinee. Check your connection and try again.');
-    }
-    if (!res.ok) {
-      const body = (await res.json().catch(() => undefined)) as Partial<ApiErrorBody> | undefined;
-      throw new ApiError(res.status, body?.error?.code ?? `HTTP_${res.status}`, body?.error?.message ?? '');
-    }
-    const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1];
-    return { blob: await res.blob(), filename: name ?? 'matinee-booking.ics' };
-  },
+  bookingCalendar: (bookingId: string) =>
+    download(`/bookings/${enc(bookingId)}/calendar.ics`, {}, 'text/calendar', 'matinee-booking.ics'),
   ticket: (ticketId: string, signal?: AbortSignal) =>
     request<TicketResponse>('GET', `/tickets/${enc(ticketId)}`, { signal }),
 
@@ -284,5 +300,33 @@ export const api = {
       request<{ auditorium: AuditoriumDetail }>('PUT', `/admin/auditoriums/${enc(auditoriumId)}/layout`, {
         body,
       }),
+    showtimes: (query: { theaterId?: string; from?: string; to?: string }, signal?: AbortSignal) =>
+      request<AdminShowtimeList>('GET', '/admin/showtimes', { query: { ...query, limit: 200 }, signal }),
+  },
+  /** The sales console: the seat view is for staff and admins, everything else for admins. */
+  sales: {
+    seats: (showtimeId: string, signal?: AbortSignal) =>
+      request<StaffSeatView>('GET', `/admin/sales/showtimes/${enc(showtimeId)}/seats`, { signal }),
+    block: (showtimeId: string, seatIds: string[], reason?: string) =>
+      request<SeatBlockResult>('POST', `/admin/sales/showtimes/${enc(showtimeId)}/blocks`, {
+        body: { seatIds, ...(reason ? { reason } : {}) },
+      }),
+    unblock: (showtimeId: string, seatIds: string[], reason?: string) =>
+      request<SeatBlockResult>('POST', `/admin/sales/showtimes/${enc(showtimeId)}/unblocks`, {
+        body: { seatIds, ...(reason ? { reason } : {}) },
+      }),
+    release: (bookingId: string, reason?: string) =>
+      request<{ booking: SalesBooking }>('POST', `/admin/sales/bookings/${enc(bookingId)}/release`, {
+        body: reason ? { reason } : {},
+      }),
+    refund: (bookingId: string, reason: string) =>
+      request<{ booking: SalesBooking }>('POST', `/admin/sales/bookings/${enc(bookingId)}/refund`, {
+        body: { reason },
+      }),
+    report: (query: SalesReportQuery, signal?: AbortSignal) =>
+      request<SalesReport>('GET', '/admin/sales/report', { query, signal }),
+    /** A CSV export (it needs the bearer token, so the page downloads it as a blob). */
+    csv: (path: '/admin/sales/report.csv' | '/admin/sales/bookings.csv', query: Record<string, string>) =>
+      download(path, query, 'text/csv', 'matinee.csv'),
   },
 };

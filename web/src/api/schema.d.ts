@@ -129,6 +129,163 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/sales/bookings.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The sales of a date range as CSV, one row per paid booking
+     * @description Every booking that was paid (confirmed, or refunded since) for a showtime whose local date is within from..to: booking id, reference, showtime, movie, theater, auditorium, seats, channel, payment method, amount, currency, status, paid at and refunded at (UTC).
+     */
+    get: operations['adminSalesBookingsCsv'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/sales/bookings/{bookingId}/refund': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Refund a paid booking, with a reason
+     * @description The customer's refund path (card through the gateway, cash at once; seats back on sale; the customer is emailed), also after the showtime started or a ticket was scanned. 409 BOOKING_NOT_CONFIRMED for a booking that is not paid (or is refunded already); 503 REFUND_PENDING when the gateway did not answer (the refund is committed and finished by the sweep). Audited as booking.refund with the reason.
+     */
+    post: operations['adminSalesRefundBooking'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/sales/bookings/{bookingId}/release': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * End a hold now: its seats are free, the booking cancelled
+     * @description 409 BOOKING_NOT_PENDING for a booking that is not a hold; 409 PAYMENT_IN_PROGRESS while a charge call is running. Audited as booking.release.
+     */
+    post: operations['adminSalesReleaseHold'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/sales/report': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Occupancy and revenue by showtime, day, movie or theater
+     * @description Showtimes whose local date (the theater's time zone) is within from..to (both included, at most 366 days), grouped by groupBy (default day), one row per group and currency, and totals per currency.
+     */
+    get: operations['adminSalesReport'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/sales/report.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The report as CSV: one row per group, then the totals per currency */
+    get: operations['adminSalesReportCsv'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/sales/showtimes/{showtimeId}/blocks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Block seats of one showtime (off sale until unblocked)
+     * @description All or nothing, through the same row locks as a hold: a block and a hold racing for a seat have one winner. A held or sold seat is 409 SEATS_NOT_BLOCKABLE; a seat already blocked is left as it is. Audited as seat.block.
+     */
+    post: operations['adminSalesBlockSeats'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/sales/showtimes/{showtimeId}/seats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A showtime's seats for staff: status and who holds or bought each
+     * @description free, held, sold, admitted (sold and scanned) or blocked; for held and sold seats the booking, its customer (a counter sale's buyer when given), channel and the hold's end. A hold that has ended reads as free. `version` is the live seat map's: refetch when the stream moves it.
+     */
+    get: operations['adminSalesSeatView'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/sales/showtimes/{showtimeId}/unblocks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Put blocked seats of one showtime back on sale
+     * @description All or nothing; a held or sold seat is 409 SEATS_NOT_BLOCKED, a free one is left as it is. Audited as seat.unblock.
+     */
+    post: operations['adminSalesUnblockSeats'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/admin/showtimes': {
     parameters: {
       query?: never;
@@ -2668,6 +2825,1153 @@ export interface operations {
               status: 'pending' | 'sending' | 'sent' | 'failed';
               /** Format: date-time */
               updatedAt: string;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminSalesBookingsCsv: {
+    parameters: {
+      query: {
+        /** @description YYYY-MM-DD, the theater's local date */
+        from: string;
+        theaterId?: string;
+        /** @description YYYY-MM-DD, the theater's local date */
+        to: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description text/csv (RFC 4180, a header row, CRLF), as an attachment */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': string;
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminSalesRefundBooking: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        bookingId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Kept in the audit log */
+          reason: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            booking: {
+              channel: 'online' | 'box_office';
+              closedAt: string | null;
+              currency: string;
+              /** Format: uuid */
+              id: string;
+              paidAt: string | null;
+              payments: {
+                amountCents: number;
+                method: string;
+                refundReason: string | null;
+                status: string;
+              }[];
+              reference: string;
+              /** Format: uuid */
+              showtimeId: string;
+              status: string;
+              totalCents: number;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminSalesReleaseHold: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        bookingId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Kept in the audit log */
+          reason?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            booking: {
+              channel: 'online' | 'box_office';
+              closedAt: string | null;
+              currency: string;
+              /** Format: uuid */
+              id: string;
+              paidAt: string | null;
+              payments: {
+                amountCents: number;
+                method: string;
+                refundReason: string | null;
+                status: string;
+              }[];
+              reference: string;
+              /** Format: uuid */
+              showtimeId: string;
+              status: string;
+              totalCents: number;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminSalesReport: {
+    parameters: {
+      query: {
+        /** @description YYYY-MM-DD, the theater's local date */
+        from: string;
+        groupBy?: 'showtime' | 'day' | 'movie' | 'theater';
+        theaterId?: string;
+        /** @description YYYY-MM-DD, the theater's local date */
+        to: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            from: string;
+            groupBy: 'showtime' | 'day' | 'movie' | 'theater';
+            rows: {
+              admitted: number;
+              blocked: number;
+              /** @description Paid bookings not refunded */
+              bookings: number;
+              boxOfficeCents: number;
+              /** @description Holds cancelled by the customer or released by an operator */
+              cancellations: number;
+              /** @description Seats on sale: every seat but the blocked ones */
+              capacity: number;
+              currency: string;
+              /** @description Holds that ran out unpaid */
+              expired: number;
+              /** @description Showtime id, local date, movie id or theater id */
+              key: string;
+              label: string;
+              /** @description sold / capacity, 0 to 1 */
+              occupancy: number;
+              onlineCents: number;
+              refundedCents: number;
+              refunds: number;
+              /** @description Paid bookings not refunded: tickets, fees and tax */
+              revenueCents: number;
+              showtimes: number;
+              sold: number;
+            }[];
+            to: string;
+            /** @description One row per currency */
+            totals: {
+              admitted: number;
+              blocked: number;
+              /** @description Paid bookings not refunded */
+              bookings: number;
+              boxOfficeCents: number;
+              /** @description Holds cancelled by the customer or released by an operator */
+              cancellations: number;
+              /** @description Seats on sale: every seat but the blocked ones */
+              capacity: number;
+              currency: string;
+              /** @description Holds that ran out unpaid */
+              expired: number;
+              /** @description Showtime id, local date, movie id or theater id */
+              key: string;
+              label: string;
+              /** @description sold / capacity, 0 to 1 */
+              occupancy: number;
+              onlineCents: number;
+              refundedCents: number;
+              refunds: number;
+              /** @description Paid bookings not refunded: tickets, fees and tax */
+              revenueCents: number;
+              showtimes: number;
+              sold: number;
+            }[];
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminSalesReportCsv: {
+    parameters: {
+      query: {
+        /** @description YYYY-MM-DD, the theater's local date */
+        from: string;
+        groupBy?: 'showtime' | 'day' | 'movie' | 'theater';
+        theaterId?: string;
+        /** @description YYYY-MM-DD, the theater's local date */
+        to: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description text/csv (RFC 4180, a header row, CRLF), as an attachment */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': string;
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminSalesBlockSeats: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        showtimeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Kept in the audit log */
+          reason?: string;
+          seatIds: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description Seats whose status this call changed (the others already were so) */
+            changed: string[];
+            view: {
+              counts: {
+                admitted: number;
+                blocked: number;
+                free: number;
+                held: number;
+                /** @description Sold, admitted included */
+                sold: number;
+                total: number;
+              };
+              seats: {
+                admittedAt: string | null;
+                booking: {
+                  channel: 'online' | 'box_office';
+                  currency: string;
+                  /** @description The buyer's email for a counter sale that has one, else the account's */
+                  customerEmail: string;
+                  customerName: string;
+                  /** @description The end of a hold; null once paid */
+                  heldUntil: string | null;
+                  /** Format: uuid */
+                  id: string;
+                  reference: string;
+                  /** @description pending (a hold) or confirmed */
+                  status: string;
+                  totalCents: number;
+                } | null;
+                /** Format: uuid */
+                id: string;
+                number: number;
+                row: string;
+                status: 'free' | 'held' | 'sold' | 'admitted' | 'blocked';
+                tier: string;
+              }[];
+              showtime: {
+                auditoriumName: string;
+                currency: string;
+                /** Format: uuid */
+                id: string;
+                movieTitle: string;
+                started: boolean;
+                /** Format: date-time */
+                startsAt: string;
+                /** Format: uuid */
+                theaterId: string;
+                theaterName: string;
+                timeZone: string;
+              };
+              /** @description The showtime's seat version, as the live seat map's */
+              version: number;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminSalesSeatView: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        showtimeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            counts: {
+              admitted: number;
+              blocked: number;
+              free: number;
+              held: number;
+              /** @description Sold, admitted included */
+              sold: number;
+              total: number;
+            };
+            seats: {
+              admittedAt: string | null;
+              booking: {
+                channel: 'online' | 'box_office';
+                currency: string;
+                /** @description The buyer's email for a counter sale that has one, else the account's */
+                customerEmail: string;
+                customerName: string;
+                /** @description The end of a hold; null once paid */
+                heldUntil: string | null;
+                /** Format: uuid */
+                id: string;
+                reference: string;
+                /** @description pending (a hold) or confirmed */
+                status: string;
+                totalCents: number;
+              } | null;
+              /** Format: uuid */
+              id: string;
+              number: number;
+              row: string;
+              status: 'free' | 'held' | 'sold' | 'admitted' | 'blocked';
+              tier: string;
+            }[];
+            showtime: {
+              auditoriumName: string;
+              currency: string;
+              /** Format: uuid */
+              id: string;
+              movieTitle: string;
+              started: boolean;
+              /** Format: date-time */
+              startsAt: string;
+              /** Format: uuid */
+              theaterId: string;
+              theaterName: string;
+              timeZone: string;
+            };
+            /** @description The showtime's seat version, as the live seat map's */
+            version: number;
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminSalesUnblockSeats: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        showtimeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Kept in the audit log */
+          reason?: string;
+          seatIds: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description Seats whose status this call changed (the others already were so) */
+            changed: string[];
+            view: {
+              counts: {
+                admitted: number;
+                blocked: number;
+                free: number;
+                held: number;
+                /** @description Sold, admitted included */
+                sold: number;
+                total: number;
+              };
+              seats: {
+                admittedAt: string | null;
+                booking: {
+                  channel: 'online' | 'box_office';
+                  currency: string;
+                  /** @description The buyer's email for a counter sale that has one, else the account's */
+                  customerEmail: string;
+                  customerName: string;
+                  /** @description The end of a hold; null once paid */
+                  heldUntil: string | null;
+                  /** Format: uuid */
+                  id: string;
+                  reference: string;
+                  /** @description pending (a hold) or confirmed */
+                  status: string;
+                  totalCents: number;
+                } | null;
+                /** Format: uuid */
+                id: string;
+                number: number;
+                row: string;
+                status: 'free' | 'held' | 'sold' | 'admitted' | 'blocked';
+                tier: string;
+              }[];
+              showtime: {
+                auditoriumName: string;
+                currency: string;
+                /** Format: uuid */
+                id: string;
+                movieTitle: string;
+                started: boolean;
+                /** Format: date-time */
+                startsAt: string;
+                /** Format: uuid */
+                theaterId: string;
+                theaterName: string;
+                timeZone: string;
+              };
+              /** @description The showtime's seat version, as the live seat map's */
+              version: number;
             };
           };
         };

@@ -118,3 +118,16 @@ export type LayoutSaveBody = BodyOf<'/api/v1/admin/auditoriums/{auditoriumId}/la
 export type CounterHoldBody = BodyOf<'/api/v1/box-office/holds', 'post'>;
 export type CashResponse = ResponseOf<'/api/v1/box-office/bookings/{bookingId}/cash', 'post'>;
 export type CounterSales = ResponseOf<'/api/v1/box-office/sales', 'get'>;
+
+// ---- sales console ----
+export type StaffSeatView = ResponseOf<'/api/v1/admin/sales/showtimes/{showtimeId}/seats', 'get'>;
+export type StaffSeat = StaffSeatView['seats'][number];
+export type StaffSeatStatus = StaffSeat['status'];
+export type SeatBlockResult = ResponseOf<'/api/v1/admin/sales/showtimes/{showtimeId}/blocks', 'post'>;
+export type SalesBooking = ResponseOf<'/api/v1/admin/sales/bookings/{bookingId}/refund', 'post'>['booking'];
+export type SalesReportQuery = QueryOf<'/api/v1/admin/sales/report', 'get'>;
+export type SalesReport = ResponseOf<'/api/v1/admin/sales/report', 'get'>;
+export type SalesReportRow = SalesReport['rows'][number];
+export type SalesGrouping = SalesReport['groupBy'];
+export type AdminShowtimeList = ResponseOf<'/api/v1/admin/showtimes', 'get'>;
+export type AdminShowtimeSummary = AdminShowtimeList['showtimes'][number];

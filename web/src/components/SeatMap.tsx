@@ -24,6 +24,12 @@ export interface OwnSeats {
 
 export const NO_OWN_SEATS: OwnSeats = { booked: new Set(), held: new Set() };
 
+/** What staff see of a seat (the sales console): its own status and who has it, read aloud with the seat. */
+export interface StaffMark {
+  display: 'available' | 'held' | 'sold' | 'admitted' | 'blocked';
+  note: string;
+}
+
 export interface SeatMapProps {
   seats: Seat[];
   currency: string;
@@ -31,11 +37,23 @@ export interface SeatMapProps {
   selected: ReadonlySet<string>;
   own?: OwnSeats;
   onToggle: (seat: Seat) => void;
+  /**
+   * The staff view: every seat can be selected (to act on it), keeps showing its status while selected (an
+   * outline marks the selection) and is named with its staff note ("held by ... until ...").
+   */
+  staff?: ReadonlyMap<string, StaffMark>;
 }
 
-export type Display = 'available' | 'selected' | 'held' | 'sold' | 'yours' | 'yours-held';
+export type Display =
+  'available' | 'selected' | 'held' | 'sold' | 'yours' | 'yours-held' | 'admitted' | 'blocked';
 
-export function displayOf(seat: Seat, selected: ReadonlySet<string>, own: OwnSeats = NO_OWN_SEATS): Display {
+export function displayOf(
+  seat: Seat,
+  selected: ReadonlySet<string>,
+  own: OwnSeats = NO_OWN_SEATS,
+  staff?: ReadonlyMap<string, StaffMark>,
+): Display {
+  if (staff) return staff.get(seat.id)?.display ?? seat.status;
   if (selected.has(seat.id)) return 'selected';
   if (seat.status === 'sold' && own.booked.has(seat.id)) return 'yours';
   if (seat.status === 'held' && own.held.has(seat.id)) return 'yours-held';
@@ -49,6 +67,8 @@ const STATUS_WORDS: Record<Display, string> = {
   sold: 'unavailable, sold',
   yours: 'yours, booked by you',
   'yours-held': 'yours, on hold for you until you pay',
+  admitted: 'sold, admitted at the door',
+  blocked: 'blocked, not for sale',
 };
 
 const TIER_WORDS: Record<SeatTier, string> = {
@@ -58,9 +78,10 @@ const TIER_WORDS: Record<SeatTier, string> = {
   companion: "companion seat, for a wheelchair user's companion",
 };
 
-export function seatLabel(seat: Seat, currency: string, display: Display): string {
+export function seatLabel(seat: Seat, currency: string, display: Display, note?: string): string {
   const tier = TIER_WORDS[seat.tier];
-  return `Row ${seat.row}, seat ${seat.number}, ${tier}, ${formatMoney(seat.priceCents, currency)}, ${STATUS_WORDS[display]}`;
+  const status = display === 'held' && note !== undefined ? 'held' : STATUS_WORDS[display];
+  return `Row ${seat.row}, seat ${seat.number}, ${tier}, ${formatMoney(seat.priceCents, currency)}, ${status}${note ? `, ${note}` : ''}`;
 }
 
 /** State is never colour alone: a symbol per state (inline SVG: emoji fonts are missing on many systems). */
@@ -70,6 +91,10 @@ function SeatGlyph({ display, tier, number }: { display: Display; tier: SeatTier
       return <Icon name="check" />;
     case 'sold':
       return <Icon name="cross" />;
+    case 'admitted':
+      return <Icon name="ticket" />;
+    case 'blocked':
+      return <Icon name="minus" />;
     case 'yours':
     case 'yours-held':
       return <Icon name="person" />;
@@ -137,6 +162,7 @@ export function SeatMap({
   selected,
   own = NO_OWN_SEATS,
   onToggle,
+  staff,
 }: SeatMapProps) {
   const { rows, minX, cols } = useMemo(() => {
     const byY = new Map<number, Seat[]>();
@@ -408,6 +434,7 @@ export function SeatMap({
               cols={cols}
               selected={selected}
               own={own}
+              staff={staff}
               view={view}
               onPan={panTo}
             />
@@ -435,8 +462,9 @@ export function SeatMap({
                   {row.label}
                 </span>
                 {row.seats.map((seat) => {
-                  const display = displayOf(seat, selected, own);
-                  const unavailable = display !== 'available' && display !== 'selected';
+                  const display = displayOf(seat, selected, own, staff);
+                  const picked = staff !== undefined && selected.has(seat.id);
+                  const unavailable = !staff && display !== 'available' && display !== 'selected';
                   return (
                     <button
                       key={seat.id}
@@ -445,7 +473,7 @@ export function SeatMap({
                         else buttons.current.delete(seat.id);
                       }}
                       type="button"
-                      className={`seat tier-${seat.tier} is-${display}`}
+                      className={`seat tier-${seat.tier} is-${display}${picked ? ' is-picked' : ''}`}
                       style={{
                         gridColumn: seat.x - minX + 2,
                         // Staggered and curved rows: drawn aside, while x keeps who sits beside whom.
@@ -455,8 +483,9 @@ export function SeatMap({
                             : undefined,
                       }}
                       tabIndex={seat.id === tabStop ? 0 : -1}
-                      aria-label={seatLabel(seat, currency, display)}
-                      aria-pressed={display === 'selected'}
+                      aria-label={seatLabel(seat, currency, display, staff?.get(seat.id)?.note)}
+                      title={staff ? seatLabel(seat, currency, display, staff.get(seat.id)?.note) : undefined}
+                      aria-pressed={display === 'selected' || picked}
                       aria-disabled={unavailable || undefined}
                       data-seat-id={seat.id}
                       data-status={display}
@@ -497,6 +526,7 @@ function MiniMap({
   cols,
   selected,
   own,
+  staff,
   view,
   onPan,
 }: {
@@ -505,6 +535,7 @@ function MiniMap({
   cols: number;
   selected: ReadonlySet<string>;
   own: OwnSeats;
+  staff?: ReadonlyMap<string, StaffMark>;
   view: { x0: number; x1: number; y0: number; y1: number };
   onPan: (col: number, row: number) => void;
 }) {
@@ -538,7 +569,7 @@ function MiniMap({
             y={y + 0.1}
             width={0.8}
             height={0.8}
-            className={`mini-${displayOf(s, selected, own)}`}
+            className={`mini-${displayOf(s, selected, own, staff)}`}
           />
         )),
       )}

@@ -39,6 +39,10 @@ const SENTENCES: Record<string, string> = {
   TICKET_ADMITTED: 'A ticket of this booking was already used at the door, so it cannot be refunded.',
   BOOKING_NOT_PENDING: 'This booking is no longer waiting for payment.',
   BOOKING_NOT_CONFIRMED: 'Only a paid booking can be refunded.',
+  SEATS_NOT_BLOCKABLE: 'Some of these seats are held or sold. Release or refund them before blocking.',
+  SEATS_NOT_BLOCKED: 'Some of these seats are held or sold, not blocked.',
+  REFUND_PENDING:
+    'The refund is recorded; the card payment network has not confirmed it yet. It completes on its own.',
   IDEMPOTENCY_REQUEST_IN_PROGRESS: 'Your last request is still being processed. Wait a moment.',
   SHOWTIME_NOT_FOUND: 'We could not find this showtime. The link may be mistyped or out of date.',
   BOOKING_NOT_FOUND: 'We could not find this booking.',

@@ -78,14 +78,14 @@ export function formatDateTime(iso: string, timeZone?: string): string {
   }).format(new Date(iso));
 }
 
-/** Today's date (YYYY-MM-DD) in a time zone. */
-export function todayIn(timeZone?: string): string {
+/** Today's date (YYYY-MM-DD) in a time zone; or the date there at `at`. */
+export function todayIn(timeZone?: string, at: Date = new Date()): string {
   return new Intl.DateTimeFormat('en-CA', {
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',
     timeZone,
-  }).format(new Date());
+  }).format(at);
 }
 
 /** Calendar arithmetic on YYYY-MM-DD strings (no time zone involved). */
