@@ -7,7 +7,7 @@ import { useAuth } from '../../lib/auth';
 import { Link, useLocation } from '../../lib/router';
 
 /**
- * The operator console's frame: its own navigation (only the parts that exist: Theaters), shown to admins.
+ * The operator console's frame: its own navigation (only the parts that exist), shown to admins.
  * Staff and customers get a page that says plainly why not, and where they can go instead.
  */
 export function ConsoleShell({ children }: { children: ReactNode }) {
@@ -15,17 +15,28 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
   const { path } = useLocation();
   if (!user) return null; // App sends signed-out visitors to sign in first
   if (user.role !== 'admin') return <NotAllowed role={user.role} />;
-  const current = path === '/admin' || path.startsWith('/admin/theaters');
+  const section = path.startsWith('/admin/movies')
+    ? 'movies'
+    : path.startsWith('/admin/schedule')
+      ? 'schedule'
+      : path === '/admin' || path.startsWith('/admin/theaters')
+        ? 'theaters'
+        : null;
+  const link = (to: string, key: string, label: string) => (
+    <li>
+      <Link to={to} className="nav-link" aria-current={section === key ? 'page' : undefined}>
+        {label}
+      </Link>
+    </li>
+  );
   return (
     <div className="console" data-testid="console">
       <nav aria-label="Operator console" className="console-nav">
         <p className="console-title">Operator console</p>
         <ul>
-          <li>
-            <Link to="/admin/theaters" className="nav-link" aria-current={current ? 'page' : undefined}>
-              Theaters
-            </Link>
-          </li>
+          {link('/admin/theaters', 'theaters', 'Theaters')}
+          {link('/admin/movies', 'movies', 'Movies')}
+          {link('/admin/schedule', 'schedule', 'Schedule')}
         </ul>
       </nav>
       <div className="console-main">{children}</div>
