@@ -313,7 +313,7 @@ function MovieEditor({ movie, onSaved }: { movie: AdminMovie | null; onSaved: (m
       <form className="card stack console-form" onSubmit={(e) => void submit(e)} noValidate>
         {field('title', 'Title')}
         {field('synopsis', 'Synopsis', { multiline: true })}
-        <div className="field-row">
+        <div className="field-row field-row-3">
           {field('runtimeMinutes', 'Runtime (minutes)', {
             inputMode: 'numeric',
             hint: 'Without cleaning time; ads and trailers count.',

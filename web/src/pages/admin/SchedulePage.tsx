@@ -1077,7 +1077,7 @@ function RepeatWeek({
                     />
                     {dayClock(item.startsAt, zone)}
                   </label>
-                  <span className={free ? 'muted' : 'field-error'}>
+                  <span className={free ? 'repeat-free' : 'repeat-taken'}>
                     {free ? ' — free' : ` — ${conflictSentence(item.conflicts[0]!)}`}
                   </span>
                 </li>
