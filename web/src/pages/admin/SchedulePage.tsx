@@ -744,6 +744,8 @@ function ShowtimeDialog({
   const [date, setDate] = useState(initial.date);
   const [time, setTime] = useState(initial.time);
   const [format, setFormat] = useState(editing?.format ?? '2D');
+  const [presentation, setPresentation] = useState(editing?.presentation ?? 'original');
+  const [language, setLanguage] = useState(editing?.presentationLanguage ?? '');
   const [prices, setPrices] = useState<PriceForm>(editing ? pricesOf(editing) : (lastPrices ?? NEW_PRICES));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string | null>(null);
@@ -753,7 +755,10 @@ function ShowtimeDialog({
 
   useEffect(() => {
     const d = ref.current;
+    // Back to what opened the dialog (a movie, a showtime, "New showtime") when it closes.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (d && !d.open) d.showModal();
+    return () => opener?.focus();
   }, []);
 
   const movie = movies.find((m) => m.id === movieId);
@@ -769,6 +774,13 @@ function ShowtimeDialog({
     if (!startsAt) found.time = 'Enter a date and a start time.';
     const parsed = parsePrices(prices);
     Object.assign(found, parsed.errors);
+    if (presentation !== 'original' && !/^[a-z]{2,3}$/.test(language.trim())) {
+      found.language = 'Enter the language as an ISO 639 code, e.g. en or es.';
+    }
+    const shown =
+      presentation === 'original'
+        ? { presentation }
+        : { presentation, presentationLanguage: language.trim() };
     setErrors(found);
     setProblem(null);
     if (Object.keys(found).length > 0 || !parsed.value || !startsAt) return;
@@ -781,6 +793,8 @@ function ShowtimeDialog({
           prices: parsed.value.prices,
           ticketTypes: parsed.value.ticketTypes,
           format,
+          ...shown,
+          ...(presentation === 'original' ? { presentationLanguage: null } : {}),
         });
         onDone(
           `Saved “${showtime.movie.title}” in ${showtime.auditorium.name}, ${dayClock(showtime.startsAt, zone)}.`,
@@ -791,6 +805,7 @@ function ShowtimeDialog({
           auditoriumId,
           startsAt,
           format,
+          ...shown,
           ...createPricing(parsed.value),
         });
         lastPrices = prices;
@@ -799,9 +814,12 @@ function ShowtimeDialog({
         );
       }
     } catch (err) {
-      const field = err instanceof ApiError && Array.isArray(err.details.fields) ? err.details.fields : [];
-      if ((field as { field?: string }[]).some((f) => f.field === 'body.startsAt')) {
+      const fields = err instanceof ApiError && Array.isArray(err.details.fields) ? err.details.fields : [];
+      if ((fields as { field?: string }[]).some((f) => f.field === 'body.startsAt')) {
         setErrors({ time: 'Choose a start in the future, within two years.' });
+      }
+      if (err instanceof ApiError && err.code === 'UNKNOWN_LANGUAGE') {
+        setErrors({ language: 'This is not a language code we know: use ISO 639, e.g. en or es.' });
       }
       setProblem(scheduleError(err));
     } finally {
@@ -930,14 +948,51 @@ function ShowtimeDialog({
             Occupies the auditorium {movie.runtimeMinutes} min plus {theater.cleaningMinutes} min cleaning.
           </p>
         )}
-        <div className="field">
-          <label htmlFor="sd-format">Format</label>
-          <select id="sd-format" value={format} onChange={(e) => setFormat(e.target.value as typeof format)}>
-            <option value="2D">2D</option>
-            <option value="3D">3D</option>
-            <option value="IMAX">IMAX</option>
-            <option value="DOLBY">Dolby Cinema</option>
-          </select>
+        <div className="field-row field-row-3">
+          <div className="field">
+            <label htmlFor="sd-format">Format</label>
+            <select
+              id="sd-format"
+              value={format}
+              onChange={(e) => setFormat(e.target.value as typeof format)}
+            >
+              <option value="2D">2D</option>
+              <option value="3D">3D</option>
+              <option value="IMAX">IMAX</option>
+              <option value="DOLBY">Dolby Cinema</option>
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="sd-presentation">Soundtrack</label>
+            <select
+              id="sd-presentation"
+              value={presentation}
+              onChange={(e) => setPresentation(e.target.value as typeof presentation)}
+            >
+              <option value="original">Original</option>
+              <option value="subtitled">Subtitled</option>
+              <option value="dubbed">Dubbed</option>
+            </select>
+          </div>
+          {presentation !== 'original' && (
+            <div className="field">
+              <label htmlFor="sd-language">
+                {presentation === 'subtitled' ? 'Subtitles in' : 'Dubbed into'}
+              </label>
+              <input
+                id="sd-language"
+                value={language}
+                autoComplete="off"
+                aria-invalid={errors.language ? true : undefined}
+                aria-describedby={['sd-language-hint', described('language')].filter(Boolean).join(' ')}
+                onChange={(e) => setLanguage(e.target.value)}
+              />
+              <p className="field-hint" id="sd-language-hint">
+                ISO 639 code, e.g. es.
+              </p>
+              {err('language')}
+            </div>
+          )}
         </div>
         <PriceFields value={prices} errors={errors} currency={theater.currency} onChange={setPrices} />
         {problem && (
