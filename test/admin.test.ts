@@ -106,6 +106,8 @@ describe('theaters', () => {
       // No booking fee and no sales tax until the operator sets them (docs/api.md, prices).
       bookingFeeCents: 0,
       taxRatePpm: 0,
+      // The time an auditorium needs between two showings, until the operator sets it.
+      cleaningMinutes: 15,
     });
     id = theater.id;
   });
@@ -509,6 +511,7 @@ describe('showtimes', () => {
       id: showtime.id,
       startsAt: start.toISOString(),
       endsAt: new Date(start.getTime() + (120 + 15) * 60_000).toISOString(),
+      cleaningMinutes: 15,
       currency: 'USD',
       prices: { standard: 1500, premium: 2200, accessible: 1500 },
       ticketTypes: [

@@ -43,6 +43,8 @@ export interface TheatersTable {
   closed_at: Date | null;
   /** ISO 4217 code new showtimes default to (0014). */
   currency: Generated<string>;
+  /** Minutes an auditorium needs between two showings, 0-240 (0017). */
+  cleaning_minutes: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -111,6 +113,8 @@ export interface ShowtimesTable {
   child_discount_cents: number | null;
   senior_discount_cents: number | null;
   student_discount_cents: number | null;
+  /** The cleaning time inside [starts_at, ends_at): the film ends cleaning_minutes before ends_at (0017). */
+  cleaning_minutes: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

@@ -17,6 +17,8 @@ import { TheaterPage } from './pages/TheaterPage';
 import { TheatersPage } from './pages/TheatersPage';
 import { ConsoleShell } from './pages/admin/ConsoleShell';
 import { LayoutDesignerPage } from './pages/admin/LayoutDesignerPage';
+import { MovieAdminPage, MoviesAdminPage } from './pages/admin/MoviesAdminPage';
+import { SchedulePage } from './pages/admin/SchedulePage';
 import { SalesPage } from './pages/admin/SalesPage';
 import { SalesReportsPage } from './pages/admin/SalesReportsPage';
 import { SalesShowtimePage } from './pages/admin/SalesShowtimePage';
@@ -46,7 +48,12 @@ function route(path: string): ReactNode {
 function consoleRoute(path: string): ReactNode {
   if (path === '/admin' || path === '/admin/theaters') return <TheatersAdminPage />;
   if (path === '/admin/theaters/new') return <TheaterAdminPage theaterId={null} />;
-  let p = match('/admin/theaters/:theaterId', path);
+  if (path === '/admin/movies') return <MoviesAdminPage />;
+  if (path === '/admin/movies/new') return <MovieAdminPage movieId={null} />;
+  if (path === '/admin/schedule') return <SchedulePage />;
+  let p = match('/admin/movies/:movieId', path);
+  if (p) return <MovieAdminPage key={p.movieId} movieId={p.movieId!} />;
+  p = match('/admin/theaters/:theaterId', path);
   if (p) return <TheaterAdminPage key={p.theaterId} theaterId={p.theaterId!} />;
   p = match('/admin/theaters/:theaterId/auditoriums/:auditoriumId', path);
   if (p) {

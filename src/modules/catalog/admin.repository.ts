@@ -32,6 +32,7 @@ export interface AdminShowtimeRow extends PriceColumns, FormatColumns {
   id: string;
   starts_at: Date;
   ends_at: Date;
+  cleaning_minutes: number;
   movie_id: string;
   title: string;
   runtime_minutes: number;
@@ -44,6 +45,28 @@ export interface AdminShowtimeRow extends PriceColumns, FormatColumns {
   seats_available: number;
   seats_held: number;
   seats_sold: number;
+}
+
+export interface OverlapRow {
+  id: string;
+  starts_at: Date;
+  ends_at: Date;
+  cleaning_minutes: number;
+  movie_id: string;
+  title: string;
+  auditorium_id: string;
+  auditorium_name: string;
+  time_zone: string;
+}
+
+export interface AuditoriumTheaterRow {
+  auditorium_id: string;
+  auditorium_name: string;
+  theater_id: string;
+  time_zone: string;
+  currency: string;
+  cleaning_minutes: number;
+  closed_at: Date | null;
 }
 
 export interface ShowtimeFilter {
@@ -341,21 +364,53 @@ export class AdminRepository {
     return Number(result.numInsertedOrUpdatedRows ?? 0n);
   }
 
-  async findOverlapping(
+  /** Showtimes whose slot (runtime plus cleaning) overlaps [startsAt, endsAt) in the auditorium, by start. */
+  async findOverlaps(
     auditoriumId: string,
     startsAt: Date,
     endsAt: Date,
     exceptId?: string,
-  ): Promise<string | undefined> {
+  ): Promise<OverlapRow[]> {
     let query = this.db
-      .selectFrom('showtimes')
-      .select('id')
-      .where('auditorium_id', '=', auditoriumId)
+      .selectFrom('showtimes as s')
+      .innerJoin('movies as m', 'm.id', 's.movie_id')
+      .innerJoin('auditoriums as a', 'a.id', 's.auditorium_id')
+      .innerJoin('theaters as t', 't.id', 'a.theater_id')
+      .select([
+        's.id',
+        's.starts_at',
+        's.ends_at',
+        's.cleaning_minutes',
+        'm.id as movie_id',
+        'm.title',
+        'a.id as auditorium_id',
+        'a.name as auditorium_name',
+        't.time_zone',
+      ])
+      .where('s.auditorium_id', '=', auditoriumId)
       .where(
-        sql<boolean>`tstzrange(starts_at, ends_at) && tstzrange(${startsAt}::timestamptz, ${endsAt}::timestamptz)`,
+        sql<boolean>`tstzrange(s.starts_at, s.ends_at) && tstzrange(${startsAt}::timestamptz, ${endsAt}::timestamptz)`,
       );
-    if (exceptId) query = query.where('id', '<>', exceptId);
-    return (await query.orderBy('starts_at').limit(1).executeTakeFirst())?.id;
+    if (exceptId) query = query.where('s.id', '<>', exceptId);
+    return query.orderBy('s.starts_at').limit(10).execute();
+  }
+
+  /** What scheduling in an auditorium needs to know about its theater; undefined when the auditorium is gone. */
+  async auditoriumTheater(auditoriumId: string): Promise<AuditoriumTheaterRow | undefined> {
+    return this.db
+      .selectFrom('auditoriums as a')
+      .innerJoin('theaters as t', 't.id', 'a.theater_id')
+      .select([
+        'a.id as auditorium_id',
+        'a.name as auditorium_name',
+        't.id as theater_id',
+        't.time_zone',
+        't.currency',
+        't.cleaning_minutes',
+        't.closed_at',
+      ])
+      .where('a.id', '=', auditoriumId)
+      .executeTakeFirst();
   }
 
   /** Locks the showtime row for the rest of the transaction (PATCH/DELETE against concurrent edits). */
@@ -416,6 +471,7 @@ export class AdminRepository {
         's.id',
         's.starts_at',
         's.ends_at',
+        's.cleaning_minutes',
         's.currency',
         's.price_standard_cents',
         's.price_premium_cents',
@@ -446,6 +502,17 @@ export class AdminRepository {
 
   async findAdminShowtime(id: string): Promise<AdminShowtimeRow | undefined> {
     return this.adminShowtimes().where('s.id', '=', id).executeTakeFirst();
+  }
+
+  /** A theater's showtimes that start before `to` and still occupy their auditorium after `from`. */
+  async listTheaterSchedule(theaterId: string, from: Date, to: Date): Promise<AdminShowtimeRow[]> {
+    return this.adminShowtimes()
+      .where('a.theater_id', '=', theaterId)
+      .where('s.starts_at', '<', to)
+      .where('s.ends_at', '>', from)
+      .orderBy('s.starts_at')
+      .orderBy('a.name')
+      .execute();
   }
 
   async listAdminShowtimes(filter: ShowtimeFilter): Promise<AdminShowtimeRow[]> {

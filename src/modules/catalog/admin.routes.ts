@@ -23,6 +23,11 @@ import {
   MovieParams,
   MovieResponse,
   MovieUpdateBody,
+  ScheduleQuery,
+  ScheduleResponse,
+  ShowtimeBulkBody,
+  ShowtimeBulkDryRunResponse,
+  ShowtimeBulkResponse,
   ShowtimeCreateBody,
   ShowtimeUpdateBody,
   TheaterCreateBody,
@@ -289,6 +294,48 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
     },
     async (req, reply) =>
       reply.status(201).send({ showtime: await admin.createShowtime(auditActor(req), req.body) }),
+  );
+
+  app.post(
+    '/showtimes/bulk',
+    {
+      schema: {
+        operationId: 'adminBulkCreateShowtimes',
+        tags: ['admin'],
+        summary: 'Schedule several showtimes at once, all or none (dryRun: report conflicts, create nothing)',
+        description:
+          'Each item is checked against existing showtimes and the other items (runtime plus the theater cleaning ' +
+          'time). One conflict and nothing is created: 409 SHOWTIME_BULK_CONFLICT with items[].conflicts. ' +
+          'dryRun answers 200 with every item and its conflicts.',
+        body: ShowtimeBulkBody,
+        response: {
+          200: ShowtimeBulkDryRunResponse,
+          201: ShowtimeBulkResponse,
+          ...errors(400, 401, 403, 404, 409, 429),
+        },
+      },
+    },
+    async (req, reply) => {
+      const result = await admin.bulkCreateShowtimes(auditActor(req), req.body);
+      if (Array.isArray(result)) return reply.status(201).send({ showtimes: result });
+      return reply.status(200).send(result);
+    },
+  );
+
+  app.get(
+    '/theaters/:theaterId/schedule',
+    {
+      schema: {
+        operationId: 'adminTheaterSchedule',
+        tags: ['admin'],
+        summary:
+          "A theater's auditoriums and its showtimes in a time range (at most 14 days): the console's week",
+        params: TheaterParams,
+        querystring: ScheduleQuery,
+        response: { 200: ScheduleResponse, ...errors(400, 401, 403, 404, 429) },
+      },
+    },
+    async (req) => admin.getSchedule(req.params.theaterId, req.query),
   );
 
   app.get(

@@ -18,6 +18,7 @@ import {
   TicketTypeOffer,
 } from './catalog.schemas.js';
 import { MAX_CURVE, MAX_POSITIONS_PER_ROW, MAX_ROWS } from './seat-layout.js';
+import { MAX_CLEANING_MINUTES } from './showtime-rules.js';
 
 /** Admin API shapes. Bodies reject unknown fields; text fields must contain something besides spaces. */
 
@@ -63,6 +64,13 @@ const TicketTypeDiscounts = Type.Object(
 );
 
 // ---- theaters ----
+export const CleaningMinutes = Type.Integer({
+  minimum: 0,
+  maximum: MAX_CLEANING_MINUTES,
+  description:
+    'Minutes an auditorium needs between two showings (default 15). Applies to showtimes scheduled or moved afterwards',
+});
+
 export const TheaterCreateBody = Type.Object(
   {
     name: Text(200),
@@ -76,6 +84,7 @@ export const TheaterCreateBody = Type.Object(
     ),
     bookingFeeCents: Type.Optional(BookingFee),
     taxRatePpm: Type.Optional(TaxRate),
+    cleaningMinutes: Type.Optional(CleaningMinutes),
   },
   { additionalProperties: false },
 );
@@ -102,6 +111,7 @@ export const AdminTheater = Type.Composite([
     currency: Currency,
     bookingFeeCents: BookingFee,
     taxRatePpm: TaxRate,
+    cleaningMinutes: CleaningMinutes,
     closedAt: Nullable(IsoDateTime),
   }),
 ]);
@@ -360,7 +370,11 @@ export type ShowtimeUpdateBody = Static<typeof ShowtimeUpdateBody>;
 export const AdminShowtime = Type.Object({
   id: Uuid,
   startsAt: IsoDateTime,
-  endsAt: IsoDateTime,
+  endsAt: Type.String({
+    format: 'date-time',
+    description: 'When the auditorium is free again: the film ends cleaningMinutes earlier',
+  }),
+  cleaningMinutes: Type.Integer({ description: 'The cleaning time the slot was scheduled with' }),
   currency: Currency,
   prices: Prices,
   ticketTypes: Type.Array(TicketTypeOffer, { description: 'The ticket types offered, adult first' }),
@@ -391,3 +405,85 @@ export const AdminShowtimeListQuery = Type.Object(
 export type AdminShowtimeListQuery = Static<typeof AdminShowtimeListQuery>;
 export const AdminShowtimeListResponse = Type.Object({ showtimes: Type.Array(AdminShowtime) });
 export const AdminShowtimeParams = Type.Object({ showtimeId: Uuid });
+
+// ---- schedule: conflicts, bulk create, a theater's week ----
+export const ShowtimeConflict = Type.Object(
+  {
+    showtimeId: Nullable(Uuid), // null: another item of the same batch
+    itemIndex: Type.Optional(Type.Integer({ description: 'The batch item it conflicts with (bulk only)' })),
+    movie: Type.Object({ id: Uuid, title: Type.String() }),
+    auditorium: Type.Object({ id: Uuid, name: Type.String() }),
+    startsAt: IsoDateTime,
+    endsAt: Type.String({ format: 'date-time', description: 'Including the cleaning time' }),
+    cleaningMinutes: Type.Integer(),
+    timeZone: Type.String({ description: "The theater's time zone (the message uses it)" }),
+  },
+  { description: 'The showtime occupying the auditorium at that time' },
+);
+export type ShowtimeConflict = Static<typeof ShowtimeConflict>;
+
+export const MAX_BULK_SHOWTIMES = 100;
+
+export const ShowtimeBulkBody = Type.Object(
+  {
+    dryRun: Type.Optional(
+      Type.Boolean({ description: 'true: create nothing, answer 200 with each item and its conflicts' }),
+    ),
+    showtimes: Type.Array(ShowtimeCreateBody, {
+      minItems: 1,
+      maxItems: MAX_BULK_SHOWTIMES,
+      description: 'Each as POST /admin/showtimes takes it; all are created or none',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type ShowtimeBulkBody = Static<typeof ShowtimeBulkBody>;
+
+export const BulkItemReport = Type.Object({
+  index: Type.Integer(),
+  auditoriumId: Uuid,
+  movieId: Uuid,
+  startsAt: IsoDateTime,
+  endsAt: Type.String({ format: 'date-time', description: 'Including the cleaning time' }),
+  conflicts: Type.Array(ShowtimeConflict),
+});
+export type BulkItemReport = Static<typeof BulkItemReport>;
+
+export const ShowtimeBulkDryRunResponse = Type.Object({
+  dryRun: Type.Literal(true),
+  ok: Type.Boolean({
+    description: 'true when no item conflicts: the same body without dryRun would succeed now',
+  }),
+  items: Type.Array(BulkItemReport),
+});
+export type ShowtimeBulkDryRunResponse = Static<typeof ShowtimeBulkDryRunResponse>;
+export const ShowtimeBulkResponse = Type.Object({ showtimes: Type.Array(AdminShowtime) });
+
+export const MAX_SCHEDULE_RANGE_DAYS = 14;
+export const ScheduleQuery = Type.Object(
+  {
+    from: IsoDateTime,
+    to: Type.String({
+      format: 'date-time',
+      description: `Showtimes starting before this; at most ${MAX_SCHEDULE_RANGE_DAYS} days after from`,
+    }),
+  },
+  { additionalProperties: false },
+);
+export type ScheduleQuery = Static<typeof ScheduleQuery>;
+
+export const ScheduleResponse = Type.Object({
+  theater: Type.Object({
+    id: Uuid,
+    name: Type.String(),
+    timeZone: Type.String(),
+    cleaningMinutes: CleaningMinutes,
+    currency: Currency,
+    closedAt: Nullable(IsoDateTime),
+  }),
+  auditoriums: Type.Array(AuditoriumSummary),
+  showtimes: Type.Array(AdminShowtime, {
+    description: 'Every showtime starting in [from, to) or still running at from, by start',
+  }),
+});
+export type ScheduleResponse = Static<typeof ScheduleResponse>;

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.js';
 import { PG, pgConstraint, pgErrorCode } from '../../db/database.js';
 import type {
   AuditoriumsTable,
+  MovieRow,
   MoviesTable,
   ShowtimesTable,
   TheaterRow,
@@ -10,7 +11,13 @@ import type {
 } from '../../db/schema.js';
 import { ValidationError } from '../../http/errors.js';
 import { recordAudit, type AuditActor, type AuditEntry } from '../audit/audit.repository.js';
-import { AdminRepository, type AdminShowtimeRow, type AuditoriumRow } from './admin.repository.js';
+import {
+  AdminRepository,
+  type AdminShowtimeRow,
+  type AuditoriumRow,
+  type AuditoriumTheaterRow,
+  type OverlapRow,
+} from './admin.repository.js';
 import type {
   AdminShowtime,
   AdminShowtimeListQuery,
@@ -18,17 +25,23 @@ import type {
   AuditoriumCreateBody,
   AuditoriumDetail,
   AuditoriumSummary,
+  BulkItemReport,
   LayoutUpdateBody,
   MovieCreateBody,
   MovieListQuery,
   MovieListResponse,
   MovieUpdateBody,
   PagingQuery,
+  ScheduleQuery,
+  ScheduleResponse,
+  ShowtimeBulkBody,
+  ShowtimeBulkDryRunResponse,
   ShowtimeCreateBody,
   ShowtimeUpdateBody,
   TheaterCreateBody,
   TheaterUpdateBody,
 } from './admin.schemas.js';
+import { MAX_SCHEDULE_RANGE_DAYS } from './admin.schemas.js';
 import {
   AuditoriumHasShowtimesError,
   AuditoriumNameTakenError,
@@ -42,15 +55,17 @@ import {
   ShowtimeHasBookingsError,
   ShowtimeHasSalesError,
   ShowtimeNotFoundError,
+  ShowtimeBulkConflictError,
   ShowtimeOverlapError,
   TheaterClosedError,
+  type OverlapConflict,
   TheaterHasShowtimesError,
   TheaterNotFoundError,
 } from './catalog.errors.js';
 import type { Movie } from './catalog.schemas.js';
 import { ticketTypeOffers, tierPrices, toFormat, toMovie, toTheater } from './catalog.service.js';
 import { layoutRows, placeSeats } from './seat-layout.js';
-import { showtimeEndsAt } from './showtime-rules.js';
+import { CLEANING_MINUTES, showtimeEndsAt, slotsOverlap } from './showtime-rules.js';
 
 export const DEFAULT_TIME_ZONE = 'America/New_York';
 /** Schedules further ahead than this are almost certainly typos (2062 instead of 2026). */
@@ -76,10 +91,46 @@ export function checkLanguage(code: string, field: string): string {
 }
 
 /** Subtitled and dubbed showtimes name their language; original ones do not. */
-function checkPresentation(presentation: string, language: string | null): void {
-  if (presentation === 'original' && language !== null) throw new PresentationLanguageNotAllowedError();
-  if (presentation !== 'original' && language === null) throw new PresentationLanguageRequiredError();
-  if (language !== null) checkLanguage(language, 'body.presentationLanguage');
+function checkPresentation(presentation: string, language: string | null, prefix = 'body'): void {
+  const field = `${prefix}.presentationLanguage`;
+  if (presentation === 'original' && language !== null) throw new PresentationLanguageNotAllowedError(field);
+  if (presentation !== 'original' && language === null) throw new PresentationLanguageRequiredError(field);
+  if (language !== null) checkLanguage(language, field);
+}
+
+/** A showtime about to be scheduled: checked, its slot computed with its theater's cleaning time. */
+interface PlannedShowtime {
+  index: number;
+  input: ShowtimeCreateBody;
+  startsAt: Date;
+  endsAt: Date;
+  place: AuditoriumTheaterRow;
+  movie: MovieRow;
+}
+
+function toConflict(row: OverlapRow): OverlapConflict {
+  return {
+    showtimeId: row.id,
+    movie: { id: row.movie_id, title: row.title },
+    auditorium: { id: row.auditorium_id, name: row.auditorium_name },
+    startsAt: row.starts_at.toISOString(),
+    endsAt: row.ends_at.toISOString(),
+    cleaningMinutes: row.cleaning_minutes,
+    timeZone: row.time_zone,
+  };
+}
+
+function plannedConflict(p: PlannedShowtime): OverlapConflict {
+  return {
+    showtimeId: null,
+    itemIndex: p.index,
+    movie: { id: p.movie.id, title: p.movie.title },
+    auditorium: { id: p.place.auditorium_id, name: p.place.auditorium_name },
+    startsAt: p.startsAt.toISOString(),
+    endsAt: p.endsAt.toISOString(),
+    cleaningMinutes: p.place.cleaning_minutes,
+    timeZone: p.place.time_zone,
+  };
 }
 
 function cleanList(items: string[]): string[] {
@@ -102,6 +153,7 @@ function toAdminTheater(row: TheaterRow & { auditorium_count: number }): AdminTh
     currency: row.currency,
     bookingFeeCents: row.booking_fee_cents,
     taxRatePpm: row.tax_rate_ppm,
+    cleaningMinutes: row.cleaning_minutes,
     closedAt: row.closed_at ? row.closed_at.toISOString() : null,
   };
 }
@@ -122,6 +174,7 @@ function toAdminShowtime(row: AdminShowtimeRow): AdminShowtime {
     id: row.id,
     startsAt: row.starts_at.toISOString(),
     endsAt: row.ends_at.toISOString(),
+    cleaningMinutes: row.cleaning_minutes,
     currency: row.currency,
     prices: tierPrices(row),
     ticketTypes: ticketTypeOffers(row),
@@ -170,6 +223,7 @@ export class CatalogAdminService {
         currency: input.currency ?? 'USD',
         booking_fee_cents: input.bookingFeeCents ?? 0,
         tax_rate_ppm: input.taxRatePpm ?? 0,
+        cleaning_minutes: input.cleaningMinutes ?? CLEANING_MINUTES,
       });
       const theater = toAdminTheater({ ...row, auditorium_count: 0 });
       await record({
@@ -205,6 +259,7 @@ export class CatalogAdminService {
     if (input.bookingFeeCents !== undefined) patch.booking_fee_cents = input.bookingFeeCents;
     if (input.taxRatePpm !== undefined) patch.tax_rate_ppm = input.taxRatePpm;
     if (input.currency !== undefined) patch.currency = input.currency;
+    if (input.cleaningMinutes !== undefined) patch.cleaning_minutes = input.cleaningMinutes;
     return this.audited(actor, async (repo, record) => {
       const before = await repo.findTheater(id);
       if (!before || !(await repo.updateTheater(id, patch, input.closed))) throw new TheaterNotFoundError();
@@ -467,58 +522,183 @@ export class CatalogAdminService {
 
   // ---- showtimes ----
   async createShowtime(actor: AuditActor, input: ShowtimeCreateBody): Promise<AdminShowtime> {
-    const startsAt = this.checkStart(input.startsAt, 'body.startsAt');
-    const presentation = input.presentation ?? 'original';
-    checkPresentation(presentation, input.presentationLanguage ?? null);
+    const startsAt = this.checkShowtimeInput(input, 'body');
+    let planned: PlannedShowtime | undefined;
     let id: string;
-    let endsAt: Date | undefined;
     try {
       id = await this.audited(actor, async (repo, record) => {
-        if (!(await repo.lockReferenced('auditoriums', input.auditoriumId)))
-          throw new AuditoriumNotFoundError();
-        if (!(await repo.lockReferenced('movies', input.movieId))) throw new MovieNotFoundError();
-        if (await repo.isTheaterClosed(input.auditoriumId)) throw new TheaterClosedError();
-        const movie = await repo.findMovie(input.movieId);
-        if (!movie) throw new MovieNotFoundError();
-        endsAt = showtimeEndsAt(startsAt, movie.runtime_minutes);
-        const showtimeId = await repo.insertShowtime({
-          auditorium_id: input.auditoriumId,
-          movie_id: movie.id,
-          starts_at: startsAt,
-          ends_at: endsAt,
-          currency: input.currency ?? (await repo.theaterCurrency(input.auditoriumId)),
-          price_standard_cents: input.prices.standard,
-          price_premium_cents: input.prices.premium ?? null,
-          price_accessible_cents: input.prices.accessible ?? null,
-          child_discount_cents: input.ticketTypes?.child ?? null,
-          senior_discount_cents: input.ticketTypes?.senior ?? null,
-          student_discount_cents: input.ticketTypes?.student ?? null,
-          format: input.format ?? '2D',
-          presentation,
-          presentation_language: input.presentationLanguage ?? null,
-        });
-        await repo.createInventory(showtimeId, input.auditoriumId);
-        const created = await repo.findAdminShowtime(showtimeId);
-        if (!created) throw new ShowtimeNotFoundError();
-        await record({
-          action: 'showtime.create',
-          subjectType: 'showtime',
-          subjectId: showtimeId,
-          theaterId: created.theater_id,
-          after: toAdminShowtime(created),
-        });
-        return showtimeId;
+        planned = await this.planShowtime(repo, input, 0, startsAt);
+        // Checked first to name the conflict; the exclusion constraint still decides under concurrency.
+        const conflicts = await repo.findOverlaps(planned.place.auditorium_id, startsAt, planned.endsAt);
+        if (conflicts[0]) throw new ShowtimeOverlapError(toConflict(conflicts[0]));
+        return this.insertPlanned(repo, record, planned);
       });
     } catch (err) {
-      if (pgErrorCode(err) === PG.exclusionViolation && endsAt) {
-        throw new ShowtimeOverlapError(
-          (await this.repo.findOverlapping(input.auditoriumId, startsAt, endsAt)) ?? null,
-        );
+      if (pgErrorCode(err) === PG.exclusionViolation && planned) {
+        const [conflict] = await this.repo.findOverlaps(input.auditoriumId, startsAt, planned.endsAt);
+        throw new ShowtimeOverlapError(conflict ? toConflict(conflict) : null);
       }
       throw err;
     }
     this.ctx.seatFeed.touch(id); // new seat inventory: every seat write is followed by a touch
     return this.getShowtime(id);
+  }
+
+  /**
+   * Schedules a batch (a week of the same time, several auditoriums) all-or-nothing. Every item is checked against
+   * the existing showtimes and the other items; `dryRun` reports each item's conflicts and creates nothing.
+   */
+  async bulkCreateShowtimes(
+    actor: AuditActor,
+    input: ShowtimeBulkBody,
+  ): Promise<ShowtimeBulkDryRunResponse | AdminShowtime[]> {
+    const starts = input.showtimes.map((item, i) => this.checkShowtimeInput(item, `body.showtimes.${i}`));
+    const report = async (repo: AdminRepository) => {
+      const planned: PlannedShowtime[] = [];
+      for (const [i, item] of input.showtimes.entries()) {
+        planned.push(await this.planShowtime(repo, item, i, starts[i]!));
+      }
+      const items: (BulkItemReport & { planned: PlannedShowtime })[] = [];
+      for (const p of planned) {
+        const existing = await repo.findOverlaps(p.place.auditorium_id, p.startsAt, p.endsAt);
+        const siblings = planned.filter(
+          (o) => o !== p && o.place.auditorium_id === p.place.auditorium_id && slotsOverlap(o, p),
+        );
+        items.push({
+          index: p.index,
+          auditoriumId: p.place.auditorium_id,
+          movieId: p.movie.id,
+          startsAt: p.startsAt.toISOString(),
+          endsAt: p.endsAt.toISOString(),
+          conflicts: [...existing.map(toConflict), ...siblings.map(plannedConflict)],
+          planned: p,
+        });
+      }
+      return items;
+    };
+    const conflictsOf = (items: (BulkItemReport & { planned: PlannedShowtime })[]) =>
+      items.filter((i) => i.conflicts.length > 0).map((i) => ({ index: i.index, conflicts: i.conflicts }));
+
+    if (input.dryRun) {
+      const items = await report(this.repo);
+      return {
+        dryRun: true,
+        ok: items.every((i) => i.conflicts.length === 0),
+        items: items.map(({ planned: _planned, ...item }) => item),
+      };
+    }
+    let ids: string[];
+    try {
+      ids = await this.audited(actor, async (repo, record) => {
+        const items = await report(repo);
+        const conflicts = conflictsOf(items);
+        if (conflicts.length > 0) throw new ShowtimeBulkConflictError(conflicts);
+        const created: string[] = [];
+        for (const item of items) created.push(await this.insertPlanned(repo, record, item.planned));
+        return created;
+      });
+    } catch (err) {
+      if (pgErrorCode(err) === PG.exclusionViolation) {
+        // Another operator scheduled into one of the slots meanwhile: name it as the dry run would.
+        const conflicts = conflictsOf(await report(this.repo));
+        throw conflicts.length > 0
+          ? new ShowtimeBulkConflictError(conflicts)
+          : new ShowtimeOverlapError(null);
+      }
+      throw err;
+    }
+    for (const id of ids) this.ctx.seatFeed.touch(id);
+    const rows = await Promise.all(ids.map((id) => this.getShowtime(id)));
+    return rows;
+  }
+
+  /** A theater's auditoriums and the showtimes that occupy them between from and to: the console's week. */
+  async getSchedule(theaterId: string, query: ScheduleQuery): Promise<ScheduleResponse> {
+    const from = this.parseInstant(query.from, 'querystring.from');
+    const to = this.parseInstant(query.to, 'querystring.to');
+    if (from >= to) throw invalid('querystring.to', 'must be after from');
+    if (to.getTime() - from.getTime() > MAX_SCHEDULE_RANGE_DAYS * 86_400_000) {
+      throw invalid('querystring.to', `must be at most ${MAX_SCHEDULE_RANGE_DAYS} days after from`);
+    }
+    const theater = await this.repo.findTheater(theaterId);
+    if (!theater) throw new TheaterNotFoundError();
+    const [auditoriums, showtimes] = await Promise.all([
+      this.repo.listAuditoriums(theaterId),
+      this.repo.listTheaterSchedule(theaterId, from, to),
+    ]);
+    return {
+      theater: {
+        id: theater.id,
+        name: theater.name,
+        timeZone: theater.time_zone,
+        cleaningMinutes: theater.cleaning_minutes,
+        currency: theater.currency,
+        closedAt: theater.closed_at ? theater.closed_at.toISOString() : null,
+      },
+      auditoriums: auditoriums.map(toAuditoriumSummary),
+      showtimes: showtimes.map(toAdminShowtime),
+    };
+  }
+
+  /** The checks that need no database: a start in the allowed window, a consistent presentation. */
+  private checkShowtimeInput(input: ShowtimeCreateBody, prefix: string): Date {
+    const startsAt = this.checkStart(input.startsAt, `${prefix}.startsAt`);
+    checkPresentation(input.presentation ?? 'original', input.presentationLanguage ?? null, prefix);
+    return startsAt;
+  }
+
+  /** Locks what the showtime will reference and computes its slot with the theater's cleaning time. */
+  private async planShowtime(
+    repo: AdminRepository,
+    input: ShowtimeCreateBody,
+    index: number,
+    startsAt: Date,
+  ): Promise<PlannedShowtime> {
+    if (!(await repo.lockReferenced('auditoriums', input.auditoriumId))) throw new AuditoriumNotFoundError();
+    if (!(await repo.lockReferenced('movies', input.movieId))) throw new MovieNotFoundError();
+    const place = await repo.auditoriumTheater(input.auditoriumId);
+    if (!place) throw new AuditoriumNotFoundError();
+    if (place.closed_at !== null) throw new TheaterClosedError();
+    const movie = await repo.findMovie(input.movieId);
+    if (!movie) throw new MovieNotFoundError();
+    const endsAt = showtimeEndsAt(startsAt, movie.runtime_minutes, place.cleaning_minutes);
+    return { index, input, startsAt, endsAt, place, movie };
+  }
+
+  private async insertPlanned(
+    repo: AdminRepository,
+    record: (entry: AuditEntry) => Promise<void>,
+    p: PlannedShowtime,
+  ): Promise<string> {
+    const { input } = p;
+    const showtimeId = await repo.insertShowtime({
+      auditorium_id: p.place.auditorium_id,
+      movie_id: p.movie.id,
+      starts_at: p.startsAt,
+      ends_at: p.endsAt,
+      cleaning_minutes: p.place.cleaning_minutes,
+      currency: input.currency ?? p.place.currency,
+      price_standard_cents: input.prices.standard,
+      price_premium_cents: input.prices.premium ?? null,
+      price_accessible_cents: input.prices.accessible ?? null,
+      child_discount_cents: input.ticketTypes?.child ?? null,
+      senior_discount_cents: input.ticketTypes?.senior ?? null,
+      student_discount_cents: input.ticketTypes?.student ?? null,
+      format: input.format ?? '2D',
+      presentation: input.presentation ?? 'original',
+      presentation_language: input.presentationLanguage ?? null,
+    });
+    await repo.createInventory(showtimeId, p.place.auditorium_id);
+    const created = await repo.findAdminShowtime(showtimeId);
+    if (!created) throw new ShowtimeNotFoundError();
+    await record({
+      action: 'showtime.create',
+      subjectType: 'showtime',
+      subjectId: showtimeId,
+      theaterId: created.theater_id,
+      after: toAdminShowtime(created),
+    });
+    return showtimeId;
   }
 
   async listShowtimes(query: AdminShowtimeListQuery): Promise<AdminShowtime[]> {
@@ -551,6 +731,10 @@ export class CatalogAdminService {
     const newStart =
       input.startsAt === undefined ? undefined : this.checkStart(input.startsAt, 'body.startsAt');
     let moved: { auditoriumId: string; startsAt: Date; endsAt: Date } | undefined;
+    const overlapOf = async (repo: AdminRepository, m: NonNullable<typeof moved>) => {
+      const [conflict] = await repo.findOverlaps(m.auditoriumId, m.startsAt, m.endsAt, id);
+      return conflict ? toConflict(conflict) : null;
+    };
     try {
       await this.audited(actor, async (repo, record) => {
         const current = await repo.lockShowtime(id);
@@ -564,10 +748,16 @@ export class CatalogAdminService {
           if (await repo.hasActiveBookings(id)) {
             throw new ShowtimeHasBookingsError('Seats of this showtime are held or sold; it cannot move');
           }
-          const endsAt = showtimeEndsAt(newStart, current.runtime_minutes);
+          // A moved showtime gets its theater's cleaning time as it is now, like a new one.
+          const place = await repo.auditoriumTheater(current.auditorium_id);
+          const cleaning = place?.cleaning_minutes ?? current.cleaning_minutes;
+          const endsAt = showtimeEndsAt(newStart, current.runtime_minutes, cleaning);
           moved = { auditoriumId: current.auditorium_id, startsAt: newStart, endsAt };
+          const conflict = await overlapOf(repo, moved);
+          if (conflict) throw new ShowtimeOverlapError(conflict);
           patch.starts_at = newStart;
           patch.ends_at = endsAt;
+          patch.cleaning_minutes = cleaning;
         }
         const prices = input.prices;
         if (prices?.standard !== undefined) patch.price_standard_cents = prices.standard;
@@ -607,9 +797,7 @@ export class CatalogAdminService {
       this.ctx.seatFeed.touch(id); // time and prices are part of the seat map
     } catch (err) {
       if (pgErrorCode(err) === PG.exclusionViolation && moved) {
-        throw new ShowtimeOverlapError(
-          (await this.repo.findOverlapping(moved.auditoriumId, moved.startsAt, moved.endsAt, id)) ?? null,
-        );
+        throw new ShowtimeOverlapError(await overlapOf(this.repo, moved));
       }
       throw err;
     }

@@ -28,13 +28,58 @@ export class ShowtimeNotFoundError extends NotFoundError {
   }
 }
 
+export interface OverlapConflict {
+  showtimeId: string | null;
+  itemIndex?: number;
+  movie: { id: string; title: string };
+  auditorium: { id: string; name: string };
+  startsAt: string;
+  endsAt: string;
+  cleaningMinutes: number;
+  timeZone: string;
+}
+
+/** "Dune" in Screen 1, Fri, Dec 4, 7:00 PM – 9:50 PM incl. 15 min cleaning (in the theater's time zone). */
+export function describeConflict(c: OverlapConflict): string {
+  const day = new Intl.DateTimeFormat('en-US', {
+    weekday: 'short',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZone: c.timeZone,
+  });
+  const time = new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZone: c.timeZone });
+  return (
+    `"${c.movie.title}" in ${c.auditorium.name}, ${day.format(new Date(c.startsAt))} – ` +
+    `${time.format(new Date(c.endsAt))} incl. ${c.cleaningMinutes} min cleaning`
+  );
+}
+
 export class ShowtimeOverlapError extends ConflictError {
   override name = 'ShowtimeOverlapError';
-  constructor(conflictingShowtimeId: string | null) {
+  constructor(conflict: OverlapConflict | null) {
     super(
       'SHOWTIME_OVERLAP',
-      'Another showtime occupies the auditorium at that time (runtime plus cleaning)',
-      conflictingShowtimeId ? { conflictingShowtimeId } : {},
+      conflict
+        ? `The auditorium is taken at that time by ${describeConflict(conflict)}`
+        : 'Another showtime occupies the auditorium at that time (runtime plus cleaning)',
+      conflict ? { conflictingShowtimeId: conflict.showtimeId, conflict } : {},
+    );
+  }
+}
+
+/** A batch where some item overlaps an existing showtime or another item: nothing was created. */
+export class ShowtimeBulkConflictError extends ConflictError {
+  override name = 'ShowtimeBulkConflictError';
+  constructor(items: { index: number; conflicts: OverlapConflict[] }[]) {
+    const first = items[0];
+    const firstConflict = first?.conflicts[0];
+    super(
+      'SHOWTIME_BULK_CONFLICT',
+      `${items.length} of the showtimes overlap others, so none was created` +
+        (first && firstConflict ? `; item ${first.index} overlaps ${describeConflict(firstConflict)}` : ''),
+      { items },
     );
   }
 }
@@ -90,24 +135,24 @@ export class UnknownLanguageError extends DomainError {
 
 export class PresentationLanguageRequiredError extends DomainError {
   override name = 'PresentationLanguageRequiredError';
-  constructor() {
+  constructor(field = 'body.presentationLanguage') {
     super(
       400,
       'PRESENTATION_LANGUAGE_REQUIRED',
       'A subtitled or dubbed showtime needs presentationLanguage (the subtitles or the dubbed soundtrack)',
-      { field: 'body.presentationLanguage' },
+      { field },
     );
   }
 }
 
 export class PresentationLanguageNotAllowedError extends DomainError {
   override name = 'PresentationLanguageNotAllowedError';
-  constructor() {
+  constructor(field = 'body.presentationLanguage') {
     super(
       400,
       'PRESENTATION_LANGUAGE_NOT_ALLOWED',
       'An original-version showtime has no presentationLanguage: send presentation subtitled or dubbed',
-      { field: 'body.presentationLanguage' },
+      { field },
     );
   }
 }

@@ -1,6 +1,16 @@
 import { randomId } from '../lib/random';
 import { session } from '../lib/session';
 import type {
+  AdminMovie,
+  AdminMovieList,
+  AdminShowtime,
+  MovieCreateBody,
+  MovieUpdateBody,
+  Schedule,
+  ShowtimeBulkBody,
+  ShowtimeBulkPreview,
+  ShowtimeCreateBody,
+  ShowtimeUpdateBody,
   AdminTheater,
   AdminTheaterCreateBody,
   AdminTheaterUpdateBody,
@@ -302,6 +312,24 @@ export const api = {
       }),
     showtimes: (query: { theaterId?: string; from?: string; to?: string }, signal?: AbortSignal) =>
       request<AdminShowtimeList>('GET', '/admin/showtimes', { query: { ...query, limit: 200 }, signal }),
+    movies: (query: { q?: string; limit?: number; offset?: number }, signal?: AbortSignal) =>
+      request<AdminMovieList>('GET', '/admin/movies', { query, signal }),
+    movie: (movieId: string, signal?: AbortSignal) =>
+      request<{ movie: AdminMovie }>('GET', `/admin/movies/${enc(movieId)}`, { signal }),
+    createMovie: (body: MovieCreateBody) => request<{ movie: AdminMovie }>('POST', '/admin/movies', { body }),
+    updateMovie: (movieId: string, body: MovieUpdateBody) =>
+      request<{ movie: AdminMovie }>('PATCH', `/admin/movies/${enc(movieId)}`, { body }),
+    schedule: (theaterId: string, from: string, to: string, signal?: AbortSignal) =>
+      request<Schedule>('GET', `/admin/theaters/${enc(theaterId)}/schedule`, { query: { from, to }, signal }),
+    createShowtime: (body: ShowtimeCreateBody) =>
+      request<{ showtime: AdminShowtime }>('POST', '/admin/showtimes', { body }),
+    updateShowtime: (showtimeId: string, body: ShowtimeUpdateBody) =>
+      request<{ showtime: AdminShowtime }>('PATCH', `/admin/showtimes/${enc(showtimeId)}`, { body }),
+    deleteShowtime: (showtimeId: string) => request<null>('DELETE', `/admin/showtimes/${enc(showtimeId)}`),
+    previewShowtimes: (showtimes: ShowtimeBulkBody['showtimes']) =>
+      request<ShowtimeBulkPreview>('POST', '/admin/showtimes/bulk', { body: { dryRun: true, showtimes } }),
+    createShowtimes: (showtimes: ShowtimeBulkBody['showtimes']) =>
+      request<{ showtimes: AdminShowtime[] }>('POST', '/admin/showtimes/bulk', { body: { showtimes } }),
   },
   /** The sales console: the seat view is for staff and admins, everything else for admins. */
   sales: {

@@ -323,6 +323,26 @@ export type paths = {
     patch: operations['adminUpdateShowtime'];
     trace?: never;
   };
+  '/api/v1/admin/showtimes/bulk': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Schedule several showtimes at once, all or none (dryRun: report conflicts, create nothing)
+     * @description Each item is checked against existing showtimes and the other items (runtime plus the theater cleaning time). One conflict and nothing is created: 409 SHOWTIME_BULK_CONFLICT with items[].conflicts. dryRun answers 200 with every item and its conflicts.
+     */
+    post: operations['adminBulkCreateShowtimes'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/admin/theaters': {
     parameters: {
       query?: never;
@@ -372,6 +392,23 @@ export type paths = {
     put?: never;
     /** Create an auditorium with its seat layout */
     post: operations['adminCreateAuditorium'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/theaters/{theaterId}/schedule': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A theater's auditoriums and its showtimes in a time range (at most 14 days): the console's week */
+    get: operations['adminTheaterSchedule'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -4104,9 +4141,14 @@ export interface operations {
                 id: string;
                 name: string;
               };
+              /** @description The cleaning time the slot was scheduled with */
+              cleaningMinutes: number;
               /** @description ISO 4217, e.g. USD */
               currency: string;
-              /** Format: date-time */
+              /**
+               * Format: date-time
+               * @description When the auditorium is free again: the film ends cleaningMinutes earlier
+               */
               endsAt: string;
               /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
               format: '2D' | '3D' | 'IMAX' | 'DOLBY';
@@ -4275,9 +4317,14 @@ export interface operations {
                 id: string;
                 name: string;
               };
+              /** @description The cleaning time the slot was scheduled with */
+              cleaningMinutes: number;
               /** @description ISO 4217, e.g. USD */
               currency: string;
-              /** Format: date-time */
+              /**
+               * Format: date-time
+               * @description When the auditorium is free again: the film ends cleaningMinutes earlier
+               */
               endsAt: string;
               /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
               format: '2D' | '3D' | 'IMAX' | 'DOLBY';
@@ -4450,9 +4497,14 @@ export interface operations {
                 id: string;
                 name: string;
               };
+              /** @description The cleaning time the slot was scheduled with */
+              cleaningMinutes: number;
               /** @description ISO 4217, e.g. USD */
               currency: string;
-              /** Format: date-time */
+              /**
+               * Format: date-time
+               * @description When the auditorium is free again: the film ends cleaningMinutes earlier
+               */
               endsAt: string;
               /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
               format: '2D' | '3D' | 'IMAX' | 'DOLBY';
@@ -4749,9 +4801,14 @@ export interface operations {
                 id: string;
                 name: string;
               };
+              /** @description The cleaning time the slot was scheduled with */
+              cleaningMinutes: number;
               /** @description ISO 4217, e.g. USD */
               currency: string;
-              /** Format: date-time */
+              /**
+               * Format: date-time
+               * @description When the auditorium is free again: the film ends cleaningMinutes earlier
+               */
               endsAt: string;
               /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
               format: '2D' | '3D' | 'IMAX' | 'DOLBY';
@@ -4900,6 +4957,272 @@ export interface operations {
       };
     };
   };
+  adminBulkCreateShowtimes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description true: create nothing, answer 200 with each item and its conflicts */
+          dryRun?: boolean;
+          /** @description Each as POST /admin/showtimes takes it; all are created or none */
+          showtimes: {
+            /** Format: uuid */
+            auditoriumId: string;
+            /** @description ISO 4217, e.g. USD */
+            currency?: string;
+            /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
+            format?: '2D' | '3D' | 'IMAX' | 'DOLBY';
+            /** Format: uuid */
+            movieId: string;
+            /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
+            presentation?: 'original' | 'subtitled' | 'dubbed';
+            /** @description ISO 639 language code, e.g. en, es, fr */
+            presentationLanguage?: string;
+            prices: {
+              accessible?: number;
+              premium?: number;
+              standard: number;
+            };
+            /** Format: date-time */
+            startsAt: string;
+            /** @description Ticket types besides adult (always offered at the tier's price): each a discount in cents off every tier's price, never below 0; null: not offered */
+            ticketTypes?: {
+              child?: number | null;
+              senior?: number | null;
+              student?: number | null;
+            };
+          }[];
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            dryRun: true;
+            items: {
+              /** Format: uuid */
+              auditoriumId: string;
+              conflicts: {
+                auditorium: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                };
+                cleaningMinutes: number;
+                /**
+                 * Format: date-time
+                 * @description Including the cleaning time
+                 */
+                endsAt: string;
+                /** @description The batch item it conflicts with (bulk only) */
+                itemIndex?: number;
+                movie: {
+                  /** Format: uuid */
+                  id: string;
+                  title: string;
+                };
+                showtimeId: string | null;
+                /** Format: date-time */
+                startsAt: string;
+                /** @description The theater's time zone (the message uses it) */
+                timeZone: string;
+              }[];
+              /**
+               * Format: date-time
+               * @description Including the cleaning time
+               */
+              endsAt: string;
+              index: number;
+              /** Format: uuid */
+              movieId: string;
+              /** Format: date-time */
+              startsAt: string;
+            }[];
+            /** @description true when no item conflicts: the same body without dryRun would succeed now */
+            ok: boolean;
+          };
+        };
+      };
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            showtimes: {
+              auditorium: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+              };
+              /** @description The cleaning time the slot was scheduled with */
+              cleaningMinutes: number;
+              /** @description ISO 4217, e.g. USD */
+              currency: string;
+              /**
+               * Format: date-time
+               * @description When the auditorium is free again: the film ends cleaningMinutes earlier
+               */
+              endsAt: string;
+              /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
+              format: '2D' | '3D' | 'IMAX' | 'DOLBY';
+              /** Format: uuid */
+              id: string;
+              movie: {
+                /** Format: uuid */
+                id: string;
+                runtimeMinutes: number;
+                title: string;
+              };
+              /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
+              presentation: 'original' | 'subtitled' | 'dubbed';
+              presentationLanguage: string | null;
+              /** @description Price per seat tier in integer cents (premium and accessible default to standard) */
+              prices: {
+                accessible: number;
+                premium: number;
+                standard: number;
+              };
+              seats: {
+                available: number;
+                held: number;
+                sold: number;
+                total: number;
+              };
+              /** Format: date-time */
+              startsAt: string;
+              theater: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                timeZone: string;
+              };
+              /** @description The ticket types offered, adult first */
+              ticketTypes: {
+                discountCents: number;
+                /** @description This type's price per seat tier: the tier's price less the discount, never below 0 */
+                prices: {
+                  accessible: number;
+                  premium: number;
+                  standard: number;
+                };
+                /** @description adult is always offered; the others when the showtime offers them */
+                type: 'adult' | 'child' | 'senior' | 'student';
+              }[];
+            }[];
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
   adminListTheaters: {
     parameters: {
       query?: {
@@ -4925,6 +5248,8 @@ export interface operations {
               /** @description Booking fee per ticket in integer cents (default 0) */
               bookingFeeCents: number;
               city: string;
+              /** @description Minutes an auditorium needs between two showings (default 15). Applies to showtimes scheduled or moved afterwards */
+              cleaningMinutes: number;
               closedAt: string | null;
               /** @description ISO 4217, e.g. USD */
               currency: string;
@@ -5021,6 +5346,8 @@ export interface operations {
           /** @description Booking fee per ticket in integer cents (default 0) */
           bookingFeeCents?: number;
           city: string;
+          /** @description Minutes an auditorium needs between two showings (default 15). Applies to showtimes scheduled or moved afterwards */
+          cleaningMinutes?: number;
           /** @description ISO 4217 code new showtimes default to (USD) */
           currency?: string;
           lat: number;
@@ -5047,6 +5374,8 @@ export interface operations {
               /** @description Booking fee per ticket in integer cents (default 0) */
               bookingFeeCents: number;
               city: string;
+              /** @description Minutes an auditorium needs between two showings (default 15). Applies to showtimes scheduled or moved afterwards */
+              cleaningMinutes: number;
               closedAt: string | null;
               /** @description ISO 4217, e.g. USD */
               currency: string;
@@ -5153,6 +5482,8 @@ export interface operations {
               /** @description Booking fee per ticket in integer cents (default 0) */
               bookingFeeCents: number;
               city: string;
+              /** @description Minutes an auditorium needs between two showings (default 15). Applies to showtimes scheduled or moved afterwards */
+              cleaningMinutes: number;
               closedAt: string | null;
               /** @description ISO 4217, e.g. USD */
               currency: string;
@@ -5383,6 +5714,8 @@ export interface operations {
           /** @description Booking fee per ticket in integer cents (default 0) */
           bookingFeeCents?: number;
           city?: string;
+          /** @description Minutes an auditorium needs between two showings (default 15). Applies to showtimes scheduled or moved afterwards */
+          cleaningMinutes?: number;
           /** @description true closes the theater: it stops selling and leaves the catalog, its showtimes and bookings stay; false reopens it */
           closed?: boolean;
           /** @description ISO 4217 code new showtimes default to (USD) */
@@ -5411,6 +5744,8 @@ export interface operations {
               /** @description Booking fee per ticket in integer cents (default 0) */
               bookingFeeCents: number;
               city: string;
+              /** @description Minutes an auditorium needs between two showings (default 15). Applies to showtimes scheduled or moved afterwards */
+              cleaningMinutes: number;
               closedAt: string | null;
               /** @description ISO 4217, e.g. USD */
               currency: string;
@@ -5773,6 +6108,198 @@ export interface operations {
       };
       /** @description Default Response */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminTheaterSchedule: {
+    parameters: {
+      query: {
+        from: string;
+        /** @description Showtimes starting before this; at most 14 days after from */
+        to: string;
+      };
+      header?: never;
+      path: {
+        theaterId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            auditoriums: {
+              /** Format: uuid */
+              id: string;
+              /** @description The layout version showtimes created from now on get */
+              layoutVersion: number;
+              name: string;
+              screenPosition: 'top' | 'bottom';
+              /** @description Seats of the current layout version, blocked ones included */
+              seatCount: number;
+              /** Format: uuid */
+              theaterId: string;
+            }[];
+            /** @description Every showtime starting in [from, to) or still running at from, by start */
+            showtimes: {
+              auditorium: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+              };
+              /** @description The cleaning time the slot was scheduled with */
+              cleaningMinutes: number;
+              /** @description ISO 4217, e.g. USD */
+              currency: string;
+              /**
+               * Format: date-time
+               * @description When the auditorium is free again: the film ends cleaningMinutes earlier
+               */
+              endsAt: string;
+              /** @description Projection: 2D, 3D, IMAX or DOLBY (Dolby Cinema) */
+              format: '2D' | '3D' | 'IMAX' | 'DOLBY';
+              /** Format: uuid */
+              id: string;
+              movie: {
+                /** Format: uuid */
+                id: string;
+                runtimeMinutes: number;
+                title: string;
+              };
+              /** @description original soundtrack; subtitled (in presentationLanguage); dubbed (into presentationLanguage) */
+              presentation: 'original' | 'subtitled' | 'dubbed';
+              presentationLanguage: string | null;
+              /** @description Price per seat tier in integer cents (premium and accessible default to standard) */
+              prices: {
+                accessible: number;
+                premium: number;
+                standard: number;
+              };
+              seats: {
+                available: number;
+                held: number;
+                sold: number;
+                total: number;
+              };
+              /** Format: date-time */
+              startsAt: string;
+              theater: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                timeZone: string;
+              };
+              /** @description The ticket types offered, adult first */
+              ticketTypes: {
+                discountCents: number;
+                /** @description This type's price per seat tier: the tier's price less the discount, never below 0 */
+                prices: {
+                  accessible: number;
+                  premium: number;
+                  standard: number;
+                };
+                /** @description adult is always offered; the others when the showtime offers them */
+                type: 'adult' | 'child' | 'senior' | 'student';
+              }[];
+            }[];
+            theater: {
+              /** @description Minutes an auditorium needs between two showings (default 15). Applies to showtimes scheduled or moved afterwards */
+              cleaningMinutes: number;
+              closedAt: string | null;
+              /** @description ISO 4217, e.g. USD */
+              currency: string;
+              /** Format: uuid */
+              id: string;
+              name: string;
+              timeZone: string;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
         headers: {
           [name: string]: unknown;
         };

@@ -113,6 +113,18 @@ export type AuditoriumSummary = ResponseOf<
 export type AuditoriumDetail = ResponseOf<'/api/v1/admin/auditoriums/{auditoriumId}', 'get'>['auditorium'];
 export type AuditoriumCreateBody = BodyOf<'/api/v1/admin/theaters/{theaterId}/auditoriums', 'post'>;
 export type LayoutSaveBody = BodyOf<'/api/v1/admin/auditoriums/{auditoriumId}/layout', 'put'>;
+export type AdminMovieList = ResponseOf<'/api/v1/admin/movies', 'get'>;
+export type AdminMovie = AdminMovieList['movies'][number];
+export type MovieCreateBody = BodyOf<'/api/v1/admin/movies', 'post'>;
+export type MovieUpdateBody = BodyOf<'/api/v1/admin/movies/{movieId}', 'patch'>;
+export type Schedule = ResponseOf<'/api/v1/admin/theaters/{theaterId}/schedule', 'get'>;
+export type AdminShowtime = Schedule['showtimes'][number];
+export type ShowtimeCreateBody = BodyOf<'/api/v1/admin/showtimes', 'post'>;
+export type ShowtimeUpdateBody = BodyOf<'/api/v1/admin/showtimes/{showtimeId}', 'patch'>;
+export type ShowtimeBulkBody = BodyOf<'/api/v1/admin/showtimes/bulk', 'post'>;
+/** The dry run's answer (200); the real run answers 201 with the created showtimes. */
+export type ShowtimeBulkPreview = ResponseOf<'/api/v1/admin/showtimes/bulk', 'post'>;
+export type ShowtimeConflict = ShowtimeBulkPreview['items'][number]['conflicts'][number];
 
 // ---- box office ----
 export type CounterHoldBody = BodyOf<'/api/v1/box-office/holds', 'post'>;

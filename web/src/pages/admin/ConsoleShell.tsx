@@ -7,7 +7,7 @@ import { useAuth } from '../../lib/auth';
 import { Link, useLocation } from '../../lib/router';
 
 /**
- * The operator console's frame: its own navigation (Theaters, Sales), shown to admins.
+ * The operator console's frame: its own navigation, shown to admins.
  * Staff and customers get a page that says plainly why not, and where they can go instead.
  */
 export function ConsoleShell({ children }: { children: ReactNode }) {
@@ -15,23 +15,24 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
   const { path } = useLocation();
   if (!user) return null; // App sends signed-out visitors to sign in first
   if (user.role !== 'admin') return <NotAllowed role={user.role} />;
-  const current = path === '/admin' || path.startsWith('/admin/theaters');
-  const sales = path.startsWith('/admin/sales');
+  const sections: [string, string, (p: string) => boolean][] = [
+    ['/admin/theaters', 'Theaters', (p) => p === '/admin' || p.startsWith('/admin/theaters')],
+    ['/admin/movies', 'Movies', (p) => p.startsWith('/admin/movies')],
+    ['/admin/schedule', 'Schedule', (p) => p.startsWith('/admin/schedule')],
+    ['/admin/sales', 'Sales', (p) => p.startsWith('/admin/sales')],
+  ];
   return (
     <div className="console" data-testid="console">
       <nav aria-label="Operator console" className="console-nav">
         <p className="console-title">Operator console</p>
         <ul>
-          <li>
-            <Link to="/admin/theaters" className="nav-link" aria-current={current ? 'page' : undefined}>
-              Theaters
-            </Link>
-          </li>
-          <li>
-            <Link to="/admin/sales" className="nav-link" aria-current={sales ? 'page' : undefined}>
-              Sales
-            </Link>
-          </li>
+          {sections.map(([to, label, isCurrent]) => (
+            <li key={to}>
+              <Link to={to} className="nav-link" aria-current={isCurrent(path) ? 'page' : undefined}>
+                {label}
+              </Link>
+            </li>
+          ))}
         </ul>
       </nav>
       <div className="console-main">{children}</div>

@@ -45,6 +45,7 @@ interface Form {
   currency: string;
   fee: string;
   tax: string;
+  cleaning: string;
 }
 
 const EMPTY: Form = {
@@ -57,6 +58,7 @@ const EMPTY: Form = {
   currency: 'USD',
   fee: '0.00',
   tax: '0',
+  cleaning: '15',
 };
 
 function formOf(t: AdminTheater): Form {
@@ -70,6 +72,7 @@ function formOf(t: AdminTheater): Form {
     currency: t.currency,
     fee: (t.bookingFeeCents / 100).toFixed(2),
     tax: String(t.taxRatePpm / 10_000),
+    cleaning: String(t.cleaningMinutes),
   };
 }
 
@@ -91,6 +94,8 @@ function parse(f: Form): { errors: Errors; body?: Parameters<typeof api.admin.cr
   if (!Number.isInteger(fee) || fee > 100_000) errors.fee = 'An amount from 0 to 1000.00, e.g. 1.50.';
   const tax = /^\d{1,3}(\.\d{1,4})?$/.test(f.tax.trim()) ? Math.round(Number(f.tax) * 10_000) : NaN;
   if (!Number.isInteger(tax) || tax > 1_000_000) errors.tax = 'A percentage from 0 to 100, e.g. 8.875.';
+  const cleaning = /^\d{1,3}$/.test(f.cleaning.trim()) ? Number(f.cleaning) : NaN;
+  if (!(cleaning >= 0 && cleaning <= 240)) errors.cleaning = 'Whole minutes from 0 to 240, e.g. 15.';
   if (Object.keys(errors).length > 0) return { errors };
   return {
     errors,
@@ -104,6 +109,7 @@ function parse(f: Form): { errors: Errors; body?: Parameters<typeof api.admin.cr
       currency: f.currency,
       bookingFeeCents: fee,
       taxRatePpm: tax,
+      cleaningMinutes: cleaning,
     },
   };
 }
@@ -169,7 +175,7 @@ function TheaterEditor({
   const field = (
     key: keyof Form,
     label: string,
-    props: { hint?: string; inputMode?: 'decimal'; autoComplete?: string } = {},
+    props: { hint?: string; inputMode?: 'decimal' | 'numeric'; autoComplete?: string } = {},
   ) => {
     const hintId = props.hint ? `${key}-hint` : undefined;
     const errorId = errors[key] ? `${key}-error` : undefined;
@@ -267,6 +273,10 @@ function TheaterEditor({
           {field('fee', `Booking fee per ticket (${form.currency})`, { inputMode: 'decimal' })}
           {field('tax', 'Sales tax (%)', { inputMode: 'decimal', hint: 'On tickets and fee, e.g. 8.875.' })}
         </div>
+        {field('cleaning', 'Cleaning time between showings (minutes)', {
+          inputMode: 'numeric',
+          hint: 'Added after every showtime before the next may start; applies to showtimes scheduled or moved from now on.',
+        })}
         {error !== undefined && <ConsoleError error={error} title="Not saved" />}
         {saved && (
           <Notice kind="success">
