@@ -179,6 +179,17 @@ describe('cleaning time per theater', () => {
     expect(backToBack.statusCode, backToBack.body).toBe(201);
   });
 
+  it('keeps the cleaning time existing showtimes were given when the theater changes it', async () => {
+    const res = await call('PATCH', `/theaters/${theaterId}`, { cleaningMinutes: 5 });
+    expect(res.statusCode, res.body).toBe(200);
+    const list = await call('GET', `/showtimes?auditoriumId=${auditoriumId}`);
+    const showtimes = list.json<{ showtimes: Showtime[] }>().showtimes;
+    expect(showtimes.map((s) => s.cleaningMinutes)).toEqual([30, 30]);
+    expect(Date.parse(showtimes[0]!.endsAt) - Date.parse(showtimes[0]!.startsAt)).toBe(120 * MIN);
+    const back = await call('PATCH', `/theaters/${theaterId}`, { cleaningMinutes: 30 });
+    expect(back.statusCode).toBe(200);
+  });
+
   it('names the conflict when a move lands on another showtime', async () => {
     const [a, b] = await t.ctx.db
       .selectFrom('showtimes')
@@ -359,6 +370,18 @@ describe('POST /admin/showtimes/bulk', () => {
     expect(unknownMovie.statusCode).toBe(404);
     expect(unknownMovie.json()).toMatchObject({ error: { code: 'MOVIE_NOT_FOUND' } });
     expect(await showtimeCount(screenA)).toBe(8);
+  });
+
+  it('refuses a batch in a closed theater, creating nothing', async () => {
+    const closedId = await createTheater(t.app, admin, { name: 'Shut' });
+    const screen = await createAuditorium(t.app, admin, closedId, gridLayout(1, 2), 'S');
+    expect((await call('PATCH', `/theaters/${closedId}`, { closed: true })).statusCode).toBe(200);
+    const res = await call('POST', '/showtimes/bulk', {
+      showtimes: week([screen], inHours(24 * 50)).slice(0, 2),
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ error: { code: 'THEATER_CLOSED' } });
+    expect(await showtimeCount(screen)).toBe(0);
   });
 
   it('two overlapping batches sent at once: one wins whole, the other gets a 409 and creates nothing', async () => {

@@ -242,4 +242,63 @@ describe.skipIf(!HAS_CHROMIUM)('schedule in the operator console, in a real brow
     }
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('does the same by keyboard through the form, and a refused move says what is in the way', async () => {
+    await page.goto(`${server.url}/admin/schedule?theater=${theaterId}&week=${week.toISODate()}`);
+    await page.locator('[data-lane]').first().waitFor(PATIENT);
+    const newShowtime = page.getByRole('button', { name: 'New showtime' });
+    await newShowtime.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'New showtime' });
+    await dialog.waitFor(PATIENT);
+    await dialog.getByLabel('Movie').selectOption({ label: 'Blocker (120 min)' });
+    await dialog.getByLabel('Auditorium').selectOption(screen2);
+    await dialog.getByLabel('Date').fill(at(2, 0).toISODate()!);
+    await dialog.getByLabel(/^Starts at/).fill('20:00');
+    await dialog.getByLabel('Soundtrack').selectOption('subtitled');
+    await dialog.getByLabel('Subtitles in').fill('es');
+    await dialog.getByLabel('Standard').fill('9');
+    await dialog.getByLabel('Standard').press('Enter');
+    await page
+      .getByTestId('schedule-status')
+      .getByText(/Scheduled “Blocker” in Screen 2, Wed/)
+      .waitFor(PATIENT);
+    await dialog.waitFor({ state: 'detached', ...PATIENT });
+    // Focus is back on the button that opened the form.
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('New showtime');
+    await page
+      .locator(`[data-lane][data-auditorium="${screen2}"][data-day="2"] .schedule-block`)
+      .waitFor(PATIENT);
+    const created = await server.ctx.db
+      .selectFrom('showtimes')
+      .select(['starts_at', 'presentation', 'presentation_language', 'price_standard_cents'])
+      .where('auditorium_id', '=', screen2)
+      .executeTakeFirstOrThrow();
+    expect(created).toMatchObject({
+      starts_at: at(2, 20).toJSDate(),
+      presentation: 'subtitled',
+      presentation_language: 'es',
+      price_standard_cents: 900,
+    });
+
+    // Moving Tuesday's Blocker onto Monday 19:00 runs into Lantern Nights (18:00, 100 min + 15 cleaning).
+    const tuesdayBlocker = page.locator(
+      `[data-lane][data-auditorium="${screen1}"][data-day="1"] .schedule-block`,
+    );
+    await tuesdayBlocker.focus();
+    await page.keyboard.press('Enter');
+    const edit = page.getByRole('dialog', { name: 'Blocker in Screen 1' });
+    await edit.waitFor(PATIENT);
+    await edit.getByLabel('Date').fill(at(0, 0).toISODate()!);
+    await edit.getByRole('button', { name: 'Save showtime' }).click();
+    const refusal = edit.getByTestId('dialog-problem');
+    await refusal.waitFor(PATIENT);
+    expect(await refusal.innerText()).toContain(
+      'Screen 1 is taken by “Lantern Nights”, Mon, ' + at(0, 0).toFormat('LLL d') + ', 6:00 PM – 7:55 PM',
+    );
+    await page.keyboard.press('Escape');
+    await edit.waitFor({ state: 'detached', ...PATIENT });
+    expect(await page.evaluate('document.activeElement?.dataset?.showtimeId ?? null')).not.toBeNull();
+    expect(errors).toEqual([]);
+  }, 60_000);
 });
