@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BookingsService } from '../src/modules/bookings/bookings.service.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createShowtimeFixture, type ShowtimeFixture } from './helpers/catalog.js';
 import { CARD, ledger } from './helpers/fixtures.js';
@@ -330,6 +331,44 @@ describe('sales console: seats', () => {
         .executeTakeFirstOrThrow();
       expect(row.status).toBe(blocked ? 'blocked' : 'held');
     }
+  });
+
+  it("blocks a seat whose hold has lapsed (the lapsed hold's ticket is voided, as a claim voids it)", async () => {
+    const [a] = seats(1);
+    const held = await hold([a!]);
+    await t.ctx.db
+      .updateTable('bookings')
+      .set({ expires_at: sql`now()` })
+      .where('id', '=', held.id)
+      .execute();
+    const res = await call('POST', `/admin/sales/showtimes/${show.showtimeId}/blocks`, { seatIds: [a] });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json<{ changed: string[] }>().changed).toEqual([a]);
+    const ticket = await t.ctx.db
+      .selectFrom('tickets')
+      .select('status')
+      .where('booking_id', '=', held.id)
+      .executeTakeFirstOrThrow();
+    expect(ticket.status).toBe('void');
+    // The sweep still ends the lapsed hold, and leaves the blocked seat blocked.
+    await new BookingsService(t.ctx).expireHold(held.id);
+    expect(seatOf(await view(), a!).status).toBe('blocked');
+  });
+
+  it('does not let blocked seats pin a showtime: it can still be moved', async () => {
+    const other = await createShowtimeFixture(t.app, admin, { rows: 1, seatsPerRow: 4 });
+    const blocked = await call('POST', `/admin/sales/showtimes/${other.showtimeId}/blocks`, {
+      seatIds: [other.seatIds[0]],
+    });
+    expect(blocked.statusCode, blocked.body).toBe(200);
+    const later = new Date(Date.parse(other.startsAt) + 3 * 3600_000).toISOString();
+    const moved = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/admin/showtimes/${other.showtimeId}`,
+      headers: admin.auth,
+      payload: { startsAt: later },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
   });
 
   it('releases a stuck hold at once, audited; only holds can be released', async () => {

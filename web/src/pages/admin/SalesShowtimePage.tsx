@@ -330,29 +330,35 @@ function Actions({
       {!pending && picked.length > 0 && (
         <div className="stack">
           <div className="actions">
-            <button
-              type="button"
-              className="btn btn-secondary"
-              disabled={free.length === 0 || free.length !== picked.length}
-              onClick={() => ask({ kind: 'block', seatIds: free.map((s) => s.id) })}
-            >
-              Block {plural(free.length, 'seat')}
-            </button>
-            <button
-              type="button"
-              className="btn btn-secondary"
-              disabled={blocked.length === 0 || blocked.length !== picked.length}
-              onClick={() => ask({ kind: 'unblock', seatIds: blocked.map((s) => s.id) })}
-            >
-              Unblock {plural(blocked.length, 'seat')}
-            </button>
+            {free.length > 0 && (
+              <button
+                type="button"
+                className="btn btn-secondary"
+                disabled={free.length !== picked.length}
+                onClick={() => ask({ kind: 'block', seatIds: free.map((s) => s.id) })}
+              >
+                Block {plural(free.length, 'seat')}
+              </button>
+            )}
+            {blocked.length > 0 && (
+              <button
+                type="button"
+                className="btn btn-secondary"
+                disabled={blocked.length !== picked.length}
+                onClick={() => ask({ kind: 'unblock', seatIds: blocked.map((s) => s.id) })}
+              >
+                Unblock {plural(blocked.length, 'seat')}
+              </button>
+            )}
             <button type="button" className="btn btn-link" onClick={onClear}>
               Clear selection
             </button>
           </div>
-          {free.length !== picked.length && blocked.length !== picked.length && (
-            <p className="muted small">Block works on free seats only, unblock on blocked ones.</p>
-          )}
+          {(free.length > 0 || blocked.length > 0) &&
+            free.length !== picked.length &&
+            blocked.length !== picked.length && (
+              <p className="muted small">Block works on free seats only, unblock on blocked ones.</p>
+            )}
           {[...bookings.values()].map(({ booking, seats, held }) => (
             <div key={booking.id} className="sales-booking">
               <p>
