@@ -118,3 +118,13 @@ export type LayoutSaveBody = BodyOf<'/api/v1/admin/auditoriums/{auditoriumId}/la
 export type CounterHoldBody = BodyOf<'/api/v1/box-office/holds', 'post'>;
 export type CashResponse = ResponseOf<'/api/v1/box-office/bookings/{bookingId}/cash', 'post'>;
 export type CounterSales = ResponseOf<'/api/v1/box-office/sales', 'get'>;
+
+export type WaitingRoomInfo = ResponseOf<'/api/v1/showtimes/{showtimeId}/waiting-room', 'get'>;
+export type QueueStatus = ResponseOf<'/api/v1/showtimes/{showtimeId}/queue', 'get'>;
+export type AdminWaitingRoom = ResponseOf<
+  '/api/v1/admin/showtimes/{showtimeId}/waiting-room',
+  'get'
+>['waitingRoom'];
+export type WaitingRoomSettings = BodyOf<'/api/v1/admin/showtimes/{showtimeId}/waiting-room', 'put'>;
+export type AdminShowtimeList = ResponseOf<'/api/v1/admin/showtimes', 'get'>;
+export type AdminShowtime = AdminShowtimeList['showtimes'][number];

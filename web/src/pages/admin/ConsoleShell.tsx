@@ -7,7 +7,7 @@ import { useAuth } from '../../lib/auth';
 import { Link, useLocation } from '../../lib/router';
 
 /**
- * The operator console's frame: its own navigation (only the parts that exist: Theaters), shown to admins.
+ * The operator console's frame: its own navigation (only the parts that exist: theaters, waiting rooms), shown to admins.
  * Staff and customers get a page that says plainly why not, and where they can go instead.
  */
 export function ConsoleShell({ children }: { children: ReactNode }) {
@@ -16,6 +16,7 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
   if (!user) return null; // App sends signed-out visitors to sign in first
   if (user.role !== 'admin') return <NotAllowed role={user.role} />;
   const current = path === '/admin' || path.startsWith('/admin/theaters');
+  const rooms = path.startsWith('/admin/waiting-rooms');
   return (
     <div className="console" data-testid="console">
       <nav aria-label="Operator console" className="console-nav">
@@ -24,6 +25,11 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
           <li>
             <Link to="/admin/theaters" className="nav-link" aria-current={current ? 'page' : undefined}>
               Theaters
+            </Link>
+          </li>
+          <li>
+            <Link to="/admin/waiting-rooms" className="nav-link" aria-current={rooms ? 'page' : undefined}>
+              Waiting rooms
             </Link>
           </li>
         </ul>
