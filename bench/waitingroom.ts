@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import type { Db } from '../src/db/database.js';
 import type { BenchShowtime } from './fixtures.js';
-import { countInto, formatCounts, memoryOf, ms, request, summarize, type Summary } from './lib.js';
+import { countInto, formatCounts, memoryOf, request, summarize, type Summary } from './lib.js';
 
 export interface WaitingRoomOptions {
   port: number;
@@ -144,7 +144,7 @@ export async function runWaitingRoom(o: WaitingRoomOptions): Promise<WaitingRoom
   const ratios: number[] = [];
 
   /** Resolves with the admission token, or null when the stream ends first (run over, or it broke). */
-  const watch = (i: number, token: string, onStatus: (s: Status) => void) =>
+  const watch = (token: string, onStatus: (s: Status) => void) =>
     new Promise<string | null>((resolve) => {
       if (stop) return resolve(null);
       const req = http.get(
@@ -191,7 +191,6 @@ export async function runWaitingRoom(o: WaitingRoomOptions): Promise<WaitingRoom
         resolve(null);
       });
       streams.add(req);
-      void i;
     });
 
   const visitor = async (i: number) => {
@@ -211,7 +210,7 @@ export async function runWaitingRoom(o: WaitingRoomOptions): Promise<WaitingRoom
     const joinedStatus = JSON.parse(j.body) as Status;
     note(joinedStatus);
     let admission = joinedStatus.admission?.token ?? null;
-    if (!admission) admission = await watch(i, await o.streamToken(i), note);
+    if (!admission) admission = await watch(await o.streamToken(i), note);
     if (!admission || stop) return;
     const now = performance.now();
     toAdmission.push(now - joinedAt);
@@ -327,7 +326,7 @@ export function printWaitingRoom(
     `| run (s) | ${r.seconds.toFixed(1)}${r.timedOut ? ' (timed out)' : ''} | |`,
     '',
     `answers: ${formatCounts(r.answers)}`,
-    `(${ms(r.toAdmission.n)} admissions timed)`,
+    `(${r.toAdmission.n} admissions timed, ${r.estimateError.n} with an estimate after the opening)`,
   ];
   console.log(lines.join('\n'));
 }
