@@ -176,4 +176,62 @@ describe.skipIf(!HAS_CHROMIUM)('waiting room in a real browser', () => {
     },
     BROWSER_TEST_MS,
   );
+
+  it(
+    'an operator marks a showtime high-demand in the console; it is audited',
+    async () => {
+      const later = await createShowtimeFixture(server.app, admin.token, {
+        theaterId: show.theaterId,
+        auditoriumId: show.auditoriumId,
+        movieId: show.movieId,
+        startsAt: new Date(new Date(show.startsAt).getTime() + 2 * 86_400_000),
+      });
+      context = await browser.newContext({
+        viewport: { width: 1366, height: 900 },
+        locale: 'en-US',
+        timezoneId: 'UTC',
+      });
+      page = await context.newPage();
+      errors = watchErrors(page);
+      await signInWithToken(page, server.url, admin.token);
+      await page.goto(`${server.url}/admin`);
+      await page
+        .getByRole('navigation', { name: 'Operator console' })
+        .getByRole('link', { name: 'Waiting rooms' })
+        .click();
+      await page.getByRole('heading', { name: 'Waiting rooms' }).waitFor(PATIENT);
+      const rows = page.getByTestId('wr-showtimes').getByRole('row');
+      await rows.nth(2).waitFor(PATIENT); // header + two showtimes, soonest first
+      await rows
+        .nth(2)
+        .getByRole('button', { name: /^Waiting room/ })
+        .click();
+      const editor = page.getByTestId('wr-editor');
+      await editor.getByText('This showtime sells normally').waitFor(PATIENT);
+      const onSale = new Date(Date.now() + 2 * 3_600_000);
+      onSale.setUTCSeconds(0, 0);
+      await editor.getByLabel('On-sale time').fill(onSale.toISOString().slice(0, 16));
+      await editor.getByLabel('Let in per minute').fill('450');
+      await editor.getByLabel('At most choosing seats at once').fill('120');
+      await editor.getByRole('button', { name: 'Mark high-demand' }).click();
+      await expect.poll(() => page.getByTestId('wr-saved').textContent(), PATIENT).toMatch(/^Saved/);
+      await editor.getByTestId('wr-stats').waitFor(PATIENT);
+
+      const room = await server.ctx.db
+        .selectFrom('waiting_rooms')
+        .selectAll()
+        .where('showtime_id', '=', later.showtimeId)
+        .executeTakeFirstOrThrow();
+      expect(room).toMatchObject({ admit_per_minute: 450, max_active: 120 });
+      expect(room.on_sale_at.toISOString()).toBe(onSale.toISOString());
+      const audit = await server.ctx.db
+        .selectFrom('audit_log')
+        .select(['action', 'actor_id'])
+        .where('subject_id', '=', later.showtimeId)
+        .where('action', 'like', 'showtime.waiting_room%')
+        .execute();
+      expect(audit).toEqual([{ action: 'showtime.waiting_room_set', actor_id: admin.id }]);
+    },
+    BROWSER_TEST_MS,
+  );
 });
