@@ -244,6 +244,13 @@ describe('the queue', () => {
                  AND user_id = (SELECT user_id FROM waiting_room_entries
                                  WHERE showtime_id = ${show.showtimeId} AND status = 'admitted'
                                  ORDER BY position LIMIT 1)`.execute(t.ctx.db);
+    // Even before the tick records it, the customer is told, and gets no token that has expired.
+    const lapsedUser = (await entries(show.showtimeId)).find(
+      (e) => e.status === 'admitted' && Number(e.position) === 2,
+    );
+    expect(lapsedUser).toBeDefined();
+    const lapsed = await status(show.showtimeId, tokens[1]!);
+    expect(lapsed).toMatchObject({ status: 'expired', admission: null });
     const r = inRoom(await tick(), show.showtimeId);
     expect(r.released).toBe(1);
     expect(r.admitted).toBe(1);

@@ -102,11 +102,10 @@ export class QueueStreams {
       w.res.end();
       return;
     }
-    if (reread || w.entry.status !== 'waiting' || !stillWaitingIn(snap, w.entry)) {
-      if (w.entry.status === 'waiting') {
-        const fresh = await this.service.findEntry(w.userId, showtimeId);
-        if (fresh) w.entry = fresh;
-      }
+    // Our own row is read again only when the place left the waiting positions (or the room opened).
+    if (w.entry.status === 'waiting' && (reread || !stillWaitingIn(snap, w.entry))) {
+      const fresh = await this.service.findEntry(w.userId, showtimeId);
+      if (fresh) w.entry = fresh;
     }
     const status = await this.service.statusOf(w.entry, snap);
     // The token is signed afresh each time; compare without it.

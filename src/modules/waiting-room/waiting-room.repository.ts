@@ -59,6 +59,11 @@ export class WaitingRoomRepository {
     return r.rows[0];
   }
 
+  async showtimeExists(db: Q, showtimeId: string): Promise<boolean> {
+    const r = await db.selectFrom('showtimes').select('id').where('id', '=', showtimeId).executeTakeFirst();
+    return r !== undefined;
+  }
+
   async showtimeTheater(
     db: Q,
     showtimeId: string,

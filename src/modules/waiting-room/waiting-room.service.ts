@@ -185,12 +185,7 @@ export class WaitingRoomService {
     const room = await this.snapshot(showtimeId);
     if (!room) {
       // Not high-demand (or not a showtime at all): say which.
-      const exists = await this.ctx.db
-        .selectFrom('showtimes')
-        .select('id')
-        .where('id', '=', showtimeId)
-        .executeTakeFirst();
-      if (!exists) throw new ShowtimeNotFoundError();
+      if (!(await this.repo.showtimeExists(this.ctx.db, showtimeId))) throw new ShowtimeNotFoundError();
       throw new WaitingRoomNotFoundError();
     }
     if (room.room.starts_at <= new Date(Date.now() + skewOf(room))) throw new ShowtimeClosedError();
@@ -233,7 +228,11 @@ export class WaitingRoomService {
       estimate = rate ? Math.ceil((position / rate) * 60) : null;
     }
     let admission: QueueStatus['admission'] = null;
-    if (entry.status === 'admitted' && entry.admitted_until) {
+    // An admission whose window has passed is over, even before the tick records it (no token that expired).
+    const lapsed =
+      entry.status === 'admitted' &&
+      (!entry.admitted_until || entry.admitted_until.getTime() <= Date.now() + skewOf(snap));
+    if (entry.status === 'admitted' && entry.admitted_until && !lapsed) {
       admission = {
         token: await this.ctx.tokens.issueAdmissionToken(
           { userId: entry.user_id, showtimeId: entry.showtime_id, entryId: entry.id },
@@ -244,7 +243,7 @@ export class WaitingRoomService {
     }
     return {
       showtimeId: entry.showtime_id,
-      status: entry.status,
+      status: lapsed ? 'expired' : entry.status,
       onSaleAt: room.on_sale_at.toISOString(),
       opened: room.opened_at !== null,
       position,
