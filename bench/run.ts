@@ -26,9 +26,19 @@ import { bareHttpBaseline, claimBaseline, triggerBaselines } from './baselines.j
 import { createShowtimeWithSeats, createUsers } from './fixtures.js';
 import { cannon, forEachBounded, killChildren, ms, request, startNodeProcess, type Row } from './lib.js';
 import { printOnsale, runOnsale, type OnsaleResult } from './onsale.js';
+import { printWaitingRoom, runWaitingRoom, type WaitingRoomResult } from './waitingroom.js';
 import { printProfile, summarizeProfile } from './profile-top.js';
 
-const SCENARIOS = ['claim', 'hold', 'contention', 'bare', 'seatmap', 'trigger', 'onsale'] as const;
+const SCENARIOS = [
+  'claim',
+  'hold',
+  'contention',
+  'bare',
+  'seatmap',
+  'trigger',
+  'onsale',
+  'waitingroom',
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values: args } = parseArgs({
@@ -48,6 +58,12 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     retries: { type: 'string', default: '3' },
     'onsale-timeout': { type: 'string', default: '180' },
+    'wr-visitors': { type: 'string', default: '10000' },
+    'wr-arrival': { type: 'string', default: '60' },
+    'wr-rate': { type: 'string', default: '600' },
+    'wr-cap': { type: 'string', default: '200' },
+    'wr-concurrency': { type: 'string', default: '128' },
+    'wr-timeout': { type: 'string', default: '300' },
     'max-minutes': { type: 'string', default: '20' },
     json: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -65,6 +81,7 @@ if (args.help) {
                          seatmap     GET /showtimes/:id/seats (300 seats), --seconds
                          trigger     single-seat UPDATEs with the schema's triggers vs without
                          onsale      the on-sale: customers buying, streams watching
+                         waitingroom a high-demand showtime's queue, across two API processes
   --seconds N          duration of the timed scenarios (default 10)
   --holds N            holds in the hold and contention scenarios (default 3000)
   --claims N           most claims in the claim baseline and updates in the trigger one (default 15000)
@@ -79,6 +96,9 @@ if (args.help) {
   --concurrency N      customers at a time (default 64)
   --retries N          retries of a hold after 409, each with a fresh map (default 3)
   --onsale-timeout S   customers stop starting steps after this (default 180)
+  --wr-visitors N      waiting room: visitors arriving (default 10000) over --wr-arrival S (default 60); the
+                       queue opens halfway; --wr-rate per minute (600), --wr-cap active (200), requests in
+                       flight --wr-concurrency (128), the run stops at sold out or --wr-timeout S (300)
   --max-minutes M      watchdog: kill everything and fail after this (default 20)
   --json FILE          also write the results as JSON
 
@@ -224,11 +244,13 @@ async function main(): Promise<void> {
     console.error(`  ${r.scenario}: ${r.perSecond}/s, p99 ${ms(r.p99)} ms (${r.outcome})`);
   };
   let onsale: OnsaleResult | undefined;
+  let waitingRoom: WaitingRoomResult | undefined;
   let triggerNames: string[] = [];
   try {
     const customers = num('customers');
     const streams = num('streams');
-    const userIds = await createUsers(ctx.db, Math.max(2000, customers, streams));
+    const visitors = only.has('waitingroom') ? num('wr-visitors') : 0;
+    const userIds = await createUsers(ctx.db, Math.max(2000, customers, streams, visitors));
     const bearers = await Promise.all(
       userIds.map((id) => ctx.tokens.issue({ userId: id, role: 'customer' })),
     );
@@ -375,6 +397,30 @@ async function main(): Promise<void> {
         }),
       );
     }
+
+    if (only.has('waitingroom')) {
+      console.error('waiting room…');
+      const st = await createShowtimeWithSeats(ctx.db, num('rows'), num('per-row'));
+      waitingRoom = await withApp('waitingroom', 2, (port, pids) =>
+        runWaitingRoom({
+          port,
+          pids,
+          db: ctx.db,
+          showtime: st,
+          bearers,
+          userIds,
+          streamToken: async (i) =>
+            (await ctx.tokens.issueStreamToken({ userId: userIds[i]!, showtimeId: st.id, tokenVersion: 0 }))
+              .token,
+          visitors,
+          arrivalSeconds: num('wr-arrival'),
+          admitPerMinute: num('wr-rate'),
+          maxActive: num('wr-cap'),
+          concurrency: num('wr-concurrency'),
+          timeoutSeconds: num('wr-timeout'),
+        }),
+      );
+    }
   } finally {
     killChildren();
     await ctx.close();
@@ -458,6 +504,14 @@ async function main(): Promise<void> {
       concurrency: num('concurrency'),
     });
   }
+  if (waitingRoom) {
+    console.log('');
+    printWaitingRoom(waitingRoom, {
+      arrivalSeconds: num('wr-arrival'),
+      admitPerMinute: num('wr-rate'),
+      maxActive: num('wr-cap'),
+    });
+  }
   for (const p of profiles) {
     try {
       printProfile(p.label, summarizeProfile(p.file, 15));
@@ -475,6 +529,7 @@ async function main(): Promise<void> {
           loadAverage: { start: loadAtStart, end: os.loadavg() },
           database: { embedded: !!embedded, ...s },
           results: [...results.values()],
+          waitingRoom: waitingRoom && { ...waitingRoom, answers: Object.fromEntries(waitingRoom.answers) },
           onsale: onsale && {
             ...onsale,
             outcomes: Object.fromEntries(onsale.outcomes),

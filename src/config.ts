@@ -42,6 +42,8 @@ const EnvSchema = Type.Object({
   AUTH_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 30_000, default: 15_000 }),
   STREAM_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 3600, default: 300 }),
   SEAT_STREAMS_PER_IP: Type.Integer({ minimum: 1, maximum: 100_000, default: 10 }),
+  /** Waiting rooms: how often an API process tries to run the admission tick (one process at a time does); 0 = never. */
+  WAITING_ROOM_TICK_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
   SEAT_FEED_FLUSH_MS: Type.Integer({ minimum: 1, maximum: 1000, default: 30 }),
   SEAT_FEED_REFRESH_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
   SEAT_MAP_CACHE_SHOWTIMES: Type.Integer({ minimum: 1, maximum: 100_000, default: 500 }),
@@ -123,6 +125,8 @@ export interface Config {
   streamTokenTtlSeconds: number;
   /** Seat streams opened without a credential that one client IP may keep open at once (per API process). */
   seatStreamsPerIp: number;
+  /** How often this process tries the waiting-room admission tick (an advisory lock lets one run at a time); 0: never. */
+  waitingRoomTickMs: number;
   seatFeed: {
     /** Touched showtimes are announced to every API process at most this often. */
     flushMs: number;
@@ -248,6 +252,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     streamTokenTtlSeconds: env.STREAM_TOKEN_TTL_SECONDS,
     seatStreamsPerIp: env.SEAT_STREAMS_PER_IP,
+    waitingRoomTickMs: env.WAITING_ROOM_TICK_MS,
     seatFeed: {
       flushMs: env.SEAT_FEED_FLUSH_MS,
       refreshMs: env.SEAT_FEED_REFRESH_MS,

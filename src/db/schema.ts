@@ -283,7 +283,40 @@ export interface AuditLogTable {
   request_id: string | null;
 }
 
+export type WaitingRoomEntryStatus = 'waiting' | 'admitted' | 'done' | 'left' | 'expired';
+
+/** A high-demand showtime's queue settings and admission state (migration 0020). */
+export interface WaitingRoomsTable {
+  showtime_id: string;
+  on_sale_at: Date;
+  admit_per_minute: number | null;
+  max_active: number | null;
+  admission_ttl_seconds: Generated<number>;
+  opened_at: Date | null;
+  next_position: Generated<string>;
+  admit_credit: Generated<number>;
+  credit_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** One account's place in one showtime's queue. */
+export interface WaitingRoomEntriesTable {
+  id: Generated<string>;
+  showtime_id: string;
+  user_id: string;
+  /** bigint: a string from pg; null in the pre-queue until the opening shuffle. */
+  position: string | null;
+  status: Generated<WaitingRoomEntryStatus>;
+  joined_at: Generated<Date>;
+  admitted_at: Date | null;
+  admitted_until: Date | null;
+  ended_at: Date | null;
+}
+
 export interface Database {
+  waiting_rooms: WaitingRoomsTable;
+  waiting_room_entries: WaitingRoomEntriesTable;
   audit_log: AuditLogTable;
   notifications: NotificationsTable;
   password_resets: PasswordResetsTable;

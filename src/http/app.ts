@@ -1,3 +1,4 @@
+import { waitingRoomRoutes } from '../modules/waiting-room/waiting-room.routes.js';
 import { boxOfficeRoutes } from '../modules/box-office/box-office.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { salesRoutes } from '../modules/sales/sales.routes.js';
@@ -149,6 +150,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(seatEventRoutes, { prefix: API_PREFIX, ctx });
   await app.register(checkinRoutes, { prefix: API_PREFIX, ctx });
   await app.register(boxOfficeRoutes, { prefix: `${API_PREFIX}/box-office`, ctx });
+  await app.register(waitingRoomRoutes, { prefix: API_PREFIX, ctx });
   await app.register(notificationAdminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
   if (ctx.config.env !== 'production') await app.register(devMailRoutes, { prefix: '/dev', ctx });
   await app.register(staticPlugin);

@@ -50,6 +50,24 @@ export class Metrics {
     help: 'Rate-limit checks counted in this process because a Redis command failed',
     registers: [this.registry],
   });
+  readonly waitingRoomQueue = new Gauge({
+    name: 'matinee_waiting_room_customers',
+    help: "A high-demand showtime's waiting room as this process last read it: waiting (queue and pre-queue), active (admitted), idle (admitted, no hold since)",
+    labelNames: ['showtime', 'state'] as const,
+    registers: [this.registry],
+  });
+  readonly waitingRoomRate = new Gauge({
+    name: 'matinee_waiting_room_admitted_per_minute',
+    help: 'Admissions per minute over the last 5 minutes, as this process last read it',
+    labelNames: ['showtime'] as const,
+    registers: [this.registry],
+  });
+  readonly waitingRoomAdmitted = new Counter({
+    name: 'matinee_waiting_room_admitted_total',
+    help: 'Customers admitted by the admission tick this process ran (sum over processes)',
+    labelNames: ['showtime'] as const,
+    registers: [this.registry],
+  });
   private readonly pools = new Set<pg.Pool>();
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

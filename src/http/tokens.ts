@@ -14,6 +14,14 @@ export interface StreamTokenClaims {
   tokenVersion: number;
 }
 
+/** A waiting-room admission: this account may hold seats of this showtime until it expires. */
+export interface AdmissionClaims {
+  userId: string;
+  showtimeId: string;
+  /** The queue entry it admits: the hold checks that entry is still admitted (leaving revokes it). */
+  entryId: string;
+}
+
 export type VerifyResult<C = TokenClaims> =
   { ok: true; claims: C } | { ok: false; reason: 'expired' | 'invalid' };
 
@@ -21,6 +29,8 @@ const ISSUER = 'matinee';
 const AUDIENCE = 'matinee-api';
 /** A separate audience: a stream token is never accepted as a bearer token, nor the other way round. */
 const STREAM_AUDIENCE = 'matinee-seat-stream';
+/** Admission tokens are accepted only by the hold, never as a bearer or stream token. */
+const ADMISSION_AUDIENCE = 'matinee-admission';
 const ROLES: readonly Role[] = ['customer', 'staff', 'admin'];
 
 function versionOf(value: unknown): number | undefined {
@@ -109,6 +119,31 @@ export class TokenService {
     return {
       ok: true,
       claims: { userId: result.claims.sub, showtimeId: payload.showtimeId, tokenVersion },
+    };
+  }
+
+  /** Signed, short-lived, bound to the account and the showtime; it expires with the admission window. */
+  async issueAdmissionToken(claims: AdmissionClaims, expiresAt: Date): Promise<string> {
+    return new SignJWT({ showtimeId: claims.showtimeId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(claims.userId)
+      .setJti(claims.entryId)
+      .setIssuer(ISSUER)
+      .setAudience(ADMISSION_AUDIENCE)
+      .setIssuedAt(Math.floor(this.now().getTime() / 1000))
+      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+      .sign(this.key);
+  }
+
+  async verifyAdmissionToken(token: string): Promise<VerifyResult<AdmissionClaims>> {
+    const result = await this.verifyFor(token, ADMISSION_AUDIENCE);
+    if (!result.ok) return result;
+    const { payload } = result.claims;
+    if (typeof payload.showtimeId !== 'string' || typeof payload.jti !== 'string')
+      return { ok: false, reason: 'invalid' };
+    return {
+      ok: true,
+      claims: { userId: result.claims.sub, showtimeId: payload.showtimeId, entryId: payload.jti },
     };
   }
 

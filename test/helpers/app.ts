@@ -44,6 +44,9 @@ export async function createTestApp(
     RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: '100000',
     RATE_LIMIT_SIGNUPS_PER_HOUR: '100000',
     WORKER_IN_PROCESS: 'false',
+    // The waiting-room admission tick is driven by hand (test/waiting-room.test.ts); a background one would
+    // add queries to tests that count them.
+    WAITING_ROOM_TICK_MS: '0',
     // Load shedding off: test files share two cores and fire bursts on purpose (test/overload.test.ts turns it on).
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
     OVERLOAD_MAX_POOL_WAITING: '0',

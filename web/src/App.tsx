@@ -11,7 +11,7 @@ import { BookingsPage } from './pages/BookingsPage';
 import { CheckinPage } from './pages/CheckinPage';
 import { MoviePage } from './pages/MoviePage';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/PasswordResetPages';
-import { ShowtimePage } from './pages/ShowtimePage';
+import { ShowtimeGate, WaitingRoomPage } from './pages/WaitingRoomPage';
 import { SignInPage } from './pages/SignInPage';
 import { TheaterPage } from './pages/TheaterPage';
 import { TheatersPage } from './pages/TheatersPage';
@@ -24,6 +24,7 @@ import { SalesReportsPage } from './pages/admin/SalesReportsPage';
 import { SalesShowtimePage } from './pages/admin/SalesShowtimePage';
 import { TheaterAdminPage } from './pages/admin/TheaterAdminPage';
 import { TheatersAdminPage } from './pages/admin/TheatersAdminPage';
+import { WaitingRoomsAdminPage } from './pages/admin/WaitingRoomsAdminPage';
 
 function route(path: string): ReactNode {
   if (path === '/') return <TheatersPage />;
@@ -32,7 +33,9 @@ function route(path: string): ReactNode {
   p = match('/movies/:movieId', path);
   if (p) return <MoviePage key={p.movieId} movieId={p.movieId!} />;
   p = match('/showtimes/:showtimeId', path);
-  if (p) return <ShowtimePage key={p.showtimeId} showtimeId={p.showtimeId!} />;
+  if (p) return <ShowtimeGate key={p.showtimeId} showtimeId={p.showtimeId!} />;
+  p = match('/showtimes/:showtimeId/queue', path);
+  if (p) return <WaitingRoomPage key={p.showtimeId} showtimeId={p.showtimeId!} />;
   if (path === '/bookings') return <BookingsPage />;
   p = match('/bookings/:bookingId', path);
   if (p) return <BookingPage key={p.bookingId} bookingId={p.bookingId!} />;
@@ -47,6 +50,7 @@ function route(path: string): ReactNode {
 /** The operator console's pages (ConsoleShell lets only admins in). */
 function consoleRoute(path: string): ReactNode {
   if (path === '/admin' || path === '/admin/theaters') return <TheatersAdminPage />;
+  if (path === '/admin/waiting-rooms') return <WaitingRoomsAdminPage />;
   if (path === '/admin/theaters/new') return <TheaterAdminPage theaterId={null} />;
   if (path === '/admin/movies') return <MoviesAdminPage />;
   if (path === '/admin/movies/new') return <MovieAdminPage movieId={null} />;

@@ -87,9 +87,13 @@ export class BookingsRepository {
       companionReleaseMinutes: number;
       /** A counter sale (box office): sold by the clerk holding it, to this buyer. */
       sale?: { buyerEmail: string | null; buyerName: string | null };
+      /** The waiting-room entry a verified admission token names (null without one). */
+      admissionEntryId?: string | null;
     },
   ): Promise<{
     userFound: boolean;
+    /** False: the showtime has a waiting room and this is not a counter sale by an admitted entry's owner. */
+    admitted: boolean;
     fresh: boolean;
     showtimeFound: boolean;
     started: boolean;
@@ -109,6 +113,7 @@ export class BookingsRepository {
       db,
       sql<{
         user_found: boolean;
+        admitted: boolean;
         fresh: boolean | null;
         showtime_found: boolean;
         started: boolean | null;
@@ -170,8 +175,17 @@ export class BookingsRepository {
         SELECT t.tickets, t.fee, ((t.tickets + t.fee)::bigint * st.tax_rate_ppm + 500000) / 1000000 AS tax
           FROM st, (SELECT coalesce(sum(price), 0)::int AS tickets, ${n}::int * (SELECT fee_cents FROM st) AS fee
                       FROM priced) t
+      ), queue AS (
+        -- A high-demand showtime (waiting_rooms) sells online only to the owner of an entry the queue admitted,
+        -- still within its window; the counter (sale) is staff and bypasses it (docs/architecture.md).
+        SELECT NOT EXISTS (SELECT 1 FROM waiting_rooms w WHERE w.showtime_id = ${h.showtimeId})
+               OR ${h.sale !== undefined}::boolean
+               OR EXISTS (SELECT 1 FROM waiting_room_entries e
+                           WHERE e.id = ${h.admissionEntryId ?? null}::uuid AND e.user_id = ${h.userId}
+                             AND e.showtime_id = ${h.showtimeId} AND e.status = 'admitted'
+                             AND e.admitted_until > now()) AS admitted
       ), go AS (
-        SELECT me.fresh AND NOT st.started
+        SELECT me.fresh AND NOT st.started AND (SELECT admitted FROM queue)
                AND lim.active_holds < ${h.maxActiveHolds} AND lim.seats + ${n}::int <= ${h.maxSeats}
                AND NOT EXISTS (SELECT 1 FROM companions_refused)
                AND NOT EXISTS (SELECT 1 FROM priced WHERE price IS NULL) AS ok
@@ -216,6 +230,7 @@ export class BookingsRepository {
         RETURNING id, booking_id, seat_id, tier, ticket_type, price_cents, status
       )
       SELECT EXISTS (SELECT 1 FROM me) AS user_found,
+             (SELECT admitted FROM queue) AS admitted,
              (SELECT fresh FROM me) AS fresh,
              EXISTS (SELECT 1 FROM st) AS showtime_found,
              (SELECT started FROM st) AS started,
@@ -241,6 +256,7 @@ export class BookingsRepository {
     const row = r.rows[0]!;
     return {
       userFound: row.user_found,
+      admitted: row.admitted,
       fresh: row.fresh === true,
       showtimeFound: row.showtime_found,
       started: row.started === true,

@@ -30,11 +30,20 @@ export const TicketTypeCounts = Type.Object(
 );
 export type TicketTypeCounts = Static<typeof TicketTypeCounts>;
 
+/** High-demand showtimes only (docs/api.md, waiting room): the token the queue gave this account. */
+const AdmissionToken = Type.String({
+  minLength: 1,
+  maxLength: 2048,
+  description:
+    'The admission token from the waiting room (GET /showtimes/:id/queue), for high-demand showtimes',
+});
+
 export const HoldSeatsBody = Type.Object(
   {
     showtimeId: Uuid,
     seatIds: Type.Array(Uuid, { minItems: 1, maxItems: MAX_SEATS_PER_HOLD, uniqueItems: true }),
     ticketTypes: Type.Optional(TicketTypeCounts),
+    admissionToken: Type.Optional(AdmissionToken),
   },
   { additionalProperties: false, title: 'Hold these seats' },
 );
@@ -46,6 +55,7 @@ export const HoldBestBody = Type.Object(
     count: Type.Integer({ minimum: 1, maximum: MAX_SEATS_PER_HOLD, description: 'How many seats together' }),
     tier: Type.Optional(Tier),
     ticketTypes: Type.Optional(TicketTypeCounts),
+    admissionToken: Type.Optional(AdmissionToken),
   },
   {
     additionalProperties: false,

@@ -57,6 +57,7 @@ import {
   TicketTypeNotOfferedError,
 } from './bookings.errors.js';
 import { BookingsRepository, type TicketView } from './bookings.repository.js';
+import { AdmissionRequiredError } from '../waiting-room/waiting-room.errors.js';
 import type {
   BestSeatsResponse,
   Booking,
@@ -238,6 +239,8 @@ export class BookingsService {
           maxSeatsPerShowtimePerUser: COUNTER_SEATS,
         }
       : this.ctx.config;
+    // A token only names an entry; the statement itself checks that entry is still admitted (leaving revokes it).
+    const admissionEntryId = sale ? null : await this.admissionEntry(userId, input);
     const attempt = async (q: Db | Transaction<Database>, locked = false): Promise<Booking> => {
       for (let tries = 1; ; tries++) {
         const held = await this.repo.hold(q, {
@@ -252,12 +255,14 @@ export class BookingsService {
           maxSeats: config.maxSeatsPerShowtimePerUser,
           companionReleaseMinutes: config.companionSeatReleaseMinutes,
           sale,
+          admissionEntryId,
         });
         if (!held.userFound) {
           throw new UnauthorizedError('This account no longer exists; sign in again', 'USER_NOT_FOUND');
         }
         if (!held.showtimeFound) throw new ShowtimeNotFoundError();
         if (held.started) throw new ShowtimeClosedError();
+        if (!held.admitted) throw new AdmissionRequiredError(input.showtimeId);
         if (!held.fresh) {
           // Another hold of this customer committed while we waited for their row: count again.
           if (tries < MAX_HOLD_RECOUNTS) continue;
@@ -303,6 +308,18 @@ export class BookingsService {
       : await attempt(db);
     this.ctx.seatFeed.touch(input.showtimeId);
     return booking;
+  }
+
+  /** The waiting-room entry a valid admission token of this account for this showtime names, if any. */
+  private async admissionEntry(
+    userId: string,
+    input: { showtimeId: string; admissionToken?: string },
+  ): Promise<string | null> {
+    if (input.admissionToken === undefined) return null;
+    const verified = await this.ctx.tokens.verifyAdmissionToken(input.admissionToken);
+    if (!verified.ok) return null;
+    const { claims } = verified;
+    return claims.userId === userId && claims.showtimeId === input.showtimeId ? claims.entryId : null;
   }
 
   async getBooking(userId: string, bookingId: string): Promise<Booking> {
@@ -987,7 +1004,12 @@ export class BookingsService {
       try {
         const booking = await this.holdSeats(
           userId,
-          { showtimeId: input.showtimeId, seatIds: proposal.seatIds, ticketTypes: input.ticketTypes },
+          {
+            showtimeId: input.showtimeId,
+            seatIds: proposal.seatIds,
+            ticketTypes: input.ticketTypes,
+            admissionToken: input.admissionToken,
+          },
           idem,
         );
         return { booking, seating: seatingOf(proposal) };

@@ -2,9 +2,12 @@ import { Type, type Static } from '@sinclair/typebox';
 import { IsoDateTime, Uuid } from '../../http/schemas.js';
 import { Booking, HoldSeatsBody, Payment } from '../bookings/bookings.schemas.js';
 
+// The counter bypasses waiting rooms: no admission token.
+const { admissionToken: _admission, ...counterSeats } = HoldSeatsBody.properties;
+
 export const CounterHoldBody = Type.Object(
   {
-    ...HoldSeatsBody.properties,
+    ...counterSeats,
     buyer: Type.Optional(
       Type.Object(
         {

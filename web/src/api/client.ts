@@ -11,8 +11,13 @@ import type {
   ShowtimeBulkPreview,
   ShowtimeCreateBody,
   ShowtimeUpdateBody,
+  AdminShowtimeList,
   AdminTheater,
   AdminTheaterCreateBody,
+  AdminWaitingRoom,
+  QueueStatus,
+  WaitingRoomInfo,
+  WaitingRoomSettings,
   AdminTheaterUpdateBody,
   AuditoriumCreateBody,
   AuditoriumDetail,
@@ -52,7 +57,6 @@ import type {
   TheatersResponse,
   TicketResponse,
   User,
-  AdminShowtimeList,
   SalesBooking,
   SalesReport,
   SalesReportQuery,
@@ -224,23 +228,47 @@ export const api = {
   seatStreamUrl: (showtimeId: string, streamToken?: string) =>
     `${API_BASE}/showtimes/${enc(showtimeId)}/seats/stream${streamToken ? `?token=${enc(streamToken)}` : ''}`,
 
-  /** Without ticket types every ticket is adult. */
+  /** Without ticket types every ticket is adult. A high-demand showtime needs the queue's admission token. */
   hold: (
     showtimeId: string,
     seatIds: string[],
     idempotencyKey = randomId(),
     ticketTypes?: TicketTypeCounts,
+    admissionToken?: string,
   ) =>
     request<BookingResponse>('POST', '/bookings', {
-      body: { showtimeId, seatIds, ...(ticketTypes ? { ticketTypes } : {}) },
+      body: {
+        showtimeId,
+        seatIds,
+        ...(ticketTypes ? { ticketTypes } : {}),
+        ...(admissionToken ? { admissionToken } : {}),
+      },
       idempotencyKey,
     }),
   /** The best seats available for `count` (and a tier), held at once: the server chooses again if it loses a race. */
-  holdBest: (showtimeId: string, count: number, tier: SeatTier | undefined, idempotencyKey = randomId()) =>
+  holdBest: (
+    showtimeId: string,
+    count: number,
+    tier: SeatTier | undefined,
+    idempotencyKey = randomId(),
+    admissionToken?: string,
+  ) =>
     request<HoldResponse>('POST', '/bookings', {
-      body: { showtimeId, count, ...(tier ? { tier } : {}) },
+      body: { showtimeId, count, ...(tier ? { tier } : {}), ...(admissionToken ? { admissionToken } : {}) },
       idempotencyKey,
     }),
+
+  /** The virtual waiting room of a high-demand showtime (null: it sells normally). */
+  waitingRoom: (showtimeId: string, signal?: AbortSignal) =>
+    request<WaitingRoomInfo>('GET', `/showtimes/${enc(showtimeId)}/waiting-room`, { signal }),
+  /** Takes a place, or answers the one this account already has (reloads and other tabs keep it). */
+  joinQueue: (showtimeId: string) => request<QueueStatus>('POST', `/showtimes/${enc(showtimeId)}/queue`),
+  queueStatus: (showtimeId: string, signal?: AbortSignal) =>
+    request<QueueStatus>('GET', `/showtimes/${enc(showtimeId)}/queue`, { signal }),
+  leaveQueue: (showtimeId: string) => request<null>('DELETE', `/showtimes/${enc(showtimeId)}/queue`),
+  /** EventSource of the place in the queue; signs in with the showtime's stream token. */
+  queueStreamUrl: (showtimeId: string, streamToken: string) =>
+    `${API_BASE}/showtimes/${enc(showtimeId)}/queue/stream?token=${enc(streamToken)}`,
   /** Proposal number `skip` (0 is the best) for `count` seats, without holding anything. */
   bestSeats: (
     showtimeId: string,
@@ -306,6 +334,16 @@ export const api = {
       request<{ auditorium: AuditoriumDetail }>('POST', `/admin/theaters/${enc(theaterId)}/auditoriums`, {
         body,
       }),
+    waitingRoom: (showtimeId: string, signal?: AbortSignal) =>
+      request<{ waitingRoom: AdminWaitingRoom }>('GET', `/admin/showtimes/${enc(showtimeId)}/waiting-room`, {
+        signal,
+      }),
+    setWaitingRoom: (showtimeId: string, body: WaitingRoomSettings) =>
+      request<{ waitingRoom: AdminWaitingRoom }>('PUT', `/admin/showtimes/${enc(showtimeId)}/waiting-room`, {
+        body,
+      }),
+    removeWaitingRoom: (showtimeId: string) =>
+      request<null>('DELETE', `/admin/showtimes/${enc(showtimeId)}/waiting-room`),
     saveLayout: (auditoriumId: string, body: LayoutSaveBody) =>
       request<{ auditorium: AuditoriumDetail }>('PUT', `/admin/auditoriums/${enc(auditoriumId)}/layout`, {
         body,

@@ -323,6 +323,28 @@ export type paths = {
     patch: operations['adminUpdateShowtime'];
     trace?: never;
   };
+  '/api/v1/admin/showtimes/{showtimeId}/waiting-room': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A showtime's waiting room: settings and the queue now */
+    get: operations['adminGetWaitingRoom'];
+    /**
+     * Mark a showtime high-demand: a waiting room with an on-sale time, a rate and/or a cap
+     * @description Creates or changes the waiting room (audited as showtime.waiting_room_set). Holds on the showtime then need an admission token from the queue; the box office is not affected. The on-sale time cannot move once the queue has opened (409 WAITING_ROOM_OPEN).
+     */
+    put: operations['adminSetWaitingRoom'];
+    post?: never;
+    /** Back to normal sale: remove the waiting room and its queue */
+    delete: operations['adminRemoveWaitingRoom'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/admin/showtimes/bulk': {
     parameters: {
       query?: never;
@@ -1289,6 +1311,159 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/showtimes/{showtimeId}/queue': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** My place: position, people ahead, estimated wait; the admission token once admitted */
+    get: operations['getQueueStatus'];
+    put?: never;
+    /**
+     * Take a place in the queue (or get the one this account already has)
+     * @description One place per account: a second tab, a reload or a parallel request answers the same place. Before the on-sale time the place is in the pre-queue, drawn at random at the opening.
+     */
+    post: operations['joinQueue'];
+    /** Leave the queue; an admitted place goes to the next in line */
+    delete: operations['leaveQueue'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/showtimes/{showtimeId}/queue/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * My place, live (server-sent events)
+     * @description text/event-stream of `event: status` with the same JSON as GET .../queue, sent when it changes (at most once a second). EventSource sends the seat stream token of this showtime (POST .../seats/stream-token) as ?token=; other clients may send Authorization. Join first.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description A stream token from POST .../seats/stream-token, for signed-in EventSource clients that cannot send an Authorization header (anonymous viewers send none). Bearer tokens are never accepted in the URL. */
+          token?: string;
+        };
+        header?: never;
+        path: {
+          showtimeId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description An event stream; each status event carries this JSON as its data */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description While admitted: send the token as admissionToken with POST /bookings before expiresAt */
+              admission: {
+                /** Format: date-time */
+                expiresAt: string;
+                token: string;
+              } | null;
+              admitRatePerMinute: number | null;
+              ahead: number | null;
+              /** @description From the measured admission rate (the configured one until there is a measure); null when unknown */
+              estimatedWaitSeconds: number | null;
+              /** Format: date-time */
+              onSaleAt: string;
+              /** @description False: the pre-queue; places are drawn at random at the on-sale time */
+              opened: boolean;
+              /** @description Place in line while waiting after the opening (1: next); null otherwise */
+              position: number | null;
+              /** Format: date-time */
+              serverTime: string;
+              /** Format: uuid */
+              showtimeId: string;
+              /** @description waiting; admitted (hold with the admission token); done (bought); left; expired (the admission ended unused) */
+              status: 'waiting' | 'admitted' | 'done' | 'left' | 'expired';
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+              } & {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+              } & {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+              } & {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+              } & {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/showtimes/{showtimeId}/seats': {
     parameters: {
       query?: never;
@@ -1459,6 +1634,23 @@ export type paths = {
      * @description For EventSource, which cannot send headers: open GET .../seats/stream?token=<token> before it expires (STREAM_TOKEN_TTL_SECONDS, 5 minutes by default). It works only for this showtime and only on the stream; fetch a fresh one to reconnect.
      */
     post: operations['createSeatStreamToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/showtimes/{showtimeId}/waiting-room': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Whether this showtime sells through a waiting room, and when it opens */
+    get: operations['getWaitingRoom'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -4957,6 +5149,388 @@ export interface operations {
       };
     };
   };
+  adminGetWaitingRoom: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        showtimeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            waitingRoom: {
+              admissionTtlSeconds: number;
+              admitPerMinute: number | null;
+              maxActive: number | null;
+              /** Format: date-time */
+              onSaleAt: string;
+              openedAt: string | null;
+              /** Format: uuid */
+              showtimeId: string;
+              stats: {
+                /** @description Admitted and not finished, left or expired */
+                active: number;
+                /** @description Measured over the last 5 minutes (null before the opening) */
+                admittedPerMinute: number | null;
+                /** @description Admitted without a hold or purchase since */
+                idle: number;
+                /** @description Joined before the on-sale time, not shuffled yet */
+                preQueue: number;
+                /** @description In the queue after the opening */
+                waiting: number;
+              };
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminSetWaitingRoom: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        showtimeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description How long an admission lasts without a hold before the place goes to the next (default 600) */
+          admissionTtlSeconds?: number;
+          /** @description Customers let in per minute (null: no rate, only the cap) */
+          admitPerMinute?: number | null;
+          /** @description At most this many admitted customers at once (null: no cap, only the rate) */
+          maxActive?: number | null;
+          /**
+           * Format: date-time
+           * @description When the queue opens: who joined before is shuffled into a random order, later arrivals queue in turn
+           */
+          onSaleAt: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            waitingRoom: {
+              admissionTtlSeconds: number;
+              admitPerMinute: number | null;
+              maxActive: number | null;
+              /** Format: date-time */
+              onSaleAt: string;
+              openedAt: string | null;
+              /** Format: uuid */
+              showtimeId: string;
+              stats: {
+                /** @description Admitted and not finished, left or expired */
+                active: number;
+                /** @description Measured over the last 5 minutes (null before the opening) */
+                admittedPerMinute: number | null;
+                /** @description Admitted without a hold or purchase since */
+                idle: number;
+                /** @description Joined before the on-sale time, not shuffled yet */
+                preQueue: number;
+                /** @description In the queue after the opening */
+                waiting: number;
+              };
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminRemoveWaitingRoom: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        showtimeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
   adminBulkCreateShowtimes: {
     parameters: {
       query?: never;
@@ -6927,6 +7501,8 @@ export interface operations {
       content: {
         'application/json':
           | {
+              /** @description The admission token from the waiting room (GET /showtimes/:id/queue), for high-demand showtimes */
+              admissionToken?: string;
               seatIds: string[];
               /** Format: uuid */
               showtimeId: string;
@@ -6939,6 +7515,8 @@ export interface operations {
               };
             }
           | {
+              /** @description The admission token from the waiting room (GET /showtimes/:id/queue), for high-demand showtimes */
+              admissionToken?: string;
               /** @description How many seats together */
               count: number;
               /** Format: uuid */
@@ -9988,6 +10566,324 @@ export interface operations {
       };
     };
   };
+  getQueueStatus: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        showtimeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description While admitted: send the token as admissionToken with POST /bookings before expiresAt */
+            admission: {
+              /** Format: date-time */
+              expiresAt: string;
+              token: string;
+            } | null;
+            admitRatePerMinute: number | null;
+            ahead: number | null;
+            /** @description From the measured admission rate (the configured one until there is a measure); null when unknown */
+            estimatedWaitSeconds: number | null;
+            /** Format: date-time */
+            onSaleAt: string;
+            /** @description False: the pre-queue; places are drawn at random at the on-sale time */
+            opened: boolean;
+            /** @description Place in line while waiting after the opening (1: next); null otherwise */
+            position: number | null;
+            /** Format: date-time */
+            serverTime: string;
+            /** Format: uuid */
+            showtimeId: string;
+            /** @description waiting; admitted (hold with the admission token); done (bought); left; expired (the admission ended unused) */
+            status: 'waiting' | 'admitted' | 'done' | 'left' | 'expired';
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  joinQueue: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        showtimeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description While admitted: send the token as admissionToken with POST /bookings before expiresAt */
+            admission: {
+              /** Format: date-time */
+              expiresAt: string;
+              token: string;
+            } | null;
+            admitRatePerMinute: number | null;
+            ahead: number | null;
+            /** @description From the measured admission rate (the configured one until there is a measure); null when unknown */
+            estimatedWaitSeconds: number | null;
+            /** Format: date-time */
+            onSaleAt: string;
+            /** @description False: the pre-queue; places are drawn at random at the on-sale time */
+            opened: boolean;
+            /** @description Place in line while waiting after the opening (1: next); null otherwise */
+            position: number | null;
+            /** Format: date-time */
+            serverTime: string;
+            /** Format: uuid */
+            showtimeId: string;
+            /** @description waiting; admitted (hold with the admission token); done (bought); left; expired (the admission ended unused) */
+            status: 'waiting' | 'admitted' | 'done' | 'left' | 'expired';
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  leaveQueue: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        showtimeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
   getSeatsForMovie: {
     parameters: {
       query?: never;
@@ -10158,6 +11054,68 @@ export interface operations {
       };
       /** @description Default Response */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  getWaitingRoom: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        showtimeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            waitingRoom: {
+              /** Format: date-time */
+              onSaleAt: string;
+              opened: boolean;
+              /** @description People in the queue (pre-queue included) */
+              waiting: number;
+            } | null;
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
         headers: {
           [name: string]: unknown;
         };

@@ -143,3 +143,10 @@ export type SalesReportRow = SalesReport['rows'][number];
 export type SalesGrouping = SalesReport['groupBy'];
 export type AdminShowtimeList = ResponseOf<'/api/v1/admin/showtimes', 'get'>;
 export type AdminShowtimeSummary = AdminShowtimeList['showtimes'][number];
+export type WaitingRoomInfo = ResponseOf<'/api/v1/showtimes/{showtimeId}/waiting-room', 'get'>;
+export type QueueStatus = ResponseOf<'/api/v1/showtimes/{showtimeId}/queue', 'get'>;
+export type AdminWaitingRoom = ResponseOf<
+  '/api/v1/admin/showtimes/{showtimeId}/waiting-room',
+  'get'
+>['waitingRoom'];
+export type WaitingRoomSettings = BodyOf<'/api/v1/admin/showtimes/{showtimeId}/waiting-room', 'put'>;

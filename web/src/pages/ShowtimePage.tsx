@@ -16,6 +16,7 @@ import { formatDateTime, formatMoney, plural, ticketTypeLabel, tierLabel } from 
 import { randomId } from '../lib/random';
 import { useAuth } from '../lib/auth';
 import { Link, navigate, signInHref } from '../lib/router';
+import { admissions } from '../lib/admission';
 import { savedSelection } from '../lib/selection';
 import { useAsync } from '../lib/useAsync';
 import { useLiveSeats, type SeatChange } from '../lib/useLiveSeats';
@@ -286,6 +287,7 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
         chosen.map((s) => s.id),
         randomId(),
         counts,
+        admissions.read(showtimeId)?.token,
       );
       savedSelection.clear(showtimeId);
       navigate(`/bookings/${booking.id}`);
@@ -293,6 +295,10 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
       holdingRef.current = false;
       if (err instanceof ApiError && err.status === 401) {
         askToSignIn(); // the session ended meanwhile: the same round trip as signed out
+      } else if (err instanceof ApiError && err.code === 'ADMISSION_REQUIRED') {
+        // High-demand showtime and no live admission (it ended, or was never given): back to the queue.
+        admissions.clear(showtimeId);
+        navigate(`/showtimes/${showtimeId}/queue`);
       } else if (err instanceof ApiError && err.code === 'SEATS_UNAVAILABLE') {
         const ids = err.seatIds.length > 0 ? err.seatIds : chosen.map((s) => s.id);
         const names = live.seats.filter((s) => ids.includes(s.id));

@@ -20,6 +20,7 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
     ['/admin/movies', 'Movies', (p) => p.startsWith('/admin/movies')],
     ['/admin/schedule', 'Schedule', (p) => p.startsWith('/admin/schedule')],
     ['/admin/sales', 'Sales', (p) => p.startsWith('/admin/sales')],
+    ['/admin/waiting-rooms', 'Waiting rooms', (p) => p.startsWith('/admin/waiting-rooms')],
   ];
   return (
     <div className="console" data-testid="console">
