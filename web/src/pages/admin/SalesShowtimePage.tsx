@@ -17,6 +17,9 @@ const STATUS_NAME: Record<StaffSeat['status'], string> = {
   blocked: 'blocked',
 };
 
+/** How often the staff view is read again without a seat event (admissions, extended holds). */
+const STAFF_REFRESH_MS = 15_000;
+
 const seatName = (s: { row: string; number: number }) => `${s.row}${s.number}`;
 const channelName = (c: string) => (c === 'box_office' ? 'box office' : 'online');
 
@@ -99,6 +102,11 @@ export function SalesShowtimePage({ showtimeId }: { showtimeId: string }) {
 
   // The customer seat stream says when anything changed; the staff view (who has what) is read again then.
   const live = useLiveSeats(showtimeId, refresh);
+  // Admissions at the door and extended holds change no seat status, so the stream is silent: read now and then.
+  useEffect(() => {
+    const timer = window.setInterval(refresh, STAFF_REFRESH_MS);
+    return () => window.clearInterval(timer);
+  }, [refresh]);
 
   const timeZone = view?.showtime.timeZone ?? 'UTC';
   const marks = useMemo(() => {
