@@ -1,4 +1,5 @@
 import { boxOfficeRoutes } from '../modules/box-office/box-office.routes.js';
+import { invitationRoutes, peopleAdminRoutes } from '../modules/people/people.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -143,6 +144,8 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(adminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
   await app.register(usersAdminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
   await app.register(auditRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
+  await app.register(peopleAdminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
+  await app.register(invitationRoutes, { prefix: API_PREFIX, ctx });
   await app.register(bookingRoutes, { prefix: API_PREFIX, ctx });
   await app.register(seatEventRoutes, { prefix: API_PREFIX, ctx });
   await app.register(checkinRoutes, { prefix: API_PREFIX, ctx });

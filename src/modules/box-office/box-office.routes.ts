@@ -31,13 +31,14 @@ export const boxOfficeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
         description:
           "The same one-statement hold as online, held by the clerk's account without the per-customer " +
           'limits. Pay it in cash (POST /box-office/bookings/:id/cash) or by card (POST /bookings/:id/payment); ' +
-          'cancel it with DELETE /bookings/:id. With a buyer email the tickets are emailed to the buyer.',
+          'cancel it with DELETE /bookings/:id. With a buyer email the tickets are emailed to the buyer. ' +
+          '403 THEATER_NOT_ALLOWED for a theater the clerk does not work at.',
         body: CounterHoldBody,
         response: { 201: Type.Object({ booking: Booking }), ...errors(400, 401, 403, 404, 409, 429) },
       },
     },
     async (req, reply) =>
-      reply.status(201).send({ booking: await boxOffice.hold(currentUser(req).userId, req.body) }),
+      reply.status(201).send({ booking: await boxOffice.hold(currentUser(req), req.body) }),
   );
 
   app.post(
@@ -55,7 +56,12 @@ export const boxOfficeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
         response: { 200: CashResponse, ...errors(400, 401, 403, 404, 409, 410, 429) },
       },
     },
-    async (req) => boxOffice.payCash(auditActor(req), req.params.bookingId, req.body.tenderedCents),
+    async (req) =>
+      boxOffice.payCash(
+        { ...auditActor(req), role: currentUser(req).role },
+        req.params.bookingId,
+        req.body.tenderedCents,
+      ),
   );
 
   app.get(
