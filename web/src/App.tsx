@@ -9,13 +9,16 @@ import { BookingPage } from './pages/BookingPage';
 import { BoxOfficePage } from './pages/BoxOfficePage';
 import { BookingsPage } from './pages/BookingsPage';
 import { CheckinPage } from './pages/CheckinPage';
+import { InvitationPage } from './pages/InvitationPage';
 import { MoviePage } from './pages/MoviePage';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/PasswordResetPages';
 import { ShowtimePage } from './pages/ShowtimePage';
 import { SignInPage } from './pages/SignInPage';
 import { TheaterPage } from './pages/TheaterPage';
 import { TheatersPage } from './pages/TheatersPage';
+import { AuditLogPage } from './pages/admin/AuditLogPage';
 import { ConsoleShell } from './pages/admin/ConsoleShell';
+import { PeoplePage } from './pages/admin/PeoplePage';
 import { LayoutDesignerPage } from './pages/admin/LayoutDesignerPage';
 import { TheaterAdminPage } from './pages/admin/TheaterAdminPage';
 import { TheatersAdminPage } from './pages/admin/TheatersAdminPage';
@@ -42,6 +45,8 @@ function route(path: string): ReactNode {
 /** The operator console's pages (ConsoleShell lets only admins in). */
 function consoleRoute(path: string): ReactNode {
   if (path === '/admin' || path === '/admin/theaters') return <TheatersAdminPage />;
+  if (path === '/admin/people') return <PeoplePage />;
+  if (path === '/admin/audit-log') return <AuditLogPage />;
   if (path === '/admin/theaters/new') return <TheaterAdminPage theaterId={null} />;
   let p = match('/admin/theaters/:theaterId', path);
   if (p) return <TheaterAdminPage key={p.theaterId} theaterId={p.theaterId!} />;
@@ -86,6 +91,8 @@ export function App() {
       <ForgotPasswordPage />
     ) : location.path === '/reset-password' ? (
       <ResetPasswordPage />
+    ) : location.path === '/invitation' ? (
+      <InvitationPage />
     ) : null;
   const privatePage = publicPage === null && needsAccount(location.path);
 

@@ -7,7 +7,7 @@ import { useAuth } from '../../lib/auth';
 import { Link, useLocation } from '../../lib/router';
 
 /**
- * The operator console's frame: its own navigation (only the parts that exist: Theaters), shown to admins.
+ * The operator console's frame: its own navigation (Theaters, People, Audit log), shown to admins.
  * Staff and customers get a page that says plainly why not, and where they can go instead.
  */
 export function ConsoleShell({ children }: { children: ReactNode }) {
@@ -15,15 +15,32 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
   const { path } = useLocation();
   if (!user) return null; // App sends signed-out visitors to sign in first
   if (user.role !== 'admin') return <NotAllowed role={user.role} />;
-  const current = path === '/admin' || path.startsWith('/admin/theaters');
+  const current = (section: string) =>
+    (
+      section === 'theaters'
+        ? path === '/admin' || path.startsWith('/admin/theaters')
+        : path === `/admin/${section}`
+    )
+      ? ('page' as const)
+      : undefined;
   return (
     <div className="console" data-testid="console">
       <nav aria-label="Operator console" className="console-nav">
         <p className="console-title">Operator console</p>
         <ul>
           <li>
-            <Link to="/admin/theaters" className="nav-link" aria-current={current ? 'page' : undefined}>
+            <Link to="/admin/theaters" className="nav-link" aria-current={current('theaters')}>
               Theaters
+            </Link>
+          </li>
+          <li>
+            <Link to="/admin/people" className="nav-link" aria-current={current('people')}>
+              People
+            </Link>
+          </li>
+          <li>
+            <Link to="/admin/audit-log" className="nav-link" aria-current={current('audit-log')}>
+              Audit log
             </Link>
           </li>
         </ul>
