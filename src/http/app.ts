@@ -26,7 +26,7 @@ import { seatEventRoutes } from '../modules/seat-events/seat-events.routes.js';
 import { checkinRoutes } from '../modules/checkin/checkin.routes.js';
 import { notificationAdminRoutes } from '../modules/notifications/notifications.routes.js';
 import { devMailRoutes } from '../modules/notifications/dev-mail.routes.js';
-import { staticPlugin } from './static.js';
+import { staticPlugin, tileOrigin } from './static.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -152,7 +152,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(boxOfficeRoutes, { prefix: `${API_PREFIX}/box-office`, ctx });
   await app.register(notificationAdminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
   if (ctx.config.env !== 'production') await app.register(devMailRoutes, { prefix: '/dev', ctx });
-  await app.register(staticPlugin);
+  await app.register(staticPlugin, { imageOrigins: tileOrigin(ctx.config.map?.tileUrl) });
 
   return app;
 }
