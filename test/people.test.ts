@@ -340,6 +340,24 @@ describe('inviting', () => {
     });
   });
 
+  it('keeps one open invitation per address when two admins invite it at once', async () => {
+    const email = newEmail('both');
+    const other = await createUser(t.app, t.ctx, 'admin');
+    const results = await Promise.all(
+      [admin, other].map((a) =>
+        call('POST', '/admin/invitations', { email, role: 'staff', theaterIds: [showA.theaterId] }, a.auth),
+      ),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual([201, 201]);
+    const rows = await t.ctx.db
+      .selectFrom('invitations')
+      .select(['revoked_at'])
+      .where('email', '=', email)
+      .execute();
+    expect(rows).toHaveLength(2);
+    expect(rows.filter((r) => r.revoked_at === null)).toHaveLength(1);
+  });
+
   it('lets exactly one of two concurrent accepts of one link through', async () => {
     const email = newEmail('race');
     await invite({ email, role: 'staff', theaterIds: [showA.theaterId] });

@@ -121,6 +121,13 @@ export class PeopleRepository {
       .execute();
   }
 
+  /** Serializes invitations of one address (until the transaction ends). */
+  async lockEmail(trx: Transaction<Database>, email: string): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${'invitation:' + email.toLowerCase()}, 0))`.execute(
+      trx,
+    );
+  }
+
   /** Withdraws the open invitations of an address (a newer one replaces them). Returns those withdrawn. */
   async revokeOpenFor(trx: Transaction<Database>, email: string, at: Date): Promise<InvitationRow[]> {
     return trx

@@ -96,6 +96,8 @@ export class PeopleService {
     const id = randomUUID();
     const now = this.ctx.clock.now();
     await this.ctx.db.transaction().execute(async (trx) => {
+      // Two admins inviting one address at once: the second waits, then replaces the first's invitation.
+      await this.repo.lockEmail(trx, email);
       for (const old of await this.repo.revokeOpenFor(trx, email, now)) {
         await recordAudit(trx, actor, {
           action: 'invitation.revoke',

@@ -245,59 +245,61 @@ function Invitations({ list, onChanged }: { list: Invitation[]; onChanged: (mess
   return (
     <>
       {error !== undefined && <ConsoleError error={error} title="Not withdrawn" />}
-      <table className="console-table" data-testid="invitations">
-        <caption className="visually-hidden">Invitations</caption>
-        <thead>
-          <tr>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Theaters</th>
-            <th scope="col">Status</th>
-            <th scope="col">Sent</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((inv) => (
-            <tr key={inv.id}>
-              <th scope="row">{inv.email}</th>
-              <td>{ROLE_LABEL[inv.role]}</td>
-              <td>{inv.role === 'admin' ? 'All' : inv.theaters.map((t) => t.name).join(', ')}</td>
-              <td>
-                <span className={`badge ${STATUS_BADGE[inv.status]}`}>{inv.status}</span>
-              </td>
-              <td>
-                {formatDateTime(inv.createdAt)}
-                {inv.invitedBy && <span className="muted"> by {inv.invitedBy}</span>}
-              </td>
-              <td>
-                {(inv.status === 'pending' || inv.status === 'expired') &&
-                  (confirming === inv.id ? (
-                    <div className="actions">
-                      <button type="button" className="btn btn-danger" onClick={() => void withdraw(inv)}>
-                        Yes, withdraw
-                      </button>
-                      <button type="button" className="btn btn-ghost" onClick={() => setConfirming(null)}>
-                        Keep
-                      </button>
-                    </div>
-                  ) : (
-                    <button
-                      type="button"
-                      className="btn btn-secondary"
-                      aria-label={`Withdraw the invitation to ${inv.email}`}
-                      onClick={() => setConfirming(inv.id)}
-                    >
-                      Withdraw…
-                    </button>
-                  ))}
-              </td>
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Invitations table">
+        <table className="console-table" data-testid="invitations">
+          <caption className="visually-hidden">Invitations</caption>
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              <th scope="col">Theaters</th>
+              <th scope="col">Status</th>
+              <th scope="col">Sent</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {list.map((inv) => (
+              <tr key={inv.id}>
+                <th scope="row">{inv.email}</th>
+                <td>{ROLE_LABEL[inv.role]}</td>
+                <td>{inv.role === 'admin' ? 'All' : inv.theaters.map((t) => t.name).join(', ')}</td>
+                <td>
+                  <span className={`badge ${STATUS_BADGE[inv.status]}`}>{inv.status}</span>
+                </td>
+                <td>
+                  {formatDateTime(inv.createdAt)}
+                  {inv.invitedBy && <span className="muted"> by {inv.invitedBy}</span>}
+                </td>
+                <td>
+                  {(inv.status === 'pending' || inv.status === 'expired') &&
+                    (confirming === inv.id ? (
+                      <div className="actions">
+                        <button type="button" className="btn btn-danger" onClick={() => void withdraw(inv)}>
+                          Yes, withdraw
+                        </button>
+                        <button type="button" className="btn btn-ghost" onClick={() => setConfirming(null)}>
+                          Keep
+                        </button>
+                      </div>
+                    ) : (
+                      <button
+                        type="button"
+                        className="btn btn-secondary"
+                        aria-label={`Withdraw the invitation to ${inv.email}`}
+                        onClick={() => setConfirming(inv.id)}
+                      >
+                        Withdraw…
+                      </button>
+                    ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }
@@ -315,61 +317,63 @@ function PeopleTable({
   const [editing, setEditing] = useState<string | null>(null);
   if (people.length === 0) return <p className="muted">Nobody yet.</p>;
   return (
-    <table className="console-table" data-testid="people">
-      <caption className="visually-hidden">Staff and admins</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Email</th>
-          <th scope="col">Role</th>
-          <th scope="col">Theaters</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {people.map((p) =>
-          editing === p.id ? (
-            <tr key={p.id}>
-              <td colSpan={5}>
-                <AccessEditor
-                  person={p}
-                  theaters={theaters}
-                  onDone={(message) => {
-                    setEditing(null);
-                    if (message) onChanged(message);
-                  }}
-                />
-              </td>
-            </tr>
-          ) : (
-            <tr key={p.id}>
-              <th scope="row">{p.name}</th>
-              <td>{p.email}</td>
-              <td>{ROLE_LABEL[p.role]}</td>
-              <td>
-                {p.theaters === null ? 'All theaters' : p.theaters.map((t) => t.name).join(', ') || 'None'}
-              </td>
-              <td>
-                {p.id === user?.id ? (
-                  <span className="muted">You</span>
-                ) : (
-                  <button
-                    type="button"
-                    className="btn btn-secondary"
-                    aria-label={`Change access of ${p.name}`}
-                    onClick={() => setEditing(p.id)}
-                  >
-                    Change…
-                  </button>
-                )}
-              </td>
-            </tr>
-          ),
-        )}
-      </tbody>
-    </table>
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="People table">
+      <table className="console-table" data-testid="people">
+        <caption className="visually-hidden">Staff and admins</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Email</th>
+            <th scope="col">Role</th>
+            <th scope="col">Theaters</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {people.map((p) =>
+            editing === p.id ? (
+              <tr key={p.id}>
+                <td colSpan={5}>
+                  <AccessEditor
+                    person={p}
+                    theaters={theaters}
+                    onDone={(message) => {
+                      setEditing(null);
+                      if (message) onChanged(message);
+                    }}
+                  />
+                </td>
+              </tr>
+            ) : (
+              <tr key={p.id}>
+                <th scope="row">{p.name}</th>
+                <td>{p.email}</td>
+                <td>{ROLE_LABEL[p.role]}</td>
+                <td>
+                  {p.theaters === null ? 'All theaters' : p.theaters.map((t) => t.name).join(', ') || 'None'}
+                </td>
+                <td>
+                  {p.id === user?.id ? (
+                    <span className="muted">You</span>
+                  ) : (
+                    <button
+                      type="button"
+                      className="btn btn-secondary"
+                      aria-label={`Change access of ${p.name}`}
+                      onClick={() => setEditing(p.id)}
+                    >
+                      Change…
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ),
+          )}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
