@@ -189,6 +189,13 @@ describe.skipIf(!HAS_CHROMIUM)('people and the audit log in a real browser', () 
         .poll(() => people.getByRole('row', { name: /Dora Door/ }).textContent(), PATIENT)
         .toContain(theaterB.name);
 
+      // On a phone the page does not scroll sideways: wide tables scroll inside their card.
+      await adminPage.setViewportSize({ width: 390, height: 844 });
+      expect(await adminPage.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+        390,
+      );
+      await adminPage.setViewportSize({ width: 1366, height: 900 });
+
       await adminPage
         .getByRole('navigation', { name: 'Operator console' })
         .getByRole('link', { name: 'Audit log' })
