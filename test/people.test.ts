@@ -379,6 +379,12 @@ describe('staff at their theaters', () => {
     const codeA = await paidTicket(showA, 0);
     const codeB = await paidTicket(showB, 0);
 
+    const mine = await call('GET', '/box-office/theaters', undefined, staff.auth);
+    expect(mine.json()).toEqual({ theaterIds: [showA.theaterId] });
+    expect((await call('GET', '/box-office/theaters', undefined, admin.auth)).json()).toEqual({
+      theaterIds: null,
+    });
+
     const refused = await call('POST', '/checkin', { code: codeB }, staff.auth);
     expect(refused.statusCode).toBe(403);
     expect(codeOf(refused)).toBe('THEATER_NOT_ALLOWED');

@@ -15,6 +15,8 @@ import {
   PrintableTickets,
 } from './box-office.schemas.js';
 import { BoxOfficeService } from './box-office.service.js';
+import { workingTheaters } from '../people/theater-access.js';
+import { Uuid } from '../../http/schemas.js';
 
 /** The box office, under /api/v1/box-office: staff and admins sell at the counter. */
 export const boxOfficeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -76,6 +78,22 @@ export const boxOfficeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
       },
     },
     async (req) => boxOffice.printable(currentUser(req).userId, req.params.bookingId),
+  );
+
+  app.get(
+    '/theaters',
+    {
+      schema: {
+        operationId: 'boxOfficeTheaters',
+        tags: ['box office'],
+        summary: 'The theaters the clerk sells and checks in at (null: every theater)',
+        response: {
+          200: Type.Object({ theaterIds: Type.Union([Type.Array(Uuid), Type.Null()]) }),
+          ...errors(401, 403, 429),
+        },
+      },
+    },
+    async (req) => ({ theaterIds: await workingTheaters(ctx.db, currentUser(req)) }),
   );
 
   app.get(

@@ -27,3 +27,22 @@ export async function assertTheaterAllowed(
     .executeTakeFirst();
   if (!row?.allowed) throw new TheaterNotAllowedError(theaterId);
 }
+
+/** The theaters an operator works at, for the pages to offer only those; null: every theater. */
+export async function workingTheaters(
+  db: Db,
+  user: { userId: string; role: Role },
+): Promise<string[] | null> {
+  if (user.role === 'admin') return null;
+  const row = await db
+    .selectFrom('users as u')
+    .select([
+      'u.theaters_restricted',
+      sql<string[]>`coalesce((SELECT array_agg(st.theater_id ORDER BY st.theater_id)
+                               FROM staff_theaters st WHERE st.user_id = u.id), '{}')`.as('theater_ids'),
+    ])
+    .where('u.id', '=', user.userId)
+    .executeTakeFirst();
+  if (!row) return [];
+  return row.theaters_restricted ? row.theater_ids : null;
+}

@@ -273,6 +273,8 @@ export const api = {
       request<CashResponse>('POST', `/box-office/bookings/${enc(bookingId)}/cash`, {
         body: { tenderedCents },
       }),
+    theaters: (signal?: AbortSignal) =>
+      request<{ theaterIds: string[] | null }>('GET', '/box-office/theaters', { signal }),
     sales: (signal?: AbortSignal) =>
       request<CounterSales>('GET', '/box-office/sales', { query: { limit: 10 }, signal }),
   },
