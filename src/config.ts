@@ -39,6 +39,11 @@ const EnvSchema = Type.Object({
   RATE_LIMIT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR: Type.Integer({ minimum: 1, default: 5 }),
   RATE_LIMIT_PASSWORD_RESETS_PER_IP_PER_HOUR: Type.Integer({ minimum: 1, default: 20 }),
   PASSWORD_RESET_TTL_MINUTES: Type.Integer({ minimum: 1, maximum: 1440, default: 30 }),
+  INVITATION_TTL_HOURS: Type.Integer({ minimum: 1, maximum: 720, default: 72 }),
+  // Map tiles for the operator console's theater form (Leaflet URL template); unset: no map, latitude and
+  // longitude fields only.
+  MAP_TILE_URL: Type.Optional(Type.String({ pattern: '^(https?:)?//[^\\s]+$|^/[^\\s]*$', maxLength: 500 })),
+  MAP_TILE_ATTRIBUTION: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   AUTH_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 30_000, default: 15_000 }),
   STREAM_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 3600, default: 300 }),
   SEAT_STREAMS_PER_IP: Type.Integer({ minimum: 1, maximum: 100_000, default: 10 }),
@@ -117,6 +122,10 @@ export interface Config {
   };
   /** How long a password reset link works. */
   passwordResetTtlMinutes: number;
+  /** How long an invitation link works. */
+  invitationTtlHours: number;
+  /** Map tiles for the console (MAP_TILE_URL, a Leaflet URL template with {z}/{x}/{y}); undefined: no map. */
+  map: { tileUrl: string; attribution: string | undefined } | undefined;
   /** How long a process may trust its cached copy of a user's role and token version (revocation delay). */
   authCacheTtlMs: number;
   /** Load shedding (src/http/overload.ts): thresholds, 0 turns one off. */
@@ -218,6 +227,11 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
       'Invalid environment:\n  HOLD_MAX_LIFETIME_SECONDS must be at least HOLD_TTL_SECONDS (a hold cannot outlive its cap)',
     );
   }
+  if (env.MAP_TILE_URL && !['{z}', '{x}', '{y}'].every((p) => env.MAP_TILE_URL!.includes(p))) {
+    throw new ConfigError(
+      'Invalid environment:\n  MAP_TILE_URL must be a tile URL template with {z}, {x} and {y}',
+    );
+  }
   if (env.SMS_API_URL && !env.SMS_API_TOKEN) {
     throw new ConfigError('Invalid environment:\n  SMS_API_TOKEN is required when SMS_API_URL is set');
   }
@@ -245,6 +259,8 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     passwordResetTtlMinutes: env.PASSWORD_RESET_TTL_MINUTES,
     authCacheTtlMs: env.AUTH_CACHE_TTL_MS,
+    invitationTtlHours: env.INVITATION_TTL_HOURS,
+    map: env.MAP_TILE_URL ? { tileUrl: env.MAP_TILE_URL, attribution: env.MAP_TILE_ATTRIBUTION } : undefined,
     overload: {
       maxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? (env.NODE_ENV === 'production' ? 500 : 0),
       maxPoolWaiting: env.OVERLOAD_MAX_POOL_WAITING,

@@ -23,6 +23,8 @@ export interface UsersTable {
   token_version: Generated<number>;
   /** Bumped by every hold of this customer: their row lock, and how a hold knows its limit counts are current. */
   hold_seq: Generated<number>;
+  /** Staff limited to their staff_theaters rows (0019); false: every theater (accounts made before). */
+  theaters_restricted: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -234,15 +236,16 @@ export interface SimRefundsTable {
 
 export type BookingNotificationEvent =
   'booking.confirmed' | 'booking.refunded' | 'booking.expired' | 'payment.refunded';
-export type NotificationEvent = BookingNotificationEvent | 'account.password_reset';
+export type NotificationEvent = BookingNotificationEvent | 'account.password_reset' | 'account.invitation';
 export type NotificationChannel = 'email' | 'sms';
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed';
 
 export interface NotificationsTable {
   id: string;
-  /** Exactly one of booking_id and password_reset_id is set: what the message is about. */
+  /** Exactly one of booking_id, password_reset_id and invitation_id is set: what the message is about. */
   booking_id: string | null;
   password_reset_id: Generated<string | null>;
+  invitation_id: Generated<string | null>;
   event: NotificationEvent;
   channel: NotificationChannel;
   recipient: string;
@@ -265,6 +268,26 @@ export interface PasswordResetsTable {
   expires_at: Date;
   used_at: Date | null;
   superseded_at: Date | null;
+}
+
+export interface StaffTheatersTable {
+  user_id: string;
+  theater_id: string;
+}
+
+export interface InvitationsTable {
+  id: string;
+  email: string;
+  role: 'staff' | 'admin';
+  theater_ids: ColumnType<string[], string[] | undefined, string[]>;
+  /** SHA-256 of the token; the token itself is never stored. */
+  token_hash: Buffer;
+  invited_by: string | null;
+  created_at: Date;
+  expires_at: Date;
+  accepted_at: Date | null;
+  accepted_by: string | null;
+  revoked_at: Date | null;
 }
 
 export interface AuditLogTable {
@@ -318,6 +341,8 @@ export interface Database {
   waiting_rooms: WaitingRoomsTable;
   waiting_room_entries: WaitingRoomEntriesTable;
   audit_log: AuditLogTable;
+  staff_theaters: StaffTheatersTable;
+  invitations: InvitationsTable;
   notifications: NotificationsTable;
   password_resets: PasswordResetsTable;
   bookings: BookingsTable;
@@ -347,3 +372,4 @@ export type TicketRow = Selectable<TicketsTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
 export type NotificationRow = Selectable<NotificationsTable>;
 export type PasswordResetRow = Selectable<PasswordResetsTable>;
+export type InvitationRow = Selectable<InvitationsTable>;

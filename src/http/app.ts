@@ -1,5 +1,6 @@
 import { waitingRoomRoutes } from '../modules/waiting-room/waiting-room.routes.js';
 import { boxOfficeRoutes } from '../modules/box-office/box-office.routes.js';
+import { invitationRoutes, peopleAdminRoutes } from '../modules/people/people.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { salesRoutes } from '../modules/sales/sales.routes.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
@@ -27,7 +28,7 @@ import { seatEventRoutes } from '../modules/seat-events/seat-events.routes.js';
 import { checkinRoutes } from '../modules/checkin/checkin.routes.js';
 import { notificationAdminRoutes } from '../modules/notifications/notifications.routes.js';
 import { devMailRoutes } from '../modules/notifications/dev-mail.routes.js';
-import { staticPlugin } from './static.js';
+import { staticPlugin, tileOrigin } from './static.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -146,6 +147,8 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(usersAdminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
   await app.register(auditRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
   await app.register(salesRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
+  await app.register(peopleAdminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
+  await app.register(invitationRoutes, { prefix: API_PREFIX, ctx });
   await app.register(bookingRoutes, { prefix: API_PREFIX, ctx });
   await app.register(seatEventRoutes, { prefix: API_PREFIX, ctx });
   await app.register(checkinRoutes, { prefix: API_PREFIX, ctx });
@@ -153,7 +156,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(waitingRoomRoutes, { prefix: API_PREFIX, ctx });
   await app.register(notificationAdminRoutes, { prefix: `${API_PREFIX}/admin`, ctx });
   if (ctx.config.env !== 'production') await app.register(devMailRoutes, { prefix: '/dev', ctx });
-  await app.register(staticPlugin);
+  await app.register(staticPlugin, { imageOrigins: tileOrigin(ctx.config.map?.tileUrl) });
 
   return app;
 }

@@ -9,6 +9,8 @@ export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.
 
 export interface StaticOptions {
   root?: string;
+  /** Where else the pages may load images from: the map tile server's origin (MAP_TILE_URL). */
+  imageOrigins?: string[];
 }
 
 // Fingerprinted by Vite: the name changes whenever the content does, so it can be cached for good.
@@ -19,10 +21,10 @@ const OTHER_FILES = 'public, max-age=3600';
 // The HTML names the current assets: always revalidate (cheap, with the ETag) so a deploy shows at once.
 const HTML = 'no-cache';
 
-const HTML_SECURITY_HEADERS = {
+const securityHeaders = (imageOrigins: string[]) => ({
   'content-security-policy': [
     "default-src 'self'",
-    "img-src 'self' data: blob: https:",
+    ["img-src 'self' data: blob: https:", ...imageOrigins].join(' '),
     "style-src 'self' 'unsafe-inline'",
     "connect-src 'self'",
     "media-src 'self' blob:",
@@ -32,7 +34,18 @@ const HTML_SECURITY_HEADERS = {
   ].join('; '),
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'same-origin',
-};
+});
+
+/** The origin of a tile URL template, when it is an absolute http(s) URL (a plain-http tile server needs it). */
+export function tileOrigin(tileUrl: string | undefined): string[] {
+  if (!tileUrl) return [];
+  try {
+    const u = new URL(tileUrl.replace(/\{[a-z]+\}/g, '0'), 'http://relative.invalid');
+    return u.hostname === 'relative.invalid' || u.protocol === 'https:' ? [] : [u.origin];
+  } catch {
+    return [];
+  }
+}
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -90,6 +103,7 @@ function acceptsHtml(req: FastifyRequest): boolean {
  */
 export const staticPlugin: FastifyPluginAsync<StaticOptions> = async (app, opts) => {
   const root = path.resolve(opts.root ?? DEFAULT_PUBLIC_DIR) + path.sep;
+  const HTML_SECURITY_HEADERS = securityHeaders(opts.imageOrigins ?? []);
   if (!existsSync(path.join(root, 'index.html'))) {
     app.log.warn(`the web app is not built (${root}index.html is missing): run \`npm run build:web\``);
   }

@@ -4,8 +4,10 @@ import { shortTicketCode, signTicketCode } from '../modules/checkin/ticket-codes
 import { PermanentDeliveryError, describeDeliveryError } from '../modules/notifications/delivery-errors.js';
 import { mailDomain } from '../modules/notifications/mailer.js';
 import { resetLink, resetToken } from '../modules/accounts/password-reset.js';
+import { invitationLink, invitationToken } from '../modules/people/invitation-token.js';
 import {
   renderEmail,
+  renderInvitationEmail,
   renderPasswordResetEmail,
   renderSms,
 } from '../modules/notifications/notifications.messages.js';
@@ -101,6 +103,24 @@ async function send(ctx: AppContext, n: NotificationRow): Promise<string> {
       expiresAt: reset.expiresAt,
       now: n.created_at,
       accountUrl: `${ctx.config.publicUrl}/account`,
+    });
+    message.date = n.created_at;
+    return (await ctx.mailer.send(message)).providerId;
+  }
+  if (n.event === 'account.invitation') {
+    const inv = n.invitation_id ? await repo.invitationView(ctx.db, n.invitation_id) : undefined;
+    if (!inv) throw new PermanentDeliveryError('the invitation no longer exists');
+    // Withdrawn before it went out: a link that cannot work is not worth sending.
+    if (!inv.open)
+      throw new PermanentDeliveryError('the invitation was withdrawn or accepted before sending');
+    const message = renderInvitationEmail({
+      to: n.recipient,
+      messageId: n.message_id,
+      role: inv.role,
+      theaters: inv.theaters,
+      inviterName: inv.inviterName,
+      link: invitationLink(ctx.config, invitationToken(ctx.config, inv.id)),
+      expiresAt: inv.expiresAt,
     });
     message.date = n.created_at;
     return (await ctx.mailer.send(message)).providerId;

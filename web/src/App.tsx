@@ -9,13 +9,16 @@ import { BookingPage } from './pages/BookingPage';
 import { BoxOfficePage } from './pages/BoxOfficePage';
 import { BookingsPage } from './pages/BookingsPage';
 import { CheckinPage } from './pages/CheckinPage';
+import { InvitationPage } from './pages/InvitationPage';
 import { MoviePage } from './pages/MoviePage';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/PasswordResetPages';
 import { ShowtimeGate, WaitingRoomPage } from './pages/WaitingRoomPage';
 import { SignInPage } from './pages/SignInPage';
 import { TheaterPage } from './pages/TheaterPage';
 import { TheatersPage } from './pages/TheatersPage';
+import { AuditLogPage } from './pages/admin/AuditLogPage';
 import { ConsoleShell } from './pages/admin/ConsoleShell';
+import { PeoplePage } from './pages/admin/PeoplePage';
 import { LayoutDesignerPage } from './pages/admin/LayoutDesignerPage';
 import { MovieAdminPage, MoviesAdminPage } from './pages/admin/MoviesAdminPage';
 import { SchedulePage } from './pages/admin/SchedulePage';
@@ -51,6 +54,8 @@ function route(path: string): ReactNode {
 function consoleRoute(path: string): ReactNode {
   if (path === '/admin' || path === '/admin/theaters') return <TheatersAdminPage />;
   if (path === '/admin/waiting-rooms') return <WaitingRoomsAdminPage />;
+  if (path === '/admin/people') return <PeoplePage />;
+  if (path === '/admin/audit-log') return <AuditLogPage />;
   if (path === '/admin/theaters/new') return <TheaterAdminPage theaterId={null} />;
   if (path === '/admin/movies') return <MoviesAdminPage />;
   if (path === '/admin/movies/new') return <MovieAdminPage movieId={null} />;
@@ -104,6 +109,8 @@ export function App() {
       <ForgotPasswordPage />
     ) : location.path === '/reset-password' ? (
       <ResetPasswordPage />
+    ) : location.path === '/invitation' ? (
+      <InvitationPage />
     ) : null;
   const privatePage = publicPage === null && needsAccount(location.path);
 

@@ -17,6 +17,7 @@ import * as m0015 from './0015_audit_log.js';
 import * as m0016 from './0016_box_office.js';
 import * as m0017 from './0017_schedule.js';
 import * as m0018 from './0018_seat_blocks.js';
+import * as m0019 from './0019_people.js';
 import * as m0020 from './0020_waiting_room.js';
 
 /** Explicit, ordered list: a migration runs once, in this order, and is never edited after release. */
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '0016_box_office': m0016,
   '0017_schedule': m0017,
   '0018_seat_blocks': m0018,
+  '0019_people': m0019,
   '0020_waiting_room': m0020,
 };
 

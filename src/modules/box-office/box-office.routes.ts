@@ -15,6 +15,8 @@ import {
   PrintableTickets,
 } from './box-office.schemas.js';
 import { BoxOfficeService } from './box-office.service.js';
+import { workingTheaters } from '../people/theater-access.js';
+import { Uuid } from '../../http/schemas.js';
 
 /** The box office, under /api/v1/box-office: staff and admins sell at the counter. */
 export const boxOfficeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -31,13 +33,14 @@ export const boxOfficeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
         description:
           "The same one-statement hold as online, held by the clerk's account without the per-customer " +
           'limits. Pay it in cash (POST /box-office/bookings/:id/cash) or by card (POST /bookings/:id/payment); ' +
-          'cancel it with DELETE /bookings/:id. With a buyer email the tickets are emailed to the buyer.',
+          'cancel it with DELETE /bookings/:id. With a buyer email the tickets are emailed to the buyer. ' +
+          '403 THEATER_NOT_ALLOWED for a theater the clerk does not work at.',
         body: CounterHoldBody,
         response: { 201: Type.Object({ booking: Booking }), ...errors(400, 401, 403, 404, 409, 429) },
       },
     },
     async (req, reply) =>
-      reply.status(201).send({ booking: await boxOffice.hold(currentUser(req).userId, req.body) }),
+      reply.status(201).send({ booking: await boxOffice.hold(currentUser(req), req.body) }),
   );
 
   app.post(
@@ -55,7 +58,12 @@ export const boxOfficeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
         response: { 200: CashResponse, ...errors(400, 401, 403, 404, 409, 410, 429) },
       },
     },
-    async (req) => boxOffice.payCash(auditActor(req), req.params.bookingId, req.body.tenderedCents),
+    async (req) =>
+      boxOffice.payCash(
+        { ...auditActor(req), role: currentUser(req).role },
+        req.params.bookingId,
+        req.body.tenderedCents,
+      ),
   );
 
   app.get(
@@ -70,6 +78,22 @@ export const boxOfficeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
       },
     },
     async (req) => boxOffice.printable(currentUser(req).userId, req.params.bookingId),
+  );
+
+  app.get(
+    '/theaters',
+    {
+      schema: {
+        operationId: 'boxOfficeTheaters',
+        tags: ['box office'],
+        summary: 'The theaters the clerk sells and checks in at (null: every theater)',
+        response: {
+          200: Type.Object({ theaterIds: Type.Union([Type.Array(Uuid), Type.Null()]) }),
+          ...errors(401, 403, 429),
+        },
+      },
+    },
+    async (req) => ({ theaterIds: await workingTheaters(ctx.db, currentUser(req)) }),
   );
 
   app.get(

@@ -1,11 +1,13 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.js';
+import type { Role } from '../../db/schema.js';
 import type { AuditActor } from '../audit/audit.repository.js';
 import { BookingNotFoundError, BookingNotConfirmedError } from '../bookings/bookings.errors.js';
 import type { Booking } from '../bookings/bookings.schemas.js';
 import { BookingsService } from '../bookings/bookings.service.js';
 import { shortTicketCode, signTicketCode } from '../checkin/ticket-codes.js';
 import { NotificationsRepository } from '../notifications/notifications.repository.js';
+import { assertTheaterAllowed } from '../people/theater-access.js';
 import type { CounterHoldBody, CounterSales, PrintableTickets } from './box-office.schemas.js';
 
 /**
@@ -20,16 +22,38 @@ export class BoxOfficeService {
     this.bookings = new BookingsService(ctx);
   }
 
-  hold(clerkId: string, input: CounterHoldBody): Promise<Booking> {
+  /** Staff sell only for their theaters (403 THEATER_NOT_ALLOWED); an unknown showtime is the hold's 404. */
+  async hold(clerk: { userId: string; role: Role }, input: CounterHoldBody): Promise<Booking> {
     const { buyer, ...seats } = input;
-    return this.bookings.holdSeats(clerkId, seats, undefined, {
+    const showtime = await this.ctx.db
+      .selectFrom('showtimes as st')
+      .innerJoin('auditoriums as a', 'a.id', 'st.auditorium_id')
+      .select('a.theater_id')
+      .where('st.id', '=', seats.showtimeId)
+      .executeTakeFirst();
+    if (showtime) await assertTheaterAllowed(this.ctx.db, clerk, showtime.theater_id);
+    return this.bookings.holdSeats(clerk.userId, seats, undefined, {
       buyerEmail: buyer?.email?.trim().toLowerCase() ?? null,
       buyerName: buyer?.name?.trim() ?? null,
     });
   }
 
-  payCash(actor: AuditActor, bookingId: string, tenderedCents: number) {
-    return this.bookings.payCash(actor, bookingId, tenderedCents);
+  /** Checked again at the sale: a clerk moved off this theater since the hold does not sell here. */
+  async payCash(actor: AuditActor & { role: Role }, bookingId: string, tenderedCents: number) {
+    const b = await this.ctx.db
+      .selectFrom('bookings as b')
+      .innerJoin('showtimes as st', 'st.id', 'b.showtime_id')
+      .innerJoin('auditoriums as a', 'a.id', 'st.auditorium_id')
+      .select('a.theater_id')
+      .where('b.id', '=', bookingId)
+      .where('b.user_id', '=', actor.userId)
+      .executeTakeFirst();
+    if (b) await assertTheaterAllowed(this.ctx.db, { userId: actor.userId, role: actor.role }, b.theater_id);
+    return this.bookings.payCash(
+      { userId: actor.userId, requestId: actor.requestId },
+      bookingId,
+      tenderedCents,
+    );
   }
 
   /** The tickets of a paid counter sale, with their door codes, to print or show on the counter screen. */

@@ -62,6 +62,7 @@ export class CheckinRepository {
         'st.ends_at',
         'm.title',
         'a.name as auditorium_name',
+        'th.id as theater_id',
         'th.name as theater_name',
         'th.time_zone',
       ]);

@@ -12,6 +12,7 @@ import {
 import { CheckinService } from './checkin.service.js';
 
 const REFUSALS =
+  '403 THEATER_NOT_ALLOWED when the ticket is for a theater the staff member does not work at; ' +
   '409 ALREADY_CHECKED_IN carries the first admission time; 409 TICKET_NOT_VALID for refunded/cancelled bookings; ' +
   '409 WRONG_SHOWTIME outside doors-open (2 h before) to the end of the showtime. Messages give times in the ' +
   "theater's local time, in words; details carry the ISO instants and the theater's timeZone.";
@@ -33,7 +34,7 @@ export const checkinRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         response: { 200: CheckinResponse, ...errors(400, 401, 403, 404, 409, 429) },
       },
     },
-    async (req) => checkin.checkIn(currentUser(req).userId, req.body.code),
+    async (req) => checkin.checkIn(currentUser(req), req.body.code),
   );
 
   app.get(
@@ -45,12 +46,13 @@ export const checkinRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         summary: 'Look a booking up by the reference its customer reads out',
         description:
           "Its showtime, whether the doors are open for it (in words, in the theater's local time) and its " +
-          'tickets with their short codes and admission times. 404 BOOKING_NOT_FOUND.',
+          'tickets with their short codes and admission times. 404 BOOKING_NOT_FOUND; 403 THEATER_NOT_ALLOWED ' +
+          "for another theater's booking.",
         params: ReferenceParams,
         response: { 200: DoorBooking, ...errors(401, 403, 404, 429) },
       },
     },
-    async (req) => checkin.lookUpBooking(req.params.reference),
+    async (req) => checkin.lookUpBooking(currentUser(req), req.params.reference),
   );
 
   app.post(
@@ -65,7 +67,7 @@ export const checkinRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         response: { 200: CheckinResponse, ...errors(400, 401, 403, 404, 409, 429) },
       },
     },
-    async (req) => checkin.checkInTicket(currentUser(req).userId, req.params.ticketId),
+    async (req) => checkin.checkInTicket(currentUser(req), req.params.ticketId),
   );
   return Promise.resolve();
 };

@@ -1,5 +1,7 @@
 import type { AppContext } from '../../context.js';
+import type { Role } from '../../db/schema.js';
 import { TicketNotFoundError } from '../bookings/bookings.errors.js';
+import { assertTheaterAllowed } from '../people/theater-access.js';
 import {
   AlreadyCheckedInError,
   BookingReferenceNotFoundError,
@@ -17,6 +19,12 @@ import { readTicketCode, shortCodeMatches, shortCodeRange, shortTicketCode } fro
 /** Doors open this long before the showtime starts; a ticket is good until the showtime ends. */
 export const DOORS_OPEN_MINUTES = 120;
 
+/** Who is at the door: staff work only at their theaters (403 THEATER_NOT_ALLOWED), admins everywhere. */
+export interface DoorUser {
+  userId: string;
+  role: Role;
+}
+
 type TicketRow = NonNullable<Awaited<ReturnType<CheckinRepository['findTicket']>>>;
 
 /** Booking references as the bookings module writes them (8 of 32 unambiguous characters). */
@@ -29,11 +37,11 @@ export class CheckinService {
   constructor(private readonly ctx: AppContext) {}
 
   /** A scanned QR code, or the short code printed beside it, typed. */
-  async checkIn(staffId: string, code: string): Promise<CheckinResponse> {
+  async checkIn(staff: DoorUser, code: string): Promise<CheckinResponse> {
     const read = readTicketCode(this.ctx.config, code);
     switch (read.kind) {
       case 'malformed':
-        return this.checkInShort(staffId, code);
+        return this.checkInShort(staff, code);
       case 'forged':
         // Indistinguishable from an unknown ticket: a forger learns nothing from the answer.
         throw new TicketNotFoundError();
@@ -42,18 +50,18 @@ export class CheckinService {
     }
     const t = await this.repo.findTicket(this.ctx.db, read.ticketId);
     if (!t) throw new TicketNotFoundError();
-    return this.admit(staffId, t);
+    return this.admit(staff, t);
   }
 
   /** A ticket staff picked from a booking they looked up by its reference. */
-  async checkInTicket(staffId: string, ticketId: string): Promise<CheckinResponse> {
+  async checkInTicket(staff: DoorUser, ticketId: string): Promise<CheckinResponse> {
     const t = await this.repo.findTicket(this.ctx.db, ticketId);
     if (!t) throw new TicketNotFoundError();
-    return this.admit(staffId, t);
+    return this.admit(staff, t);
   }
 
   /** What the door needs to know about a booking whose reference a customer reads out. */
-  async lookUpBooking(reference: string): Promise<DoorBooking> {
+  async lookUpBooking(staff: DoorUser, reference: string): Promise<DoorBooking> {
     const ref = reference.toUpperCase().replace(/[\s-]/g, '');
     if (!REFERENCE_PATTERN.test(ref)) throw new BookingReferenceNotFoundError();
     const [booking, tickets] = await Promise.all([
@@ -61,8 +69,9 @@ export class CheckinService {
       this.repo.ticketsOfReference(this.ctx.db, ref),
     ]);
     if (!booking) throw new BookingReferenceNotFoundError();
-    const now = this.ctx.clock.now();
     const first = tickets[0];
+    if (first) await assertTheaterAllowed(this.ctx.db, staff, first.theater_id);
+    const now = this.ctx.clock.now();
     const door = first ? this.door(first, now) : null;
     return {
       booking: {
@@ -98,13 +107,13 @@ export class CheckinService {
     };
   }
 
-  private async checkInShort(staffId: string, code: string): Promise<CheckinResponse> {
+  private async checkInShort(staff: DoorUser, code: string): Promise<CheckinResponse> {
     const range = shortCodeRange(code);
     if (!range) throw new InvalidCodeError();
     const candidates = await this.repo.ticketsInRange(this.ctx.db, range.from, range.to);
     const t = candidates.find((c) => shortCodeMatches(this.ctx.config, c.id, range.code));
     if (!t) throw new TicketNotFoundError();
-    return this.admit(staffId, t);
+    return this.admit(staff, t);
   }
 
   private doorsOpenAt(t: TicketRow): Date {
@@ -137,7 +146,10 @@ export class CheckinService {
     };
   }
 
-  private async admit(staffId: string, t: TicketRow): Promise<CheckinResponse> {
+  private async admit(staff: DoorUser, t: TicketRow): Promise<CheckinResponse> {
+    // Before anything about the ticket is told: another theater's staff learn only that it is not theirs.
+    await assertTheaterAllowed(this.ctx.db, staff, t.theater_id);
+    const staffId = staff.userId;
     const now = this.ctx.clock.now();
     if (t.booking_status !== 'confirmed' || t.status !== 'sold') {
       throw new TicketNotValidError(t.booking_status, t.id);

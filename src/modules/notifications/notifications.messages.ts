@@ -326,3 +326,43 @@ export function renderPasswordResetEmail(r: {
 </body></html>`;
   return { to: r.to, subject, text, html, messageId: r.messageId, attachments: [] };
 }
+
+/** The invitation email: who invited, the role (and theaters), the link and until when it works. */
+export function renderInvitationEmail(r: {
+  to: string;
+  messageId: string;
+  role: 'staff' | 'admin';
+  theaters: string[];
+  inviterName: string | null;
+  link: string;
+  expiresAt: Date;
+}): MailMessage {
+  const what =
+    r.role === 'admin'
+      ? 'an administrator of Matinee (every theater, the whole console)'
+      : `staff at ${r.theaters.join(', ') || 'Matinee'} (door check-in and the box office)`;
+  const by = r.inviterName ? `${r.inviterName} invited you` : 'You are invited';
+  const until = `${r.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const subject =
+    r.role === 'admin' ? 'You are invited to run Matinee' : 'You are invited to work at Matinee';
+  const text = [
+    'Hello,',
+    '',
+    `${by} to join as ${what}. Accept here (create your account, or sign in if you have one):`,
+    '',
+    r.link,
+    '',
+    `The link works once, until ${until}.`,
+    'If you did not expect this, ignore this email.',
+    '',
+    'Matinee',
+  ].join('\n');
+  const html = `<!doctype html>
+<html><body style="font-family:Helvetica,Arial,sans-serif;color:#222;max-width:640px;margin:0 auto;padding:16px">
+<h1 style="font-size:20px">${escapeHtml(subject)}</h1>
+<p>${escapeHtml(by)} to join as ${escapeHtml(what)}.</p>
+<p><a href="${escapeHtml(r.link)}" style="display:inline-block;background:#b3261e;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">Accept the invitation</a></p>
+<p>The link works once, until ${escapeHtml(until)}. If you did not expect this, ignore this email.</p>
+</body></html>`;
+  return { to: r.to, subject, text, html, messageId: r.messageId, attachments: [] };
+}

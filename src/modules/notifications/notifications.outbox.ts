@@ -81,3 +81,23 @@ export async function recordPasswordReset(
     );
   }
 }
+
+/** Called inside the transaction that creates an invitation: its email is sent if and only if it committed. */
+export async function recordInvitation(
+  trx: Transaction<Database>,
+  ctx: AppContext,
+  invitationId: string,
+): Promise<void> {
+  const inserted = await repo.insertForInvitation(trx, {
+    invitationId,
+    mailDomain: mailDomain(ctx.config.mail.from),
+  });
+  for (const { id } of inserted) {
+    await ctx.jobs.sendInTransaction<DeliverNotificationJob>(
+      trx,
+      QUEUES.deliverNotification,
+      { notificationId: id },
+      deliveryJobOptions(ctx.config),
+    );
+  }
+}

@@ -97,6 +97,53 @@ export class NotificationsRepository {
     return result.rows;
   }
 
+  /** The invitation email's outbox row, addressed to the invited email. */
+  async insertForInvitation(
+    trx: Transaction<Database>,
+    e: { invitationId: string; mailDomain: string },
+  ): Promise<{ id: string }[]> {
+    const result = await sql<{ id: string }>`
+      INSERT INTO notifications (id, invitation_id, event, channel, recipient, message_id)
+      SELECT x.id, i.id, 'account.invitation', 'email', i.email, '<' || x.id || '@' || ${e.mailDomain} || '>'
+        FROM invitations i
+        CROSS JOIN LATERAL (VALUES (gen_random_uuid())) AS x (id)
+       WHERE i.id = ${e.invitationId}
+      ON CONFLICT (invitation_id, event, channel) DO NOTHING
+      RETURNING id`.execute(trx);
+    return result.rows;
+  }
+
+  /** What an invitation email says: who invited, for what, where, and until when. */
+  async invitationView(
+    db: Q,
+    invitationId: string,
+  ): Promise<
+    | {
+        id: string;
+        role: 'staff' | 'admin';
+        expiresAt: Date;
+        open: boolean;
+        inviterName: string | null;
+        theaters: string[];
+      }
+    | undefined
+  > {
+    return db
+      .selectFrom('invitations as i')
+      .leftJoin('users as u', 'u.id', 'i.invited_by')
+      .select([
+        'i.id',
+        'i.role',
+        'i.expires_at as expiresAt',
+        sql<boolean>`i.accepted_at IS NULL AND i.revoked_at IS NULL`.as('open'),
+        'u.name as inviterName',
+        sql<string[]>`coalesce((SELECT array_agg(t.name ORDER BY t.name) FROM theaters t
+                                 WHERE t.id = ANY (i.theater_ids)), '{}')`.as('theaters'),
+      ])
+      .where('i.id', '=', invitationId)
+      .executeTakeFirst();
+  }
+
   /** What a reset email says: whom it greets, and until when the link works. */
   async passwordResetView(
     db: Q,

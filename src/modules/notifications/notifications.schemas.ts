@@ -15,12 +15,16 @@ export const Notification = Type.Object({
   passwordResetId: Type.Union([Uuid, Type.Null()], {
     description: 'The password reset request the message is about, if any',
   }),
+  invitationId: Type.Union([Uuid, Type.Null()], {
+    description: 'The invitation the message is about, if any',
+  }),
   event: Type.Union([
     Type.Literal('booking.confirmed'),
     Type.Literal('booking.refunded'),
     Type.Literal('booking.expired'),
     Type.Literal('payment.refunded'),
     Type.Literal('account.password_reset'),
+    Type.Literal('account.invitation'),
   ]),
   channel: Type.Union([Type.Literal('email'), Type.Literal('sms')]),
   recipient: Type.String(),

@@ -13,6 +13,7 @@ function toNotification(n: NotificationRow & { reference: string | null }): Noti
     bookingId: n.booking_id,
     bookingReference: n.reference,
     passwordResetId: n.password_reset_id,
+    invitationId: n.invitation_id,
     event: n.event,
     channel: n.channel,
     recipient: n.recipient,

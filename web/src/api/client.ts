@@ -12,6 +12,15 @@ import type {
   ShowtimeCreateBody,
   ShowtimeUpdateBody,
   AdminShowtimeList,
+  AcceptInvitationBody,
+  AccessChangeBody,
+  AuditList,
+  AuditQuery,
+  Invitation,
+  InvitationPreview,
+  InviteBody,
+  Person,
+  WebConfig,
   AdminTheater,
   AdminTheaterCreateBody,
   AdminWaitingRoom,
@@ -206,6 +215,12 @@ export const api = {
     request<{ message: string }>('POST', '/auth/password-reset', { body: { email } }),
   resetPassword: (body: PasswordResetBody) => request<null>('POST', '/auth/password-reset/confirm', { body }),
 
+  webConfig: (signal?: AbortSignal) => request<WebConfig>('GET', '/web-config', { signal }),
+  previewInvitation: (token: string) =>
+    request<InvitationPreview>('POST', '/invitations/preview', { body: { token } }),
+  acceptInvitation: (body: AcceptInvitationBody) =>
+    request<AuthResponse>('POST', '/invitations/accept', { body }),
+
   theaters: (query: TheatersQuery, signal?: AbortSignal) =>
     request<TheatersResponse>('GET', '/theaters', { query, signal }),
   theater: (theaterId: string, signal?: AbortSignal) =>
@@ -312,6 +327,8 @@ export const api = {
       request<CashResponse>('POST', `/box-office/bookings/${enc(bookingId)}/cash`, {
         body: { tenderedCents },
       }),
+    theaters: (signal?: AbortSignal) =>
+      request<{ theaterIds: string[] | null }>('GET', '/box-office/theaters', { signal }),
     sales: (signal?: AbortSignal) =>
       request<CounterSales>('GET', '/box-office/sales', { query: { limit: 10 }, signal }),
   },
@@ -344,6 +361,20 @@ export const api = {
       }),
     removeWaitingRoom: (showtimeId: string) =>
       request<null>('DELETE', `/admin/showtimes/${enc(showtimeId)}/waiting-room`),
+    people: (signal?: AbortSignal) => request<{ people: Person[] }>('GET', '/admin/people', { signal }),
+    changeAccess: (userId: string, body: AccessChangeBody) =>
+      request<{ person: Person | null }>('PATCH', `/admin/people/${enc(userId)}`, { body }),
+    revokeAccess: (userId: string) => request<null>('DELETE', `/admin/people/${enc(userId)}`),
+    invitations: (signal?: AbortSignal) =>
+      request<{ invitations: Invitation[] }>('GET', '/admin/invitations', { signal }),
+    invite: (body: InviteBody) => request<{ invitation: Invitation }>('POST', '/admin/invitations', { body }),
+    revokeInvitation: (invitationId: string) =>
+      request<null>('DELETE', `/admin/invitations/${enc(invitationId)}`),
+    auditLog: (query: AuditQuery, signal?: AbortSignal) =>
+      request<AuditList>('GET', '/admin/audit-log', {
+        query: query as Record<string, string | number | undefined>,
+        signal,
+      }),
     saveLayout: (auditoriumId: string, body: LayoutSaveBody) =>
       request<{ auditorium: AuditoriumDetail }>('PUT', `/admin/auditoriums/${enc(auditoriumId)}/layout`, {
         body,

@@ -58,6 +58,47 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/invitations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Invitations: open ones (pending or expired) and those closed in the last 30 days, newest first */
+    get: operations['adminListInvitations'];
+    put?: never;
+    /**
+     * Invite an email as staff (of some theaters) or admin
+     * @description Emails a single-use link (valid INVITATION_TTL_HOURS) through the notifications outbox. A newer invitation of the same email withdraws the older. 409 ALREADY_OPERATOR when the email is staff or admin already; 400 UNKNOWN_THEATER, THEATERS_REQUIRED, THEATERS_NOT_ALLOWED. Audited.
+     */
+    post: operations['adminInvite'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/invitations/{invitationId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Withdraw an invitation: its link stops working
+     * @description 409 INVITATION_CLOSED when it was accepted or withdrawn already. Audited.
+     */
+    delete: operations['adminRevokeInvitation'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/admin/movies': {
     parameters: {
       query?: never;
@@ -127,6 +168,47 @@ export type paths = {
     options?: never;
     head?: never;
     patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/people': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Staff and admins, with the theaters staff work at */
+    get: operations['adminListPeople'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/people/{userId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke operator access: the account becomes a customer and is signed out
+     * @description A role change signs the account out everywhere (within AUTH_CACHE_TTL_MS on other API processes); a change of theaters applies to the next check-in or sale. Audited.
+     */
+    delete: operations['adminRevokeAccess'];
+    options?: never;
+    head?: never;
+    /**
+     * Change an account's role and theaters (role customer revokes access)
+     * @description Staff need theaterIds (at least one); admins and customers take none. A role change signs the account out everywhere (within AUTH_CACHE_TTL_MS on other API processes); a change of theaters applies to the next check-in or sale. Audited. 409 OWN_ROLE for your own account; 400 UNKNOWN_THEATER, THEATERS_REQUIRED, THEATERS_NOT_ALLOWED.
+     */
+    patch: operations['adminChangeAccess'];
     trace?: never;
   };
   '/api/v1/admin/sales/bookings.csv': {
@@ -1025,7 +1107,7 @@ export type paths = {
     put?: never;
     /**
      * Hold seats at the counter
-     * @description The same one-statement hold as online, held by the clerk's account without the per-customer limits. Pay it in cash (POST /box-office/bookings/:id/cash) or by card (POST /bookings/:id/payment); cancel it with DELETE /bookings/:id. With a buyer email the tickets are emailed to the buyer.
+     * @description The same one-statement hold as online, held by the clerk's account without the per-customer limits. Pay it in cash (POST /box-office/bookings/:id/cash) or by card (POST /bookings/:id/payment); cancel it with DELETE /bookings/:id. With a buyer email the tickets are emailed to the buyer. 403 THEATER_NOT_ALLOWED for a theater the clerk does not work at.
      */
     post: operations['boxOfficeHold'];
     delete?: never;
@@ -1051,6 +1133,23 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/box-office/theaters': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The theaters the clerk sells and checks in at (null: every theater) */
+    get: operations['boxOfficeTheaters'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/checkin': {
     parameters: {
       query?: never;
@@ -1062,7 +1161,7 @@ export type paths = {
     put?: never;
     /**
      * Admit a ticket at the door (once), by its QR code or its short code
-     * @description Body: the scanned QR code, or the short code printed beside it. 409 ALREADY_CHECKED_IN carries the first admission time; 409 TICKET_NOT_VALID for refunded/cancelled bookings; 409 WRONG_SHOWTIME outside doors-open (2 h before) to the end of the showtime. Messages give times in the theater's local time, in words; details carry the ISO instants and the theater's timeZone. 404 TICKET_NOT_FOUND for unknown or forged codes; 400 INVALID_CODE for anything that is not a ticket code.
+     * @description Body: the scanned QR code, or the short code printed beside it. 403 THEATER_NOT_ALLOWED when the ticket is for a theater the staff member does not work at; 409 ALREADY_CHECKED_IN carries the first admission time; 409 TICKET_NOT_VALID for refunded/cancelled bookings; 409 WRONG_SHOWTIME outside doors-open (2 h before) to the end of the showtime. Messages give times in the theater's local time, in words; details carry the ISO instants and the theater's timeZone. 404 TICKET_NOT_FOUND for unknown or forged codes; 400 INVALID_CODE for anything that is not a ticket code.
      */
     post: operations['checkInTicket'];
     delete?: never;
@@ -1080,7 +1179,7 @@ export type paths = {
     };
     /**
      * Look a booking up by the reference its customer reads out
-     * @description Its showtime, whether the doors are open for it (in words, in the theater's local time) and its tickets with their short codes and admission times. 404 BOOKING_NOT_FOUND.
+     * @description Its showtime, whether the doors are open for it (in words, in the theater's local time) and its tickets with their short codes and admission times. 404 BOOKING_NOT_FOUND; 403 THEATER_NOT_ALLOWED for another theater's booking.
      */
     get: operations['lookUpBookingAtDoor'];
     put?: never;
@@ -1102,7 +1201,7 @@ export type paths = {
     put?: never;
     /**
      * Admit one ticket of a booking looked up by its reference
-     * @description 409 ALREADY_CHECKED_IN carries the first admission time; 409 TICKET_NOT_VALID for refunded/cancelled bookings; 409 WRONG_SHOWTIME outside doors-open (2 h before) to the end of the showtime. Messages give times in the theater's local time, in words; details carry the ISO instants and the theater's timeZone. 404 TICKET_NOT_FOUND.
+     * @description 403 THEATER_NOT_ALLOWED when the ticket is for a theater the staff member does not work at; 409 ALREADY_CHECKED_IN carries the first admission time; 409 TICKET_NOT_VALID for refunded/cancelled bookings; 409 WRONG_SHOWTIME outside doors-open (2 h before) to the end of the showtime. Messages give times in the theater's local time, in words; details carry the ISO instants and the theater's timeZone. 404 TICKET_NOT_FOUND.
      */
     post: operations['checkInTicketById'];
     delete?: never;
@@ -1197,6 +1296,46 @@ export type paths = {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/invitations/accept': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Accept an invitation: create the account, or upgrade the signed-in account of that email
+     * @description Signed out: name and password create the account (409 ACCOUNT_EXISTS when the email has one: sign in and accept again). Signed in: the account must have the invited email (403 INVITATION_EMAIL_MISMATCH); it gets the role (never a lower one) and theaters. Answers a fresh token. 400 INVITATION_INVALID (unknown token); 410 INVITATION_USED, INVITATION_REVOKED, INVITATION_EXPIRED.
+     */
+    post: operations['acceptInvitation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/invitations/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * What an invitation link offers, and whether its email has an account
+     * @description The token travels in the body, never the URL. 400 INVITATION_INVALID (unknown token); 410 INVITATION_USED, INVITATION_REVOKED, INVITATION_EXPIRED.
+     */
+    post: operations['previewInvitation'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1725,6 +1864,23 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/web-config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The web app's deployment settings (map tiles) */
+    get: operations['getWebConfig'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -2209,6 +2365,322 @@ export interface operations {
             };
           };
         };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminListInvitations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            invitations: {
+              /** Format: date-time */
+              createdAt: string;
+              email: string;
+              /** Format: date-time */
+              expiresAt: string;
+              /** Format: uuid */
+              id: string;
+              /** @description Email of the admin who invited */
+              invitedBy: string | null;
+              role: 'staff' | 'admin';
+              status: 'pending' | 'expired' | 'accepted' | 'revoked';
+              theaters: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+              }[];
+            }[];
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminInvite: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: email */
+          email: string;
+          role: 'staff' | 'admin';
+          /** @description Staff only (at least one): the theaters they may check in and sell at */
+          theaterIds?: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            invitation: {
+              /** Format: date-time */
+              createdAt: string;
+              email: string;
+              /** Format: date-time */
+              expiresAt: string;
+              /** Format: uuid */
+              id: string;
+              /** @description Email of the admin who invited */
+              invitedBy: string | null;
+              role: 'staff' | 'admin';
+              status: 'pending' | 'expired' | 'accepted' | 'revoked';
+              theaters: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+              }[];
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminRevokeInvitation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        invitationId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Default Response */
       401: {
@@ -2924,9 +3396,12 @@ export interface operations {
                 | 'booking.refunded'
                 | 'booking.expired'
                 | 'payment.refunded'
-                | 'account.password_reset';
+                | 'account.password_reset'
+                | 'account.invitation';
               /** Format: uuid */
               id: string;
+              /** @description The invitation the message is about, if any */
+              invitationId: string | null;
               lastError: string | null;
               /** @description Message-ID header (email) / idempotency key (SMS), fixed per row */
               messageId: string;
@@ -3040,9 +3515,12 @@ export interface operations {
                 | 'booking.refunded'
                 | 'booking.expired'
                 | 'payment.refunded'
-                | 'account.password_reset';
+                | 'account.password_reset'
+                | 'account.invitation';
               /** Format: uuid */
               id: string;
+              /** @description The invitation the message is about, if any */
+              invitationId: string | null;
               lastError: string | null;
               /** @description Message-ID header (email) / idempotency key (SMS), fixed per row */
               messageId: string;
@@ -3055,6 +3533,338 @@ export interface operations {
               /** Format: date-time */
               updatedAt: string;
             };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminListPeople: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            people: {
+              /** Format: date-time */
+              createdAt: string;
+              email: string;
+              /** Format: uuid */
+              id: string;
+              name: string;
+              role: 'staff' | 'admin';
+              /** @description The theaters a staff member works at; null: every theater (admins, and staff from before 0019) */
+              theaters:
+                | {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                  }[]
+                | null;
+            }[];
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminRevokeAccess: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminChangeAccess: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description customer revokes operator access */
+          role: 'customer' | 'staff' | 'admin';
+          /** @description Staff only (at least one): the theaters they may check in and sell at */
+          theaterIds?: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description null: now a customer */
+            person: {
+              /** Format: date-time */
+              createdAt: string;
+              email: string;
+              /** Format: uuid */
+              id: string;
+              name: string;
+              role: 'staff' | 'admin';
+              /** @description The theaters a staff member works at; null: every theater (admins, and staff from before 0019) */
+              theaters:
+                | {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                  }[]
+                | null;
+            } | null;
           };
         };
       };
@@ -9511,6 +10321,76 @@ export interface operations {
       };
     };
   };
+  boxOfficeTheaters: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            theaterIds: string[] | null;
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
   checkInTicket: {
     parameters: {
       query?: never;
@@ -9908,6 +10788,229 @@ export interface operations {
       };
       /** @description Default Response */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  acceptInvitation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string;
+          /** @description At least 8 characters */
+          password?: string;
+          /** @description The token from the emailed link (after #token=) */
+          token: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            token: string;
+            user: {
+              email: string;
+              /** Format: uuid */
+              id: string;
+              name: string;
+              phone: string | null;
+              role: 'customer' | 'staff' | 'admin';
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  previewInvitation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The token from the emailed link (after #token=) */
+          token: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description true: sign in with this email to accept; false: create the account */
+            accountExists: boolean;
+            email: string;
+            /** Format: date-time */
+            expiresAt: string;
+            role: 'staff' | 'admin';
+            theaters: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+            }[];
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      410: {
         headers: {
           [name: string]: unknown;
         };
@@ -11507,6 +12610,49 @@ export interface operations {
       };
       /** @description Default Response */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  getWebConfig: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description null: no tile server configured (MAP_TILE_URL); forms show latitude/longitude only */
+            map: {
+              attribution: string | null;
+              /** @description Leaflet tile URL template ({z}/{x}/{y}) */
+              tileUrl: string;
+            } | null;
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
         headers: {
           [name: string]: unknown;
         };

@@ -150,3 +150,14 @@ export type AdminWaitingRoom = ResponseOf<
   'get'
 >['waitingRoom'];
 export type WaitingRoomSettings = BodyOf<'/api/v1/admin/showtimes/{showtimeId}/waiting-room', 'put'>;
+// ---- people and the audit log ----
+export type Person = ResponseOf<'/api/v1/admin/people', 'get'>['people'][number];
+export type AccessChangeBody = BodyOf<'/api/v1/admin/people/{userId}', 'patch'>;
+export type Invitation = ResponseOf<'/api/v1/admin/invitations', 'get'>['invitations'][number];
+export type InviteBody = BodyOf<'/api/v1/admin/invitations', 'post'>;
+export type InvitationPreview = ResponseOf<'/api/v1/invitations/preview', 'post'>;
+export type AcceptInvitationBody = BodyOf<'/api/v1/invitations/accept', 'post'>;
+export type AuditList = ResponseOf<'/api/v1/admin/audit-log', 'get'>;
+export type AuditEntry = AuditList['entries'][number];
+export type AuditQuery = QueryOf<'/api/v1/admin/audit-log', 'get'>;
+export type WebConfig = ResponseOf<'/api/v1/web-config', 'get'>;

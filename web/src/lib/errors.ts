@@ -16,6 +16,16 @@ const SENTENCES: Record<string, string> = {
   TOKEN_REVOKED: 'You were signed out. Sign in again.',
   UNAUTHORIZED: 'Sign in to continue.',
   FORBIDDEN: 'Your account is not allowed to do this.',
+  THEATER_NOT_ALLOWED: 'Your account does not work at this theater.',
+  INVITATION_INVALID: 'This invitation link is not valid. Open it from the email again.',
+  INVITATION_USED: 'This invitation was already accepted. Sign in instead.',
+  INVITATION_REVOKED: 'This invitation was withdrawn.',
+  INVITATION_EXPIRED: 'This invitation has expired.',
+  ACCOUNT_EXISTS: 'An account with this email exists: sign in to accept the invitation.',
+  ALREADY_OPERATOR:
+    'This email already belongs to staff or an admin: change their access in the people list.',
+  THEATERS_REQUIRED: 'Choose at least one theater for a staff member.',
+  OWN_ROLE: 'You cannot change your own access; ask another admin.',
   INVALID_CREDENTIALS: 'That email and password do not match an account.',
   EMAIL_TAKEN: 'An account with this email already exists. Sign in instead.',
   INVALID_PHONE:

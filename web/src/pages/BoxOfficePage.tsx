@@ -87,7 +87,15 @@ function ShowtimePicker({
   onShowtime: (id: string) => void;
 }) {
   const id = useId();
-  const theaters = useAsync((signal) => api.theaters({ limit: 100 }, signal), []);
+  // Only the theaters this clerk works at (staff are per theater; null: every theater).
+  const theaters = useAsync(async (signal) => {
+    const [all, mine] = await Promise.all([
+      api.theaters({ limit: 100 }, signal),
+      api.boxOffice.theaters(signal),
+    ]);
+    const allowed = mine.theaterIds;
+    return { theaters: allowed ? all.theaters.filter((t) => allowed.includes(t.id)) : all.theaters };
+  }, []);
   const listing = useAsync(
     (signal) => (theaterId ? api.movies(theaterId, undefined, signal) : Promise.resolve(null)),
     [theaterId],

@@ -44,6 +44,11 @@ function refusal(err: ApiError): { title: string; reason: string } {
     case 'WRONG_SHOWTIME':
       // The API words it in the theater's local time ("Too early: doors open at 7:10 PM for the 9:10 PM showing").
       return { title: 'Wrong showtime', reason: asSentence(err.message) };
+    case 'THEATER_NOT_ALLOWED':
+      return {
+        title: 'Another theater',
+        reason: 'This ticket is for a theater you do not work at. Send the guest to the right theater.',
+      };
     case 'TICKET_NOT_FOUND':
       return { title: 'Unknown ticket', reason: 'No ticket has this code. It may be mistyped or forged.' };
     case 'INVALID_CODE':

@@ -21,6 +21,8 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
     ['/admin/schedule', 'Schedule', (p) => p.startsWith('/admin/schedule')],
     ['/admin/sales', 'Sales', (p) => p.startsWith('/admin/sales')],
     ['/admin/waiting-rooms', 'Waiting rooms', (p) => p.startsWith('/admin/waiting-rooms')],
+    ['/admin/people', 'People', (p) => p.startsWith('/admin/people')],
+    ['/admin/audit-log', 'Audit log', (p) => p.startsWith('/admin/audit-log')],
   ];
   return (
     <div className="console" data-testid="console">

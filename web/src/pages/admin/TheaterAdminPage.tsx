@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api/client';
 import type { AdminTheater } from '../../api/types';
+import { MapPicker } from '../../components/MapPicker';
 import { NotFound } from '../../components/NotFound';
 import { Loading, Notice } from '../../components/Notice';
 import { PageHeading } from '../../components/PageHeading';
@@ -74,6 +75,12 @@ function formOf(t: AdminTheater): Form {
     tax: String(t.taxRatePpm / 10_000),
     cleaning: String(t.cleaningMinutes),
   };
+}
+
+/** A typed coordinate the map can show, or null while the field is empty or out of range. */
+function coordinate(text: string, limit: number): number | null {
+  const x = Number(text);
+  return text.trim() !== '' && Number.isFinite(x) && Math.abs(x) <= limit ? x : null;
 }
 
 type Errors = Partial<Record<keyof Form, string>>;
@@ -226,15 +233,19 @@ function TheaterEditor({
         {field('name', 'Name')}
         {field('address', 'Street address', { autoComplete: 'street-address' })}
         {field('city', 'City')}
-        <fieldset className="field-row">
+        <fieldset className="stack">
           <legend>Location</legend>
-          {field('lat', 'Latitude', { inputMode: 'decimal', hint: 'Decimal degrees, north positive.' })}
-          {field('lng', 'Longitude', { inputMode: 'decimal', hint: 'Decimal degrees, east positive.' })}
+          <MapPicker
+            lat={coordinate(form.lat, 90)}
+            lng={coordinate(form.lng, 180)}
+            onPick={(lat, lng) => setForm((f) => ({ ...f, lat: String(lat), lng: String(lng) }))}
+          />
+          <div className="field-row">
+            {field('lat', 'Latitude', { inputMode: 'decimal', hint: 'Decimal degrees, north positive.' })}
+            {field('lng', 'Longitude', { inputMode: 'decimal', hint: 'Decimal degrees, east positive.' })}
+          </div>
         </fieldset>
-        <p className="field-hint">
-          Coordinates place the theater for “near me” searches. A map picker is not part of the console yet:
-          copy them from any map.
-        </p>
+        <p className="field-hint">Coordinates place the theater for “near me” searches.</p>
         <div className="field-row">
           <div className="field">
             <label htmlFor="theater-timeZone">Time zone</label>
