@@ -15,6 +15,7 @@ import * as m0013 from './0013_prices.js';
 import * as m0014 from './0014_operator_console.js';
 import * as m0015 from './0015_audit_log.js';
 import * as m0016 from './0016_box_office.js';
+import * as m0021 from './0021_seat_types.js';
 
 /** Explicit, ordered list: a migration runs once, in this order, and is never edited after release. */
 const migrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0014_operator_console': m0014,
   '0015_audit_log': m0015,
   '0016_box_office': m0016,
+  '0021_seat_types': m0021,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -15,6 +15,7 @@ export interface PreviewSeat {
   dx: number;
   dy: number;
   priceCents: number;
+  seatType: { id: string; name: string; colour: string } | null;
   status: 'available';
 }
 
@@ -281,6 +282,7 @@ export function previewSeats(draft: Draft): PreviewSeat[] {
         tier: c.tier,
         ...seatOffset({ x, stagger: row.stagger, curve: row.curve }, extent),
         priceCents: 0,
+        seatType: null,
         status: 'available',
       });
     });
