@@ -198,12 +198,16 @@ describe('layouts, seat maps and holds', () => {
       baseTier: 'premium',
       surchargeCents: 300,
     });
-    // The seat says standard: the type's base tier (premium) wins.
+    // B1 says standard: the type's base tier (premium) wins.
     const created = await call('POST', `/admin/theaters/${theaterId}/auditoriums`, {
       name: 'Screen 1',
       rows: [
         { label: 'A', seats: [seat(1), seat(2)] },
-        { label: 'B', seats: [seat(1, 'standard', recliner.id), seat(2, 'premium', recliner.id)] },
+        // By id, or by name in any case (as an exported layout file carries it).
+        {
+          label: 'B',
+          seats: [seat(1, 'standard', recliner.id), { number: 2, tier: 'premium', seatType: 'recliner' }],
+        },
       ],
     });
     expect(created.statusCode, created.body).toBe(201);
@@ -305,6 +309,18 @@ describe('layouts, seat maps and holds', () => {
         error: { code: 'UNKNOWN_SEAT_TYPE', fields: [{ field: 'body.rows.0.seats.0.seatTypeId' }] },
       });
     }
+    const byName = await call('POST', `/admin/theaters/${theaterId}/auditoriums`, {
+      name: 'Screen Z',
+      rows: [{ label: 'A', seats: [{ number: 1, tier: 'standard', seatType: 'Recliner' }, seat(2)] }],
+    });
+    expect(byName.statusCode).toBe(400);
+    expect(byName.json()).toMatchObject({
+      error: {
+        code: 'UNKNOWN_SEAT_TYPE',
+        unknownNames: ['Recliner'],
+        fields: [{ field: 'body.rows.0.seats.0.seatType' }],
+      },
+    });
     // Saving a layout version checks the same.
     const aud = await call('POST', `/admin/theaters/${theaterId}/auditoriums`, {
       name: 'Screen Y',

@@ -130,6 +130,14 @@ export const LayoutSeat = Type.Object(
         }),
       ),
     ),
+    seatType: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 40,
+        description:
+          'A seat type of the theater by name, any case (how exported layout files carry it); instead of seatTypeId',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -160,12 +160,14 @@ export class SeatTypeInUseError extends ConflictError {
 /** A layout names seat types that are not this theater's (or a type on a wheelchair or companion seat). */
 export class UnknownSeatTypeError extends DomainError {
   override name = 'UnknownSeatTypeError';
-  constructor(fields: { field: string; message: string }[]) {
+  constructor(fields: { field: string; message: string }[], unknownNames: string[] = []) {
     super(
       400,
       'UNKNOWN_SEAT_TYPE',
-      `Invalid seat layout: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`,
-      { fields },
+      unknownNames.length > 0
+        ? `The layout names seat types this theater does not have: ${unknownNames.join(', ')}. Create them first, or change those seats`
+        : `Invalid seat layout: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`,
+      { fields, unknownNames },
     );
   }
 }

@@ -14,6 +14,7 @@ export interface LayoutRowInput {
     tier: SeatTier;
     blocked?: SeatBlock | null | undefined;
     seatTypeId?: string | null | undefined;
+    seatType?: string | undefined;
   } | null)[];
 }
 
@@ -26,6 +27,8 @@ export interface PlacedSeat {
   blocked: SeatBlock | null;
   /** An operator-defined seat type of the auditorium's theater (the service checks it belongs there). */
   seatTypeId: string | null;
+  /** The type by name (an imported file), resolved to seatTypeId by the service. */
+  seatTypeName?: string | undefined;
   /** position in the row, 0 = leftmost as seen from the audience */
   x: number;
   /** row index, 0 = the row nearest the first row the operator listed */
@@ -101,6 +104,7 @@ export function placeSeats(rows: LayoutRowInput[]): PlacedSeat[] {
         curve: row.curve ?? 0,
         blocked: seat.blocked ?? null,
         seatTypeId: seat.seatTypeId ?? null,
+        ...(seat.seatType !== undefined ? { seatTypeName: seat.seatType.trim() } : {}),
       });
     });
   });

@@ -106,17 +106,27 @@ export class SeatTypesRepository {
       .execute();
   }
 
-  /** The theater's types among `ids`, locked FOR KEY SHARE so none is deleted before the layout commits. */
+  /**
+   * The theater's types among `ids` or named (any case) among `names`, locked FOR KEY SHARE so none is deleted
+   * before the layout commits.
+   */
   async findForLayout(
     theaterId: string,
     ids: string[],
-  ): Promise<{ id: string; base_tier: 'standard' | 'premium' }[]> {
-    if (ids.length === 0) return [];
+    names: string[],
+  ): Promise<{ id: string; name: string; base_tier: 'standard' | 'premium' }[]> {
+    if (ids.length === 0 && names.length === 0) return [];
+    const lower = names.map((n) => n.toLowerCase());
     return this.db
       .selectFrom('seat_types')
-      .select(['id', 'base_tier'])
+      .select(['id', 'name', 'base_tier'])
       .where('theater_id', '=', theaterId)
-      .where('id', '=', sql<string>`ANY(${ids}::uuid[])`)
+      .where((eb) =>
+        eb.or([
+          eb('id', '=', sql<string>`ANY(${ids}::uuid[])`),
+          eb(sql<string>`lower(name)`, '=', sql<string>`ANY(${lower}::text[])`),
+        ]),
+      )
       .forKeyShare()
       .execute();
   }

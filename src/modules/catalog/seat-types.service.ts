@@ -37,7 +37,8 @@ function isNameTaken(err: unknown): boolean {
 }
 
 /**
- * Gives the seats of a layout their types' base tiers, after checking every type is one of the theater's: a
+ * Gives the seats of a layout their types (by id, or by name as in an exported file) and the types' base tiers,
+ * after checking every type is one of the theater's: a
  * typed seat's tier is its type's base tier (the database's composite key insists on it too). Types are locked
  * FOR KEY SHARE, so a concurrent delete waits for the layout and then finds it in use.
  */
@@ -47,27 +48,49 @@ export async function assignSeatTypes(
   seats: PlacedSeat[],
 ): Promise<PlacedSeat[]> {
   const ids = [...new Set(seats.flatMap((s) => (s.seatTypeId ? [s.seatTypeId] : [])))];
-  if (ids.length === 0) return seats;
-  const found = new Map((await repo.findForLayout(theaterId, ids)).map((t) => [t.id, t.base_tier]));
+  const names = [...new Set(seats.flatMap((s) => (s.seatTypeName ? [s.seatTypeName] : [])))];
+  if (ids.length === 0 && names.length === 0) return seats;
+  const types = await repo.findForLayout(theaterId, ids, names);
+  const byId = new Map(types.map((t) => [t.id, t]));
+  const byName = new Map(types.map((t) => [t.name.toLowerCase(), t]));
   const problems: { field: string; message: string }[] = [];
-  const typed = seats.map((seat) => {
-    if (!seat.seatTypeId) return seat;
-    const field = `body.rows.${seat.y}.seats.${seat.x}.seatTypeId`;
-    const baseTier = found.get(seat.seatTypeId);
-    if (!baseTier) {
-      problems.push({ field, message: `is not a seat type of this theater (${seat.seatTypeId})` });
+  const unknownNames = new Set<string>();
+  const typed = seats.map(({ seatTypeName, ...seat }) => {
+    if (!seat.seatTypeId && !seatTypeName) return seat;
+    const at = `body.rows.${seat.y}.seats.${seat.x}`;
+    const byIdType = seat.seatTypeId ? byId.get(seat.seatTypeId) : undefined;
+    const byNameType = seatTypeName ? byName.get(seatTypeName.toLowerCase()) : undefined;
+    if (seat.seatTypeId && !byIdType) {
+      problems.push({
+        field: `${at}.seatTypeId`,
+        message: `is not a seat type of this theater (${seat.seatTypeId})`,
+      });
+      return seat;
+    }
+    if (seatTypeName && !byNameType) {
+      unknownNames.add(seatTypeName);
+      problems.push({
+        field: `${at}.seatType`,
+        message: `names no seat type of this theater (${seatTypeName})`,
+      });
+      return seat;
+    }
+    const type = byIdType ?? byNameType;
+    if (!type) return seat;
+    if (byIdType && byNameType && byIdType.id !== byNameType.id) {
+      problems.push({ field: `${at}.seatType`, message: 'and seatTypeId name different seat types' });
       return seat;
     }
     if (seat.tier === 'accessible' || seat.tier === 'companion') {
       problems.push({
-        field,
+        field: `${at}.${byIdType ? 'seatTypeId' : 'seatType'}`,
         message: `cannot be given to a ${seat.tier} seat (types are standard or premium)`,
       });
       return seat;
     }
-    return { ...seat, tier: baseTier };
+    return { ...seat, seatTypeId: type.id, tier: type.base_tier };
   });
-  if (problems.length > 0) throw new UnknownSeatTypeError(problems);
+  if (problems.length > 0) throw new UnknownSeatTypeError(problems, [...unknownNames]);
   return typed;
 }
 

@@ -1790,6 +1790,8 @@ export interface operations {
             seats: ({
               blocked?: ('broken' | 'house') | null;
               number: number;
+              /** @description A seat type of the theater by name, any case (how exported layout files carry it); instead of seatTypeId */
+              seatType?: string;
               seatTypeId?: string | null;
               /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
               tier: 'standard' | 'premium' | 'accessible' | 'companion';
@@ -4387,6 +4389,8 @@ export interface operations {
             seats: ({
               blocked?: ('broken' | 'house') | null;
               number: number;
+              /** @description A seat type of the theater by name, any case (how exported layout files carry it); instead of seatTypeId */
+              seatType?: string;
               seatTypeId?: string | null;
               /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
               tier: 'standard' | 'premium' | 'accessible' | 'companion';

@@ -492,6 +492,7 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
             tiers={tiers}
             prices={showtime.prices}
             currency={currency}
+            seats={live.seats}
             showYours={own.booked.size + own.held.size > 0}
           />
           <SeatMap
