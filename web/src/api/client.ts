@@ -1,6 +1,7 @@
 import { randomId } from '../lib/random';
 import { session } from '../lib/session';
 import type {
+  AdminSeatType,
   AdminTheater,
   AdminTheaterCreateBody,
   AdminTheaterUpdateBody,
@@ -8,6 +9,8 @@ import type {
   AuditoriumDetail,
   AuditoriumSummary,
   LayoutSaveBody,
+  SeatTypeCreateBody,
+  SeatTypeUpdateBody,
   ApiErrorBody,
   AuthResponse,
   BestSeatsResponse,
@@ -284,5 +287,19 @@ export const api = {
       request<{ auditorium: AuditoriumDetail }>('PUT', `/admin/auditoriums/${enc(auditoriumId)}/layout`, {
         body,
       }),
+    seatTypes: (theaterId: string, signal?: AbortSignal) =>
+      request<{ seatTypes: AdminSeatType[] }>('GET', `/admin/theaters/${enc(theaterId)}/seat-types`, {
+        signal,
+      }),
+    createSeatType: (theaterId: string, body: SeatTypeCreateBody) =>
+      request<{ seatType: AdminSeatType }>('POST', `/admin/theaters/${enc(theaterId)}/seat-types`, { body }),
+    updateSeatType: (theaterId: string, seatTypeId: string, body: SeatTypeUpdateBody) =>
+      request<{ seatType: AdminSeatType }>(
+        'PATCH',
+        `/admin/theaters/${enc(theaterId)}/seat-types/${enc(seatTypeId)}`,
+        { body },
+      ),
+    deleteSeatType: (theaterId: string, seatTypeId: string) =>
+      request<undefined>('DELETE', `/admin/theaters/${enc(theaterId)}/seat-types/${enc(seatTypeId)}`),
   },
 };

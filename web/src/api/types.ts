@@ -113,6 +113,15 @@ export type AuditoriumSummary = ResponseOf<
 export type AuditoriumDetail = ResponseOf<'/api/v1/admin/auditoriums/{auditoriumId}', 'get'>['auditorium'];
 export type AuditoriumCreateBody = BodyOf<'/api/v1/admin/theaters/{theaterId}/auditoriums', 'post'>;
 export type LayoutSaveBody = BodyOf<'/api/v1/admin/auditoriums/{auditoriumId}/layout', 'put'>;
+export type AdminSeatType = ResponseOf<
+  '/api/v1/admin/theaters/{theaterId}/seat-types',
+  'get'
+>['seatTypes'][number];
+export type SeatTypeCreateBody = BodyOf<'/api/v1/admin/theaters/{theaterId}/seat-types', 'post'>;
+export type SeatTypeUpdateBody = BodyOf<
+  '/api/v1/admin/theaters/{theaterId}/seat-types/{seatTypeId}',
+  'patch'
+>;
 
 // ---- box office ----
 export type CounterHoldBody = BodyOf<'/api/v1/box-office/holds', 'post'>;
