@@ -395,4 +395,87 @@ describe('layouts, seat maps and holds', () => {
       .executeTakeFirstOrThrow();
     expect(old).toEqual({ tier: 'premium', seat_type_id: null });
   });
+
+  it('best value counts the surcharge: a plain seat in a worse row before a dearer typed seat in the best row', async () => {
+    const theaterId = await createTheater(t.app, admin);
+    const dbox = await createType(theaterId, {
+      name: 'D-BOX',
+      colour: '#ff8800',
+      baseTier: 'standard',
+      surchargeCents: 800,
+    });
+    const aud = await call('POST', `/admin/theaters/${theaterId}/auditoriums`, {
+      name: 'Screen D',
+      rows: [
+        { label: 'A', seats: [seat(1), seat(2)] },
+        { label: 'B', seats: [seat(1), seat(2)] },
+        // Row C is the best row (two thirds back): without the surcharge best available would take it.
+        { label: 'C', seats: [seat(1, 'standard', dbox.id), seat(2, 'standard', dbox.id)] },
+        { label: 'D', seats: [seat(1), seat(2)] },
+      ],
+    });
+    const showtimeId = await createShowtime(t.app, admin, {
+      auditoriumId: aud.json<{ auditorium: { id: string } }>().auditorium.id,
+      movieId: await createMovie(t.app, admin),
+      startsAt: inHours(35),
+      prices: { standard: 1000 },
+    });
+    const res = await call('POST', '/bookings', { showtimeId, count: 2 }, await createUser(t.app, t.ctx));
+    expect(res.statusCode, res.body).toBe(201);
+    const tickets = res.json<{ booking: { tickets: { row: string; priceCents: number }[] } }>().booking
+      .tickets;
+    expect(tickets.map((x) => x.priceCents)).toEqual([1000, 1000]);
+    expect(tickets.map((x) => x.row)).not.toContain('C');
+    // Asked for a tier, best available goes by place alone: the D-BOX seats are standard, in the best row.
+    const again = await call(
+      'POST',
+      '/bookings',
+      { showtimeId, count: 2, tier: 'standard' },
+      await createUser(t.app, t.ctx),
+    );
+    expect(again.statusCode, again.body).toBe(201);
+    expect(again.json()).toMatchObject({
+      booking: {
+        tickets: [
+          { row: 'C', priceCents: 1800 },
+          { row: 'C', priceCents: 1800 },
+        ],
+      },
+    });
+  });
+
+  it('a delete and a layout save using the type, at the same time: never a layout with a deleted type', async () => {
+    for (let round = 0; round < 5; round++) {
+      const theaterId = await createTheater(t.app, admin);
+      const type = await createType(theaterId, { name: 'Recliner', colour: '#8a2be2', baseTier: 'premium' });
+      const aud = await call('POST', `/admin/theaters/${theaterId}/auditoriums`, {
+        name: `Screen ${round}`,
+        rows: [{ label: 'A', seats: [seat(1), seat(2)] }],
+      });
+      const audId = aud.json<{ auditorium: { id: string } }>().auditorium.id;
+      const [deleted, saved] = await Promise.all([
+        call('DELETE', `/admin/theaters/${theaterId}/seat-types/${type.id}`),
+        call('PUT', `/admin/auditoriums/${audId}/layout`, {
+          baseVersion: 1,
+          rows: [{ label: 'A', seats: [seat(1, 'premium', type.id), seat(2)] }],
+        }),
+      ]);
+      // One wins: the type is gone and the layout refused, or the layout saved and the delete refused.
+      const outcome = [deleted.statusCode, saved.statusCode];
+      expect([
+        [204, 400],
+        [409, 200],
+      ]).toContainEqual(outcome);
+      if (saved.statusCode === 400)
+        expect(saved.json()).toMatchObject({ error: { code: 'UNKNOWN_SEAT_TYPE' } });
+      else expect(deleted.json()).toMatchObject({ error: { code: 'SEAT_TYPE_IN_USE' } });
+      const typed = await t.ctx.db
+        .selectFrom('seats')
+        .select('seat_type_id')
+        .where('auditorium_id', '=', audId)
+        .where('seat_type_id', 'is not', null)
+        .execute();
+      expect(typed.length).toBe(saved.statusCode === 200 ? 1 : 0);
+    }
+  });
 });
