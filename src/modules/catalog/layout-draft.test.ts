@@ -13,6 +13,7 @@ import {
   redo,
   setRow,
   renumberRow,
+  retierTypedSeats,
   toApiRows,
   typeTool,
   undo,
@@ -261,5 +262,13 @@ describe('seat types', () => {
     expect(checkDraft(typed(), [dbox]).map((p) => [p.severity, p.message])).toEqual([
       ['error', 'Row A, seat 2: its seat type no longer exists; give the seat another type or tier.'],
     ]);
+  });
+
+  it('typed seats follow a change of their type’s base tier', () => {
+    const d = typed();
+    const next = retierTypedSeats(d, [{ ...recliner, baseTier: 'standard' }, dbox]);
+    expect(next.rows[0]!.seats[1]).toMatchObject({ tier: 'standard', seatTypeId: recliner.id });
+    expect(next.rows[0]!.seats[0]).toBe(d.rows[0]!.seats[0]);
+    expect(retierTypedSeats(d, [recliner, dbox])).toBe(d);
   });
 });

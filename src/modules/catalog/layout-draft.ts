@@ -193,6 +193,22 @@ export function applyTool(
   });
 }
 
+/** Typed seats take their type's current base tier (after an operator changed it); other seats stay. */
+export function retierTypedSeats(draft: Draft, types: readonly DraftSeatType[]): Draft {
+  const tiers = new Map(types.map((t) => [t.id, t.baseTier]));
+  let changed = false;
+  const rows = draft.rows.map((row) => ({
+    ...row,
+    seats: row.seats.map((c) => {
+      const tier = c?.seatTypeId ? tiers.get(c.seatTypeId) : undefined;
+      if (!c || !tier || tier === c.tier) return c;
+      changed = true;
+      return { ...c, tier };
+    }),
+  }));
+  return changed ? { ...draft, rows } : draft;
+}
+
 export function setRow(draft: Draft, y: number, patch: Partial<Omit<DraftRow, 'seats'>>): Draft {
   return withRow(draft, y, (row) => ({ ...row, ...patch }));
 }

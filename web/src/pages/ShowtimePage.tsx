@@ -561,7 +561,7 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
                       {s.number}
                     </strong>{' '}
                     <span className="muted">
-                      {tierLabel(s.tier)}
+                      {s.seatType?.name ?? tierLabel(s.tier)}
                       {priced && ` · ${ticketTypeLabel(priced.tickets[i]!.ticketType)}`}
                     </span>
                   </span>

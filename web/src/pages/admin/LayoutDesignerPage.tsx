@@ -25,6 +25,7 @@ import {
   removeLastPosition,
   removeRow,
   renumber,
+  retierTypedSeats,
   setRow,
   toApiRows,
   typeTool,
@@ -412,6 +413,11 @@ function Designer({
         types={types}
         onChange={(next) => {
           setTypes(next);
+          // A type's new base tier is its seats' tier (the API does the same when they are saved).
+          setHistory((h) => {
+            const present = retierTypedSeats(h.present, next);
+            return present === h.present ? h : { ...h, present };
+          });
           // A deleted type's tool cannot stay picked.
           setTool((current) =>
             current.startsWith('type:') && !next.some((t) => typeTool(t.id) === current)
