@@ -478,4 +478,21 @@ describe('layouts, seat maps and holds', () => {
       expect(typed.length).toBe(saved.statusCode === 200 ? 1 : 0);
     }
   });
+
+  it('a theater without showtimes is deleted with its seat types and the layouts that use them', async () => {
+    const theaterId = await createTheater(t.app, admin);
+    const type = await createType(theaterId, { name: 'Loveseat', colour: '#cc3366', baseTier: 'standard' });
+    const aud = await call('POST', `/admin/theaters/${theaterId}/auditoriums`, {
+      name: 'Screen L',
+      rows: [{ label: 'A', seats: [seat(1, 'standard', type.id), seat(2, 'standard', type.id)] }],
+    });
+    expect(aud.statusCode).toBe(201);
+    expect((await call('DELETE', `/admin/theaters/${theaterId}`)).statusCode).toBe(204);
+    const left = await t.ctx.db
+      .selectFrom('seat_types')
+      .select('id')
+      .where('theater_id', '=', theaterId)
+      .execute();
+    expect(left).toEqual([]);
+  });
 });

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMovie, createShowtime, createTheater } from '../helpers/catalog.js';
@@ -38,7 +39,7 @@ describe.skipIf(!HAS_CHROMIUM)('seat types, in a real browser', () => {
   });
 
   async function newPage(width: number, height: number): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: { width, height } });
+    const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
     contexts.push(context);
     const page = await context.newPage();
     return { page, errors: watchErrors(page) };
@@ -96,6 +97,22 @@ describe.skipIf(!HAS_CHROMIUM)('seat types, in a real browser', () => {
     // The saved layout comes back with the type on those seats.
     await page.getByTestId('saved').waitFor(PATIENT);
     expect(await cell('E', 1).getAttribute('aria-label')).toMatch(/Recliner \(premium\)$/);
+    // The exported file names the type, not this theater's id for it.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export JSON' }).click(),
+    ]);
+    const exported = JSON.parse(await readFile(await download.path(), 'utf8')) as {
+      rows: { label: string; seats: ({ seatType?: string } | null)[] }[];
+    };
+    const rowE = exported.rows.find((r) => r.label === 'E')!;
+    expect(rowE.seats.slice(0, 5).map((c) => c?.seatType ?? null)).toEqual([
+      'Recliner',
+      'Recliner',
+      'Recliner',
+      'Recliner',
+      null,
+    ]);
     expect(errors).toEqual([]);
 
     // ---- a customer, on a phone ----
