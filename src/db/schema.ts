@@ -76,6 +76,23 @@ export interface SeatsTable {
   curve: Generated<number>;
   /** Not for sale: no inventory in showtimes (0014). */
   blocked: SeatBlock | null;
+  /** An operator-defined seat type of the theater; tier is then the type's base tier (0021). */
+  seat_type_id: Generated<string | null>;
+}
+
+export type SeatTypeBaseTier = 'standard' | 'premium';
+
+/** Operator-defined seat types, per theater (0021). */
+export interface SeatTypesTable {
+  id: Generated<string>;
+  theater_id: string;
+  name: string;
+  /** #rrggbb, lower case */
+  colour: string;
+  base_tier: SeatTypeBaseTier;
+  surcharge_cents: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
 }
 
 export interface MoviesTable {
@@ -355,6 +372,7 @@ export interface Database {
   theaters: TheatersTable;
   auditoriums: AuditoriumsTable;
   seats: SeatsTable;
+  seat_types: SeatTypesTable;
   movies: MoviesTable;
   showtimes: ShowtimesTable;
   seat_inventory: SeatInventoryTable;

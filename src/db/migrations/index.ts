@@ -19,6 +19,7 @@ import * as m0017 from './0017_schedule.js';
 import * as m0018 from './0018_seat_blocks.js';
 import * as m0019 from './0019_people.js';
 import * as m0020 from './0020_waiting_room.js';
+import * as m0021 from './0021_seat_types.js';
 
 /** Explicit, ordered list: a migration runs once, in this order, and is never edited after release. */
 const migrations: Record<string, Migration> = {
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0018_seat_blocks': m0018,
   '0019_people': m0019,
   '0020_waiting_room': m0020,
+  '0021_seat_types': m0021,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import { tierPriceSql } from '../catalog/catalog.service.js';
+import { seatPriceSql } from '../catalog/catalog.service.js';
 import type { SeatForChoice, Tier } from './best-seats.js';
 import { seatIsFree } from './seat-rules.js';
 
@@ -28,10 +28,11 @@ export class BestSeatsRepository {
       free: boolean | null;
     }>`
       SELECT st.starts_at <= now() AS started, s.id, s.row_label, s.x, s.y, s.tier,
-             ${tierPriceSql('st', 's.tier')} AS price_cents, ${seatIsFree('i')} AS free
+             ${seatPriceSql('st', 's.tier', 'ty')} AS price_cents, ${seatIsFree('i')} AS free
         FROM showtimes st
         LEFT JOIN seat_inventory i ON i.showtime_id = st.id
         LEFT JOIN seats s ON s.id = i.seat_id
+        LEFT JOIN seat_types ty ON ty.id = s.seat_type_id
        WHERE st.id = ${showtimeId}`.execute(db);
     const first = rows[0];
     if (!first) return undefined;

@@ -9,7 +9,7 @@ import type {
 } from '../../db/schema.js';
 import { executePrepared } from '../../db/database.js';
 import { seatIsFree } from './seat-rules.js';
-import { tierPriceSql } from '../catalog/catalog.service.js';
+import { seatPriceSql } from '../catalog/catalog.service.js';
 import { ticketPriceSql } from '../catalog/ticket-prices.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -66,7 +66,7 @@ export class BookingsRepository {
    * 2. Within the limits, the wanted seats are locked in seat order (concurrent multi-seat holds cannot
    *    deadlock) and each is judged by seatIsFree on its locked, latest version, at claim time.
    * 3. Only if every wanted seat is free: the booking is inserted with its price breakdown (each ticket priced
-   *    by tierPriceSql and ticketPriceSql for its type, the theater's booking fee per ticket, the tax on both,
+   *    by seatPriceSql and ticketPriceSql for its type, the theater's booking fee per ticket, the tax on both,
    *    half up, once), the seats claimed, the tickets of lapsed holds whose seats it took voided, and the
    *    tickets written. All or nothing: the statement either holds every seat or writes nothing but the
    *    customer's hold_seq. A ticket type the showtime does not offer writes nothing either (`refusedTypes`).
@@ -164,11 +164,13 @@ export class BookingsRepository {
                               AND wb.status = 'pending' AND wb.expires_at > now()))))
       ), priced AS (
         -- The ticket types go to the seats in seat order; a type the showtime does not offer has no price.
+        -- A seat of an operator-defined type costs its tier's price plus the type's surcharge (seatPriceSql).
         SELECT o.id, o.tier, o.ticket_type,
-               ${ticketPriceSql('st', tierPriceSql('st', 'o.tier'), 'o.ticket_type')} AS price
-          FROM (SELECT s.id, s.tier,
+               ${ticketPriceSql('st', seatPriceSql('st', 'o.tier', 'o'), 'o.ticket_type')} AS price
+          FROM (SELECT s.id, s.tier, ty.surcharge_cents,
                        (${h.ticketTypes}::text[])[(row_number() OVER (ORDER BY s.y, s.x))::int] AS ticket_type
-                  FROM seats s WHERE s.id = ANY(${h.seatIds}::uuid[])) o
+                  FROM seats s LEFT JOIN seat_types ty ON ty.id = s.seat_type_id
+                 WHERE s.id = ANY(${h.seatIds}::uuid[])) o
          CROSS JOIN st
       ), money AS (
         -- Tax on tickets + fee, in integer cents rounded half up, once per booking.

@@ -24,7 +24,7 @@ export function ticketTypeList(seats: number, counts?: TicketTypeCounts): Ticket
 }
 
 export interface QuoteInput {
-  /** Each chosen seat's tier price, in seat order. */
+  /** Each chosen seat's price before discounts (its tier's, plus a seat type's surcharge: the seat map's priceCents), in seat order. */
   tierPrices: number[];
   counts?: TicketTypeCounts;
   /** Discount per offered type (adult 0); a type missing here is not offered. */

@@ -12,6 +12,7 @@ import type {
 import { seatIsFree } from '../bookings/seat-rules.js';
 import type { FormatColumns, PriceColumns } from './catalog.repository.js';
 import type { PlacedSeat, StoredSeat } from './seat-layout.js';
+import { SeatTypesRepository } from './seat-types.repository.js';
 
 export interface AuditoriumRow {
   id: string;
@@ -82,6 +83,11 @@ export interface ShowtimeFilter {
 /** Queries behind the admin API. Services pass a transaction where several must commit together. */
 export class AdminRepository {
   constructor(private readonly db: Db) {}
+
+  /** The seat types' queries on the same connection (transaction). */
+  seatTypes(): SeatTypesRepository {
+    return new SeatTypesRepository(this.db);
+  }
 
   // ---- theaters ----
   async insertTheater(values: Insertable<TheatersTable>): Promise<TheaterRow> {
@@ -166,6 +172,7 @@ export class AdminRepository {
           stagger: s.stagger,
           curve: s.curve,
           blocked: s.blocked,
+          seat_type_id: s.seatTypeId,
         })),
       )
       .execute();
@@ -265,7 +272,18 @@ export class AdminRepository {
       .selectFrom('seats')
       .where('auditorium_id', '=', auditoriumId)
       .where('layout_version', '=', layoutVersion)
-      .select(['id', 'row_label as rowLabel', 'number', 'tier', 'x', 'y', 'stagger', 'curve', 'blocked'])
+      .select([
+        'id',
+        'row_label as rowLabel',
+        'number',
+        'tier',
+        'x',
+        'y',
+        'stagger',
+        'curve',
+        'blocked',
+        'seat_type_id as seatTypeId',
+      ])
       .orderBy('y')
       .orderBy('x')
       .execute();

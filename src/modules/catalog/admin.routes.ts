@@ -28,6 +28,11 @@ import {
   ShowtimeBulkBody,
   ShowtimeBulkDryRunResponse,
   ShowtimeBulkResponse,
+  SeatTypeCreateBody,
+  SeatTypeListResponse,
+  SeatTypeParams,
+  SeatTypeResponse,
+  SeatTypeUpdateBody,
   ShowtimeCreateBody,
   ShowtimeUpdateBody,
   TheaterCreateBody,
@@ -35,11 +40,13 @@ import {
 } from './admin.schemas.js';
 import { CatalogAdminService } from './admin.service.js';
 import { TheaterParams } from './catalog.schemas.js';
+import { SeatTypesService } from './seat-types.service.js';
 
 const NoContent = Type.Null({ description: 'Deleted' });
 
 export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const admin = new CatalogAdminService(ctx);
+  const seatTypes = new SeatTypesService(ctx);
   // Every route here is admin-only; checked before validation so others learn nothing but 401/403.
   app.addHook('onRequest', requireRole('admin'));
 
@@ -200,6 +207,80 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
     },
     async (req, reply) => {
       await admin.deleteAuditorium(auditActor(req), req.params.auditoriumId);
+      return reply.status(204).send(null);
+    },
+  );
+
+  // ---- seat types ----
+  app.get(
+    '/theaters/:theaterId/seat-types',
+    {
+      schema: {
+        operationId: 'adminListSeatTypes',
+        tags: ['admin'],
+        summary: "A theater's operator-defined seat types, by name",
+        params: TheaterParams,
+        response: { 200: SeatTypeListResponse, ...errors(400, 401, 403, 404, 429) },
+      },
+    },
+    async (req) => ({ seatTypes: await seatTypes.list(req.params.theaterId) }),
+  );
+
+  app.post(
+    '/theaters/:theaterId/seat-types',
+    {
+      schema: {
+        operationId: 'adminCreateSeatType',
+        tags: ['admin'],
+        summary: 'Define a seat type: a name, a colour, a base tier and a surcharge on its price',
+        params: TheaterParams,
+        body: SeatTypeCreateBody,
+        response: { 201: SeatTypeResponse, ...errors(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .status(201)
+        .send({ seatType: await seatTypes.create(auditActor(req), req.params.theaterId, req.body) }),
+  );
+
+  app.patch(
+    '/theaters/:theaterId/seat-types/:seatTypeId',
+    {
+      schema: {
+        operationId: 'adminUpdateSeatType',
+        tags: ['admin'],
+        summary:
+          'Change a seat type (seat maps and new holds follow; held and sold tickets keep their price)',
+        params: SeatTypeParams,
+        body: SeatTypeUpdateBody,
+        response: { 200: SeatTypeResponse, ...errors(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    async (req) => ({
+      seatType: await seatTypes.update(
+        auditActor(req),
+        req.params.theaterId,
+        req.params.seatTypeId,
+        req.body,
+      ),
+    }),
+  );
+
+  app.delete(
+    '/theaters/:theaterId/seat-types/:seatTypeId',
+    {
+      schema: {
+        operationId: 'adminDeleteSeatType',
+        tags: ['admin'],
+        summary:
+          'Delete a seat type (409 SEAT_TYPE_IN_USE while a current layout or a coming showtime has its seats)',
+        params: SeatTypeParams,
+        response: { 204: NoContent, ...errors(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    async (req, reply) => {
+      await seatTypes.delete(auditActor(req), req.params.theaterId, req.params.seatTypeId);
       return reply.status(204).send(null);
     },
   );

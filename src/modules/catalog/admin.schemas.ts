@@ -131,6 +131,23 @@ export const LayoutSeat = Type.Object(
     number: Type.Integer({ minimum: 1, maximum: 999 }),
     tier: SeatTier,
     blocked: Type.Optional(Nullable(SeatBlock)),
+    seatTypeId: Type.Optional(
+      Nullable(
+        Type.String({
+          format: 'uuid',
+          description:
+            "One of the theater's seat types: the seat takes its base tier (tier must then be standard or premium), colour and surcharge",
+        }),
+      ),
+    ),
+    seatType: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 40,
+        description:
+          'A seat type of the theater by name, any case (how exported layout files carry it); instead of seatTypeId',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -240,6 +257,7 @@ export const AuditoriumDetail = Type.Composite([
               tier: SeatTier,
               x: Type.Integer(),
               blocked: Nullable(SeatBlock),
+              seatTypeId: Nullable(Uuid),
             }),
           ),
         ),
@@ -251,6 +269,64 @@ export type AuditoriumDetail = Static<typeof AuditoriumDetail>;
 export const AuditoriumResponse = Type.Object({ auditorium: AuditoriumDetail });
 export const AuditoriumListResponse = Type.Object({ auditoriums: Type.Array(AuditoriumSummary) });
 export const AuditoriumParams = Type.Object({ auditoriumId: Uuid });
+
+// ---- seat types ----
+const SeatTypeName = Type.String({
+  minLength: 1,
+  maxLength: 40,
+  pattern: '\\S',
+  description: 'Unique in the theater, any case: "Recliner", "D-BOX"',
+});
+const Colour = Type.String({
+  pattern: '^#[0-9A-Fa-f]{6}$',
+  description: 'The colour seats of this type are drawn in, #rrggbb (stored in lower case)',
+});
+export const SeatTypeBaseTier = Type.Union([Type.Literal('standard'), Type.Literal('premium')], {
+  description: "The tier whose rules and showtime price the type's seats take",
+});
+const Surcharge = Type.Integer({
+  minimum: 0,
+  maximum: 100_000,
+  description: "Integer cents added to the base tier's showtime price (before ticket-type discounts)",
+});
+
+export const SeatTypeCreateBody = Type.Object(
+  {
+    name: SeatTypeName,
+    colour: Colour,
+    baseTier: SeatTypeBaseTier,
+    surchargeCents: Type.Optional(Surcharge),
+  },
+  { additionalProperties: false },
+);
+export type SeatTypeCreateBody = Static<typeof SeatTypeCreateBody>;
+
+export const SeatTypeUpdateBody = Type.Object(
+  {
+    name: Type.Optional(SeatTypeName),
+    colour: Type.Optional(Colour),
+    baseTier: Type.Optional(SeatTypeBaseTier),
+    surchargeCents: Type.Optional(Surcharge),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type SeatTypeUpdateBody = Static<typeof SeatTypeUpdateBody>;
+
+export const AdminSeatType = Type.Object({
+  id: Uuid,
+  theaterId: Uuid,
+  name: Type.String(),
+  colour: Type.String({ description: '#rrggbb' }),
+  baseTier: SeatTypeBaseTier,
+  surchargeCents: Cents,
+  auditoriumsUsing: Type.Integer({
+    description: "How many auditoriums' current layouts have seats of this type (0: it can be deleted)",
+  }),
+});
+export type AdminSeatType = Static<typeof AdminSeatType>;
+export const SeatTypeResponse = Type.Object({ seatType: AdminSeatType });
+export const SeatTypeListResponse = Type.Object({ seatTypes: Type.Array(AdminSeatType) });
+export const SeatTypeParams = Type.Object({ theaterId: Uuid, seatTypeId: Uuid });
 
 // ---- movies ----
 const PosterUrl = Type.String({

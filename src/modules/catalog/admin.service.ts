@@ -65,6 +65,7 @@ import {
 import type { Movie } from './catalog.schemas.js';
 import { ticketTypeOffers, tierPrices, toFormat, toMovie, toTheater } from './catalog.service.js';
 import { layoutRows, placeSeats } from './seat-layout.js';
+import { assignSeatTypes } from './seat-types.service.js';
 import { CLEANING_MINUTES, showtimeEndsAt, slotsOverlap } from './showtime-rules.js';
 
 export const DEFAULT_TIME_ZONE = 'America/New_York';
@@ -319,11 +320,12 @@ export class CatalogAdminService {
     theaterId: string,
     input: AuditoriumCreateBody,
   ): Promise<AuditoriumDetail> {
-    const seats = placeSeats(input.rows);
+    const placed = placeSeats(input.rows);
     let id: string;
     try {
       id = await this.audited(actor, async (repo, record) => {
         if (!(await repo.findTheater(theaterId))) throw new TheaterNotFoundError();
+        const seats = await assignSeatTypes(repo.seatTypes(), theaterId, placed);
         const auditoriumId = await repo.insertAuditorium({
           theater_id: theaterId,
           name: input.name.trim(),
@@ -387,11 +389,12 @@ export class CatalogAdminService {
    * showtime uses are deleted. `baseVersion` guards against two operators overwriting each other.
    */
   async saveLayout(actor: AuditActor, id: string, input: LayoutUpdateBody): Promise<AuditoriumDetail> {
-    const seats = placeSeats(input.rows);
+    const placed = placeSeats(input.rows);
     try {
       await this.audited(actor, async (repo, record) => {
         const current = await repo.lockAuditorium(id);
         if (!current) throw new AuditoriumNotFoundError();
+        const seats = await assignSeatTypes(repo.seatTypes(), current.theater_id, placed);
         if (current.layout_version !== input.baseVersion) {
           throw new LayoutVersionConflictError(current.layout_version);
         }

@@ -174,3 +174,45 @@ export class TheaterClosedError extends ConflictError {
     super('THEATER_CLOSED', 'The theater is closed: reopen it before scheduling showtimes');
   }
 }
+
+export class SeatTypeNotFoundError extends NotFoundError {
+  override name = 'SeatTypeNotFoundError';
+  constructor() {
+    super('Seat type', 'SEAT_TYPE_NOT_FOUND');
+  }
+}
+
+export class SeatTypeNameTakenError extends ConflictError {
+  override name = 'SeatTypeNameTakenError';
+  constructor() {
+    super('SEAT_TYPE_NAME_TAKEN', 'The theater already has a seat type with this name (names ignore case)');
+  }
+}
+
+export class SeatTypeInUseError extends ConflictError {
+  override name = 'SeatTypeInUseError';
+  constructor(auditoriums: { id: string; name: string }[], upcomingShowtimes: number) {
+    super(
+      'SEAT_TYPE_IN_USE',
+      auditoriums.length > 0
+        ? `The seat type is used by the layout of ${auditoriums.map((a) => a.name).join(', ')}: give those seats another type first`
+        : 'Showtimes still to come sell seats of this type: delete the type after they have played',
+      { auditoriums, upcomingShowtimes },
+    );
+  }
+}
+
+/** A layout names seat types that are not this theater's (or a type on a wheelchair or companion seat). */
+export class UnknownSeatTypeError extends DomainError {
+  override name = 'UnknownSeatTypeError';
+  constructor(fields: { field: string; message: string }[], unknownNames: string[] = []) {
+    super(
+      400,
+      'UNKNOWN_SEAT_TYPE',
+      unknownNames.length > 0
+        ? `The layout names seat types this theater does not have: ${unknownNames.join(', ')}. Create them first, or change those seats`
+        : `Invalid seat layout: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`,
+      { fields, unknownNames },
+    );
+  }
+}

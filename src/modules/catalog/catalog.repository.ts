@@ -127,6 +127,10 @@ export interface SeatLayoutRow {
   tier: SeatTier;
   stagger: boolean;
   curve: number;
+  seat_type_id: string | null;
+  seat_type_name: string | null;
+  seat_type_colour: string | null;
+  surcharge_cents: number;
 }
 
 /** Queries behind the public browse API. Read-only. */
@@ -295,8 +299,22 @@ export class CatalogRepository {
     return this.db
       .selectFrom('seat_inventory as i')
       .innerJoin('seats as se', 'se.id', 'i.seat_id')
+      .leftJoin('seat_types as ty', 'ty.id', 'se.seat_type_id')
       .where('i.showtime_id', '=', showtimeId)
-      .select(['se.id', 'se.row_label', 'se.number', 'se.x', 'se.y', 'se.tier', 'se.stagger', 'se.curve'])
+      .select([
+        'se.id',
+        'se.row_label',
+        'se.number',
+        'se.x',
+        'se.y',
+        'se.tier',
+        'se.stagger',
+        'se.curve',
+        'se.seat_type_id',
+        'ty.name as seat_type_name',
+        'ty.colour as seat_type_colour',
+        sql<number>`coalesce(ty.surcharge_cents, 0)`.as('surcharge_cents'),
+      ])
       .orderBy('se.y')
       .orderBy('se.x')
       .execute();

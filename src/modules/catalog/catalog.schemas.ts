@@ -204,6 +204,19 @@ export const SeatMapSeat = Type.Object({
       'Drawing offset in row heights towards the back (negative: nearer the screen, in a curved row)',
   }),
   priceCents: Cents,
+  seatType: Nullable(
+    Type.Object(
+      {
+        id: Uuid,
+        name: Type.String(),
+        colour: Type.String({ description: '#rrggbb' }),
+      },
+      {
+        description:
+          "The theater's own seat type (Recliner, D-BOX), drawn in its colour; priceCents includes its surcharge. null: a plain seat of its tier",
+      },
+    ),
+  ),
   status: SeatStatus,
 });
 export type SeatMapSeat = Static<typeof SeatMapSeat>;

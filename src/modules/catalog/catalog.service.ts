@@ -154,6 +154,14 @@ export const DEFAULT_MOVIE_DAYS = 7;
 export const DEFAULT_MOVIE_LIMIT = 20;
 export const DEFAULT_PLACE_LIMIT = 8;
 
+/**
+ * tierPriceSql plus the seat type's surcharge: `seatType` names a seat_types row LEFT JOINed to the seat (its
+ * columns NULL for a plain seat). The hold and best available price seats with this, the seat map the same way.
+ */
+export function seatPriceSql(showtime: string, tier: string, seatType: string): RawBuilder<number> {
+  return sql<number>`(${tierPriceSql(showtime, tier)} + coalesce(${sql.ref(`${seatType}.surcharge_cents`)}, 0))`;
+}
+
 /** Premium and accessible prices are optional on a showtime and then follow the standard price (tierPriceSql too). */
 export function tierPrices(row: PriceColumns): Prices {
   return {
@@ -173,7 +181,10 @@ export function tierPriceSql(showtime: string, tier: string): RawBuilder<number>
     END`;
 }
 
-/** A seat's price by its tier; a companion seat costs the standard price. */
+/**
+ * A seat's price by its tier; a companion seat costs the standard price. A seat of an operator-defined type adds
+ * the type's surcharge to this (seatPriceSql, the seat map).
+ */
 export function priceFor(prices: Prices, tier: SeatTier): number {
   return tier === 'companion' ? prices.standard : prices[tier];
 }
@@ -433,7 +444,11 @@ export class CatalogService {
         y: s.y,
         tier: s.tier,
         ...seatOffset(s, extent.get(s.y) ?? { minX: s.x, maxX: s.x }),
-        priceCents: priceFor(prices, s.tier),
+        priceCents: priceFor(prices, s.tier) + s.surcharge_cents,
+        seatType:
+          s.seat_type_id && s.seat_type_name && s.seat_type_colour
+            ? { id: s.seat_type_id, name: s.seat_type_name, colour: s.seat_type_colour }
+            : null,
       })),
     };
   }

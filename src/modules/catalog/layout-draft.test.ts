@@ -13,9 +13,12 @@ import {
   redo,
   setRow,
   renumberRow,
+  retierTypedSeats,
   toApiRows,
+  typeTool,
   undo,
   type DraftRow,
+  type DraftSeatType,
 } from './layout-draft.js';
 
 /** The web app's seat-layout designer model (pure, no DOM). */
@@ -168,5 +171,104 @@ describe('preview', () => {
     expect(seats.filter((s) => s.row === 'A').every((s) => s.dx === 0.5)).toBe(true);
     expect(seats.find((s) => s.row === 'B' && s.x === 0)!.dy).toBe(-0.5);
     expect(seats.some((s) => s.row === 'B' && s.x === 2)).toBe(false);
+  });
+});
+
+describe('seat types', () => {
+  const recliner: DraftSeatType = {
+    id: 'type-1',
+    name: 'Recliner',
+    colour: '#8a2be2',
+    baseTier: 'premium',
+    surchargeCents: 300,
+  };
+  const dbox: DraftSeatType = {
+    id: 'type-2',
+    name: 'D-BOX',
+    colour: '#ff8800',
+    baseTier: 'standard',
+    surchargeCents: 800,
+  };
+  const typed = () => {
+    let d = blankDraft('Screen 1', 2, 3);
+    d = applyTool(d, 0, 1, typeTool(recliner.id), [recliner, dbox]);
+    return applyTool(d, 1, 2, typeTool(dbox.id), [recliner, dbox]);
+  };
+
+  it('a type tool places a seat of the type with its base tier; a tier tool makes it plain again', () => {
+    const d = typed();
+    expect(d.rows[0]!.seats[1]).toEqual({
+      number: 2,
+      tier: 'premium',
+      blocked: null,
+      seatTypeId: recliner.id,
+    });
+    expect(d.rows[1]!.seats[2]).toMatchObject({ tier: 'standard', seatTypeId: dbox.id });
+    const plain = applyTool(d, 0, 1, 'standard');
+    expect(plain.rows[0]!.seats[1]).toEqual({ number: 2, tier: 'standard', blocked: null });
+    // A type that is not (or no longer) the theater's does nothing.
+    expect(applyTool(d, 0, 0, typeTool('gone'), [recliner])).toEqual(d);
+    expect(toApiRows(d)[0]!.seats[1]).toEqual({
+      number: 2,
+      tier: 'premium',
+      blocked: null,
+      seatTypeId: recliner.id,
+    });
+  });
+
+  it('exports a type by name and imports it as this theater’s type of that name, any case', () => {
+    const file = exportLayout(typed(), [recliner, dbox]);
+    const parsed = JSON.parse(file) as { rows: { seats: Record<string, unknown>[] }[] };
+    expect(parsed.rows[0]!.seats[1]).toEqual({
+      number: 2,
+      tier: 'premium',
+      blocked: null,
+      seatType: 'Recliner',
+    });
+    expect(file).not.toContain(recliner.id);
+
+    // Another theater: the same names, other ids, and its Recliner is built on standard.
+    const theirs: DraftSeatType[] = [
+      { ...recliner, id: 'other-1', name: 'RECLINER', baseTier: 'standard' },
+      { ...dbox, id: 'other-2' },
+    ];
+    const back = importLayout(file, 'x', theirs);
+    expect(back.rows[0]!.seats[1]).toEqual({
+      number: 2,
+      tier: 'standard',
+      blocked: null,
+      seatTypeId: 'other-1',
+    });
+    expect(back.rows[1]!.seats[2]).toMatchObject({ seatTypeId: 'other-2' });
+    expect(back.rows[0]!.seats[0]).toEqual({ number: 1, tier: 'standard', blocked: null });
+  });
+
+  it('names every seat type the theater does not have, in one message', () => {
+    const file = exportLayout(typed(), [recliner, dbox]);
+    expect(() => importLayout(file, 'x', [])).toThrow(
+      'The file uses seat types this theater does not have: “Recliner”, “D-BOX”.',
+    );
+    expect(() => importLayout(file, 'x', [dbox])).toThrow(/does not have: “Recliner”\./);
+  });
+
+  it('the preview shows the type and its surcharge; a seat of a deleted type is an error', () => {
+    const seat = previewSeats(typed(), [recliner, dbox]).find((p) => p.row === 'A' && p.number === 2)!;
+    expect(seat).toMatchObject({
+      tier: 'premium',
+      priceCents: 300,
+      seatType: { id: recliner.id, name: 'Recliner', colour: '#8a2be2' },
+    });
+    expect(checkDraft(typed(), [recliner, dbox])).toEqual([]);
+    expect(checkDraft(typed(), [dbox]).map((p) => [p.severity, p.message])).toEqual([
+      ['error', 'Row A, seat 2: its seat type no longer exists; give the seat another type or tier.'],
+    ]);
+  });
+
+  it('typed seats follow a change of their type’s base tier', () => {
+    const d = typed();
+    const next = retierTypedSeats(d, [{ ...recliner, baseTier: 'standard' }, dbox]);
+    expect(next.rows[0]!.seats[1]).toMatchObject({ tier: 'standard', seatTypeId: recliner.id });
+    expect(next.rows[0]!.seats[0]).toBe(d.rows[0]!.seats[0]);
+    expect(retierTypedSeats(d, [recliner, dbox])).toBe(d);
   });
 });

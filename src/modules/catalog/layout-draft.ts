@@ -15,6 +15,7 @@ export interface PreviewSeat {
   dx: number;
   dy: number;
   priceCents: number;
+  seatType: { id: string; name: string; colour: string } | null;
   status: 'available';
 }
 
@@ -27,6 +28,17 @@ export interface DraftSeat {
   number: number;
   tier: SeatTier;
   blocked: SeatBlock | null;
+  /** One of the theater's seat types (then tier is its base tier); absent or null: a plain seat. */
+  seatTypeId?: string | null;
+}
+
+/** A theater's seat type as the designer knows it (the admin API's AdminSeatType). */
+export interface DraftSeatType {
+  id: string;
+  name: string;
+  colour: string;
+  baseTier: 'standard' | 'premium';
+  surchargeCents: number;
 }
 export type DraftCell = DraftSeat | null;
 export interface DraftRow {
@@ -45,8 +57,13 @@ const MAX_POSITIONS = MAX_POSITIONS_PER_ROW;
 export { MAX_CURVE, MAX_ROWS };
 export const LAYOUT_FORMAT = 'matinee.seat-layout/1';
 
-/** What a click on a cell does. */
-export type Tool = SeatTier | SeatBlock | 'gap';
+/** What a click on a cell does: `type:<id>` places a seat of that seat type. */
+export type TypeTool = `type:${string}`;
+export type Tool = SeatTier | SeatBlock | 'gap' | TypeTool;
+
+export function typeTool(id: string): TypeTool {
+  return `type:${id}`;
+}
 export type NumberingRule = 'left-to-right' | 'right-to-left' | 'odd-even';
 
 export function rowLabelFor(index: number): string {
@@ -137,8 +154,17 @@ export function insertAisle(draft: Draft, x: number): Draft {
   };
 }
 
-/** Applies a tool to one position: a tier makes (or re-tiers) a seat, a block blocks it, gap removes it. */
-export function applyTool(draft: Draft, y: number, x: number, tool: Tool): Draft {
+/**
+ * Applies a tool to one position: a tier makes (or re-tiers) a plain seat, a seat type makes a seat of that type
+ * (with its base tier), a block blocks it, gap removes it. A type tool whose type is not in `types` does nothing.
+ */
+export function applyTool(
+  draft: Draft,
+  y: number,
+  x: number,
+  tool: Tool,
+  types: readonly DraftSeatType[] = [],
+): Draft {
   return withRow(draft, y, (row) => {
     const seats = [...row.seats];
     const cell = seats[x];
@@ -147,11 +173,40 @@ export function applyTool(draft: Draft, y: number, x: number, tool: Tool): Draft
     else if (tool === 'broken' || tool === 'house') {
       const base = cell ?? { number: nextNumber(row), tier: 'standard' as const, blocked: null };
       seats[x] = { ...base, blocked: cell?.blocked === tool ? null : tool }; // a second click unblocks
+    } else if (tool.startsWith('type:')) {
+      const type = types.find((t) => typeTool(t.id) === tool);
+      if (!type) return row;
+      seats[x] = {
+        number: cell?.number ?? nextNumber(row),
+        tier: type.baseTier,
+        blocked: cell?.blocked ?? null,
+        seatTypeId: type.id,
+      };
     } else {
-      seats[x] = { number: cell?.number ?? nextNumber(row), tier: tool, blocked: cell?.blocked ?? null };
+      seats[x] = {
+        number: cell?.number ?? nextNumber(row),
+        tier: tool as SeatTier,
+        blocked: cell?.blocked ?? null,
+      };
     }
     return { ...row, seats };
   });
+}
+
+/** Typed seats take their type's current base tier (after an operator changed it); other seats stay. */
+export function retierTypedSeats(draft: Draft, types: readonly DraftSeatType[]): Draft {
+  const tiers = new Map(types.map((t) => [t.id, t.baseTier]));
+  let changed = false;
+  const rows = draft.rows.map((row) => ({
+    ...row,
+    seats: row.seats.map((c) => {
+      const tier = c?.seatTypeId ? tiers.get(c.seatTypeId) : undefined;
+      if (!c || !tier || tier === c.tier) return c;
+      changed = true;
+      return { ...c, tier };
+    }),
+  }));
+  return changed ? { ...draft, rows } : draft;
 }
 
 export function setRow(draft: Draft, y: number, patch: Partial<Omit<DraftRow, 'seats'>>): Draft {
@@ -201,7 +256,8 @@ export interface Problem {
 }
 
 /** What the API would refuse (errors) and what it would accept but is probably a slip (warnings). */
-export function checkDraft(draft: Draft): Problem[] {
+export function checkDraft(draft: Draft, types?: readonly DraftSeatType[]): Problem[] {
+  const known = types ? new Set(types.map((t) => t.id)) : undefined;
   const problems: Problem[] = [];
   if (!draft.name.trim())
     problems.push({ row: null, message: 'The auditorium needs a name.', severity: 'error' });
@@ -231,6 +287,13 @@ export function checkDraft(draft: Draft): Problem[] {
         });
       }
       numbers.add(c.number);
+      if (known && c.seatTypeId && !known.has(c.seatTypeId)) {
+        problems.push({
+          row: y,
+          message: `Row ${label}, seat ${c.number}: its seat type no longer exists; give the seat another type or tier.`,
+          severity: 'error',
+        });
+      }
       if (c.tier === 'companion') {
         const beside = [row.seats[x - 1], row.seats[x + 1]].some((n) => n?.tier === 'accessible');
         if (!beside) {
@@ -264,14 +327,19 @@ export function checkDraft(draft: Draft): Problem[] {
  */
 const MAX_CURVE_STEP = 3;
 
-/** The layout as the customers' seat map shows it: blocked seats are not for sale, so not shown. */
-export function previewSeats(draft: Draft): PreviewSeat[] {
+/**
+ * The layout as the customers' seat map shows it: blocked seats are not for sale, so not shown. Prices are a
+ * showtime's, so the preview has none (0) beyond a seat type's surcharge.
+ */
+export function previewSeats(draft: Draft, types: readonly DraftSeatType[] = []): PreviewSeat[] {
+  const byId = new Map(types.map((t) => [t.id, t]));
   const seats: PreviewSeat[] = [];
   draft.rows.forEach((row, y) => {
     const xs = row.seats.flatMap((c, x) => (c ? [x] : []));
     const extent = { minX: Math.min(...xs), maxX: Math.max(...xs) };
     row.seats.forEach((c, x) => {
       if (!c || c.blocked) return;
+      const type = c.seatTypeId ? byId.get(c.seatTypeId) : undefined;
       seats.push({
         id: `preview-${y}-${x}`,
         row: row.label,
@@ -280,7 +348,8 @@ export function previewSeats(draft: Draft): PreviewSeat[] {
         y,
         tier: c.tier,
         ...seatOffset({ x, stagger: row.stagger, curve: row.curve }, extent),
-        priceCents: 0,
+        priceCents: type?.surchargeCents ?? 0,
+        seatType: type ? { id: type.id, name: type.name, colour: type.colour } : null,
         status: 'available',
       });
     });
@@ -288,7 +357,7 @@ export function previewSeats(draft: Draft): PreviewSeat[] {
   return seats;
 }
 
-/** The body of POST/PUT (and of an exported file), without empty trailing positions. */
+/** The body of POST/PUT, without empty trailing positions. A typed seat carries its seatTypeId. */
 export function toApiRows(draft: Draft) {
   return draft.rows.map((row) => {
     const seats = [...row.seats];
@@ -297,14 +366,37 @@ export function toApiRows(draft: Draft) {
       label: row.label.trim(),
       stagger: row.stagger,
       curve: row.curve,
-      seats: seats.map((c) => (c ? { number: c.number, tier: c.tier, blocked: c.blocked } : null)),
+      seats: seats.map((c) =>
+        c
+          ? {
+              number: c.number,
+              tier: c.tier,
+              blocked: c.blocked,
+              ...(c.seatTypeId ? { seatTypeId: c.seatTypeId } : {}),
+            }
+          : null,
+      ),
     };
   });
 }
 
-export function exportLayout(draft: Draft): string {
+/**
+ * The layout file: the API body, with a typed seat's type by name (`seatType`) rather than id, so the file
+ * fits any theater that has types of those names (importLayout, and the API itself, map names back).
+ */
+export function exportLayout(draft: Draft, types: readonly DraftSeatType[] = []): string {
+  const names = new Map(types.map((t) => [t.id, t.name]));
+  const rows = toApiRows(draft).map((row) => ({
+    ...row,
+    seats: row.seats.map((c) => {
+      if (!c?.seatTypeId) return c;
+      const { seatTypeId, ...seat } = c;
+      const name = names.get(seatTypeId);
+      return name ? { ...seat, seatType: name } : seat;
+    }),
+  }));
   return `${JSON.stringify(
-    { format: LAYOUT_FORMAT, name: draft.name, screenPosition: draft.screenPosition, rows: toApiRows(draft) },
+    { format: LAYOUT_FORMAT, name: draft.name, screenPosition: draft.screenPosition, rows },
     null,
     2,
   )}\n`;
@@ -312,8 +404,19 @@ export function exportLayout(draft: Draft): string {
 
 const TIERS: readonly string[] = ['standard', 'premium', 'accessible', 'companion'];
 
-/** Reads an exported layout (or a bare API body): throws an Error with a sentence for anything else. */
-export function importLayout(text: string, fallbackName: string): Draft {
+/**
+ * Reads an exported layout (or a bare API body): throws an Error with a sentence for anything else. Seat types
+ * come by name (any case) and become this theater's types of that name (`types`); a seatTypeId is kept only if
+ * it is one of `types`. Names this theater does not have are listed in one error.
+ */
+export function importLayout(
+  text: string,
+  fallbackName: string,
+  types: readonly DraftSeatType[] = [],
+): Draft {
+  const byName = new Map(types.map((t) => [t.name.trim().toLowerCase(), t]));
+  const byId = new Map(types.map((t) => [t.id, t]));
+  const unknown = new Set<string>();
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -357,10 +460,25 @@ export function importLayout(text: string, fallbackName: string): Draft {
         ) {
           throw new Error(`Row ${String(r.label)}, position ${x + 1} is not a seat (number, tier, blocked).`);
         }
-        return { number: c.number, tier: c.tier as SeatTier, blocked: blocked };
+        const seat: DraftSeat = { number: c.number, tier: c.tier as SeatTier, blocked: blocked };
+        let type: DraftSeatType | undefined;
+        if (typeof c.seatType === 'string') {
+          type = byName.get(c.seatType.trim().toLowerCase());
+          if (!type) unknown.add(c.seatType.trim());
+        } else if (typeof c.seatTypeId === 'string') {
+          type = byId.get(c.seatTypeId);
+          if (!type) unknown.add(`id ${c.seatTypeId}`);
+        }
+        return type ? { ...seat, tier: type.baseTier, seatTypeId: type.id } : seat;
       }),
     };
   });
+  if (unknown.size > 0) {
+    const list = [...unknown].map((n) => `“${n}”`).join(', ');
+    throw new Error(
+      `The file uses seat types this theater does not have: ${list}. Create them under Seat types (same name), then import again.`,
+    );
+  }
   return {
     name: typeof o.name === 'string' && o.name.trim() ? o.name : fallbackName,
     screenPosition: o.screenPosition === 'bottom' ? 'bottom' : 'top',

@@ -9,7 +9,13 @@ export interface LayoutRowInput {
   label: string;
   stagger?: boolean | undefined;
   curve?: number | undefined;
-  seats: ({ number: number; tier: SeatTier; blocked?: SeatBlock | null | undefined } | null)[];
+  seats: ({
+    number: number;
+    tier: SeatTier;
+    blocked?: SeatBlock | null | undefined;
+    seatTypeId?: string | null | undefined;
+    seatType?: string | undefined;
+  } | null)[];
 }
 
 export interface PlacedSeat {
@@ -19,6 +25,10 @@ export interface PlacedSeat {
   stagger: boolean;
   curve: number;
   blocked: SeatBlock | null;
+  /** An operator-defined seat type of the auditorium's theater (the service checks it belongs there). */
+  seatTypeId: string | null;
+  /** The type by name (an imported file), resolved to seatTypeId by the service. */
+  seatTypeName?: string | undefined;
   /** position in the row, 0 = leftmost as seen from the audience */
   x: number;
   /** row index, 0 = the row nearest the first row the operator listed */
@@ -34,7 +44,14 @@ export interface LayoutRowOutput {
   y: number;
   stagger: boolean;
   curve: number;
-  seats: ({ id: string; number: number; tier: SeatTier; x: number; blocked: SeatBlock | null } | null)[];
+  seats: ({
+    id: string;
+    number: number;
+    tier: SeatTier;
+    x: number;
+    blocked: SeatBlock | null;
+    seatTypeId: string | null;
+  } | null)[];
 }
 
 /**
@@ -86,6 +103,8 @@ export function placeSeats(rows: LayoutRowInput[]): PlacedSeat[] {
         stagger: row.stagger ?? false,
         curve: row.curve ?? 0,
         blocked: seat.blocked ?? null,
+        seatTypeId: seat.seatTypeId ?? null,
+        ...(seat.seatType !== undefined ? { seatTypeName: seat.seatType.trim() } : {}),
       });
     });
   });
@@ -116,7 +135,14 @@ export function layoutRows(seats: StoredSeat[]): LayoutRowOutput[] {
       const width = Math.max(...rowSeats.map((s) => s.x)) + 1;
       const positions: LayoutRowOutput['seats'] = Array.from({ length: width }, () => null);
       for (const s of rowSeats) {
-        positions[s.x] = { id: s.id, number: s.number, tier: s.tier, x: s.x, blocked: s.blocked };
+        positions[s.x] = {
+          id: s.id,
+          number: s.number,
+          tier: s.tier,
+          x: s.x,
+          blocked: s.blocked,
+          seatTypeId: s.seatTypeId,
+        };
       }
       const first = rowSeats[0];
       return {

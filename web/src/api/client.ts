@@ -21,6 +21,7 @@ import type {
   InviteBody,
   Person,
   WebConfig,
+  AdminSeatType,
   AdminTheater,
   AdminTheaterCreateBody,
   AdminWaitingRoom,
@@ -32,6 +33,8 @@ import type {
   AuditoriumDetail,
   AuditoriumSummary,
   LayoutSaveBody,
+  SeatTypeCreateBody,
+  SeatTypeUpdateBody,
   ApiErrorBody,
   AuthResponse,
   BestSeatsResponse,
@@ -399,6 +402,20 @@ export const api = {
       request<ShowtimeBulkPreview>('POST', '/admin/showtimes/bulk', { body: { dryRun: true, showtimes } }),
     createShowtimes: (showtimes: ShowtimeBulkBody['showtimes']) =>
       request<{ showtimes: AdminShowtime[] }>('POST', '/admin/showtimes/bulk', { body: { showtimes } }),
+    seatTypes: (theaterId: string, signal?: AbortSignal) =>
+      request<{ seatTypes: AdminSeatType[] }>('GET', `/admin/theaters/${enc(theaterId)}/seat-types`, {
+        signal,
+      }),
+    createSeatType: (theaterId: string, body: SeatTypeCreateBody) =>
+      request<{ seatType: AdminSeatType }>('POST', `/admin/theaters/${enc(theaterId)}/seat-types`, { body }),
+    updateSeatType: (theaterId: string, seatTypeId: string, body: SeatTypeUpdateBody) =>
+      request<{ seatType: AdminSeatType }>(
+        'PATCH',
+        `/admin/theaters/${enc(theaterId)}/seat-types/${enc(seatTypeId)}`,
+        { body },
+      ),
+    deleteSeatType: (theaterId: string, seatTypeId: string) =>
+      request<undefined>('DELETE', `/admin/theaters/${enc(theaterId)}/seat-types/${enc(seatTypeId)}`),
   },
   /** The sales console: the seat view is for staff and admins, everything else for admins. */
   sales: {

@@ -519,6 +519,42 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/theaters/{theaterId}/seat-types': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A theater's operator-defined seat types, by name */
+    get: operations['adminListSeatTypes'];
+    put?: never;
+    /** Define a seat type: a name, a colour, a base tier and a surcharge on its price */
+    post: operations['adminCreateSeatType'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/theaters/{theaterId}/seat-types/{seatTypeId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete a seat type (409 SEAT_TYPE_IN_USE while a current layout or a coming showtime has its seats) */
+    delete: operations['adminDeleteSeatType'];
+    options?: never;
+    head?: never;
+    /** Change a seat type (seat maps and new holds follow; held and sold tickets keep their price) */
+    patch: operations['adminUpdateSeatType'];
+    trace?: never;
+  };
   '/api/v1/admin/users/{userId}': {
     parameters: {
       query?: never;
@@ -2044,6 +2080,7 @@ export interface operations {
                   /** Format: uuid */
                   id: string;
                   number: number;
+                  seatTypeId: string | null;
                   /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                   tier: 'standard' | 'premium' | 'accessible' | 'companion';
                   x: number;
@@ -2295,6 +2332,9 @@ export interface operations {
             seats: ({
               blocked?: ('broken' | 'house') | null;
               number: number;
+              /** @description A seat type of the theater by name, any case (how exported layout files carry it); instead of seatTypeId */
+              seatType?: string;
+              seatTypeId?: string | null;
               /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
               tier: 'standard' | 'premium' | 'accessible' | 'companion';
             } | null)[];
@@ -2327,6 +2367,7 @@ export interface operations {
                   /** Format: uuid */
                   id: string;
                   number: number;
+                  seatTypeId: string | null;
                   /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                   tier: 'standard' | 'premium' | 'accessible' | 'companion';
                   x: number;
@@ -7371,6 +7412,9 @@ export interface operations {
             seats: ({
               blocked?: ('broken' | 'house') | null;
               number: number;
+              /** @description A seat type of the theater by name, any case (how exported layout files carry it); instead of seatTypeId */
+              seatType?: string;
+              seatTypeId?: string | null;
               /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
               tier: 'standard' | 'premium' | 'accessible' | 'companion';
             } | null)[];
@@ -7403,6 +7447,7 @@ export interface operations {
                   /** Format: uuid */
                   id: string;
                   number: number;
+                  seatTypeId: string | null;
                   /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                   tier: 'standard' | 'premium' | 'accessible' | 'companion';
                   x: number;
@@ -7684,6 +7729,533 @@ export interface operations {
       };
       /** @description Default Response */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminListSeatTypes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        theaterId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            seatTypes: {
+              /** @description How many auditoriums' current layouts have seats of this type (0: it can be deleted) */
+              auditoriumsUsing: number;
+              /** @description The tier whose rules and showtime price the type's seats take */
+              baseTier: 'standard' | 'premium';
+              /** @description #rrggbb */
+              colour: string;
+              /** Format: uuid */
+              id: string;
+              name: string;
+              surchargeCents: number;
+              /** Format: uuid */
+              theaterId: string;
+            }[];
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminCreateSeatType: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        theaterId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The tier whose rules and showtime price the type's seats take */
+          baseTier: 'standard' | 'premium';
+          /** @description The colour seats of this type are drawn in, #rrggbb (stored in lower case) */
+          colour: string;
+          /** @description Unique in the theater, any case: "Recliner", "D-BOX" */
+          name: string;
+          /** @description Integer cents added to the base tier's showtime price (before ticket-type discounts) */
+          surchargeCents?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            seatType: {
+              /** @description How many auditoriums' current layouts have seats of this type (0: it can be deleted) */
+              auditoriumsUsing: number;
+              /** @description The tier whose rules and showtime price the type's seats take */
+              baseTier: 'standard' | 'premium';
+              /** @description #rrggbb */
+              colour: string;
+              /** Format: uuid */
+              id: string;
+              name: string;
+              surchargeCents: number;
+              /** Format: uuid */
+              theaterId: string;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminDeleteSeatType: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        seatTypeId: string;
+        theaterId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUpdateSeatType: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        seatTypeId: string;
+        theaterId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The tier whose rules and showtime price the type's seats take */
+          baseTier?: 'standard' | 'premium';
+          /** @description The colour seats of this type are drawn in, #rrggbb (stored in lower case) */
+          colour?: string;
+          /** @description Unique in the theater, any case: "Recliner", "D-BOX" */
+          name?: string;
+          /** @description Integer cents added to the base tier's showtime price (before ticket-type discounts) */
+          surchargeCents?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            seatType: {
+              /** @description How many auditoriums' current layouts have seats of this type (0: it can be deleted) */
+              auditoriumsUsing: number;
+              /** @description The tier whose rules and showtime price the type's seats take */
+              baseTier: 'standard' | 'premium';
+              /** @description #rrggbb */
+              colour: string;
+              /** Format: uuid */
+              id: string;
+              name: string;
+              surchargeCents: number;
+              /** Format: uuid */
+              theaterId: string;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Default Response */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -12015,6 +12587,13 @@ export interface operations {
               number: number;
               priceCents: number;
               row: string;
+              seatType: {
+                /** @description #rrggbb */
+                colour: string;
+                /** Format: uuid */
+                id: string;
+                name: string;
+              } | null;
               status: 'available' | 'held' | 'sold';
               /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
               tier: 'standard' | 'premium' | 'accessible' | 'companion';

@@ -125,6 +125,15 @@ export type ShowtimeBulkBody = BodyOf<'/api/v1/admin/showtimes/bulk', 'post'>;
 /** The dry run's answer (200); the real run answers 201 with the created showtimes. */
 export type ShowtimeBulkPreview = ResponseOf<'/api/v1/admin/showtimes/bulk', 'post'>;
 export type ShowtimeConflict = ShowtimeBulkPreview['items'][number]['conflicts'][number];
+export type AdminSeatType = ResponseOf<
+  '/api/v1/admin/theaters/{theaterId}/seat-types',
+  'get'
+>['seatTypes'][number];
+export type SeatTypeCreateBody = BodyOf<'/api/v1/admin/theaters/{theaterId}/seat-types', 'post'>;
+export type SeatTypeUpdateBody = BodyOf<
+  '/api/v1/admin/theaters/{theaterId}/seat-types/{seatTypeId}',
+  'patch'
+>;
 
 // ---- box office ----
 export type CounterHoldBody = BodyOf<'/api/v1/box-office/holds', 'post'>;

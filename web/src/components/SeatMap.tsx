@@ -11,6 +11,7 @@ import {
   type ReactNode,
 } from 'react';
 import type { ScreenPosition, Seat, SeatTier } from '../api/types';
+import { visibleColour } from '../lib/colour';
 import { formatMoney, tierLabel } from '../lib/format';
 import { Icon } from './Icon';
 
@@ -79,7 +80,8 @@ const TIER_WORDS: Record<SeatTier, string> = {
 };
 
 export function seatLabel(seat: Seat, currency: string, display: Display, note?: string): string {
-  const tier = TIER_WORDS[seat.tier];
+  // A seat of the theater's own type is named by it ("Recliner"): its tier is what the type is built on.
+  const tier = seat.seatType ? seat.seatType.name : TIER_WORDS[seat.tier];
   const status = display === 'held' && note !== undefined ? 'held' : STATUS_WORDS[display];
   return `Row ${seat.row}, seat ${seat.number}, ${tier}, ${formatMoney(seat.priceCents, currency)}, ${status}${note ? `, ${note}` : ''}`;
 }
@@ -473,8 +475,9 @@ export function SeatMap({
                         else buttons.current.delete(seat.id);
                       }}
                       type="button"
-                      className={`seat tier-${seat.tier} is-${display}${picked ? ' is-picked' : ''}`}
+                      className={`seat tier-${seat.tier} is-${display}${picked ? ' is-picked' : ''}${seat.seatType ? ' has-type' : ''}`}
                       style={{
+                        ...typeColour(seat),
                         gridColumn: seat.x - minX + 2,
                         // Staggered and curved rows: drawn aside, while x keeps who sits beside whom.
                         translate:
@@ -517,6 +520,31 @@ export function SeatMap({
       </div>
     </div>
   );
+}
+
+/** A typed seat's colour for the stylesheet (.seat.has-type): its top and sides, whatever its state. */
+function typeColour(seat: Pick<Seat, 'seatType'>): CSSProperties {
+  return seat.seatType ? ({ '--type-colour': visibleColour(seat.seatType.colour) } as CSSProperties) : {};
+}
+
+export interface LegendSeatType {
+  id: string;
+  name: string;
+  colour: string;
+  /** The lowest price of its seats (they share a tier, so one price unless tiers changed under old showtimes). */
+  priceCents: number;
+}
+
+/** The seat types a room has, by name, each with its price: for the legend. */
+export function seatTypesOf(seats: readonly Seat[]): LegendSeatType[] {
+  const types = new Map<string, LegendSeatType>();
+  for (const s of seats) {
+    if (!s.seatType) continue;
+    const known = types.get(s.seatType.id);
+    if (!known) types.set(s.seatType.id, { ...s.seatType, priceCents: s.priceCents });
+    else known.priceCents = Math.min(known.priceCents, s.priceCents);
+  }
+  return [...types.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The whole room in miniature with the visible part outlined; tap or drag on it to move there. */
@@ -589,16 +617,21 @@ export function SeatLegend({
   tiers,
   prices,
   currency,
+  seats,
   showYours = false,
 }: {
   tiers: readonly SeatTier[];
   prices: Partial<Record<SeatTier, number>>;
   currency: string;
+  /** The room's seats: its seat types are listed with their colour and price, and tiers only of plain seats. */
+  seats?: readonly Seat[];
   showYours?: boolean;
 }) {
-  const listed = (['standard', 'premium', 'accessible', 'companion'] as const).filter((t) =>
-    tiers.includes(t),
+  const plain = seats ? new Set(seats.filter((s) => !s.seatType).map((s) => s.tier)) : undefined;
+  const listed = (['standard', 'premium', 'accessible', 'companion'] as const).filter(
+    (t) => tiers.includes(t) && (!plain || plain.has(t)),
   );
+  const types = seats ? seatTypesOf(seats) : [];
   return (
     <div className="legend" aria-label="Seat legend" role="group">
       <ul className="legend-list" data-testid="legend">
@@ -613,6 +646,18 @@ export function SeatLegend({
                 ? 'Companion seat (with a wheelchair space)'
                 : tierLabel(t)}{' '}
             {prices[t] !== undefined && <strong>{formatMoney(prices[t], currency)}</strong>}
+          </li>
+        ))}
+        {types.map((type) => (
+          <li key={type.id} data-seat-type={type.name}>
+            <span
+              className="seat seat-sample tier-standard is-available has-type"
+              style={typeColour({ seatType: type })}
+              aria-hidden="true"
+            >
+              <span className="seat-glyph" />
+            </span>
+            {type.name} <strong>{formatMoney(type.priceCents, currency)}</strong>
           </li>
         ))}
         <li>

@@ -280,6 +280,7 @@ function Sale({
         tiers={[...new Set(seats.map((s) => s.tier))]}
         prices={showtime.prices}
         currency={showtime.currency}
+        seats={seats}
       />
       <SeatMap
         seats={seats}

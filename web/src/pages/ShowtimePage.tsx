@@ -498,6 +498,7 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
             tiers={tiers}
             prices={showtime.prices}
             currency={currency}
+            seats={live.seats}
             showYours={own.booked.size + own.held.size > 0}
           />
           <SeatMap
@@ -566,7 +567,7 @@ export function ShowtimePage({ showtimeId }: { showtimeId: string }) {
                       {s.number}
                     </strong>{' '}
                     <span className="muted">
-                      {tierLabel(s.tier)}
+                      {s.seatType?.name ?? tierLabel(s.tier)}
                       {priced && ` · ${ticketTypeLabel(priced.tickets[i]!.ticketType)}`}
                     </span>
                   </span>

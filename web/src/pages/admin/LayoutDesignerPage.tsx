@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { api, ApiError } from '../../api/client';
-import type { AuditoriumDetail } from '../../api/types';
+import type { AdminSeatType, AuditoriumDetail } from '../../api/types';
 import { NotFound } from '../../components/NotFound';
 import { Loading, Notice } from '../../components/Notice';
 import { PageHeading } from '../../components/PageHeading';
 import { SeatMap } from '../../components/SeatMap';
+import { visibleColour } from '../../lib/colour';
 import { isNotFound } from '../../lib/errors';
 import {
   addRow,
@@ -24,8 +25,10 @@ import {
   removeLastPosition,
   removeRow,
   renumber,
+  retierTypedSeats,
   setRow,
   toApiRows,
+  typeTool,
   undo,
   type Draft,
   type DraftCell,
@@ -37,6 +40,7 @@ import { plural } from '../../lib/format';
 import { Link, navigate } from '../../lib/router';
 import { useAsync } from '../../lib/useAsync';
 import { ConsoleError } from './ConsoleShell';
+import { SeatTypesPanel } from './SeatTypesPanel';
 
 const TOOLS: { tool: Tool; label: string; hint: string }[] = [
   { tool: 'standard', label: 'Standard seat', hint: 'S' },
@@ -55,10 +59,20 @@ const TIER_WORDS: Record<string, string> = {
   companion: 'companion seat',
 };
 
-function cellLabel(rowLabel: string, x: number, cell: DraftCell): string {
+/** Seat types are picked with the digit keys 1 to 9, in the order listed. */
+const TYPE_KEYS = '123456789';
+
+function cellLabel(
+  rowLabel: string,
+  x: number,
+  cell: DraftCell,
+  types: ReadonlyMap<string, AdminSeatType>,
+): string {
   if (!cell) return `Row ${rowLabel}, position ${x + 1}: gap`;
   const blocked = cell.blocked ? `, blocked (${cell.blocked === 'house' ? 'house seat' : 'broken'})` : '';
-  return `Row ${rowLabel}, position ${x + 1}: seat ${cell.number}, ${TIER_WORDS[cell.tier]}${blocked}`;
+  const type = cell.seatTypeId ? types.get(cell.seatTypeId) : undefined;
+  const kind = type ? `${type.name} (${TIER_WORDS[cell.tier]})` : TIER_WORDS[cell.tier];
+  return `Row ${rowLabel}, position ${x + 1}: seat ${cell.number}, ${kind}${blocked}`;
 }
 
 function cellGlyph(cell: DraftCell): string {
@@ -76,7 +90,16 @@ function draftOf(a: AuditoriumDetail): Draft {
       label: r.label,
       stagger: r.stagger,
       curve: r.curve,
-      seats: r.seats.map((s) => (s ? { number: s.number, tier: s.tier, blocked: s.blocked } : null)),
+      seats: r.seats.map((s) =>
+        s
+          ? {
+              number: s.number,
+              tier: s.tier,
+              blocked: s.blocked,
+              ...(s.seatTypeId ? { seatTypeId: s.seatTypeId } : {}),
+            }
+          : null,
+      ),
     })),
   };
 }
@@ -91,11 +114,16 @@ export function LayoutDesignerPage({
   const [savedVersion, setSavedVersion] = useState<number | null>(null);
   const loaded = useAsync(
     async (signal) => {
-      const [theater, auditorium] = await Promise.all([
+      const [theater, auditorium, seatTypes] = await Promise.all([
         api.admin.theater(theaterId, signal),
         auditoriumId ? api.admin.auditorium(auditoriumId, signal) : Promise.resolve(null),
+        api.admin.seatTypes(theaterId, signal),
       ]);
-      return { theater: theater.theater, auditorium: auditorium?.auditorium ?? null };
+      return {
+        theater: theater.theater,
+        auditorium: auditorium?.auditorium ?? null,
+        seatTypes: seatTypes.seatTypes,
+      };
     },
     [theaterId, auditoriumId],
   );
@@ -110,7 +138,7 @@ export function LayoutDesignerPage({
   if (loaded.error !== undefined)
     return <ConsoleError error={loaded.error} title="Could not load the layout" />;
   if (!loaded.data) return <Loading />;
-  const { theater, auditorium } = loaded.data;
+  const { theater, auditorium, seatTypes } = loaded.data;
   return (
     <Designer
       key={`${auditorium?.id ?? 'new'}-${auditorium?.layoutVersion ?? 0}`}
@@ -118,10 +146,11 @@ export function LayoutDesignerPage({
       theaterName={theater.name}
       currency={theater.currency}
       auditorium={auditorium}
+      seatTypes={seatTypes}
       justSaved={savedVersion !== null && savedVersion === auditorium?.layoutVersion}
       onSaved={(a) => {
         setSavedVersion(a.layoutVersion);
-        loaded.setData({ theater, auditorium: a });
+        loaded.setData({ theater, auditorium: a, seatTypes });
       }}
     />
   );
@@ -132,6 +161,7 @@ function Designer({
   theaterName,
   currency,
   auditorium,
+  seatTypes,
   justSaved,
   onSaved,
 }: {
@@ -139,6 +169,7 @@ function Designer({
   theaterName: string;
   currency: string;
   auditorium: AuditoriumDetail | null;
+  seatTypes: AdminSeatType[];
   justSaved: boolean;
   onSaved: (a: AuditoriumDetail) => void;
 }) {
@@ -151,6 +182,18 @@ function Designer({
     [],
   );
   const [tool, setTool] = useState<Tool>('standard');
+  const [types, setTypes] = useState<AdminSeatType[]>(seatTypes);
+  const typesById = useMemo(() => new Map(types.map((t) => [t.id, t])), [types]);
+  const typeTools = useMemo(
+    () =>
+      types.map((t, i) => ({
+        tool: typeTool(t.id),
+        label: t.name,
+        hint: TYPE_KEYS[i] ?? '',
+        colour: visibleColour(t.colour),
+      })),
+    [types],
+  );
   const [rule, setRule] = useState<NumberingRule>('left-to-right');
   const [aisleAt, setAisleAt] = useState('6');
   const [focus, setFocus] = useState({ y: 0, x: 0 });
@@ -158,15 +201,16 @@ function Designer({
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const cells = useRef(new Map<string, HTMLButtonElement>());
-  const problems = useMemo(() => checkDraft(draft), [draft]);
+  const problems = useMemo(() => checkDraft(draft, types), [draft, types]);
   const errors = problems.filter((p) => p.severity === 'error');
-  const preview = useMemo(() => previewSeats(draft), [draft]);
+  const preview = useMemo(() => previewSeats(draft, types), [draft, types]);
   const counts = useMemo(() => {
-    const c = { seats: 0, accessible: 0, companion: 0, blocked: 0 };
+    const c = { seats: 0, accessible: 0, companion: 0, blocked: 0, typed: new Map<string, number>() };
     for (const row of draft.rows)
       for (const s of row.seats) {
         if (!s) continue;
         c.seats++;
+        if (s.seatTypeId) c.typed.set(s.seatTypeId, (c.typed.get(s.seatTypeId) ?? 0) + 1);
         if (s.tier === 'accessible') c.accessible++;
         if (s.tier === 'companion') c.companion++;
         if (s.blocked) c.blocked++;
@@ -220,11 +264,11 @@ function Designer({
       moveFocus(to[0], to[1]);
       return;
     }
-    const pick = TOOLS.find((t) => t.hint === e.key.toUpperCase());
+    const pick = [...TOOLS, ...typeTools].find((t) => t.hint !== '' && t.hint === e.key.toUpperCase());
     if (pick && !e.ctrlKey && !e.metaKey && !e.altKey) {
       e.preventDefault();
       setTool(pick.tool);
-      edit((d) => applyTool(d, y, x, pick.tool));
+      edit((d) => applyTool(d, y, x, pick.tool, types));
     }
   }
 
@@ -270,7 +314,7 @@ function Designer({
   }
 
   function download() {
-    const blob = new Blob([exportLayout(draft)], { type: 'application/json' });
+    const blob = new Blob([exportLayout(draft, types)], { type: 'application/json' });
     const url = URL.createObjectURL(blob);
     const a = document.createElement('a');
     a.href = url;
@@ -287,7 +331,7 @@ function Designer({
     setError(undefined);
     setMessage(null);
     try {
-      const imported = importLayout(await file.text(), draft.name);
+      const imported = importLayout(await file.text(), draft.name, types);
       // The auditorium keeps the name typed here: a file from another auditorium brings its seats, not its name.
       edit((d) => ({ ...imported, name: d.name.trim() ? d.name : imported.name }));
       setMessage(`Imported ${file.name}. Check it, then save.`);
@@ -363,6 +407,26 @@ function Designer({
         </div>
       </section>
 
+      <SeatTypesPanel
+        theaterId={theaterId}
+        currency={currency}
+        types={types}
+        onChange={(next) => {
+          setTypes(next);
+          // A type's new base tier is its seats' tier (the API does the same when they are saved).
+          setHistory((h) => {
+            const present = retierTypedSeats(h.present, next);
+            return present === h.present ? h : { ...h, present };
+          });
+          // A deleted type's tool cannot stay picked.
+          setTool((current) =>
+            current.startsWith('type:') && !next.some((t) => typeTool(t.id) === current)
+              ? 'standard'
+              : current,
+          );
+        }}
+      />
+
       <section className="card stack" aria-labelledby="draw-title">
         <h2 id="draw-title">Draw</h2>
         <div className="designer-toolbar">
@@ -379,6 +443,25 @@ function Designer({
                 />
                 <span className={`cell-swatch cell-${t.tool}`} aria-hidden="true" />
                 {t.label} <kbd aria-hidden="true">{t.hint}</kbd>
+              </label>
+            ))}
+            {typeTools.map((t) => (
+              <label key={t.tool} className="tool tool-type">
+                <input
+                  type="radio"
+                  name="tool"
+                  value={t.tool}
+                  checked={tool === t.tool}
+                  onChange={() => setTool(t.tool)}
+                />
+                <span
+                  className="cell-swatch has-type"
+                  style={{ ['--type-colour' as string]: t.colour }}
+                  aria-hidden="true"
+                />
+                {t.label}
+                <span className="visually-hidden"> seat</span>
+                {t.hint && <kbd aria-hidden="true">{t.hint}</kbd>}
               </label>
             ))}
           </fieldset>
@@ -447,7 +530,8 @@ function Designer({
         </div>
         <p className="field-hint">
           Left and right as the audience sees them; row 1 is nearest the screen. Arrow keys move between
-          positions; S, P, W, C, B, H and G place with that tool.
+          positions; S, P, W, C, B, H and G place with that tool
+          {types.length > 0 ? `, 1 to ${Math.min(types.length, 9)} with a seat type` : ''}.
         </p>
 
         <div className="designer-grid" role="group" aria-label="Seat layout editor">
@@ -496,25 +580,29 @@ function Designer({
                 </label>
               </div>
               <div className={`designer-cells${row.stagger ? ' is-staggered' : ''}`}>
-                {row.seats.map((cell, x) => (
-                  <button
-                    key={x}
-                    type="button"
-                    ref={(el) => {
-                      if (el) cells.current.set(`${y}:${x}`, el);
-                      else cells.current.delete(`${y}:${x}`);
-                    }}
-                    className={`cell ${cell ? `cell-${cell.blocked ?? cell.tier}` : 'cell-gap'}`}
-                    aria-label={cellLabel(row.label, x, cell)}
-                    tabIndex={focus.y === y && focus.x === x ? 0 : -1}
-                    data-cell={`${y}:${x}`}
-                    onFocus={() => setFocus({ y, x })}
-                    onKeyDown={(e) => onCellKey(e, y, x)}
-                    onClick={() => edit((d) => applyTool(d, y, x, tool))}
-                  >
-                    <span aria-hidden="true">{cellGlyph(cell)}</span>
-                  </button>
-                ))}
+                {row.seats.map((cell, x) => {
+                  const type = cell?.seatTypeId ? typesById.get(cell.seatTypeId) : undefined;
+                  return (
+                    <button
+                      key={x}
+                      type="button"
+                      ref={(el) => {
+                        if (el) cells.current.set(`${y}:${x}`, el);
+                        else cells.current.delete(`${y}:${x}`);
+                      }}
+                      className={`cell ${cell ? `cell-${cell.blocked ?? cell.tier}` : 'cell-gap'}${type ? ' has-type' : ''}`}
+                      style={type ? { ['--type-colour' as string]: visibleColour(type.colour) } : undefined}
+                      aria-label={cellLabel(row.label, x, cell, typesById)}
+                      tabIndex={focus.y === y && focus.x === x ? 0 : -1}
+                      data-cell={`${y}:${x}`}
+                      onFocus={() => setFocus({ y, x })}
+                      onKeyDown={(e) => onCellKey(e, y, x)}
+                      onClick={() => edit((d) => applyTool(d, y, x, tool, types))}
+                    >
+                      <span aria-hidden="true">{cellGlyph(cell)}</span>
+                    </button>
+                  );
+                })}
               </div>
               <div className="designer-row-tools">
                 <button
@@ -580,7 +668,11 @@ function Designer({
         </div>
         <p className="muted" data-testid="designer-counts">
           {plural(counts.seats, 'seat')}: {plural(counts.accessible, 'wheelchair space')},{' '}
-          {plural(counts.companion, 'companion seat')}, {counts.blocked} blocked.
+          {plural(counts.companion, 'companion seat')}, {counts.blocked} blocked
+          {[...counts.typed].map(
+            ([typeId, n]) => `; ${n} ${typesById.get(typeId)?.name ?? 'of a deleted type'}`,
+          )}
+          .
         </p>
         {problems.length > 0 && (
           <ul className="designer-problems" aria-label="Problems in the layout">
