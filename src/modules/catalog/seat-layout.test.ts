@@ -22,7 +22,7 @@ describe('placeSeats', () => {
       { label: 'A', seats: [s(1), null, s(2, 'accessible')] },
       { label: 'B', seats: [s(1, 'premium'), s(2, 'premium'), s(3, 'premium')] },
     ]);
-    const plain = { stagger: false, curve: 0, blocked: null };
+    const plain = { stagger: false, curve: 0, blocked: null, seatTypeId: null };
     expect(seats).toEqual([
       { rowLabel: 'A', number: 1, tier: 'standard', x: 0, y: 0, ...plain },
       { rowLabel: 'A', number: 2, tier: 'accessible', x: 2, y: 0, ...plain },
@@ -94,9 +94,9 @@ describe('layoutRows', () => {
         stagger: false,
         curve: 0,
         seats: [
-          { id: 'id-0', number: 1, tier: 'standard', x: 0, blocked: null },
+          { id: 'id-0', number: 1, tier: 'standard', x: 0, blocked: null, seatTypeId: null },
           null,
-          { id: 'id-1', number: 2, tier: 'accessible', x: 2, blocked: null },
+          { id: 'id-1', number: 2, tier: 'accessible', x: 2, blocked: null, seatTypeId: null },
         ],
       },
       {
@@ -104,7 +104,7 @@ describe('layoutRows', () => {
         y: 2,
         stagger: false,
         curve: 0,
-        seats: [null, { id: 'id-2', number: 1, tier: 'premium', x: 1, blocked: null }],
+        seats: [null, { id: 'id-2', number: 1, tier: 'premium', x: 1, blocked: null, seatTypeId: null }],
       },
     ]);
   });
@@ -122,5 +122,25 @@ describe('seatOffset', () => {
     expect(seatOffset({ x: 4, stagger: false, curve: 10 }, row).dy).toBe(-0.5);
     expect(seatOffset({ x: 1, stagger: false, curve: 10 }, row).dy).toBe(-0.125);
     expect(seatOffset({ x: 0, stagger: false, curve: 10 }, { minX: 0, maxX: 0 }).dy).toBe(0);
+  });
+});
+
+describe('seat types in a layout', () => {
+  it('keeps a seat type by id, or by name (trimmed) for the service to resolve', () => {
+    const seats = placeSeats([
+      {
+        label: 'A',
+        seats: [
+          { number: 1, tier: 'premium', seatTypeId: 'type-1' },
+          { number: 2, tier: 'standard', seatType: ' Recliner ' },
+          { number: 3, tier: 'standard' },
+        ],
+      },
+    ]);
+    expect(seats.map((x) => [x.seatTypeId, x.seatTypeName])).toEqual([
+      ['type-1', undefined],
+      [null, 'Recliner'],
+      [null, undefined],
+    ]);
   });
 });
