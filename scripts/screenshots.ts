@@ -22,7 +22,10 @@ const { values } = parseArgs({
   options: {
     base: { type: 'string', default: 'http://localhost:3000' },
     out: { type: 'string', default: fileURLToPath(new URL('../docs/screenshots', import.meta.url)) },
-    /** "designer": only the operator console's seat-layout designer (09), without booking anything. */
+    /**
+     * "designer": only the operator console's seat-layout designer (09), without booking anything;
+     * "console": the designer, the week schedule (10) and the sales views (11, 12), booking a few seats.
+     */
     only: { type: 'string' },
   },
 });
@@ -83,8 +86,9 @@ async function main(): Promise<void> {
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error('page error:', err.message));
   console.log(`Screenshots of ${base} into ${outDir}:`);
-  if (values.only === 'designer') {
+  if (values.only === 'designer' || values.only === 'console') {
     await designerShot(page);
+    if (values.only === 'console') await consoleShots(page);
     await browser.close();
     return;
   }
@@ -261,6 +265,7 @@ async function main(): Promise<void> {
   await settleImages(page);
   await shot(page, '08-my-bookings');
   await designerShot(page);
+  await consoleShots(page);
 
   // The account page, opened from the name in the header
   await page.getByRole('banner').getByRole('link', { name: 'Grace Hopper' }).click();
@@ -270,6 +275,91 @@ async function main(): Promise<void> {
   await shot(page, '09-account', true);
 
   await browser.close();
+}
+
+/** The demo admin's token and first theater (the console pages below are theirs). */
+async function adminTheater(): Promise<{ token: string; theaterId: string }> {
+  const { token } = await api<{ token: string }>('POST', '/auth/login', undefined, {
+    email: 'admin@matinee.local',
+    password: 'matinee-admin',
+  });
+  const { theaters } = await api<{ theaters: { id: string }[] }>('GET', '/admin/theaters?limit=1', token);
+  return { token, theaterId: theaters[0]!.id };
+}
+
+/**
+ * The console's week schedule of the demo theater, and the sales views of tomorrow's first showtime after two
+ * customers bought seats on it and a third holds some (the staff seat map shows who has what).
+ */
+async function consoleShots(page: Page): Promise<void> {
+  const { theaterId } = await adminTheater();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${base}/admin/schedule?theater=${theaterId}`);
+  await page.getByRole('group', { name: 'Theater and week' }).waitFor();
+  await page.waitForLoadState('networkidle');
+  // Tomorrow's lanes (the demo programme starts today), with the movies to drag above them.
+  const days = page.locator('.schedule-day-title');
+  const label = new Intl.DateTimeFormat('en-US', { weekday: 'long', month: 'short', day: 'numeric' }).format(
+    new Date(Date.now() + 86_400_000),
+  );
+  const tomorrowTitle = days.filter({ hasText: label });
+  if ((await tomorrowTitle.count()) === 0) await page.getByRole('button', { name: 'Next week' }).click();
+  await tomorrowTitle.first().waitFor();
+  // Tomorrow's heading at the top of the window, under the sticky header (a string: it runs in the page).
+  await page.evaluate<void>(`(() => {
+    const h = [...document.querySelectorAll('.schedule-day-title')].find((x) => x.textContent.includes(${JSON.stringify(label)}));
+    h.scrollIntoView({ block: 'start' });
+    window.scrollBy(0, -140);
+  })()`);
+  await shot(page, '10-schedule');
+
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const day = await api<{ movies: Array<{ showtimes: Array<{ id: string }> }> }>(
+    'GET',
+    `/theaters/${theaterId}/movies?date=${tomorrow}`,
+  );
+  const showtimeId = day.movies.flatMap((m) => m.showtimes)[0]?.id;
+  if (!showtimeId) throw new Error(`no showtime tomorrow at theater ${theaterId}`);
+  const map = await api<SeatMap>('GET', `/showtimes/${showtimeId}/seats`);
+  const free = map.seats.filter((x) => x.status === 'available' && x.tier === 'standard');
+  const middle = free.slice(Math.floor(free.length / 2) - 4);
+  for (const [i, name] of ['Ada Byron', 'Alan Turing', 'Hedy Lamarr'].entries()) {
+    const customer = await signUp(name);
+    const seatIds = middle.slice(i * 3, i * 3 + (i === 2 ? 2 : 3)).map((x) => x.id);
+    const { booking } = await api<{ booking: { id: string } }>('POST', '/bookings', customer, {
+      showtimeId,
+      seatIds,
+    });
+    if (i < 2) {
+      await api('POST', `/bookings/${booking.id}/payment`, customer, {
+        card: { number: '4242424242424242', expMonth: 12, expYear: 2039, cvc: '123' },
+      });
+    }
+  }
+  await page.goto(`${base}/admin/sales/showtimes/${showtimeId}`);
+  await page.getByTestId('sales-counts').waitFor();
+  await page.waitForLoadState('networkidle');
+  // A sold seat picked, so the side panel says who bought it.
+  await page
+    .getByRole('button', { name: /ada\.byron/i })
+    .first()
+    .click();
+  await shot(page, '11-sales-showtime', true);
+
+  await page.goto(`${base}/admin/sales/reports`);
+  await page.getByTestId('report-table').waitFor();
+  // This week's showtimes, where the sales above are.
+  const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+  await page.getByTestId('report-from').fill(inDays(0));
+  await page.getByTestId('report-to').fill(inDays(6));
+  // (polled from here: the page's CSP forbids the string functions waitForFunction would run in it)
+  for (let i = 0; i < 100; i++) {
+    const text = await page.getByTestId('report-table').textContent();
+    if (/\b[1-9]\d* of \d/.test(text ?? '')) break;
+    await page.waitForTimeout(100);
+  }
+  await page.waitForLoadState('networkidle');
+  await shot(page, '12-sales-reports', true);
 }
 
 /** The operator console's seat-layout designer, signed in as the demo admin, with a staggered and a curved row. */
