@@ -66,8 +66,13 @@ describe.skipIf(!HAS_CHROMIUM)('an operator from nothing to a refunded sale, in 
     await page.getByLabel('Name', { exact: true }).fill('Journey Picturehouse');
     await page.getByLabel('Street address').fill('1 Reel Rd');
     await page.getByLabel('City').fill('Albany');
-    await page.getByLabel('Latitude').fill('42.65');
-    await page.getByLabel('Longitude').fill('-73.75');
+    // The location by search (a ZIP code); Enter searches and does not send the theater form.
+    await page.getByLabel('Find the place: ZIP code or town').fill('12207');
+    await page.getByLabel('Find the place: ZIP code or town').press('Enter');
+    await page.getByTestId('place-note').waitFor(PATIENT);
+    expect(Number(await page.getByLabel('Latitude').inputValue())).toBeCloseTo(42.65, 1);
+    expect(Number(await page.getByLabel('Longitude').inputValue())).toBeCloseTo(-73.75, 1);
+    expect(page.url()).toBe(`${base}/admin/theaters/new`);
     await page.getByLabel('Time zone').selectOption(ZONE);
     await page.getByRole('button', { name: 'Create theater' }).click();
     await page.waitForURL(/\/admin\/theaters\/[0-9a-f-]{36}$/, PATIENT);

@@ -9,9 +9,14 @@ import { findPlaces, fromGazetteer, type Place } from '../lib/places';
 export function PlaceSearch({
   onPick,
   onMessage,
+  inForm = false,
+  label = 'ZIP code or city',
 }: {
   onPick: (p: Place) => void;
   onMessage: (m: string | null) => void;
+  /** Inside another form (the console's theater form): no form of its own, Enter searches without submitting. */
+  inForm?: boolean;
+  label?: string;
 }) {
   const id = useId();
   const [input, setInput] = useState('');
@@ -36,7 +41,7 @@ export function PlaceSearch({
     };
   }, [input]);
 
-  async function search(e: FormEvent) {
+  async function search(e: { preventDefault(): void }) {
     e.preventDefault();
     const q = input.trim();
     if (!q) return;
@@ -60,15 +65,22 @@ export function PlaceSearch({
     }
   }
 
-  return (
-    <form className="city-search" onSubmit={(e) => void search(e)} role="search" aria-label="Find a place">
-      <label htmlFor={`${id}-place`}>ZIP code or city</label>
+  const fields = (
+    <>
+      <label htmlFor={`${id}-place`}>{label}</label>
       <input
         id={`${id}-place`}
         list={`${id}-places`}
         placeholder="e.g. 10001 or Brooklyn"
         value={input}
         onChange={(e) => setInput(e.target.value)}
+        onKeyDown={
+          inForm
+            ? (e) => {
+                if (e.key === 'Enter') void search(e);
+              }
+            : undefined
+        }
         autoComplete="off"
         inputMode="search"
       />
@@ -77,9 +89,28 @@ export function PlaceSearch({
           <option key={`${s.label}|${s.lat}|${s.lng}`} value={s.label} />
         ))}
       </datalist>
-      <button type="submit" className="btn btn-secondary" disabled={busy}>
+      <button
+        type={inForm ? 'button' : 'submit'}
+        className="btn btn-secondary"
+        disabled={busy}
+        onClick={inForm ? (e) => void search(e) : undefined}
+      >
         Search
       </button>
+    </>
+  );
+  return inForm ? (
+    <div className="city-search" role="search" aria-label="Find a place">
+      {fields}
+    </div>
+  ) : (
+    <form
+      className="city-search"
+      onSubmit={(e: FormEvent) => void search(e)}
+      role="search"
+      aria-label="Find a place"
+    >
+      {fields}
     </form>
   );
 }

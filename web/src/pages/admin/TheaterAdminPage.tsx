@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api/client';
 import type { AdminTheater } from '../../api/types';
 import { MapPicker } from '../../components/MapPicker';
+import { PlaceSearch } from '../../components/PlaceSearch';
 import { NotFound } from '../../components/NotFound';
 import { Loading, Notice } from '../../components/Notice';
 import { PageHeading } from '../../components/PageHeading';
@@ -150,6 +151,7 @@ function TheaterEditor({
   onSaved: (t: AdminTheater) => void;
 }) {
   const [form, setForm] = useState<Form>(theater ? formOf(theater) : EMPTY);
+  const [placeNote, setPlaceNote] = useState<string | null>(null);
   const [errors, setErrors] = useState<Errors>({});
   const [error, setError] = useState<unknown>(undefined);
   const [saved, setSaved] = useState(false);
@@ -235,6 +237,20 @@ function TheaterEditor({
         {field('city', 'City')}
         <fieldset className="stack">
           <legend>Location</legend>
+          <PlaceSearch
+            inForm
+            label="Find the place: ZIP code or town"
+            onPick={(p) => {
+              setForm((f) => ({ ...f, lat: p.lat.toFixed(5), lng: p.lng.toFixed(5) }));
+              setPlaceNote(`Placed at ${p.name}: move the pin or edit the numbers to the theater's door.`);
+            }}
+            onMessage={setPlaceNote}
+          />
+          {placeNote ? (
+            <p className="field-hint" role="status" data-testid="place-note">
+              {placeNote}
+            </p>
+          ) : null}
           <MapPicker
             lat={coordinate(form.lat, 90)}
             lng={coordinate(form.lng, 180)}
