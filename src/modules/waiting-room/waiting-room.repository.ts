@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, WaitingRoomEntryStatus } from '../../db/schema.js';
+import { TURNOVER_MEASURE_SECONDS } from './wait-estimate.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -38,6 +39,8 @@ export interface RoomCounts {
   idle: number;
   /** Admitted in the last RATE_WINDOW_SECONDS. */
   admittedRecently: number;
+  /** Admitted in the last TURNOVER_MEASURE_SECONDS (the estimate's pace). */
+  admittedLastMinute: number;
 }
 
 /** The window over which the admission rate is measured for estimates and metrics. */
@@ -156,6 +159,7 @@ export class WaitingRoomRepository {
       active: number;
       idle: number;
       admitted_recently: number;
+      admitted_last_minute: number;
     }>`
       SELECT (SELECT array_agg(e.position ORDER BY e.position) FROM waiting_room_entries e
                WHERE e.showtime_id = ${showtimeId} AND e.status = 'waiting' AND e.position IS NOT NULL) AS positions,
@@ -171,7 +175,10 @@ export class WaitingRoomRepository {
                                     AND b.created_at >= e.admitted_at))::int AS idle,
              (SELECT count(*) FROM waiting_room_entries e
                WHERE e.showtime_id = ${showtimeId}
-                 AND e.admitted_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS}))::int AS admitted_recently`.execute(
+                 AND e.admitted_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS}))::int AS admitted_recently,
+             (SELECT count(*) FROM waiting_room_entries e
+               WHERE e.showtime_id = ${showtimeId}
+                 AND e.admitted_at > now() - make_interval(secs => ${TURNOVER_MEASURE_SECONDS}))::int AS admitted_last_minute`.execute(
       db,
     );
     const row = r.rows[0]!;
@@ -181,6 +188,7 @@ export class WaitingRoomRepository {
       active: row.active,
       idle: row.idle,
       admittedRecently: row.admitted_recently,
+      admittedLastMinute: row.admitted_last_minute,
     };
   }
 

@@ -3,6 +3,7 @@ import { ValidationError } from '../../http/errors.js';
 import { recordAudit, type AuditActor } from '../audit/audit.repository.js';
 import { ShowtimeClosedError, ShowtimeNotFoundError } from '../bookings/bookings.errors.js';
 import { NotInQueueError, WaitingRoomNotFoundError, WaitingRoomOpenError } from './waiting-room.errors.js';
+import { estimateWaitSeconds, TURNOVER_MEASURE_SECONDS } from './wait-estimate.js';
 import {
   RATE_WINDOW_SECONDS,
   WaitingRoomRepository,
@@ -22,7 +23,6 @@ const BURST_SECONDS = 5;
 /** Status answers and streams of one process share a room's counts for this long (one read per room). */
 const SNAPSHOT_TTL_MS = 1000;
 /** A measured rate is trusted once the queue has been open this long; before, the configured rate is used. */
-const MIN_MEASURE_SECONDS = 30;
 const MAX_ADMIT_PER_TICK = 10_000;
 
 export interface RoomSnapshot {
@@ -218,14 +218,13 @@ export class WaitingRoomService {
   async statusOf(entry: EntryRow, snap: RoomSnapshot | null): Promise<QueueStatus> {
     if (!snap) throw new WaitingRoomNotFoundError();
     const { room, counts } = snap;
-    const rate = estimateRate(room, counts);
     let position: number | null = null;
     let ahead: number | null = null;
     let estimate: number | null = null;
     if (entry.status === 'waiting' && entry.position !== null) {
       ahead = binaryCountBelow(counts.positions, Number(entry.position));
       position = ahead + 1;
-      estimate = rate ? Math.ceil((position / rate) * 60) : null;
+      estimate = estimateOf(room, counts, position);
     }
     let admission: QueueStatus['admission'] = null;
     // An admission whose window has passed is over, even before the tick records it (no token that expired).
@@ -376,12 +375,20 @@ function measuredRate(room: RoomRow, counts: RoomCounts): number | null {
   return Math.round((counts.admittedRecently / window) * 60 * 10) / 10;
 }
 
-/** The rate an estimate uses: measured once there is a fair measure, else the configured rate, else unknown. */
-function estimateRate(room: RoomRow, counts: RoomCounts): number | null {
-  const measured = measuredRate(room, counts);
+/** The estimate for one place (wait-estimate.ts): the pace measured over the last minute once there is one. */
+function estimateOf(room: RoomRow, counts: RoomCounts, position: number): number {
   const open = room.opened_at ? (room.db_now.getTime() - room.opened_at.getTime()) / 1000 : 0;
-  if (measured && open >= MIN_MEASURE_SECONDS) return measured;
-  return room.admit_per_minute ?? (measured || null);
+  return estimateWaitSeconds({
+    position,
+    ratePerMinute: room.admit_per_minute,
+    cap: room.max_active,
+    active: counts.active,
+    admissionSeconds: room.admission_ttl_seconds,
+    measuredPerMinute:
+      open >= TURNOVER_MEASURE_SECONDS && counts.admittedLastMinute > 0
+        ? (counts.admittedLastMinute / TURNOVER_MEASURE_SECONDS) * 60
+        : null,
+  });
 }
 
 const services = new WeakMap<AppContext, WaitingRoomService>();
