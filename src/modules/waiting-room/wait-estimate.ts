@@ -1,7 +1,7 @@
 // Pure: the waiting room's estimate of a customer's wait, unit-tested on its own (wait-estimate.test.ts).
 
 /** How long admissions must have been measured before the measure replaces the bound below. */
-export const TURNOVER_MEASURE_SECONDS = 60;
+export const TURNOVER_MEASURE_SECONDS = 20;
 
 export interface WaitInput {
   /** 1 = the next to be let in. */
@@ -21,7 +21,7 @@ export interface WaitInput {
 /**
  * Seconds until `position` is let in. Places the cap still has free go at the admission rate. Beyond them a
  * place opens only when an admitted customer finishes or their admission runs out, so those positions go at
- * the measured pace of admissions, or, before a minute of it has been measured, at the slowest pace the
+ * the measured pace of admissions, or, before 20 seconds of it have been measured, at the slowest pace the
  * admission window allows (every admitted customer using all of it): an estimate that errs on the long side
  * rather than promising a wait the queue cannot keep. Never faster than the configured rate.
  */

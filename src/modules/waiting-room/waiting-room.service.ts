@@ -375,7 +375,7 @@ function measuredRate(room: RoomRow, counts: RoomCounts): number | null {
   return Math.round((counts.admittedRecently / window) * 60 * 10) / 10;
 }
 
-/** The estimate for one place (wait-estimate.ts): the pace measured over the last minute once there is one. */
+/** The estimate for one place (wait-estimate.ts): the pace measured over the last 20 s once there is one. */
 function estimateOf(room: RoomRow, counts: RoomCounts, position: number): number {
   const open = room.opened_at ? (room.db_now.getTime() - room.opened_at.getTime()) / 1000 : 0;
   return estimateWaitSeconds({
