@@ -5,6 +5,7 @@ import { createTestApp, type TestApp } from './helpers/app.js';
 import { createShowtimeFixture, type ShowtimeFixture } from './helpers/catalog.js';
 import { CARD, ledger } from './helpers/fixtures.js';
 import { createUser, customerTokens, type TestUser } from './helpers/users.js';
+import { csvRecords as records, parseCsv } from './helpers/csv.js';
 
 /** Sales and occupancy (issue 12): the staff seat view, block/unblock, release, refund, reports and CSV. */
 let t: TestApp;
@@ -91,40 +92,6 @@ const auditOf = async (subjectType: string, subjectId: string) =>
   (await call('GET', `/admin/audit-log?subjectType=${subjectType}&subjectId=${subjectId}`)).json<{
     entries: { action: string; actor: { id: string }; reason: string | null; after: unknown }[];
   }>().entries;
-
-/** A small RFC 4180 reader for the answers (quoted cells, doubled quotes, CRLF). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  expect(cell).toBe('');
-  return rows;
-}
-const records = (text: string) => {
-  const [header, ...rows] = parseCsv(text);
-  return rows.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]!])));
-};
 
 describe('sales console: roles and validation', () => {
   it('lets staff read the seat view but nothing else; customers and the signed out get 403 / 401', async () => {

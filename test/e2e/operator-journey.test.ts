@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CARD } from '../helpers/fixtures.js';
 import { createUser } from '../helpers/users.js';
 import { browserSuite, HAS_CHROMIUM, localDate, NO_CHROMIUM_REASON, signInWithToken } from './browser.js';
+import { csvRecords } from '../helpers/csv.js';
 
 /**
  * Issue 12's proof in one run, all in the console a new admin sees: a theater, an auditorium drawn with an aisle,
@@ -14,36 +15,6 @@ if (!HAS_CHROMIUM) console.warn(`[e2e] skipping the browser tests: ${NO_CHROMIUM
 
 const PATIENT = { timeout: 15_000, interval: 100 };
 const ZONE = 'America/New_York';
-
-/** RFC 4180 rows (quoted cells, doubled quotes, CRLF) as objects keyed by the header. */
-function csvRecords(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]!])));
-}
 
 describe.skipIf(!HAS_CHROMIUM)('an operator from nothing to a refunded sale, in a real browser', () => {
   const suite = browserSuite();

@@ -15,42 +15,13 @@ import {
   watchErrors,
   type LiveServer,
 } from './browser.js';
+import { csvRecords } from '../helpers/csv.js';
 
 /** Issue 12, sales and occupancy: an operator watches a showtime sell live, refunds, blocks, exports CSV. */
 if (!HAS_CHROMIUM) console.warn(`[e2e] skipping the browser tests: ${NO_CHROMIUM_REASON}`);
 
 const BROWSER_TEST_MS = 120_000;
 const PATIENT = { timeout: 10_000, interval: 100 };
-
-/** RFC 4180 rows (quoted cells, doubled quotes, CRLF) as objects keyed by the header. */
-function csvRecords(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]!])));
-}
 
 describe.skipIf(!HAS_CHROMIUM)('sales console in a real browser', () => {
   let browser: Browser;
