@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { CARD } from '../helpers/fixtures.js';
-import { createUser } from '../helpers/users.js';
+import { createUser, customerBuys } from '../helpers/users.js';
 import { browserSuite, HAS_CHROMIUM, localDate, NO_CHROMIUM_REASON, signInWithToken } from './browser.js';
 import { csvRecords } from '../helpers/csv.js';
 
@@ -125,29 +124,16 @@ describe.skipIf(!HAS_CHROMIUM)('an operator from nothing to a refunded sale, in 
     expect(await seatButton('E', 5).getAttribute('data-status')).toBe('available');
 
     const seatId = (row: string, n: number) => seats.find((s) => s.row_label === row && s.number === n)!.id;
-    const buy = async (name: string, seatIds: string[]) => {
-      const customer = await createUser(server.app, server.ctx, 'customer', { name });
-      const held = await server.app.inject({
-        method: 'POST',
-        url: '/api/v1/bookings',
-        headers: customer.auth,
-        payload: { showtimeId: showtime.id, seatIds },
-      });
-      expect(held.statusCode, held.body).toBe(201);
-      const booking = held.json<{ booking: { id: string; reference: string } }>().booking;
-      const paid = await server.app.inject({
-        method: 'POST',
-        url: `/api/v1/bookings/${booking.id}/payment`,
-        headers: customer.auth,
-        payload: { card: CARD.good },
-      });
-      expect(paid.statusCode, paid.body).toBe(200);
-      return { ...booking, email: customer.email };
-    };
-    const first = await buy('Ravi Refund', [seatId('E', 5), seatId('E', 6)]);
+    const first = await customerBuys(
+      server.app,
+      server.ctx,
+      showtime.id,
+      [seatId('E', 5), seatId('E', 6)],
+      'Ravi Refund',
+    );
     await expect.poll(() => seatButton('E', 5).getAttribute('data-status'), PATIENT).toBe('sold');
     await expect.poll(() => seatButton('E', 5).getAttribute('aria-label'), PATIENT).toContain(first.email);
-    const second = await buy('Kim Keeps', [seatId('C', 8)]);
+    const second = await customerBuys(server.app, server.ctx, showtime.id, [seatId('C', 8)], 'Kim Keeps');
     await expect.poll(() => seatButton('C', 8).getAttribute('data-status'), PATIENT).toBe('sold');
 
     // ---- a refund with a reason, logged ----

@@ -1,19 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createShowtimeFixture, type ShowtimeFixture } from '../helpers/catalog.js';
-import { CARD } from '../helpers/fixtures.js';
-import { createUser, type TestUser } from '../helpers/users.js';
+import { customerBuys, type TestUser } from '../helpers/users.js';
 import {
-  ensureWebBuild,
   HAS_CHROMIUM,
-  launchBrowser,
   localDate,
   NO_CHROMIUM_REASON,
   signInWithToken,
-  startServer,
-  watchErrors,
   type LiveServer,
+  browserSuite,
 } from './browser.js';
 import { csvRecords } from '../helpers/csv.js';
 
@@ -24,18 +20,14 @@ const BROWSER_TEST_MS = 120_000;
 const PATIENT = { timeout: 10_000, interval: 100 };
 
 describe.skipIf(!HAS_CHROMIUM)('sales console in a real browser', () => {
-  let browser: Browser;
+  const suite = browserSuite();
   let server: LiveServer;
   let admin: TestUser;
   let show: ShowtimeFixture;
-  let context: BrowserContext;
   let page: Page;
-  let errors: string[];
 
   beforeAll(async () => {
-    ensureWebBuild();
-    [browser, server] = await Promise.all([launchBrowser(), startServer()]);
-    admin = await createUser(server.app, server.ctx, 'admin');
+    ({ server, admin } = suite);
     show = await createShowtimeFixture(server.app, admin.token, {
       rows: 2,
       seatsPerRow: 6,
@@ -43,19 +35,9 @@ describe.skipIf(!HAS_CHROMIUM)('sales console in a real browser', () => {
       theater: { name: `Sales Cinema ${Date.now()}` },
     });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-  afterEach(async () => {
-    expect(errors, 'uncaught errors in the page').toEqual([]);
-    await context?.close();
-  });
 
   async function open(width: number, height: number): Promise<void> {
-    context = await browser.newContext({ viewport: { width, height }, locale: 'en-US' });
-    page = await context.newPage();
-    errors = watchErrors(page);
+    page = await suite.newPage({ viewport: { width, height }, locale: 'en-US' });
     await signInWithToken(page, server.url, admin.token);
   }
 
@@ -64,27 +46,6 @@ describe.skipIf(!HAS_CHROMIUM)('sales console in a real browser', () => {
       .getByRole('group', { name: `Row ${row}` })
       .getByRole('button', { name: new RegExp(`^Row ${row}, seat ${n},`) });
   const seatId = (row: string, n: number) => show.seats.find((s) => s.row === row && s.number === n)!.id;
-
-  /** A customer buys through the API, as the web app would: hold, then pay by card. */
-  async function customerBuys(seats: string[]): Promise<{ id: string; reference: string; email: string }> {
-    const customer = await createUser(server.app, server.ctx, 'customer', { name: 'Live Buyer' });
-    const held = await server.app.inject({
-      method: 'POST',
-      url: '/api/v1/bookings',
-      headers: customer.auth,
-      payload: { showtimeId: show.showtimeId, seatIds: seats },
-    });
-    expect(held.statusCode, held.body).toBe(201);
-    const booking = held.json<{ booking: { id: string; reference: string } }>().booking;
-    const paid = await server.app.inject({
-      method: 'POST',
-      url: `/api/v1/bookings/${booking.id}/payment`,
-      headers: customer.auth,
-      payload: { card: CARD.good },
-    });
-    expect(paid.statusCode, paid.body).toBe(200);
-    return { ...booking, email: customer.email };
-  }
 
   it(
     'watches a purchase arrive live, refunds it with a reason, blocks a seat, and exports the day as CSV',
@@ -103,7 +64,10 @@ describe.skipIf(!HAS_CHROMIUM)('sales console in a real browser', () => {
       expect(await seatButton('A', 1).getAttribute('data-status')).toBe('available');
 
       // A customer buys A1 and A2 elsewhere: the operator's map shows them sold, and who bought them.
-      const bought = await customerBuys([seatId('A', 1), seatId('A', 2)]);
+      const bought = await customerBuys(server.app, server.ctx, show.showtimeId, [
+        seatId('A', 1),
+        seatId('A', 2),
+      ]);
       await expect.poll(() => seatButton('A', 1).getAttribute('data-status'), PATIENT).toBe('sold');
       await expect.poll(() => seatButton('A', 1).getAttribute('aria-label'), PATIENT).toContain(bought.email);
       expect(await seatButton('A', 2).getAttribute('data-status')).toBe('sold');
@@ -111,7 +75,7 @@ describe.skipIf(!HAS_CHROMIUM)('sales console in a real browser', () => {
         .poll(() => page.getByTestId('sales-live').textContent(), PATIENT)
         .toContain('A1, A2 now sold');
       expect(await page.getByTestId('count-sold').textContent()).toBe('2');
-      const kept = await customerBuys([seatId('B', 6)]);
+      const kept = await customerBuys(server.app, server.ctx, show.showtimeId, [seatId('B', 6)]);
       await expect.poll(() => seatButton('B', 6).getAttribute('data-status'), PATIENT).toBe('sold');
 
       // Refund: select the seat, ask, a reason is required, confirm.

@@ -57,3 +57,33 @@ export async function customerTokens(ctx: AppContext, n: number, label: string):
     .execute();
   return Promise.all(rows.map((r) => ctx.tokens.issue({ userId: r.id, role: 'customer' })));
 }
+
+/**
+ * A new customer buys seats through the API as the web app would: a hold, then a card payment (4242…).
+ * Throws with the answer when either step is refused.
+ */
+export async function customerBuys(
+  app: App,
+  ctx: AppContext,
+  showtimeId: string,
+  seatIds: string[],
+  name = 'Live Buyer',
+): Promise<{ id: string; reference: string; email: string }> {
+  const customer = await createUser(app, ctx, 'customer', { name });
+  const held = await app.inject({
+    method: 'POST',
+    url: '/api/v1/bookings',
+    headers: customer.auth,
+    payload: { showtimeId, seatIds },
+  });
+  if (held.statusCode !== 201) throw new Error(`hold: ${held.statusCode} ${held.body}`);
+  const booking = held.json<{ booking: { id: string; reference: string } }>().booking;
+  const paid = await app.inject({
+    method: 'POST',
+    url: `/api/v1/bookings/${booking.id}/payment`,
+    headers: customer.auth,
+    payload: { card: { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' } },
+  });
+  if (paid.statusCode !== 200) throw new Error(`payment: ${paid.statusCode} ${paid.body}`);
+  return { id: booking.id, reference: booking.reference, email: customer.email };
+}
