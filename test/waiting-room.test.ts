@@ -44,6 +44,9 @@ interface Status {
   position: number | null;
   ahead: number | null;
   estimatedWaitSeconds: number | null;
+  estimateBasis: string | null;
+  seatsLeft: number;
+  likelySoldOut: boolean;
   admission: { token: string; expiresAt: string } | null;
 }
 
@@ -255,6 +258,50 @@ describe('the queue', () => {
     expect(r.released).toBe(1);
     expect(r.admitted).toBe(1);
     expect((await entries(show.showtimeId)).filter((e) => e.status === 'expired')).toHaveLength(1);
+  });
+
+  it('estimates beyond the cap from earlier on-sales, then from the pace places come free; warns when seats will likely run out', async () => {
+    // An earlier on-sale whose admitted customers each kept their place 100 s: the prior at this opening.
+    const earlier = await highDemandShow({ maxActive: 5 });
+    await customerTokens(t.ctx, 60, 'earlier');
+    await sql`INSERT INTO waiting_room_entries (showtime_id, user_id, position, status, admitted_at, admitted_until, ended_at)
+              SELECT ${earlier.showtimeId}, u.id, row_number() OVER (), 'done',
+                     now() - interval '100 seconds', now() + interval '500 seconds', now()
+                FROM users u WHERE u.name LIKE 'earlier %'`.execute(t.ctx.db);
+
+    const show = await highDemandShow({ maxActive: 2 }); // 50 seats, cap only: nobody waits for a rate
+    const tokens = await customerTokens(t.ctx, 30, 'outlook');
+    await onSaleNow(show.showtimeId);
+    await tick();
+    for (const token of tokens) await join(show.showtimeId, token);
+    expect(inRoom(await tick(), show.showtimeId).admitted).toBe(2);
+
+    // Third in line, first beyond the cap: the cap of 2 turns over every 100 s, one place every 50 s.
+    const third = await status(show.showtimeId, tokens[2]!);
+    expect(third).toMatchObject({ position: 1, estimatedWaitSeconds: 50, estimateBasis: 'history' });
+    expect(third.seatsLeft).toBe(50);
+    // 2 admitted who have not chosen + 0 ahead, at 2 tickets each, is far from 50 seats.
+    expect(third.likelySoldOut).toBe(false);
+    // The last: 27 ahead and 2 idle at 2 tickets take 58 of 50 seats.
+    const last = await status(show.showtimeId, tokens[29]!);
+    expect(last).toMatchObject({ position: 28, ahead: 27, likelySoldOut: true });
+
+    // 20 s into the opening with two places freed in the last 20 s: 6 a minute, 10 s a place.
+    await sql`UPDATE waiting_rooms SET opened_at = now() - interval '30 seconds' WHERE showtime_id = ${show.showtimeId}`.execute(
+      t.ctx.db,
+    );
+    expect((await call(t, 'DELETE', `/showtimes/${show.showtimeId}/queue`, tokens[0]!)).statusCode).toBe(204);
+    expect((await call(t, 'DELETE', `/showtimes/${show.showtimeId}/queue`, tokens[1]!)).statusCode).toBe(204);
+    const measured = await status(show.showtimeId, tokens[4]!);
+    // Two places are free now (the next tick admits the first two), the 5th waits for one more after them.
+    expect(measured).toMatchObject({ position: 3, estimatedWaitSeconds: 10, estimateBasis: 'measured' });
+
+    // Sold out: every seat sold, everyone waiting is told.
+    await sql`UPDATE seat_inventory SET status = 'blocked' WHERE showtime_id = ${show.showtimeId}`.execute(
+      t.ctx.db,
+    );
+    const gone = await status(show.showtimeId, tokens[4]!);
+    expect(gone).toMatchObject({ seatsLeft: 0, likelySoldOut: true });
   });
 
   it('one place per account: parallel joins from two tabs on two processes, and reloads, keep one place', async () => {

@@ -234,4 +234,70 @@ describe.skipIf(!HAS_CHROMIUM)('waiting room in a real browser', () => {
     },
     BROWSER_TEST_MS,
   );
+  it(
+    'warns when the people ahead will likely take every seat; after leaving, a reload shows the place ended and does not queue again until asked',
+    async () => {
+      const small = await createShowtimeFixture(server.app, admin.token, {
+        theaterId: show.theaterId,
+        auditoriumId: show.auditoriumId,
+        movieId: show.movieId,
+        startsAt: new Date(new Date(show.startsAt).getTime() + 3 * 86_400_000),
+      });
+      const set = await api('PUT', `/admin/showtimes/${small.showtimeId}/waiting-room`, admin.token, {
+        onSaleAt: new Date(Date.now() + 3_600_000).toISOString(),
+        maxActive: 1,
+      });
+      expect(set.statusCode, set.body).toBe(200);
+      await sql`UPDATE waiting_rooms SET on_sale_at = now() - interval '1 second' WHERE showtime_id = ${small.showtimeId}`.execute(
+        server.ctx.db,
+      );
+      await waitingRoomOf(server.ctx).tick();
+      // 18 seats; one admitted and 9 waiting ahead, at 2 tickets a purchase, want 20.
+      const rivals = await customerTokens(server.ctx, 10, 'crowd');
+      for (const token of rivals) {
+        expect((await api('POST', `/showtimes/${small.showtimeId}/queue`, token)).statusCode).toBe(200);
+      }
+      await waitingRoomOf(server.ctx).tick();
+
+      const fan = await createUser(server.app, server.ctx, 'customer', { name: 'Late Fan' });
+      const entry = () =>
+        server.ctx.db
+          .selectFrom('waiting_room_entries')
+          .select(['status', 'position'])
+          .where('showtime_id', '=', small.showtimeId)
+          .where('user_id', '=', fan.id)
+          .execute();
+      context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+      page = await context.newPage();
+      errors = watchErrors(page);
+      await signInWithToken(page, server.url, fan.token);
+      await page.goto(`${server.url}/showtimes/${small.showtimeId}/queue`);
+      await expect
+        .poll(() => page.getByTestId('queue-ahead').textContent(), PATIENT)
+        .toBe('People ahead of you9');
+      await expect
+        .poll(() => page.getByTestId('queue-sellout').textContent(), PATIENT)
+        .toMatch(/^18 seats left, and the 9 people ahead of you are likely to take them\./);
+      expect(await entry()).toEqual([{ status: 'waiting', position: 11 }]);
+
+      await page.getByRole('button', { name: 'Leave the queue' }).click();
+      await page.waitForURL(`${server.url}/movies/${small.movieId}`, PATIENT);
+      expect(await entry()).toEqual([{ status: 'left', position: 11 }]);
+
+      // Coming back (or reloading) shows the place ended; nothing joins behind the customer's back.
+      await page.goto(`${server.url}/showtimes/${small.showtimeId}/queue`);
+      await page.getByText('You left the queue.').waitFor(PATIENT);
+      await page.reload();
+      await page.getByText('You left the queue.').waitFor(PATIENT);
+      expect(await entry()).toEqual([{ status: 'left', position: 11 }]);
+
+      // Asked to, it queues again, at the back.
+      await page.getByRole('button', { name: 'Queue again' }).click();
+      await expect
+        .poll(() => page.getByTestId('queue-position').textContent(), PATIENT)
+        .toBe('Your number10');
+      expect(await entry()).toEqual([{ status: 'waiting', position: 12 }]);
+    },
+    BROWSER_TEST_MS,
+  );
 });

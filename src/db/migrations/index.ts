@@ -20,6 +20,7 @@ import * as m0018 from './0018_seat_blocks.js';
 import * as m0019 from './0019_people.js';
 import * as m0020 from './0020_waiting_room.js';
 import * as m0021 from './0021_seat_types.js';
+import * as m0022 from './0022_admission_history.js';
 
 /** Explicit, ordered list: a migration runs once, in this order, and is never edited after release. */
 const migrations: Record<string, Migration> = {
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '0019_people': m0019,
   '0020_waiting_room': m0020,
   '0021_seat_types': m0021,
+  '0022_admission_history': m0022,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, WaitingRoomEntryStatus } from '../../db/schema.js';
-import { TURNOVER_MEASURE_SECONDS } from './wait-estimate.js';
+import { seatIsFree } from '../bookings/seat-rules.js';
+import { PRIOR_MIN_SAMPLES, TURNOVER_MEASURE_SECONDS } from './wait-estimate.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -39,8 +40,14 @@ export interface RoomCounts {
   idle: number;
   /** Admitted in the last RATE_WINDOW_SECONDS. */
   admittedRecently: number;
-  /** Admitted in the last TURNOVER_MEASURE_SECONDS (the estimate's pace). */
-  admittedLastMinute: number;
+  /** Admitted places freed (bought, left, ran out) in the last TURNOVER_MEASURE_SECONDS: the estimate's pace. */
+  freedRecently: number;
+  /** The showtime's seats now: free, and held (they may be bought or come free again). */
+  seatsFree: number;
+  seatsHeld: number;
+  /** Confirmed purchases of the showtime, and the seats sold: the size of a purchase. */
+  purchases: number;
+  seatsSold: number;
 }
 
 /** The window over which the admission rate is measured for estimates and metrics. */
@@ -159,7 +166,11 @@ export class WaitingRoomRepository {
       active: number;
       idle: number;
       admitted_recently: number;
-      admitted_last_minute: number;
+      freed_recently: number;
+      seats_free: number;
+      seats_held: number;
+      seats_sold: number;
+      purchases: number;
     }>`
       SELECT (SELECT array_agg(e.position ORDER BY e.position) FROM waiting_room_entries e
                WHERE e.showtime_id = ${showtimeId} AND e.status = 'waiting' AND e.position IS NOT NULL) AS positions,
@@ -177,10 +188,15 @@ export class WaitingRoomRepository {
                WHERE e.showtime_id = ${showtimeId}
                  AND e.admitted_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS}))::int AS admitted_recently,
              (SELECT count(*) FROM waiting_room_entries e
-               WHERE e.showtime_id = ${showtimeId}
-                 AND e.admitted_at > now() - make_interval(secs => ${TURNOVER_MEASURE_SECONDS}))::int AS admitted_last_minute`.execute(
-      db,
-    );
+               WHERE e.showtime_id = ${showtimeId} AND e.admitted_at IS NOT NULL
+                 AND e.ended_at > now() - make_interval(secs => ${TURNOVER_MEASURE_SECONDS}))::int AS freed_recently,
+             s.seats_free, s.seats_held, s.seats_sold,
+             (SELECT count(*) FROM bookings b
+               WHERE b.showtime_id = ${showtimeId} AND b.status = 'confirmed')::int AS purchases
+        FROM (SELECT (count(*) FILTER (WHERE ${seatIsFree('i')}))::int AS seats_free,
+                     (count(*) FILTER (WHERE i.status = 'held' AND NOT ${seatIsFree('i')}))::int AS seats_held,
+                     (count(*) FILTER (WHERE i.status = 'sold'))::int AS seats_sold
+                FROM seat_inventory i WHERE i.showtime_id = ${showtimeId}) s`.execute(db);
     const row = r.rows[0]!;
     return {
       positions: (row.positions ?? []).map(Number),
@@ -188,8 +204,27 @@ export class WaitingRoomRepository {
       active: row.active,
       idle: row.idle,
       admittedRecently: row.admitted_recently,
-      admittedLastMinute: row.admitted_last_minute,
+      freedRecently: row.freed_recently,
+      seatsFree: row.seats_free,
+      seatsHeld: row.seats_held,
+      purchases: row.purchases,
+      seatsSold: row.seats_sold,
     };
+  }
+
+  /**
+   * How long an admitted customer kept their place (admission to freeing it: bought, left or ran out), median
+   * seconds over the last 1,000 finished admissions of other rooms; null with fewer than PRIOR_MIN_SAMPLES.
+   */
+  async typicalAdmissionSeconds(db: Q, exceptShowtimeId: string): Promise<number | null> {
+    const r = await sql<{ median: number | null; n: number }>`
+      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS median, count(*)::int AS n
+        FROM (SELECT extract(epoch FROM e.ended_at - e.admitted_at)::float8 AS seconds
+                FROM waiting_room_entries e
+               WHERE e.admitted_at IS NOT NULL AND e.ended_at IS NOT NULL AND e.showtime_id <> ${exceptShowtimeId}
+               ORDER BY e.ended_at DESC LIMIT 1000) recent`.execute(db);
+    const row = r.rows[0];
+    return row && row.n >= PRIOR_MIN_SAMPLES && row.median !== null ? Number(row.median) : null;
   }
 
   // ---- the admission tick (WaitingRoomService.tick), inside one transaction ----

@@ -42,6 +42,8 @@ const RoomStats = Type.Object({
   admittedPerMinute: Type.Union([Type.Number(), Type.Null()], {
     description: 'Measured over the last 5 minutes (null before the opening)',
   }),
+  seatsFree: Type.Integer({ description: 'Seats of the showtime free now' }),
+  seatsHeld: Type.Integer({ description: 'Seats held now (bought or freed again when the hold ends)' }),
 });
 
 export const AdminWaitingRoom = Type.Object({
@@ -93,7 +95,25 @@ export const QueueStatus = Type.Object({
   ahead: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
   estimatedWaitSeconds: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
     description:
-      'From the measured admission rate (the configured one until there is a measure); null when unknown',
+      'Seconds until this place is let in (null when not waiting with a place): places the cap has free go at the admission rate, the rest at the pace places come free (see estimateBasis)',
+  }),
+  estimateBasis: Type.Union(
+    [
+      Type.Literal('rate'),
+      Type.Literal('measured'),
+      Type.Literal('history'),
+      Type.Literal('bound'),
+      Type.Null(),
+    ],
+    {
+      description:
+        'What the estimate rests on: rate (a free place, at the admission rate); measured (the pace places came free over the last 20 s); history (the typical admission of earlier on-sales, before this one is measured); bound (nothing known yet: the slowest the admission window allows, so the real wait is likely shorter)',
+    },
+  ),
+  seatsLeft: Type.Integer({ minimum: 0, description: 'Seats of the showtime free right now' }),
+  likelySoldOut: Type.Boolean({
+    description:
+      'While waiting: the people ahead (and the admitted who have not chosen yet) likely take every seat left before this turn',
   }),
   admitRatePerMinute: Type.Union([Type.Number(), Type.Null()]),
   admission: Type.Union([Type.Object({ token: Type.String(), expiresAt: IsoDateTime }), Type.Null()], {

@@ -3,7 +3,7 @@ import { ValidationError } from '../../http/errors.js';
 import { recordAudit, type AuditActor } from '../audit/audit.repository.js';
 import { ShowtimeClosedError, ShowtimeNotFoundError } from '../bookings/bookings.errors.js';
 import { NotInQueueError, WaitingRoomNotFoundError, WaitingRoomOpenError } from './waiting-room.errors.js';
-import { estimateWaitSeconds, TURNOVER_MEASURE_SECONDS } from './wait-estimate.js';
+import { estimateWait, likelySoldOut, TURNOVER_MEASURE_SECONDS, type WaitEstimate } from './wait-estimate.js';
 import {
   RATE_WINDOW_SECONDS,
   WaitingRoomRepository,
@@ -22,12 +22,16 @@ import type {
 const BURST_SECONDS = 5;
 /** Status answers and streams of one process share a room's counts for this long (one read per room). */
 const SNAPSHOT_TTL_MS = 1000;
+/** Earlier rooms' typical admission (the estimate's prior) is read again after this long. */
+const PRIOR_TTL_MS = 5 * 60_000;
 /** A measured rate is trusted once the queue has been open this long; before, the configured rate is used. */
 const MAX_ADMIT_PER_TICK = 10_000;
 
 export interface RoomSnapshot {
   room: RoomRow;
   counts: RoomCounts;
+  /** Earlier rooms' typical admission length, seconds (null: not enough of them). */
+  priorAdmissionSeconds: number | null;
   /** Local time the read started (ms). */
   readAt: number;
 }
@@ -67,6 +71,7 @@ export function stillWaitingIn(snapshot: RoomSnapshot, entry: EntryRow): boolean
 export class WaitingRoomService {
   private readonly repo = new WaitingRoomRepository();
   private readonly snapshots = new Map<string, { at: number; value: Promise<RoomSnapshot | null> }>();
+  private readonly priors = new Map<string, { at: number; value: Promise<number | null> }>();
   private ticking = false;
 
   constructor(private readonly ctx: AppContext) {}
@@ -162,6 +167,8 @@ export class WaitingRoomService {
         active: counts.active,
         idle: counts.idle,
         admittedPerMinute: measuredRate(room, counts),
+        seatsFree: counts.seatsFree,
+        seatsHeld: counts.seatsHeld,
       },
     };
   }
@@ -220,12 +227,23 @@ export class WaitingRoomService {
     const { room, counts } = snap;
     let position: number | null = null;
     let ahead: number | null = null;
-    let estimate: number | null = null;
+    let estimate: WaitEstimate | null = null;
     if (entry.status === 'waiting' && entry.position !== null) {
       ahead = binaryCountBelow(counts.positions, Number(entry.position));
       position = ahead + 1;
-      estimate = estimateOf(room, counts, position);
+      estimate = estimateOf(snap, position);
     }
+    const soldOut =
+      entry.status === 'waiting' &&
+      likelySoldOut({
+        free: counts.seatsFree,
+        held: counts.seatsHeld,
+        // In the pre-queue the draw is to come: half the others are ahead on average (more likely than not).
+        ahead: ahead ?? Math.floor(Math.max(0, counts.preQueue - 1) / 2),
+        idle: counts.idle,
+        purchases: counts.purchases,
+        tickets: counts.seatsSold,
+      });
     let admission: QueueStatus['admission'] = null;
     // An admission whose window has passed is over, even before the tick records it (no token that expired).
     const lapsed =
@@ -247,7 +265,10 @@ export class WaitingRoomService {
       opened: room.opened_at !== null,
       position,
       ahead,
-      estimatedWaitSeconds: estimate,
+      estimatedWaitSeconds: estimate?.seconds ?? null,
+      estimateBasis: estimate?.basis ?? null,
+      seatsLeft: counts.seatsFree,
+      likelySoldOut: soldOut,
       admitRatePerMinute: measuredRate(room, counts),
       admission,
       serverTime: new Date(Date.now() + skewOf(snap)).toISOString(),
@@ -265,13 +286,27 @@ export class WaitingRoomService {
     const value = (async () => {
       const room = await this.repo.findRoom(this.ctx.db, showtimeId);
       if (!room) return null;
-      const counts = await this.repo.counts(this.ctx.db, showtimeId);
+      const [counts, priorAdmissionSeconds] = await Promise.all([
+        this.repo.counts(this.ctx.db, showtimeId),
+        this.prior(showtimeId, now),
+      ]);
       this.report(room, counts);
-      return { room, counts, readAt: now };
+      return { room, counts, priorAdmissionSeconds, readAt: now };
     })();
     this.snapshots.set(showtimeId, { at: now, value });
     value.catch(() => this.snapshots.delete(showtimeId));
     if (this.snapshots.size > 1000) this.snapshots.delete(this.snapshots.keys().next().value as string);
+    return value;
+  }
+
+  /** Earlier rooms' typical admission, read once per PRIOR_TTL_MS per room and process. */
+  private prior(showtimeId: string, now: number): Promise<number | null> {
+    const cached = this.priors.get(showtimeId);
+    if (cached && now - cached.at < PRIOR_TTL_MS) return cached.value;
+    const value = this.repo.typicalAdmissionSeconds(this.ctx.db, showtimeId);
+    this.priors.set(showtimeId, { at: now, value });
+    value.catch(() => this.priors.delete(showtimeId));
+    if (this.priors.size > 1000) this.priors.delete(this.priors.keys().next().value as string);
     return value;
   }
 
@@ -375,19 +410,22 @@ function measuredRate(room: RoomRow, counts: RoomCounts): number | null {
   return Math.round((counts.admittedRecently / window) * 60 * 10) / 10;
 }
 
-/** The estimate for one place (wait-estimate.ts): the pace measured over the last 20 s once there is one. */
-function estimateOf(room: RoomRow, counts: RoomCounts, position: number): number {
+/**
+ * The estimate for one place (wait-estimate.ts): the pace places were freed over the last 20 s once the room has
+ * been open that long, before that earlier rooms' typical admission.
+ */
+function estimateOf(snap: RoomSnapshot, position: number): WaitEstimate {
+  const { room, counts } = snap;
   const open = room.opened_at ? (room.db_now.getTime() - room.opened_at.getTime()) / 1000 : 0;
-  return estimateWaitSeconds({
+  return estimateWait({
     position,
     ratePerMinute: room.admit_per_minute,
     cap: room.max_active,
     active: counts.active,
     admissionSeconds: room.admission_ttl_seconds,
-    measuredPerMinute:
-      open >= TURNOVER_MEASURE_SECONDS && counts.admittedLastMinute > 0
-        ? (counts.admittedLastMinute / TURNOVER_MEASURE_SECONDS) * 60
-        : null,
+    freedPerMinute:
+      open >= TURNOVER_MEASURE_SECONDS ? (counts.freedRecently / TURNOVER_MEASURE_SECONDS) * 60 : null,
+    priorAdmissionSeconds: snap.priorAdmissionSeconds,
   });
 }
 

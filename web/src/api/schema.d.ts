@@ -1548,14 +1548,20 @@ export type paths = {
               } | null;
               admitRatePerMinute: number | null;
               ahead: number | null;
-              /** @description From the measured admission rate (the configured one until there is a measure); null when unknown */
+              /** @description What the estimate rests on: rate (a free place, at the admission rate); measured (the pace places came free over the last 20 s); history (the typical admission of earlier on-sales, before this one is measured); bound (nothing known yet: the slowest the admission window allows, so the real wait is likely shorter) */
+              estimateBasis: 'rate' | 'measured' | 'history' | 'bound' | null;
+              /** @description Seconds until this place is let in (null when not waiting with a place): places the cap has free go at the admission rate, the rest at the pace places come free (see estimateBasis) */
               estimatedWaitSeconds: number | null;
+              /** @description While waiting: the people ahead (and the admitted who have not chosen yet) likely take every seat left before this turn */
+              likelySoldOut: boolean;
               /** Format: date-time */
               onSaleAt: string;
               /** @description False: the pre-queue; places are drawn at random at the on-sale time */
               opened: boolean;
               /** @description Place in line while waiting after the opening (1: next); null otherwise */
               position: number | null;
+              /** @description Seats of the showtime free right now */
+              seatsLeft: number;
               /** Format: date-time */
               serverTime: string;
               /** Format: uuid */
@@ -6036,6 +6042,10 @@ export interface operations {
                 idle: number;
                 /** @description Joined before the on-sale time, not shuffled yet */
                 preQueue: number;
+                /** @description Seats of the showtime free now */
+                seatsFree: number;
+                /** @description Seats held now (bought or freed again when the hold ends) */
+                seatsHeld: number;
                 /** @description In the queue after the opening */
                 waiting: number;
               };
@@ -6177,6 +6187,10 @@ export interface operations {
                 idle: number;
                 /** @description Joined before the on-sale time, not shuffled yet */
                 preQueue: number;
+                /** @description Seats of the showtime free now */
+                seatsFree: number;
+                /** @description Seats held now (bought or freed again when the hold ends) */
+                seatsHeld: number;
                 /** @description In the queue after the opening */
                 waiting: number;
               };
@@ -12267,14 +12281,20 @@ export interface operations {
             } | null;
             admitRatePerMinute: number | null;
             ahead: number | null;
-            /** @description From the measured admission rate (the configured one until there is a measure); null when unknown */
+            /** @description What the estimate rests on: rate (a free place, at the admission rate); measured (the pace places came free over the last 20 s); history (the typical admission of earlier on-sales, before this one is measured); bound (nothing known yet: the slowest the admission window allows, so the real wait is likely shorter) */
+            estimateBasis: 'rate' | 'measured' | 'history' | 'bound' | null;
+            /** @description Seconds until this place is let in (null when not waiting with a place): places the cap has free go at the admission rate, the rest at the pace places come free (see estimateBasis) */
             estimatedWaitSeconds: number | null;
+            /** @description While waiting: the people ahead (and the admitted who have not chosen yet) likely take every seat left before this turn */
+            likelySoldOut: boolean;
             /** Format: date-time */
             onSaleAt: string;
             /** @description False: the pre-queue; places are drawn at random at the on-sale time */
             opened: boolean;
             /** @description Place in line while waiting after the opening (1: next); null otherwise */
             position: number | null;
+            /** @description Seats of the showtime free right now */
+            seatsLeft: number;
             /** Format: date-time */
             serverTime: string;
             /** Format: uuid */
@@ -12376,14 +12396,20 @@ export interface operations {
             } | null;
             admitRatePerMinute: number | null;
             ahead: number | null;
-            /** @description From the measured admission rate (the configured one until there is a measure); null when unknown */
+            /** @description What the estimate rests on: rate (a free place, at the admission rate); measured (the pace places came free over the last 20 s); history (the typical admission of earlier on-sales, before this one is measured); bound (nothing known yet: the slowest the admission window allows, so the real wait is likely shorter) */
+            estimateBasis: 'rate' | 'measured' | 'history' | 'bound' | null;
+            /** @description Seconds until this place is let in (null when not waiting with a place): places the cap has free go at the admission rate, the rest at the pace places come free (see estimateBasis) */
             estimatedWaitSeconds: number | null;
+            /** @description While waiting: the people ahead (and the admitted who have not chosen yet) likely take every seat left before this turn */
+            likelySoldOut: boolean;
             /** Format: date-time */
             onSaleAt: string;
             /** @description False: the pre-queue; places are drawn at random at the on-sale time */
             opened: boolean;
             /** @description Place in line while waiting after the opening (1: next); null otherwise */
             position: number | null;
+            /** @description Seats of the showtime free right now */
+            seatsLeft: number;
             /** Format: date-time */
             serverTime: string;
             /** Format: uuid */

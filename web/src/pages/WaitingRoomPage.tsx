@@ -43,6 +43,24 @@ function clock(ms: number): string {
   return h > 0 ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
 }
 
+/** What the estimate rests on, in words (QueueStatus.estimateBasis). */
+function basisText(status: QueueStatus): string {
+  switch (status.estimateBasis) {
+    case 'measured':
+      return 'The estimate follows how fast places came free over the last 20 seconds.';
+    case 'history':
+      return 'The estimate follows earlier sales until this one has a pace of its own (about 20 seconds).';
+    case 'bound':
+      return 'Nobody has finished yet, so this is the longest it can take: it will likely be shorter.';
+    case 'rate':
+      return status.admitRatePerMinute
+        ? `People are let in at about ${Math.round(status.admitRatePerMinute)} a minute right now.`
+        : 'A place is free for you: you are let in next.';
+    case null:
+      return '';
+  }
+}
+
 /** Live place in the queue: a stream while it connects, polling every 5 s when it cannot. */
 function useQueue(showtimeId: string, enabled: boolean) {
   const [status, setStatus] = useState<QueueStatus | null>(null);
@@ -64,8 +82,18 @@ function useQueue(showtimeId: string, enabled: boolean) {
     };
     void (async () => {
       try {
-        // Joining is idempotent: a reload or a second tab gets the same place back.
-        const joined = await api.joinQueue(showtimeId);
+        // Opening the page (a reload, a second tab) asks for this account's place first: one that is live is
+        // kept, one that ended (left, bought, ran out) is shown with "Queue again", never silently re-queued at
+        // the back. Only without a place, or when asked to, does it join (idempotent: one place per account).
+        let joined =
+          attempt === 0
+            ? await api.queueStatus(showtimeId).catch((err: unknown) => {
+                if (err instanceof ApiError && err.code === 'NOT_IN_QUEUE') return null;
+                throw err;
+              })
+            : null;
+        if (closed) return;
+        joined ??= await api.joinQueue(showtimeId);
         if (closed) return;
         setStatus(joined);
         setError(null);
@@ -222,13 +250,26 @@ export function WaitingRoomPage({ showtimeId }: { showtimeId: string }) {
               </span>
             </p>
           </div>
-          <p className="field-hint">
-            {status.admitRatePerMinute
-              ? `People are let in at about ${Math.round(status.admitRatePerMinute)} a minute right now; the estimate follows that pace.`
-              : 'The estimate uses the planned pace until people are being let in.'}{' '}
-            When it is your turn the seat map opens by itself.
+          <p className="field-hint" data-testid="queue-basis">
+            {basisText(status)} When it is your turn the seat map opens by itself.
           </p>
         </section>
+      )}
+      {status && waiting && status.likelySoldOut && (
+        <Notice
+          kind="warning"
+          title={
+            status.seatsLeft === 0 ? 'No seats are free right now' : 'Tickets may sell out before your turn'
+          }
+        >
+          <p data-testid="queue-sellout">
+            {status.seatsLeft === 0
+              ? 'Every seat is sold or held. Seats that are held but not paid for come back, so you can stay in line.'
+              : status.opened
+                ? `${plural(status.seatsLeft, 'seat')} left, and the ${plural(status.ahead ?? 0, 'person', 'people')} ahead of you are likely to take them. You can stay in line: seats that are held but not paid for come back.`
+                : `${plural(status.seatsLeft, 'seat')} left for everyone in the queue: when sales open, places are drawn at random, so you may not get tickets.`}
+          </p>
+        </Notice>
       )}
       {ended && status && (
         <Notice

@@ -222,6 +222,12 @@ function RoomEditor({ showtime }: { showtime: AdminShowtimeSummary }) {
             <dt>Let in per minute (last 5 min)</dt>
             <dd>{room.stats.admittedPerMinute ?? '–'}</dd>
           </div>
+          <div>
+            <dt>Seats free / held</dt>
+            <dd>
+              {room.stats.seatsFree} / {room.stats.seatsHeld}
+            </dd>
+          </div>
         </dl>
       )}
       <form className="stack" onSubmit={(e) => void submit(e)} noValidate>
