@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { sql } from 'kysely';
 import pino from 'pino';
 import { readConfig } from '../src/config.js';
 import { createContext } from '../src/context.js';
@@ -64,6 +65,7 @@ const { values: args } = parseArgs({
     'wr-cap': { type: 'string', default: '200' },
     'wr-concurrency': { type: 'string', default: '128' },
     'wr-timeout': { type: 'string', default: '300' },
+    'wr-earlier': { type: 'string', default: '0' },
     'max-minutes': { type: 'string', default: '20' },
     json: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -98,7 +100,9 @@ if (args.help) {
   --onsale-timeout S   customers stop starting steps after this (default 180)
   --wr-visitors N      waiting room: visitors arriving (default 10000) over --wr-arrival S (default 60); the
                        queue opens halfway; --wr-rate per minute (600), --wr-cap active (200), requests in
-                       flight --wr-concurrency (128), the run stops at sold out or --wr-timeout S (300)
+                       flight --wr-concurrency (128), the run stops at sold out or --wr-timeout S (300);
+                       --wr-earlier N first sells another showtime to N visitors through its own queue (over
+                       10 s), so the measured room's opening has earlier on-sales to take its prior from
   --max-minutes M      watchdog: kill everything and fail after this (default 20)
   --json FILE          also write the results as JSON
 
@@ -401,25 +405,49 @@ async function main(): Promise<void> {
     if (only.has('waitingroom')) {
       console.error('waiting room…');
       const st = await createShowtimeWithSeats(ctx.db, num('rows'), num('per-row'));
-      waitingRoom = await withApp('waitingroom', 2, (port, pids) =>
-        runWaitingRoom({
+      const streamTokenOf = (showtimeId: string) => async (i: number) =>
+        (await ctx.tokens.issueStreamToken({ userId: userIds[i]!, showtimeId, tokenVersion: 0 })).token;
+      const common = {
+        db: ctx.db,
+        bearers,
+        userIds,
+        admitPerMinute: num('wr-rate'),
+        maxActive: num('wr-cap'),
+        concurrency: num('wr-concurrency'),
+        timeoutSeconds: num('wr-timeout'),
+      };
+      waitingRoom = await withApp('waitingroom', 2, async (port, pids) => {
+        const earlier = Math.min(num('wr-earlier'), visitors);
+        if (earlier > 0) {
+          // An earlier on-sale through the same processes: its finished admissions are the next one's prior.
+          const st0 = await createShowtimeWithSeats(ctx.db, num('rows'), num('per-row'));
+          const before = await runWaitingRoom({
+            ...common,
+            port,
+            pids,
+            showtime: st0,
+            streamToken: streamTokenOf(st0.id),
+            visitors: earlier,
+            arrivalSeconds: 10,
+          });
+          // Those still waiting when it sold out go home (their streams are closed already).
+          await sql`UPDATE waiting_room_entries SET status = 'left', ended_at = now()
+                     WHERE showtime_id = ${st0.id} AND status = 'waiting'`.execute(ctx.db);
+          console.error(
+            `earlier on-sale: ${before.visitors} visitors, ${before.admitted} admitted, ` +
+              `${before.soldSeats} of ${before.capacity} seats sold in ${before.seconds.toFixed(1)} s`,
+          );
+        }
+        return runWaitingRoom({
+          ...common,
           port,
           pids,
-          db: ctx.db,
           showtime: st,
-          bearers,
-          userIds,
-          streamToken: async (i) =>
-            (await ctx.tokens.issueStreamToken({ userId: userIds[i]!, showtimeId: st.id, tokenVersion: 0 }))
-              .token,
+          streamToken: streamTokenOf(st.id),
           visitors,
           arrivalSeconds: num('wr-arrival'),
-          admitPerMinute: num('wr-rate'),
-          maxActive: num('wr-cap'),
-          concurrency: num('wr-concurrency'),
-          timeoutSeconds: num('wr-timeout'),
-        }),
-      );
+        });
+      });
     }
   } finally {
     killChildren();

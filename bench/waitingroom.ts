@@ -6,9 +6,11 @@
  * `timeoutSeconds`; then everything still open is closed. Every request has a deadline, the number of requests
  * in flight is bounded (`concurrency`; streams are not requests), and the database is asked what was sold.
  *
- * Reported: time from joining to admission (p50/p99), position accuracy (the wait a visitor was first told after
- * the opening vs the wait it had), seats sold, double sales, 5xx other than shed 503s, and each API process's
- * peak RSS and CPU time.
+ * Reported: time from joining to admission (p50/p99), position accuracy (every estimate a visitor was shown
+ * after the opening against the wait it then had: the first one, all of them, and by what the estimate rested
+ * on; for visitors never admitted, estimates whose promised time passed before the run ended), how often the
+ * "tickets may sell out before your turn" warning was right, seats sold, double sales, 5xx other than shed 503s,
+ * and each API process's peak RSS and CPU time.
  */
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -44,8 +46,20 @@ export interface WaitingRoomResult {
   toAdmission: Summary;
   /** |estimated - actual| wait, seconds, for visitors told an estimate after the opening and later admitted. */
   estimateError: Summary;
-  /** actual / estimated wait. */
+  /** actual / estimated wait (× 1000), of the first estimate after the opening of each admitted visitor. */
   estimateRatio: Summary;
+  /** actual / estimated (× 1000) of every estimate an admitted visitor was shown, and by its basis. */
+  allRatios: Summary;
+  ratiosByBasis: Record<string, Summary>;
+  /** Visitors never admitted before the run ended, those of them shown an estimate, and how many of those were
+   * promised an admission before the end (a broken promise), with the least actual/estimated those imply. */
+  neverAdmitted: number;
+  neverAdmittedWithEstimate: number;
+  brokenPromises: number;
+  brokenRatio: Summary;
+  /** The sell-out warning on each visitor's last waiting status: [warned, not warned] among visitors who then got
+   * seats and among those who did not. */
+  warning: { gotSeats: [number, number]; noSeats: [number, number] };
   answers: Map<string | number, number>;
   serverErrors: number;
   shed: number;
@@ -88,7 +102,15 @@ interface Status {
   opened: boolean;
   position: number | null;
   estimatedWaitSeconds: number | null;
+  estimateBasis: string | null;
+  likelySoldOut: boolean;
   admission: { token: string } | null;
+}
+
+interface Shown {
+  at: number;
+  estimate: number;
+  basis: string;
 }
 
 export async function runWaitingRoom(o: WaitingRoomOptions): Promise<WaitingRoomResult> {
@@ -142,6 +164,11 @@ export async function runWaitingRoom(o: WaitingRoomOptions): Promise<WaitingRoom
   const toAdmission: number[] = [];
   const errors: number[] = [];
   const ratios: number[] = [];
+  const allRatios: number[] = [];
+  const byBasis = new Map<string, number[]>();
+  /** Per visitor never admitted: the estimates it was shown. */
+  const unadmitted: Shown[][] = [];
+  const warning = { gotSeats: [0, 0] as [number, number], noSeats: [0, 0] as [number, number] };
 
   /** Resolves with the admission token, or null when the stream ends first (run over, or it broke). */
   const watch = (token: string, onStatus: (s: Status) => void) =>
@@ -202,22 +229,50 @@ export async function runWaitingRoom(o: WaitingRoomOptions): Promise<WaitingRoom
     const j = await call('POST', `/showtimes/${o.showtime.id}/queue`, bearer);
     if (j.status !== 200) return;
     joined++;
-    let first: { at: number; estimate: number } | undefined;
+    const shown: Shown[] = [];
+    let warned = false;
     const note = (s: Status) => {
-      if (!first && s.opened && s.status === 'waiting' && s.estimatedWaitSeconds !== null)
-        first = { at: performance.now(), estimate: s.estimatedWaitSeconds };
+      if (s.status !== 'waiting') return;
+      warned = s.likelySoldOut;
+      if (s.opened && s.estimatedWaitSeconds !== null)
+        shown.push({
+          at: performance.now(),
+          estimate: s.estimatedWaitSeconds,
+          basis: s.estimateBasis ?? '?',
+        });
     };
     const joinedStatus = JSON.parse(j.body) as Status;
     note(joinedStatus);
     let admission = joinedStatus.admission?.token ?? null;
-    if (!admission) admission = await watch(await o.streamToken(i), note);
-    if (!admission || stop) return;
+    if (!admission) {
+      const token = await o.streamToken(i);
+      // A stream shed with 503 (or broken) is opened again after a pause, as EventSource does.
+      for (let attempt = 0; !admission && !stop && attempt < 10; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 500 + Math.random() * 1500));
+        admission = await watch(token, note);
+      }
+    }
+    if (!admission) {
+      unadmitted.push(shown);
+      warning.noSeats[warned ? 0 : 1]++;
+      return;
+    }
+    if (stop) return;
     const now = performance.now();
     toAdmission.push(now - joinedAt);
+    const first = shown[0];
     if (first) {
       const actual = (now - first.at) / 1000;
       errors.push(Math.abs(actual - first.estimate) * 1000);
       if (first.estimate > 0) ratios.push(actual / first.estimate);
+    }
+    for (const e of shown) {
+      if (e.estimate <= 0) continue;
+      const r = (now - e.at) / 1000 / e.estimate;
+      allRatios.push(r);
+      const list = byBasis.get(e.basis) ?? [];
+      list.push(r);
+      byBasis.set(e.basis, list);
     }
     const held = await call('POST', '/bookings', bearer, {
       showtimeId: o.showtime.id,
@@ -234,9 +289,11 @@ export async function runWaitingRoom(o: WaitingRoomOptions): Promise<WaitingRoom
       });
     }
     if (hold.status === 201) {
+      warning.gotSeats[warned ? 0 : 1]++;
       const { booking } = JSON.parse(hold.body) as { booking: { id: string } };
       await call('POST', `/bookings/${booking.id}/payment`, bearer, { card: CARD });
     } else {
+      warning.noSeats[warned ? 0 : 1]++;
       // Sold out (or refused): leave, so the place is freed at once.
       await call('DELETE', `/showtimes/${o.showtime.id}/queue`, bearer);
     }
@@ -272,6 +329,18 @@ export async function runWaitingRoom(o: WaitingRoomOptions): Promise<WaitingRoom
            (SELECT count(*)::int FROM waiting_room_entries WHERE showtime_id = ${o.showtime.id}
                AND admitted_at IS NOT NULL) AS admitted`.execute(o.db);
   const row = db.rows[0]!;
+  // A visitor never admitted was promised too short a wait when an estimate's time came before the run ended.
+  const runEnd = soldOutAt ?? end;
+  const broken: number[] = [];
+  let brokenPromises = 0;
+  for (const shown of unadmitted) {
+    const worst = shown
+      .filter((e) => e.estimate > 0 && e.at + e.estimate * 1000 < runEnd)
+      .map((e) => (runEnd - e.at) / 1000 / e.estimate);
+    if (worst.length === 0) continue;
+    brokenPromises++;
+    broken.push(Math.max(...worst) * 1000);
+  }
   return {
     visitors: o.visitors,
     joined,
@@ -283,6 +352,15 @@ export async function runWaitingRoom(o: WaitingRoomOptions): Promise<WaitingRoom
     toAdmission: summarize(toAdmission),
     estimateError: summarize(errors),
     estimateRatio: summarize(ratios.map((r) => r * 1000)),
+    allRatios: summarize(allRatios.map((r) => r * 1000)),
+    ratiosByBasis: Object.fromEntries(
+      [...byBasis].map(([b, list]) => [b, summarize(list.map((r) => r * 1000))]),
+    ),
+    neverAdmitted: unadmitted.length,
+    neverAdmittedWithEstimate: unadmitted.filter((x) => x.length > 0).length,
+    brokenPromises,
+    brokenRatio: summarize(broken),
+    warning,
     answers,
     serverErrors,
     shed,
@@ -302,6 +380,7 @@ export function printWaitingRoom(
   o: { arrivalSeconds: number; admitPerMinute: number; maxActive: number },
 ) {
   const s = (x: number) => (x / 1000).toFixed(1);
+  const ratio = (x: Summary) => `${(x.p50 / 1000).toFixed(2)} / ${(x.p99 / 1000).toFixed(2)}`;
   const lines = [
     `Waiting room: ${r.visitors} visitors arriving over ${o.arrivalSeconds} s for one ${r.capacity}-seat showtime ` +
       `(queue opens at ${o.arrivalSeconds / 2} s; ${o.admitPerMinute}/min, at most ${o.maxActive} active), ` +
@@ -312,7 +391,15 @@ export function printWaitingRoom(
     `| joined / admitted | ${r.joined} / ${r.admitted} | |`,
     `| time to admission p50 / p99 / max (s) | ${s(r.toAdmission.p50)} / ${s(r.toAdmission.p99)} / ${s(r.toAdmission.max)} | |`,
     `| estimate error p50 / p99 (s) | ${s(r.estimateError.p50)} / ${s(r.estimateError.p99)} | |`,
-    `| actual / estimated wait p50 / p99 | ${(r.estimateRatio.p50 / 1000).toFixed(2)} / ${(r.estimateRatio.p99 / 1000).toFixed(2)} | ≈ 1 |`,
+    `| actual / estimated wait, first estimate, p50 / p99 | ${ratio(r.estimateRatio)} | ≈ 1 |`,
+    `| actual / estimated wait, every estimate shown (n), p50 / p99 | (${r.allRatios.n}) ${ratio(r.allRatios)} | ≈ 1 |`,
+    ...Object.entries(r.ratiosByBasis).map(
+      ([basis, sum]) => `| … resting on "${basis}" (n), p50 / p99 | (${sum.n}) ${ratio(sum)} | |`,
+    ),
+    `| never admitted / shown an estimate / promised a time that passed | ${r.neverAdmitted} / ${r.neverAdmittedWithEstimate} / ${r.brokenPromises} | 0 promises broken |`,
+    `| … least actual / estimated of those broken, p50 / max | ${(r.brokenRatio.p50 / 1000).toFixed(2)} / ${(r.brokenRatio.max / 1000).toFixed(2)} | |`,
+    `| sell-out warning on the last status: warned / not, of those who got seats | ${r.warning.gotSeats[0]} / ${r.warning.gotSeats[1]} | |`,
+    `| … of those who did not (sold out first, or nothing left when admitted) | ${r.warning.noSeats[0]} / ${r.warning.noSeats[1]} | |`,
     `| seats sold | ${r.soldSeats} of ${r.capacity} | all |`,
     `| sold out after (s) | ${r.soldOutSeconds === undefined ? 'not sold out' : r.soldOutSeconds.toFixed(1)} | |`,
     `| double sales | ${r.doubleSales} | 0 |`,
