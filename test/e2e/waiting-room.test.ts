@@ -63,6 +63,14 @@ describe.skipIf(!HAS_CHROMIUM)('waiting room in a real browser', () => {
       headers: { authorization: `Bearer ${token}` },
       ...(payload ? { payload } : {}),
     });
+  /** Another showtime of the same film in the same auditorium, `days` after the first. */
+  const showtimeDaysLater = (days: number) =>
+    createShowtimeFixture(server.app, admin.token, {
+      theaterId: show.theaterId,
+      auditoriumId: show.auditoriumId,
+      movieId: show.movieId,
+      startsAt: new Date(new Date(show.startsAt).getTime() + days * 86_400_000),
+    });
   const myEntry = () =>
     server.ctx.db
       .selectFrom('waiting_room_entries')
@@ -180,12 +188,7 @@ describe.skipIf(!HAS_CHROMIUM)('waiting room in a real browser', () => {
   it(
     'an operator marks a showtime high-demand in the console; it is audited',
     async () => {
-      const later = await createShowtimeFixture(server.app, admin.token, {
-        theaterId: show.theaterId,
-        auditoriumId: show.auditoriumId,
-        movieId: show.movieId,
-        startsAt: new Date(new Date(show.startsAt).getTime() + 2 * 86_400_000),
-      });
+      const later = await showtimeDaysLater(2);
       context = await browser.newContext({
         viewport: { width: 1366, height: 900 },
         locale: 'en-US',
@@ -237,12 +240,7 @@ describe.skipIf(!HAS_CHROMIUM)('waiting room in a real browser', () => {
   it(
     'warns when the people ahead will likely take every seat; after leaving, a reload shows the place ended and does not queue again until asked',
     async () => {
-      const small = await createShowtimeFixture(server.app, admin.token, {
-        theaterId: show.theaterId,
-        auditoriumId: show.auditoriumId,
-        movieId: show.movieId,
-        startsAt: new Date(new Date(show.startsAt).getTime() + 3 * 86_400_000),
-      });
+      const small = await showtimeDaysLater(3);
       const set = await api('PUT', `/admin/showtimes/${small.showtimeId}/waiting-room`, admin.token, {
         onSaleAt: new Date(Date.now() + 3_600_000).toISOString(),
         maxActive: 1,
