@@ -9,6 +9,7 @@ import { languageName } from '../../lib/format';
 import { Link, navigate, useLocation } from '../../lib/router';
 import { useAsync } from '../../lib/useAsync';
 import { ConsoleError } from './ConsoleShell';
+import { TextField } from '../../components/TextField';
 
 const PAGE = 25;
 
@@ -263,43 +264,16 @@ function MovieEditor({ movie, onSaved }: { movie: AdminMovie | null; onSaved: (m
     key: keyof Form,
     label: string,
     props: { hint?: string; multiline?: boolean; inputMode?: 'numeric' | 'url'; type?: string } = {},
-  ) => {
-    const id = `movie-${key}`;
-    const hintId = props.hint ? `${id}-hint` : undefined;
-    const errorId = errors[key] ? `${id}-error` : undefined;
-    const common = {
-      id,
-      value: form[key],
-      'aria-invalid': errors[key] ? true : undefined,
-      'aria-describedby': [hintId, errorId].filter(Boolean).join(' ') || undefined,
-    };
-    return (
-      <div className="field">
-        <label htmlFor={id}>{label}</label>
-        {props.multiline ? (
-          <textarea {...common} rows={4} onChange={(e) => setForm({ ...form, [key]: e.target.value })} />
-        ) : (
-          <input
-            {...common}
-            type={props.type ?? 'text'}
-            inputMode={props.inputMode}
-            autoComplete="off"
-            onChange={(e) => setForm({ ...form, [key]: e.target.value })}
-          />
-        )}
-        {props.hint && (
-          <p className="field-hint" id={hintId}>
-            {props.hint}
-          </p>
-        )}
-        {errors[key] && (
-          <p className="field-error" id={errorId}>
-            {errors[key]}
-          </p>
-        )}
-      </div>
-    );
-  };
+  ) => (
+    <TextField
+      id={`movie-${key}`}
+      label={label}
+      value={form[key]}
+      onChange={(value) => setForm({ ...form, [key]: value })}
+      error={errors[key]}
+      {...props}
+    />
+  );
 
   const fieldCount = Object.keys(errors).length;
   return (

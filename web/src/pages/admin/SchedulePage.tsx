@@ -33,6 +33,7 @@ import {
 } from '../../lib/schedule-time';
 import { useAsync } from '../../lib/useAsync';
 import { consoleError } from './ConsoleShell';
+import { TextField } from '../../components/TextField';
 
 /** Pixels per minute of the time axis, and the snap of a drag. */
 const PX = 0.8;
@@ -171,32 +172,16 @@ function PriceFields({
   onChange: (v: PriceForm) => void;
 }) {
   const input = (key: PriceKey, label: string, hint?: string) => (
-    <div className="field" key={key}>
-      <label htmlFor={`price-${key}`}>{label}</label>
-      <input
-        id={`price-${key}`}
-        inputMode="decimal"
-        autoComplete="off"
-        value={value[key]}
-        aria-invalid={errors[key] ? true : undefined}
-        aria-describedby={
-          [hint ? `price-${key}-hint` : '', errors[key] ? `price-${key}-error` : '']
-            .filter(Boolean)
-            .join(' ') || undefined
-        }
-        onChange={(e) => onChange({ ...value, [key]: e.target.value })}
-      />
-      {hint && (
-        <p className="field-hint" id={`price-${key}-hint`}>
-          {hint}
-        </p>
-      )}
-      {errors[key] && (
-        <p className="field-error" id={`price-${key}-error`}>
-          {errors[key]}
-        </p>
-      )}
-    </div>
+    <TextField
+      key={key}
+      id={`price-${key}`}
+      label={label}
+      inputMode="decimal"
+      value={value[key]}
+      error={errors[key]}
+      hint={hint}
+      onChange={(v) => onChange({ ...value, [key]: v })}
+    />
   );
   return (
     <>

@@ -11,6 +11,7 @@ import { formatDateTime, plural } from '../../lib/format';
 import { Link, navigate } from '../../lib/router';
 import { useAsync } from '../../lib/useAsync';
 import { ConsoleError } from './ConsoleShell';
+import { TextField } from '../../components/TextField';
 
 /** Currencies with cents (prices are integer cents): the ones a chain is likely to need first. */
 const CURRENCIES = [
@@ -185,34 +186,16 @@ function TheaterEditor({
     key: keyof Form,
     label: string,
     props: { hint?: string; inputMode?: 'decimal' | 'numeric'; autoComplete?: string } = {},
-  ) => {
-    const hintId = props.hint ? `${key}-hint` : undefined;
-    const errorId = errors[key] ? `${key}-error` : undefined;
-    return (
-      <div className="field">
-        <label htmlFor={`theater-${key}`}>{label}</label>
-        <input
-          id={`theater-${key}`}
-          value={form[key]}
-          inputMode={props.inputMode}
-          autoComplete={props.autoComplete ?? 'off'}
-          aria-invalid={errors[key] ? true : undefined}
-          aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
-          onChange={(e) => setForm({ ...form, [key]: e.target.value })}
-        />
-        {props.hint && (
-          <p className="field-hint" id={hintId}>
-            {props.hint}
-          </p>
-        )}
-        {errors[key] && (
-          <p className="field-error" id={errorId}>
-            {errors[key]}
-          </p>
-        )}
-      </div>
-    );
-  };
+  ) => (
+    <TextField
+      id={`theater-${key}`}
+      label={label}
+      value={form[key]}
+      onChange={(value) => setForm({ ...form, [key]: value })}
+      error={errors[key]}
+      {...props}
+    />
+  );
 
   return (
     <div className="stack-lg">
