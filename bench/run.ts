@@ -194,6 +194,11 @@ async function main(): Promise<void> {
   const config = readConfig(env);
   const migrationDb = createDb(createPool(config.databaseUrl!, { max: 1 }));
   await migrateToLatest(migrationDb);
+  // Experiments only (say so with the numbers): statements run on the fresh schema, e.g. to try an index.
+  for (const stmt of (process.env.BENCH_DDL ?? '').split(';').filter((x) => x.trim())) {
+    console.error(`BENCH_DDL: ${stmt.trim()}`);
+    await sql.raw(stmt).execute(migrationDb);
+  }
   await migrationDb.destroy();
   const ctx = createContext(config, { logger: pino({ level: 'silent' }) });
   if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
