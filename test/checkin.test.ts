@@ -29,12 +29,36 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function book(seatCount: number, startsInMinutes = 30) {
+/** `typed`: that seat (by index) becomes one of the theater's own standard-based seat types, so named. */
+async function book(seatCount: number, startsInMinutes = 30, typed?: { seat: number; name: string }) {
   const st = await createShowtime(t.ctx.db, {
     rows: 1,
     seatsPerRow: Math.max(seatCount, 2),
     startsInMinutes,
   });
+  if (typed) {
+    const { theater_id } = await t.ctx.db
+      .selectFrom('auditoriums')
+      .select('theater_id')
+      .where('id', '=', st.auditoriumId)
+      .executeTakeFirstOrThrow();
+    const type = await t.ctx.db
+      .insertInto('seat_types')
+      .values({
+        theater_id,
+        name: typed.name,
+        colour: '#ff8800',
+        base_tier: 'standard',
+        surcharge_cents: 800,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await t.ctx.db
+      .updateTable('seats')
+      .set({ seat_type_id: type.id })
+      .where('id', '=', st.seatIds[typed.seat]!)
+      .execute();
+  }
   const hold = await t.app.inject({
     method: 'POST',
     url: '/api/v1/bookings',
@@ -91,6 +115,30 @@ describe('check-in at the door', () => {
     expect(again.json()).toMatchObject({
       error: { code: 'ALREADY_CHECKED_IN', admittedAt: body.admittedAt },
     });
+  });
+
+  it("names a typed seat's type at the door: the scan and the lookup by reference say D-BOX, not Standard", async () => {
+    // A1 is a wheelchair space; A2 a D-BOX seat (standard + $8.00).
+    const { booking, codes } = await book(2, 30, { seat: 1, name: 'D-BOX' });
+    const typed = await scan(staff, codes[1]);
+    expect(typed.statusCode, typed.body).toBe(200);
+    expect(typed.json()).toMatchObject({
+      ticket: { seat: { row: 'A', number: 2, tier: 'standard', seatType: 'D-BOX' } },
+    });
+    const plain = await scan(staff, codes[0]);
+    expect(plain.json()).toMatchObject({
+      ticket: { seat: { number: 1, tier: 'accessible', seatType: null } },
+    });
+    const reference = (
+      await t.app.inject({ url: `/api/v1/bookings/${booking.id}`, headers: customer.auth })
+    ).json<{ booking: { reference: string } }>().booking.reference;
+    const door = await t.app.inject({ url: `/api/v1/checkin/bookings/${reference}`, headers: staff.auth });
+    expect(door.statusCode, door.body).toBe(200);
+    expect(
+      door
+        .json<{ booking: { tickets: { seat: { seatType: string | null } }[] } }>()
+        .booking.tickets.map((x) => x.seat.seatType),
+    ).toEqual([null, 'D-BOX']);
   });
 
   it('admits exactly once when 20 scanners on two API processes scan the same code at once', async () => {

@@ -178,7 +178,23 @@ describe('notifications through a real SMTP server and an SMS provider stub', ()
   it('a confirmed booking yields exactly one email with its details and one QR code per ticket', async () => {
     customer = await createUser(t.app, t.ctx, 'customer', { phone, name: 'Ada Lovelace' });
     const st = await tokyoShowtime(t);
-    // A1 accessible (12.00), B1 premium (20.00), C1 standard (15.00)
+    // B1 is one of the theater's own "Recliner" seats (on premium, no surcharge): the messages name the type.
+    const { theater_id } = await t.ctx.db
+      .selectFrom('auditoriums')
+      .select('theater_id')
+      .where('id', '=', st.auditoriumId)
+      .executeTakeFirstOrThrow();
+    const recliner = await t.ctx.db
+      .insertInto('seat_types')
+      .values({ theater_id, name: 'Recliner', colour: '#8a2be2', base_tier: 'premium' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await t.ctx.db
+      .updateTable('seats')
+      .set({ seat_type_id: recliner.id })
+      .where('id', '=', st.seatIds[10]!)
+      .execute();
+    // A1 accessible (12.00), B1 Recliner (premium, 20.00), C1 standard (15.00)
     confirmed = await bookAndPay(t, customer, st.showtimeId, [
       st.seatIds[0]!,
       st.seatIds[10]!,
@@ -215,7 +231,8 @@ describe('notifications through a real SMTP server and an SMS provider stub', ()
     }
     expect(text).toContain(`${local} GMT+9`);
     expect(text).toMatch(/Row A, seat 1 \(Accessible, Adult\)/);
-    expect(text).toMatch(/Row B, seat 1 \(Premium, Adult\)/);
+    expect(text).toMatch(/Row B, seat 1 \(Recliner, Adult\)/);
+    expect(text).not.toContain('Premium');
     expect(text).toMatch(/Row C, seat 1 \(Standard, Adult\)/);
     // The price breakdown as stored by the hold: this theater has no booking fee and no tax.
     expect(text).toContain('  3 Adult: $47.00\n  Booking fee: $0.00\n  Tax (0%): $0.00\nTotal paid: $47.00');
@@ -223,6 +240,8 @@ describe('notifications through a real SMTP server and an SMS provider stub', ()
     expect(html).toContain(THEATER.address);
     expect(html).toContain(`${local} GMT+9`);
     expect(html).toContain('$47.00');
+    expect(html).toContain('Recliner &middot; Adult &middot; $20.00');
+    expect(html).toContain('Standard &middot; Adult &middot; $15.00');
 
     // One inline QR image per ticket, each referenced by the HTML and each encoding that ticket's code.
     const images = p.attachments.filter(isPng);
@@ -272,6 +291,8 @@ describe('notifications through a real SMTP server and an SMS provider stub', ()
     expect(to[0]!.body.from).toBe('Matinee');
     expect(to[0]!.body.body).toContain(confirmed.reference);
     expect(to[0]!.body.body).toContain('confirmed');
+    // The seats in order, grouped by type: the Recliner named once.
+    expect(to[0]!.body.body).toContain('Seats A1, C1; B1 (Recliner).');
     expect(to[0]!.idempotencyKey).toMatch(/^<[0-9a-f-]{36}@matinee\.test>$/);
   });
 

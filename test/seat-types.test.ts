@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createMovie, createShowtime, createTheater } from './helpers/catalog.js';
+import { CARD } from './helpers/fixtures.js';
 import { createUser, type TestUser } from './helpers/users.js';
 
 /** Operator-defined seat types: a name, a colour, a base tier and a surcharge, per theater. */
@@ -242,11 +243,15 @@ describe('layouts, seat maps and holds', () => {
     const held = await call('POST', '/bookings', { showtimeId, seatIds: [b1.id, a1.id] }, customer);
     expect(held.statusCode, held.body).toBe(201);
     const booking = held.json<{
-      booking: { tickets: { seatId: string; tier: string; priceCents: number }[]; totalCents: number };
+      booking: {
+        tickets: { seatId: string; tier: string; seatType: string | null; priceCents: number }[];
+        totalCents: number;
+      };
     }>().booking;
-    expect(booking.tickets.map((x) => [x.seatId, x.tier, x.priceCents])).toEqual([
-      [a1.id, 'standard', 1200],
-      [b1.id, 'premium', 2100],
+    // The ticket names its seat's type next to its tier, as the seat map does.
+    expect(booking.tickets.map((x) => [x.seatId, x.tier, x.seatType, x.priceCents])).toEqual([
+      [a1.id, 'standard', null, 1200],
+      [b1.id, 'premium', 'Recliner', 2100],
     ]);
 
     // A new surcharge shows on the seat map at once and prices new holds; the held ticket keeps its price.
@@ -356,6 +361,11 @@ describe('layouts, seat maps and holds', () => {
       movieId: await createMovie(t.app, admin),
       startsAt: inHours(50),
     });
+    const holder = await createUser(t.app, t.ctx);
+    const vipSeat = (await seatMap(showtimeId)).find((s) => s.number === 2)!;
+    const held = await call('POST', '/bookings', { showtimeId, seatIds: [vipSeat.id] }, holder);
+    expect(held.statusCode, held.body).toBe(201);
+    const heldId = held.json<{ booking: { id: string } }>().booking.id;
 
     const used = await call('DELETE', `/admin/theaters/${theaterId}/seat-types/${vip.id}`);
     expect(used.statusCode).toBe(409);
@@ -394,6 +404,11 @@ describe('layouts, seat maps and holds', () => {
       .where('s.number', '=', 2)
       .executeTakeFirstOrThrow();
     expect(old).toEqual({ tier: 'premium', seat_type_id: null });
+    // Its tickets then say their stored tier only.
+    const booking = await call('GET', `/bookings/${heldId}`, undefined, holder);
+    expect(booking.json()).toMatchObject({
+      booking: { tickets: [{ tier: 'premium', seatType: null, priceCents: 2800 }] },
+    });
   });
 
   it('best value counts the surcharge: a plain seat in a worse row before a dearer typed seat in the best row', async () => {
@@ -477,6 +492,105 @@ describe('layouts, seat maps and holds', () => {
         .execute();
       expect(typed.length).toBe(saved.statusCode === 200 ? 1 : 0);
     }
+  });
+
+  it('a sold ticket of a typed seat names the type: booking, ticket, check-in; a renamed type, the new name', async () => {
+    const theaterId = await createTheater(t.app, admin);
+    const recliner = await createType(theaterId, {
+      name: 'Recliner',
+      colour: '#8a2be2',
+      baseTier: 'premium',
+      surchargeCents: 300,
+    });
+    const aud = await call('POST', `/admin/theaters/${theaterId}/auditoriums`, {
+      name: 'Screen R',
+      rows: [{ label: 'A', seats: [seat(1), seat(2, 'premium', recliner.id), seat(3, 'premium')] }],
+    });
+    expect(aud.statusCode, aud.body).toBe(201);
+    // Starting in half an hour: the doors are open, so the ticket can be scanned.
+    const showtimeId = await createShowtime(t.app, admin, {
+      auditoriumId: aud.json<{ auditorium: { id: string } }>().auditorium.id,
+      movieId: await createMovie(t.app, admin),
+      startsAt: new Date(Date.now() + 30 * 60_000),
+      prices: { standard: 1200, premium: 1800 },
+    });
+    const ids = (await seatMap(showtimeId)).map((s) => s.id);
+    const buyer = await createUser(t.app, t.ctx);
+    const held = await call('POST', '/bookings', { showtimeId, seatIds: ids }, buyer);
+    expect(held.statusCode, held.body).toBe(201);
+    const bookingId = held.json<{ booking: { id: string } }>().booking.id;
+    const paid = await call('POST', `/bookings/${bookingId}/payment`, { card: CARD.good }, buyer);
+    expect(paid.statusCode, paid.body).toBe(200);
+
+    interface SoldTicket {
+      id: string;
+      number: number;
+      tier: string;
+      seatType: string | null;
+      priceCents: number;
+    }
+    const kinds = (tickets: SoldTicket[]) => tickets.map((x) => [x.number, x.tier, x.seatType]);
+    const expected = [
+      [1, 'standard', null],
+      [2, 'premium', 'Recliner'],
+      [3, 'premium', null],
+    ];
+    const confirmed = paid.json<{ booking: { status: string; tickets: SoldTicket[] } }>().booking;
+    expect(confirmed.status).toBe('confirmed');
+    expect(kinds(confirmed.tickets)).toEqual(expected);
+    expect(confirmed.tickets.map((x) => x.priceCents)).toEqual([1200, 2100, 1800]);
+    const read = await call('GET', `/bookings/${bookingId}`, undefined, buyer);
+    expect(kinds(read.json<{ booking: { tickets: SoldTicket[] } }>().booking.tickets)).toEqual(expected);
+    const listed = await call('GET', '/bookings', undefined, buyer);
+    expect(kinds(listed.json<{ bookings: { tickets: SoldTicket[] }[] }>().bookings[0]!.tickets)).toEqual(
+      expected,
+    );
+
+    const typed = confirmed.tickets[1]!;
+    const plain = confirmed.tickets[2]!;
+    const ticket = async (id: string) => {
+      const res = await call('GET', `/tickets/${id}`, undefined, buyer);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<{ ticket: { code?: string; seat: { tier: string; seatType: string | null } } }>()
+        .ticket;
+    };
+    const typedTicket = await ticket(typed.id);
+    expect(typedTicket.seat).toMatchObject({ tier: 'premium', seatType: 'Recliner' });
+    expect((await ticket(plain.id)).seat).toMatchObject({ tier: 'premium', seatType: null });
+
+    // At the door: the booking looked up by reference, then the QR scanned.
+    const reference = held.json<{ booking: { reference: string } }>().booking.reference;
+    const door = await call('GET', `/checkin/bookings/${reference}`, undefined, staff);
+    expect(door.statusCode, door.body).toBe(200);
+    expect(
+      door
+        .json<{
+          booking: { tickets: { seat: { number: number; tier: string; seatType: string | null } }[] };
+        }>()
+        .booking.tickets.map((x) => [x.seat.number, x.seat.tier, x.seat.seatType]),
+    ).toEqual(expected);
+    const scanned = await call('POST', '/checkin', { code: typedTicket.code }, staff);
+    expect(scanned.statusCode, scanned.body).toBe(200);
+    expect(scanned.json()).toMatchObject({
+      ticket: { seat: { number: 2, tier: 'premium', seatType: 'Recliner' } },
+    });
+
+    // The name is the type's current one (the price stays as sold): a rename shows on the tickets already sold.
+    const renamed = await call('PATCH', `/admin/theaters/${theaterId}/seat-types/${recliner.id}`, {
+      name: 'Luxury Recliner',
+      surchargeCents: 900,
+    });
+    expect(renamed.statusCode).toBe(200);
+    const after = (await call('GET', `/bookings/${bookingId}`, undefined, buyer)).json<{
+      booking: { tickets: SoldTicket[] };
+    }>().booking.tickets[1]!;
+    expect(after).toMatchObject({ seatType: 'Luxury Recliner', tier: 'premium', priceCents: 2100 });
+    const rescanned = await call('POST', '/checkin', { code: typedTicket.code }, staff);
+    expect(rescanned.statusCode).toBe(409); // admitted already; the door's lookup shows the new name
+    const again = await call('GET', `/checkin/bookings/${reference}`, undefined, staff);
+    expect(again.json()).toMatchObject({
+      booking: { tickets: [{}, { seat: { seatType: 'Luxury Recliner' } }, {}] },
+    });
   });
 
   it('a theater without showtimes is deleted with its seat types and the layouts that use them', async () => {

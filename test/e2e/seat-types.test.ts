@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMovie, createShowtime, createTheater } from '../helpers/catalog.js';
+import { setShowtimeStart } from '../helpers/fixtures.js';
 import { createUser, type TestUser } from '../helpers/users.js';
 import {
   ensureWebBuild,
@@ -148,6 +149,42 @@ describe.skipIf(!HAS_CHROMIUM)('seat types, in a real browser', () => {
     await typed.first().click();
     expect(await typed.first().getAttribute('aria-pressed')).toBe('true');
     expect(await typed.first().getAttribute('data-status')).toBe('selected');
+
+    // ---- bought: the booking page and the QR ticket say Recliner, not the Premium it is built on ----
+    await phone.page.getByRole('button', { name: 'Hold 1 seat' }).first().click();
+    await phone.page.waitForURL(/\/bookings\/[0-9a-f-]+$/, PATIENT);
+    const summary = phone.page.getByRole('region', { name: 'Booking summary' });
+    await summary.waitFor(PATIENT);
+    expect(await summary.locator('.chosen-list').innerText()).toMatch(
+      /Row E, seat 1\s+Recliner · Adult\s+\$21\.00/,
+    );
+    await phone.page.getByLabel('Card number').fill('4242424242424242');
+    await phone.page.getByLabel('Expiry (MM/YY)').fill('12/39');
+    await phone.page.getByLabel('Security code').fill('123');
+    await phone.page.getByRole('button', { name: 'Pay $21.00' }).click();
+    const reference = phone.page.getByTestId('booking-reference');
+    await reference.waitFor(PATIENT);
+    const ticket = phone.page.getByTestId('ticket');
+    await ticket.waitFor(PATIENT);
+    expect(await ticket.innerText()).toMatch(/Recliner · \$21\.00/);
+    expect(await phone.page.locator('main').innerText()).not.toMatch(/Premium/);
     expect(phone.errors).toEqual([]);
+
+    // ---- at the door, once the doors are open: the ticket and the verdict say Recliner ----
+    await setShowtimeStart(server.ctx.db, showtimeId, new Date(Date.now() + 60 * 60_000));
+    const staff = await createUser(server.app, server.ctx, 'staff');
+    const door = await newPage(1024, 768);
+    await signInWithToken(door.page, base, staff.token);
+    await door.page.goto(`${base}/checkin`);
+    await door.page.getByLabel('Ticket code or booking reference').fill((await reference.textContent())!);
+    await door.page.getByRole('button', { name: 'Look up' }).click();
+    const doorTicket = door.page.getByTestId('door-ticket');
+    await doorTicket.waitFor(PATIENT);
+    expect(await doorTicket.innerText()).toMatch(/^Row E, seat 1 Recliner /);
+    await doorTicket.getByRole('button', { name: 'Admit' }).click();
+    const verdict = door.page.getByTestId('checkin-verdict');
+    await expect.poll(() => verdict.textContent().catch(() => ''), PATIENT).toContain('Admitted');
+    expect(await verdict.innerText()).toContain('Row E, seat 1 (Recliner)');
+    expect(door.errors).toEqual([]);
   });
 });

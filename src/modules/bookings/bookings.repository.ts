@@ -24,6 +24,12 @@ export interface TicketView {
   ticket_type: TicketType;
   price_cents: number;
   status: TicketStatus;
+  /**
+   * The seat's operator-defined type ("Recliner") or null: its *current* name (seats LEFT JOIN seat_types), while
+   * price and tier are stored on the ticket. A seat never changes type (a new layout is new seats), so only a
+   * rename (shown everywhere, as on the seat map) or a delete after the showtimes ended (null: the tier) differ.
+   */
+  seat_type: string | null;
   /** Absent from a fresh hold's tickets (never admitted); a string when read through row_to_json. */
   admitted_at?: Date | string | null;
 }
@@ -245,9 +251,11 @@ export class BookingsRepository {
              (SELECT count(*) FROM voided) AS voided,
              (SELECT json_agg(json_build_object('id', i.id, 'booking_id', i.booking_id, 'seat_id', i.seat_id,
                        'row_label', s.row_label, 'number', s.number, 'tier', i.tier,
-                       'ticket_type', i.ticket_type, 'price_cents', i.price_cents, 'status', i.status)
+                       'ticket_type', i.ticket_type, 'price_cents', i.price_cents, 'status', i.status,
+                       'seat_type', ty.name)
                        ORDER BY s.y, s.x)
-                FROM inserted i JOIN seats s ON s.id = i.seat_id) AS tickets,
+                FROM inserted i JOIN seats s ON s.id = i.seat_id
+                LEFT JOIN seat_types ty ON ty.id = s.seat_type_id) AS tickets,
              -- Cannot happen (the claimed rows are the locked free ones); if it ever did, this aborts the
              -- statement, so a booking never holds fewer seats than were asked for.
              CASE WHEN (SELECT count(*) FROM booking) > 0 AND (SELECT count(*) FROM claimed) <> ${n}
@@ -326,6 +334,7 @@ export class BookingsRepository {
     return db
       .selectFrom('tickets as t')
       .innerJoin('seats as s', 's.id', 't.seat_id')
+      .leftJoin('seat_types as ty', 'ty.id', 's.seat_type_id')
       .select([
         't.id',
         't.booking_id',
@@ -336,6 +345,7 @@ export class BookingsRepository {
         't.ticket_type',
         't.price_cents',
         't.status',
+        'ty.name as seat_type',
         't.admitted_at',
       ])
       .where('t.booking_id', 'in', bookingIds)
@@ -359,6 +369,7 @@ export class BookingsRepository {
       .selectFrom('tickets as t')
       .innerJoin('bookings as b', 'b.id', 't.booking_id')
       .innerJoin('seats as s', 's.id', 't.seat_id')
+      .leftJoin('seat_types as ty', 'ty.id', 's.seat_type_id') // the current type, as TicketView.seat_type
       .select([
         't.id',
         't.booking_id',
@@ -368,6 +379,7 @@ export class BookingsRepository {
         's.row_label',
         's.number',
         't.tier',
+        'ty.name as seat_type',
         't.status as ticket_status',
         't.admitted_at',
         'b.status',
@@ -524,9 +536,11 @@ export class BookingsRepository {
       SELECT (SELECT row_to_json(x) FROM confirmed x) AS booking,
              (SELECT json_agg(json_build_object('id', t.id, 'booking_id', t.booking_id, 'seat_id', t.seat_id,
                        'row_label', s.row_label, 'number', s.number, 'tier', t.tier,
-                       'ticket_type', t.ticket_type, 'price_cents', t.price_cents, 'status', t.status)
+                       'ticket_type', t.ticket_type, 'price_cents', t.price_cents, 'status', t.status,
+                       'seat_type', ty.name)
                        ORDER BY s.y, s.x)
-                FROM sold_tickets t JOIN seats s ON s.id = t.seat_id) AS tickets,
+                FROM sold_tickets t JOIN seats s ON s.id = t.seat_id
+                LEFT JOIN seat_types ty ON ty.id = s.seat_type_id) AS tickets,
              (SELECT json_agg(x ORDER BY x.created_at)
                 FROM (SELECT * FROM paid
                       UNION ALL

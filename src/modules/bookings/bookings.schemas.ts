@@ -114,12 +114,21 @@ export const BestSeatsResponse = Type.Object({
 });
 export type BestSeatsResponse = Static<typeof BestSeatsResponse>;
 
+/** A ticket's seat type by name, next to its tier in bookings, tickets and check-in answers. */
+export const TicketSeatType = Type.Union([Type.String(), Type.Null()], {
+  description:
+    'The theater\'s own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the ' +
+    'tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime)',
+});
+
 export const Ticket = Type.Object({
   id: Uuid,
   seatId: Uuid,
   row: Type.String(),
   number: Type.Integer(),
   tier: Tier,
+  // Optional only because answers stored for Idempotency-Key replay before seat types existed lack it.
+  seatType: Type.Optional(TicketSeatType),
   // Optional only because answers stored for Idempotency-Key replay before ticket types existed lack it.
   ticketType: Type.Optional(TicketType),
   priceCents: Type.Integer({ description: "This ticket's price for its tier and type, as held" }),
@@ -274,7 +283,13 @@ export const TicketResponse = Type.Object({
     bookingId: Uuid,
     bookingReference: Type.String(),
     showtimeId: Uuid,
-    seat: Type.Object({ id: Uuid, row: Type.String(), number: Type.Integer(), tier: Tier }),
+    seat: Type.Object({
+      id: Uuid,
+      row: Type.String(),
+      number: Type.Integer(),
+      tier: Tier,
+      seatType: TicketSeatType,
+    }),
     status: BookingStatus,
     code: Type.Optional(
       Type.String({ description: 'Present once confirmed: the QR code content to show at the door' }),

@@ -176,6 +176,7 @@ function toBooking(
       row: t.row_label,
       number: t.number,
       tier: t.tier,
+      seatType: t.seat_type,
       ticketType: t.ticket_type,
       priceCents: t.price_cents,
       status: t.status,
@@ -376,7 +377,7 @@ export class BookingsService {
       bookingId: t.booking_id,
       bookingReference: t.reference,
       showtimeId: t.showtime_id,
-      seat: { id: t.seat_id, row: t.row_label, number: t.number, tier: t.tier },
+      seat: { id: t.seat_id, row: t.row_label, number: t.number, tier: t.tier, seatType: t.seat_type },
       status: t.status,
       admittedAt: t.admitted_at ? t.admitted_at.toISOString() : null,
       ...(t.status === 'confirmed'

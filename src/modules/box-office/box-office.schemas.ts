@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoDateTime, Uuid } from '../../http/schemas.js';
-import { Booking, HoldSeatsBody, Payment } from '../bookings/bookings.schemas.js';
+import { Booking, HoldSeatsBody, Payment, TicketSeatType } from '../bookings/bookings.schemas.js';
 
 // The counter bypasses waiting rooms: no admission token.
 const { admissionToken: _admission, ...counterSeats } = HoldSeatsBody.properties;
@@ -68,6 +68,7 @@ export const PrintableTickets = Type.Object({
       row: Type.String(),
       number: Type.Integer(),
       tier: Type.String(),
+      seatType: TicketSeatType,
       ticketType: Type.String(),
       priceCents: Type.Integer(),
       code: Type.String({ description: 'The QR code content' }),

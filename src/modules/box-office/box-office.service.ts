@@ -86,6 +86,7 @@ export class BoxOfficeService {
           row: t.row,
           number: t.number,
           tier: t.tier,
+          seatType: t.seatType,
           ticketType: t.ticketType,
           priceCents: t.priceCents,
           code: signTicketCode(config, t.id),

@@ -39,33 +39,38 @@ export class CheckinRepository {
   }
 
   private tickets(db: Q) {
-    return db
-      .selectFrom('tickets as t')
-      .innerJoin('bookings as b', 'b.id', 't.booking_id')
-      .innerJoin('seats as s', 's.id', 't.seat_id')
-      .innerJoin('showtimes as st', 'st.id', 't.showtime_id')
-      .innerJoin('movies as m', 'm.id', 'st.movie_id')
-      .innerJoin('auditoriums as a', 'a.id', 'st.auditorium_id')
-      .innerJoin('theaters as th', 'th.id', 'a.theater_id')
-      .select([
-        't.id',
-        't.booking_id',
-        't.status',
-        't.tier',
-        't.admitted_at',
-        'b.reference',
-        'b.status as booking_status',
-        's.row_label',
-        's.number',
-        'st.id as showtime_id',
-        'st.starts_at',
-        'st.ends_at',
-        'm.title',
-        'a.name as auditorium_name',
-        'th.id as theater_id',
-        'th.name as theater_name',
-        'th.time_zone',
-      ]);
+    return (
+      db
+        .selectFrom('tickets as t')
+        .innerJoin('bookings as b', 'b.id', 't.booking_id')
+        .innerJoin('seats as s', 's.id', 't.seat_id')
+        // The seat's current type, as BookingsRepository's TicketView.seat_type: the door sees "Recliner".
+        .leftJoin('seat_types as ty', 'ty.id', 's.seat_type_id')
+        .innerJoin('showtimes as st', 'st.id', 't.showtime_id')
+        .innerJoin('movies as m', 'm.id', 'st.movie_id')
+        .innerJoin('auditoriums as a', 'a.id', 'st.auditorium_id')
+        .innerJoin('theaters as th', 'th.id', 'a.theater_id')
+        .select([
+          't.id',
+          't.booking_id',
+          't.status',
+          't.tier',
+          'ty.name as seat_type',
+          't.admitted_at',
+          'b.reference',
+          'b.status as booking_status',
+          's.row_label',
+          's.number',
+          'st.id as showtime_id',
+          'st.starts_at',
+          'st.ends_at',
+          'm.title',
+          'a.name as auditorium_name',
+          'th.id as theater_id',
+          'th.name as theater_name',
+          'th.time_zone',
+        ])
+    );
   }
 
   /**

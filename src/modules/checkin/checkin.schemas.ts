@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoDateTime, Uuid } from '../../http/schemas.js';
-import { BookingStatus } from '../bookings/bookings.schemas.js';
+import { BookingStatus, TicketSeatType } from '../bookings/bookings.schemas.js';
 import { SeatTier } from '../catalog/catalog.schemas.js';
 
 export const CheckinBody = Type.Object(
@@ -38,6 +38,7 @@ export const AdmittedTicket = Type.Object({
     row: Type.String(),
     number: Type.Integer(),
     tier: SeatTier,
+    seatType: TicketSeatType,
   }),
   showtime: DoorShowtime,
 });
@@ -81,7 +82,12 @@ export const DoorBooking = Type.Object({
     tickets: Type.Array(
       Type.Object({
         id: Uuid,
-        seat: Type.Object({ row: Type.String(), number: Type.Integer(), tier: SeatTier }),
+        seat: Type.Object({
+          row: Type.String(),
+          number: Type.Integer(),
+          tier: SeatTier,
+          seatType: TicketSeatType,
+        }),
         shortCode: Type.String(),
         admittable: Type.Boolean({ description: 'Sold, its booking confirmed and not admitted yet' }),
         admittedAt: Type.Union([IsoDateTime, Type.Null()]),

@@ -98,7 +98,7 @@ export class CheckinService {
           : null,
         tickets: tickets.map((t) => ({
           id: t.id,
-          seat: { row: t.row_label, number: t.number, tier: t.tier },
+          seat: { row: t.row_label, number: t.number, tier: t.tier, seatType: t.seat_type },
           shortCode: shortTicketCode(this.ctx.config, t.id),
           admittable: t.status === 'sold' && booking.status === 'confirmed' && !t.admitted_at,
           admittedAt: t.admitted_at ? t.admitted_at.toISOString() : null,
@@ -181,7 +181,7 @@ export class CheckinService {
         bookingId: t.booking_id,
         bookingReference: t.reference,
         shortCode: shortTicketCode(this.ctx.config, t.id),
-        seat: { row: t.row_label, number: t.number, tier: t.tier },
+        seat: { row: t.row_label, number: t.number, tier: t.tier, seatType: t.seat_type },
         showtime: this.showtimeOf(t),
       },
       admittedAt: admittedAt.toISOString(),

@@ -38,6 +38,9 @@ const TIER_LABEL: Record<SeatTier, string> = {
   companion: 'Companion seat',
 };
 
+/** What kind of seat, as the seat map names it: the theater's own type ("Recliner") if it has one, else the tier. */
+const seatKind = (t: { tier: SeatTier; seatType: string | null }) => t.seatType ?? TIER_LABEL[t.tier];
+
 const TYPE_LABEL: Record<TicketType, string> = {
   adult: 'Adult',
   child: 'Child',
@@ -104,6 +107,15 @@ const escapeHtml = (s: string) =>
 
 const seatLabel = (t: { row: string; number: number }) => `${t.row}${t.number}`;
 
+/** "D5, D6 (Recliner); A1": the seats in order, grouped by seat type so that a row of recliners names it once. */
+function seatList(tickets: BookingMessageView['tickets']): string {
+  const groups = new Map<string | null, string[]>();
+  for (const t of tickets) groups.set(t.seatType, [...(groups.get(t.seatType) ?? []), seatLabel(t)]);
+  return [...groups]
+    .map(([type, seats]) => (type ? `${seats.join(', ')} (${type})` : seats.join(', ')))
+    .join('; ');
+}
+
 export function qrCid(ticketId: string): string {
   return `ticket-${ticketId}@matinee`;
 }
@@ -168,7 +180,7 @@ export async function renderEmail(
 
   const ticketLines = v.tickets.map(
     (t) =>
-      `  Row ${t.row}, seat ${t.number} (${TIER_LABEL[t.tier]}, ${TYPE_LABEL[t.ticketType]}) - ${formatMoney(t.priceCents, v.booking.currency)}`,
+      `  Row ${t.row}, seat ${t.number} (${seatKind(t)}, ${TYPE_LABEL[t.ticketType]}) - ${formatMoney(t.priceCents, v.booking.currency)}`,
   );
   const prices = priceLines(v);
   const text = [
@@ -234,7 +246,7 @@ export async function renderEmail(
         : '';
       return `<div style="display:inline-block;border:1px solid #ddd;border-radius:8px;padding:12px;margin:6px;text-align:center;min-width:180px">
 <div style="font-weight:bold">Row ${escapeHtml(t.row)}, seat ${t.number}</div>
-<div style="color:#666">${TIER_LABEL[t.tier]} &middot; ${TYPE_LABEL[t.ticketType]} &middot; ${escapeHtml(formatMoney(t.priceCents, v.booking.currency))}</div>${qr}</div>`;
+<div style="color:#666">${escapeHtml(seatKind(t))} &middot; ${TYPE_LABEL[t.ticketType]} &middot; ${escapeHtml(formatMoney(t.priceCents, v.booking.currency))}</div>${qr}</div>`;
     })
     .join('\n');
   const html = `<!doctype html>
@@ -278,7 +290,7 @@ export function renderSms(event: BookingNotificationEvent, v: BookingMessageView
   const ref = v.booking.reference;
   switch (event) {
     case 'booking.confirmed':
-      return `Matinee: booking ${ref} confirmed. ${v.movie.title}, ${when}, ${v.theater.name}. Seats ${v.tickets.map(seatLabel).join(', ')}. QR tickets are in your email.`;
+      return `Matinee: booking ${ref} confirmed. ${v.movie.title}, ${when}, ${v.theater.name}. Seats ${seatList(v.tickets)}. QR tickets are in your email.`;
     case 'booking.refunded':
       return `Matinee: booking ${ref} (${v.movie.title}, ${when}) is refunded: ${formatMoney(v.booking.totalCents, v.booking.currency)} back to your card.`;
     case 'booking.expired':

@@ -38,6 +38,8 @@ export interface BookingMessageView {
     row: string;
     number: number;
     tier: SeatTier;
+    /** The seat's type by its current name, or null (BookingsRepository's TicketView.seat_type says why). */
+    seatType: string | null;
     ticketType: TicketType;
     priceCents: number;
     status: TicketStatus;
@@ -311,7 +313,17 @@ export class NotificationsRepository {
       db
         .selectFrom('tickets as t')
         .innerJoin('seats as s', 's.id', 't.seat_id')
-        .select(['t.id', 's.row_label', 's.number', 't.tier', 't.ticket_type', 't.price_cents', 't.status'])
+        .leftJoin('seat_types as ty', 'ty.id', 's.seat_type_id')
+        .select([
+          't.id',
+          's.row_label',
+          's.number',
+          't.tier',
+          'ty.name as seat_type',
+          't.ticket_type',
+          't.price_cents',
+          't.status',
+        ])
         .where('t.booking_id', '=', bookingId)
         .orderBy('s.y')
         .orderBy('s.x')
@@ -348,6 +360,7 @@ export class NotificationsRepository {
         row: t.row_label,
         number: t.number,
         tier: t.tier,
+        seatType: t.seat_type,
         ticketType: t.ticket_type,
         priceCents: t.price_cents,
         status: t.status,

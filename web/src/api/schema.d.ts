@@ -8839,6 +8839,8 @@ export interface operations {
                 row: string;
                 /** Format: uuid */
                 seatId: string;
+                /** @description The theater's own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime) */
+                seatType?: string | null;
                 status: 'held' | 'sold' | 'void';
                 /** @description adult is always offered; the others when the showtime offers them */
                 ticketType?: 'adult' | 'child' | 'senior' | 'student';
@@ -9012,6 +9014,8 @@ export interface operations {
                 row: string;
                 /** Format: uuid */
                 seatId: string;
+                /** @description The theater's own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime) */
+                seatType?: string | null;
                 status: 'held' | 'sold' | 'void';
                 /** @description adult is always offered; the others when the showtime offers them */
                 ticketType?: 'adult' | 'child' | 'senior' | 'student';
@@ -9223,6 +9227,8 @@ export interface operations {
                 row: string;
                 /** Format: uuid */
                 seatId: string;
+                /** @description The theater's own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime) */
+                seatType?: string | null;
                 status: 'held' | 'sold' | 'void';
                 /** @description adult is always offered; the others when the showtime offers them */
                 ticketType?: 'adult' | 'child' | 'senior' | 'student';
@@ -9378,6 +9384,8 @@ export interface operations {
                 row: string;
                 /** Format: uuid */
                 seatId: string;
+                /** @description The theater's own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime) */
+                seatType?: string | null;
                 status: 'held' | 'sold' | 'void';
                 /** @description adult is always offered; the others when the showtime offers them */
                 ticketType?: 'adult' | 'child' | 'senior' | 'student';
@@ -9635,6 +9643,8 @@ export interface operations {
                 row: string;
                 /** Format: uuid */
                 seatId: string;
+                /** @description The theater's own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime) */
+                seatType?: string | null;
                 status: 'held' | 'sold' | 'void';
                 /** @description adult is always offered; the others when the showtime offers them */
                 ticketType?: 'adult' | 'child' | 'senior' | 'student';
@@ -9833,6 +9843,8 @@ export interface operations {
                 row: string;
                 /** Format: uuid */
                 seatId: string;
+                /** @description The theater's own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime) */
+                seatType?: string | null;
                 status: 'held' | 'sold' | 'void';
                 /** @description adult is always offered; the others when the showtime offers them */
                 ticketType?: 'adult' | 'child' | 'senior' | 'student';
@@ -10100,6 +10112,8 @@ export interface operations {
                 row: string;
                 /** Format: uuid */
                 seatId: string;
+                /** @description The theater's own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime) */
+                seatType?: string | null;
                 status: 'held' | 'sold' | 'void';
                 /** @description adult is always offered; the others when the showtime offers them */
                 ticketType?: 'adult' | 'child' | 'senior' | 'student';
@@ -10294,6 +10308,8 @@ export interface operations {
                 row: string;
                 /** Format: uuid */
                 seatId: string;
+                /** @description The theater's own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime) */
+                seatType?: string | null;
                 status: 'held' | 'sold' | 'void';
                 /** @description adult is always offered; the others when the showtime offers them */
                 ticketType?: 'adult' | 'child' | 'senior' | 'student';
@@ -10482,6 +10498,8 @@ export interface operations {
               number: number;
               priceCents: number;
               row: string;
+              /** @description The theater's own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime) */
+              seatType: string | null;
               /** @description Printed beside the QR, to read out at the door */
               shortCode: string;
               ticketType: string;
@@ -10687,6 +10705,8 @@ export interface operations {
                 row: string;
                 /** Format: uuid */
                 seatId: string;
+                /** @description The theater's own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime) */
+                seatType?: string | null;
                 status: 'held' | 'sold' | 'void';
                 /** @description adult is always offered; the others when the showtime offers them */
                 ticketType?: 'adult' | 'child' | 'senior' | 'student';
@@ -11011,6 +11031,8 @@ export interface operations {
               seat: {
                 number: number;
                 row: string;
+                /** @description The theater's own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime) */
+                seatType: string | null;
                 /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                 tier: 'standard' | 'premium' | 'accessible' | 'companion';
               };
@@ -11184,6 +11206,8 @@ export interface operations {
                 seat: {
                   number: number;
                   row: string;
+                  /** @description The theater's own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime) */
+                  seatType: string | null;
                   /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                   tier: 'standard' | 'premium' | 'accessible' | 'companion';
                 };
@@ -11288,6 +11312,8 @@ export interface operations {
               seat: {
                 number: number;
                 row: string;
+                /** @description The theater's own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime) */
+                seatType: string | null;
                 /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                 tier: 'standard' | 'premium' | 'accessible' | 'companion';
               };
@@ -13169,6 +13195,8 @@ export interface operations {
                 id: string;
                 number: number;
                 row: string;
+                /** @description The theater's own type of this seat ("Recliner", "D-BOX"), by its current name: show it instead of the tier, as the seat map does. null: a plain seat of its tier (or a type deleted after the showtime) */
+                seatType: string | null;
                 /** @description accessible: a wheelchair space; companion: a seat next to a wheelchair space, sold with it (see docs/api.md, companion seats). Companion seats cost the standard price. */
                 tier: 'standard' | 'premium' | 'accessible' | 'companion';
               };

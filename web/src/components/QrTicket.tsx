@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
 import type { Ticket, TicketDetail } from '../api/types';
-import { formatDateTime, formatMoney, tierLabel } from '../lib/format';
+import { formatDateTime, formatMoney, seatKindLabel } from '../lib/format';
 
 /**
  * One ticket with its QR code (the `code` from GET /tickets/:id, drawn in the browser) and the short code
@@ -49,7 +49,7 @@ export function QrTicket({
           <span className="ticket-num">Seat {ticket.number}</span>
         </p>
         <p className="muted">
-          {tierLabel(ticket.tier)} · {formatMoney(ticket.priceCents, currency)}
+          {seatKindLabel(ticket)} · {formatMoney(ticket.priceCents, currency)}
         </p>
         {admittedAt && (
           <p className="badge badge-used" data-testid="ticket-used">

@@ -119,6 +119,14 @@ export function tierLabel(tier: string): string {
   return tier.charAt(0).toUpperCase() + tier.slice(1);
 }
 
+/**
+ * What kind of seat a ticket is for, as the seat map names it: the theater's own type ("Recliner") when it has
+ * one (its tier is only what the type is built on), else the tier ("Premium").
+ */
+export function seatKindLabel(seat: { tier: string; seatType?: string | null }): string {
+  return seat.seatType ?? tierLabel(seat.tier);
+}
+
 /** "Row F, seat 12" */
 export function seatName(row: string, number: number): string {
   return `Row ${row}, seat ${number}`;

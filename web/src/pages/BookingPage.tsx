@@ -10,7 +10,7 @@ import { humanError, isNotFound } from '../lib/errors';
 import { PageHeading } from '../components/PageHeading';
 import { Poster } from '../components/Poster';
 import { QrTicket } from '../components/QrTicket';
-import { formatDateTime, formatMoney, paidWith, plural, ticketTypeLabel, tierLabel } from '../lib/format';
+import { formatDateTime, formatMoney, paidWith, plural, seatKindLabel, ticketTypeLabel } from '../lib/format';
 import { PriceBreakdown } from '../components/PriceBreakdown';
 import { randomId } from '../lib/random';
 import { Link } from '../lib/router';
@@ -53,7 +53,7 @@ function Summary({ booking, showtime }: { booking: Booking; showtime: ShowtimeDe
                 Row {t.row}, seat {t.number}
               </strong>{' '}
               <span className="muted">
-                {tierLabel(t.tier)}
+                {seatKindLabel(t)}
                 {t.ticketType && ` · ${ticketTypeLabel(t.ticketType)}`}
               </span>
             </span>

@@ -6,7 +6,7 @@ import { Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { useAuth } from '../lib/auth';
 import { asSentence, humanError } from '../lib/errors';
-import { formatDateTime, formatTime, tierLabel } from '../lib/format';
+import { formatDateTime, formatTime, seatKindLabel } from '../lib/format';
 
 type Outcome =
   | { kind: 'admitted'; result: CheckinResult }
@@ -114,7 +114,7 @@ function Verdict({ outcome }: { outcome: Outcome }) {
         <p className="verdict-title">Admitted</p>
         <p className="verdict-seat">
           Row {t.seat.row}, seat {t.seat.number}{' '}
-          <span className="verdict-tier">({tierLabel(t.seat.tier)})</span>
+          <span className="verdict-tier">({seatKindLabel(t.seat)})</span>
         </p>
         <p>
           {t.showtime.movieTitle} · {formatTime(t.showtime.startsAt, t.showtime.timeZone)} ·{' '}
@@ -192,7 +192,7 @@ function BookingAtDoor({
               <strong>
                 Row {t.seat.row}, seat {t.seat.number}
               </strong>{' '}
-              <span className="muted">{tierLabel(t.seat.tier)}</span>{' '}
+              <span className="muted">{seatKindLabel(t.seat)}</span>{' '}
               <code className="reference">{t.shortCode}</code>
             </span>
             {t.admittedAt ? (
