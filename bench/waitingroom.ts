@@ -69,6 +69,7 @@ export interface WaitingRoomResult {
   timedOut: boolean;
 }
 
+const REFUSED = Symbol('refused');
 const CARD = { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' };
 
 function cpuSecondsOf(pid: number): number {
@@ -170,9 +171,12 @@ export async function runWaitingRoom(o: WaitingRoomOptions): Promise<WaitingRoom
   const unadmitted: Shown[][] = [];
   const warning = { gotSeats: [0, 0] as [number, number], noSeats: [0, 0] as [number, number] };
 
-  /** Resolves with the admission token, or null when the stream ends first (run over, or it broke). */
+  /**
+   * Resolves with the admission token; REFUSED when the stream is answered with an HTTP error (EventSource then
+   * gives up and the page polls); null when the stream ends first (run over, or it broke: EventSource reconnects).
+   */
   const watch = (token: string, onStatus: (s: Status) => void) =>
-    new Promise<string | null>((resolve) => {
+    new Promise<string | typeof REFUSED | null>((resolve) => {
       if (stop) return resolve(null);
       const req = http.get(
         {
@@ -186,7 +190,7 @@ export async function runWaitingRoom(o: WaitingRoomOptions): Promise<WaitingRoom
             countInto(answers, `GET stream ${res.statusCode}`);
             res.resume();
             streams.delete(req);
-            return resolve(null);
+            return resolve(REFUSED);
           }
           let buf = '';
           res.setEncoding('utf8');
@@ -245,11 +249,25 @@ export async function runWaitingRoom(o: WaitingRoomOptions): Promise<WaitingRoom
     note(joinedStatus);
     let admission = joinedStatus.admission?.token ?? null;
     if (!admission) {
+      // As the queue page does: a stream that broke is reconnected after the server's `retry` (3 s); one answered
+      // with an HTTP error (shed with 503) makes EventSource give up, and the page polls every 5 s instead.
       const token = await o.streamToken(i);
-      // A stream shed with 503 (or broken) is opened again after a pause, as EventSource does.
-      for (let attempt = 0; !admission && !stop && attempt < 10; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, 500 + Math.random() * 1500));
-        admission = await watch(token, note);
+      let refused = false;
+      for (let attempt = 0; !admission && !refused && !stop && attempt < 20; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 3000));
+        const r = await watch(token, note);
+        if (r === REFUSED) refused = true;
+        else admission = r;
+      }
+      while (!admission && !stop) {
+        await new Promise((r) => setTimeout(r, 5000));
+        if (stop) break;
+        const a = await call('GET', `/showtimes/${o.showtime.id}/queue`, bearer);
+        if (a.status !== 200) continue;
+        const s = JSON.parse(a.body) as Status;
+        note(s);
+        if (s.status === 'admitted' && s.admission) admission = s.admission.token;
+        else if (s.status !== 'waiting') break;
       }
     }
     if (!admission) {
