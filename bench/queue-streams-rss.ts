@@ -481,15 +481,17 @@ async function measure(
       await sql`INSERT INTO waiting_room_entries (showtime_id, user_id)
                 SELECT ${showtimeId}, u FROM unnest(${userIds.slice(0, n)}::uuid[]) u`.execute(db);
     if (args.room !== 'prequeue') {
-      // Wait for the tick's opening (the shuffle gives every entry its position).
-      for (let t = 0; t < 30; t++) {
+      // Wait for the tick's opening (the shuffle gives every entry its position), so the streams open after it.
+      let opened = false;
+      for (let t = 0; t < 60 && !opened; t++) {
         const r = await sql<{ opened: boolean }>`
           SELECT opened_at IS NOT NULL AS opened FROM waiting_rooms WHERE showtime_id = ${showtimeId}`.execute(
           db,
         );
-        if (r.rows[0]?.opened) break;
-        await new Promise((r) => setTimeout(r, 500));
+        opened = r.rows[0]?.opened ?? false;
+        if (!opened) await new Promise((r) => setTimeout(r, 500));
       }
+      if (!opened) throw new Error('the waiting room did not open within 30 s');
     }
     await sample('after joins');
     const before = await snapshot('after joins');
