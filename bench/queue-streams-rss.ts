@@ -133,7 +133,7 @@ if (args.help) {
   --settle S            seconds the streams stay open before the measurement (default 10)
   --snapshot DIR        heap snapshots after the joins and with the streams open, diffed per stream (writing a
                         snapshot grows the RSS by far more than the streams do: measure RSS in a run without)
-  --node-options "…"    extra node flags for the API process
+  --node-options="…"    extra node flags for the API process
   --max-minutes M       watchdog (default 10)
   --diff A B --per N    diff two heap snapshots per N streams, and exit`);
   process.exit(0);
@@ -477,9 +477,16 @@ async function measure(
 
     const showtimeId = await room(args.room);
     if (args.joins === 'http') await forEachBounded(n, CONCURRENCY, (i) => join(showtimeId, i));
-    else
+    else {
+      // Into the pre-queue before the opening: an entry written after the shuffle would never get a position.
+      await sql`UPDATE waiting_rooms SET on_sale_at = now() + interval '1 hour' WHERE showtime_id = ${showtimeId}`.execute(
+        db,
+      );
       await sql`INSERT INTO waiting_room_entries (showtime_id, user_id)
                 SELECT ${showtimeId}, u FROM unnest(${userIds.slice(0, n)}::uuid[]) u`.execute(db);
+      if (args.room !== 'prequeue')
+        await sql`UPDATE waiting_rooms SET on_sale_at = now() WHERE showtime_id = ${showtimeId}`.execute(db);
+    }
     if (args.room !== 'prequeue') {
       // Wait for the tick's opening (the shuffle gives every entry its position), so the streams open after it.
       let opened = false;
@@ -505,7 +512,13 @@ async function measure(
     const eventsBefore = events;
     await new Promise((r) => setTimeout(r, num('settle') * 1000));
     const perSecond = (events - eventsBefore) / num('settle');
-    console.error(`  ${perSecond.toFixed(0)} status events a second while settling`);
+    const admitted = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM waiting_room_entries WHERE showtime_id = ${showtimeId} AND admitted_at IS NOT NULL`.execute(
+      db,
+    );
+    console.error(
+      `  ${perSecond.toFixed(0)} status events a second while settling; ${admitted.rows[0]?.n ?? 0} admitted so far`,
+    );
     await sample('streams open');
     const withStreams = await snapshot('streams open');
     await closeStreams();
