@@ -458,9 +458,10 @@ async function measure(
   const room = async (mode: string) => {
     const st = await createShowtimeWithSeats(db, 4, 10);
     // Prequeue: the on-sale time is an hour away. Open: the tick opens it; a cap of 1 admits one customer.
-    // Moving: one admitted a second (the burst credit aside), no cap.
-    const [inSeconds, rate, cap] =
-      mode === 'prequeue' ? [3600, 1, 1] : mode === 'open' ? [0, 1, 1] : [0, 60, null];
+    // Moving: one admitted a second (the burst credit aside), no cap. Entries written straight to the database go
+    // in before the opening, which then follows by hand.
+    const [rate, cap] = mode === 'prequeue' || mode === 'open' ? [1, 1] : [60, null];
+    const inSeconds = mode === 'prequeue' || args.joins === 'db' ? 3600 : 0;
     await sql`INSERT INTO waiting_rooms (showtime_id, on_sale_at, admit_per_minute, max_active)
               VALUES (${st.id}, now() + make_interval(secs => ${inSeconds}), ${rate}, ${cap})`.execute(db);
     return st.id;
@@ -478,10 +479,8 @@ async function measure(
     const showtimeId = await room(args.room);
     if (args.joins === 'http') await forEachBounded(n, CONCURRENCY, (i) => join(showtimeId, i));
     else {
-      // Into the pre-queue before the opening: an entry written after the shuffle would never get a position.
-      await sql`UPDATE waiting_rooms SET on_sale_at = now() + interval '1 hour' WHERE showtime_id = ${showtimeId}`.execute(
-        db,
-      );
+      // Into the pre-queue before the opening (room() left it an hour away): an entry written after the shuffle
+      // would never get a position.
       await sql`INSERT INTO waiting_room_entries (showtime_id, user_id)
                 SELECT ${showtimeId}, u FROM unnest(${userIds.slice(0, n)}::uuid[]) u`.execute(db);
       if (args.room !== 'prequeue')
