@@ -181,11 +181,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
  * process runs with --expose-gc). Nothing is added to the app.
  */
 const PROBE = `
+import v8 from 'node:v8';
 process.on('SIGHUP', () => {
+  const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size]));
   const before = process.memoryUsage();
   globalThis.gc();
   const after = process.memoryUsage();
-  process.stdout.write('MEM ' + JSON.stringify({ before, after }) + '\\n');
+  process.stdout.write('MEM ' + JSON.stringify({ before, after, spaces }) + '\\n');
 });`;
 
 interface Result {
@@ -200,6 +202,8 @@ interface Result {
 interface Probe {
   before: NodeJS.MemoryUsage;
   after: NodeJS.MemoryUsage;
+  /** Committed bytes per V8 heap space (new_space, old_space, ...), before the GC. */
+  spaces: Record<string, number>;
 }
 
 interface Sample {
@@ -209,6 +213,7 @@ interface Sample {
   hwm: number;
   heapUsed: number;
   heapTotal: number;
+  newSpace: number;
   external: number;
   heapUsedAfterGc: number;
   heapTotalAfterGc: number;
@@ -285,14 +290,15 @@ async function main(): Promise<void> {
     console.log("(heap snapshots were written: the RSS after the first one is not the streams' cost)");
   const f = (x: number) => x.toFixed(0);
   console.log(
-    '\nMiB: RSS (of which anonymous), JS heap used / total, and after a forced full GC\n\n' +
-      '| N | step | RSS | anon | heap used / total | external | after GC: heap used / total | RSS | VmHWM |\n' +
+    '\nMiB: RSS (of which anonymous), JS heap used / total (of which the young generation), and after a forced ' +
+      'full GC\n\n' +
+      '| N | step | RSS | anon | heap used / total (young) | external | after GC: heap used / total | RSS | VmHWM |\n' +
       '|---:|---|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const r of results)
     for (const s of r.samples)
       console.log(
-        `| ${r.n} | ${s.label} | ${f(s.rss)} | ${f(s.anon)} | ${f(s.heapUsed)} / ${f(s.heapTotal)} | ` +
+        `| ${r.n} | ${s.label} | ${f(s.rss)} | ${f(s.anon)} | ${f(s.heapUsed)} / ${f(s.heapTotal)} (${f(s.newSpace)}) | ` +
           `${f(s.external)} | ${f(s.heapUsedAfterGc)} / ${f(s.heapTotalAfterGc)} | ${f(s.rssAfterGc)} | ${f(s.hwm)} |`,
       );
   console.log(
@@ -370,6 +376,7 @@ async function measure(
       ...proc,
       heapUsed: p.before.heapUsed / MiB,
       heapTotal: p.before.heapTotal / MiB,
+      newSpace: (p.spaces.new_space ?? NaN) / MiB,
       external: p.before.external / MiB,
       heapUsedAfterGc: p.after.heapUsed / MiB,
       heapTotalAfterGc: p.after.heapTotal / MiB,
