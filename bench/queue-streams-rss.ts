@@ -197,6 +197,8 @@ interface Result {
   answers: Map<string, number>;
   /** Status events the streams received a second while settling. */
   perSecond: number;
+  /** The API process's CPU while settling, in % of one core. */
+  cpuPercent: number;
 }
 
 interface Probe {
@@ -218,6 +220,13 @@ interface Sample {
   heapUsedAfterGc: number;
   heapTotalAfterGc: number;
   rssAfterGc: number;
+}
+
+/** CPU time (user + system) of a process so far, in seconds. */
+async function cpuSeconds(pid: number): Promise<number> {
+  // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after "pid (comm) ".
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** /proc/<pid>/status fields in MiB. */
@@ -302,16 +311,17 @@ async function main(): Promise<void> {
           `${f(s.external)} | ${f(s.heapUsedAfterGc)} / ${f(s.heapTotalAfterGc)} | ${f(s.rssAfterGc)} | ${f(s.hwm)} |`,
       );
   console.log(
-    '\nKiB per stream (streams − after joins) / N, and per visitor (streams − idle) / N\n\n' +
-      '| N | streams open | events/s | RSS / stream | heap / stream (after GC) | RSS / visitor | peak (VmHWM) MiB | answers |\n' +
-      '|---:|---:|---:|---:|---:|---:|---:|---|',
+    '\nKiB per stream (streams − after joins) / N, and per visitor (streams − idle) / N; status events the ' +
+      "streams received and the API process's CPU while settling\n\n" +
+      '| N | streams open | events/s | API CPU % | RSS / stream | heap / stream (after GC) | RSS / visitor | peak (VmHWM) MiB | answers |\n' +
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   );
   for (const r of results) {
     const at = (label: string) => r.samples.find((s) => s.label === label)!;
     const [idle, joined, open] = [at('idle'), at('after joins'), at('streams open')];
     const per = (mib: number) => (r.opened ? ((mib * 1024) / r.opened).toFixed(1) : '–');
     console.log(
-      `| ${r.n} | ${r.opened} | ${r.perSecond.toFixed(0)} | ${per(open.rss - joined.rss)} | ${per(open.heapUsedAfterGc - joined.heapUsedAfterGc)} | ` +
+      `| ${r.n} | ${r.opened} | ${r.perSecond.toFixed(0)} | ${r.cpuPercent.toFixed(0)} | ${per(open.rss - joined.rss)} | ${per(open.heapUsedAfterGc - joined.heapUsedAfterGc)} | ` +
         `${per(open.rss - idle.rss)} | ${f(open.hwm)} | ${formatCounts(r.answers)} |`,
     );
   }
@@ -516,7 +526,9 @@ async function measure(
     });
     console.error(`  ${opened} of ${n} streams open in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const eventsBefore = events;
+    const cpuBefore = await cpuSeconds(pid);
     await new Promise((r) => setTimeout(r, num('settle') * 1000));
+    const cpuPercent = (((await cpuSeconds(pid)) - cpuBefore) / num('settle')) * 100;
     const perSecond = (events - eventsBefore) / num('settle');
     const admitted = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM waiting_room_entries WHERE showtime_id = ${showtimeId} AND admitted_at IS NOT NULL`.execute(
@@ -530,7 +542,7 @@ async function measure(
     await closeStreams();
     await sample('streams closed');
     if (before && withStreams) await printHeapDiff(before, withStreams, Math.max(1, opened), num('top'));
-    return { n, opened, samples, answers, perSecond };
+    return { n, opened, samples, answers, perSecond, cpuPercent };
   } finally {
     agent.destroy();
     for (const req of open) req.destroy();
