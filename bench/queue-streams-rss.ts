@@ -199,6 +199,9 @@ interface Result {
   perSecond: number;
   /** The API process's CPU while settling, in % of one core. */
   cpuPercent: number;
+  /** The API process's CPU per join (HTTP joins only) and per stream opened, in ms. */
+  cpuPerJoin: number;
+  cpuPerOpen: number;
 }
 
 interface Probe {
@@ -311,17 +314,17 @@ async function main(): Promise<void> {
           `${f(s.external)} | ${f(s.heapUsedAfterGc)} / ${f(s.heapTotalAfterGc)} | ${f(s.rssAfterGc)} | ${f(s.hwm)} |`,
       );
   console.log(
-    '\nKiB per stream (streams − after joins) / N, and per visitor (streams − idle) / N; status events the ' +
-      "streams received and the API process's CPU while settling\n\n" +
-      '| N | streams open | events/s | API CPU % | RSS / stream | heap / stream (after GC) | RSS / visitor | peak (VmHWM) MiB | answers |\n' +
-      '|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    "\nKiB per stream (streams − after joins) / N, and per visitor (streams − idle) / N; the API process's " +
+      'CPU per join and per stream opened; status events the streams received and the API CPU while settling\n\n' +
+      '| N | streams open | CPU ms / join | CPU ms / open | events/s | API CPU % | RSS / stream | heap / stream (after GC) | RSS / visitor | peak (VmHWM) MiB | answers |\n' +
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   );
   for (const r of results) {
     const at = (label: string) => r.samples.find((s) => s.label === label)!;
     const [idle, joined, open] = [at('idle'), at('after joins'), at('streams open')];
     const per = (mib: number) => (r.opened ? ((mib * 1024) / r.opened).toFixed(1) : '–');
     console.log(
-      `| ${r.n} | ${r.opened} | ${r.perSecond.toFixed(0)} | ${r.cpuPercent.toFixed(0)} | ${per(open.rss - joined.rss)} | ${per(open.heapUsedAfterGc - joined.heapUsedAfterGc)} | ` +
+      `| ${r.n} | ${r.opened} | ${r.cpuPerJoin.toFixed(2)} | ${r.cpuPerOpen.toFixed(2)} | ${r.perSecond.toFixed(0)} | ${r.cpuPercent.toFixed(0)} | ${per(open.rss - joined.rss)} | ${per(open.heapUsedAfterGc - joined.heapUsedAfterGc)} | ` +
         `${per(open.rss - idle.rss)} | ${f(open.hwm)} | ${formatCounts(r.answers)} |`,
     );
   }
@@ -494,6 +497,7 @@ async function measure(
     await sample('idle');
 
     const showtimeId = await room(args.room);
+    const cpuAtJoins = await cpuSeconds(pid);
     if (args.joins === 'http') await forEachBounded(n, CONCURRENCY, (i) => join(showtimeId, i));
     else {
       // Into the pre-queue before the opening (room() left it an hour away): an entry written after the shuffle
@@ -503,6 +507,7 @@ async function measure(
       if (args.room !== 'prequeue')
         await sql`UPDATE waiting_rooms SET on_sale_at = now() WHERE showtime_id = ${showtimeId}`.execute(db);
     }
+    const cpuPerJoin = args.joins === 'http' ? (((await cpuSeconds(pid)) - cpuAtJoins) / n) * 1000 : NaN;
     if (args.room !== 'prequeue') {
       // Wait for the tick's opening (the shuffle gives every entry its position), so the streams open after it.
       let opened = false;
@@ -521,9 +526,11 @@ async function measure(
 
     let opened = 0;
     const t0 = performance.now();
+    const cpuAtOpen = await cpuSeconds(pid);
     await forEachBounded(n, CONCURRENCY, async (i) => {
       if (await stream(showtimeId, i)) opened++;
     });
+    const cpuPerOpen = (((await cpuSeconds(pid)) - cpuAtOpen) / Math.max(1, opened)) * 1000;
     console.error(`  ${opened} of ${n} streams open in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const eventsBefore = events;
     const cpuBefore = await cpuSeconds(pid);
@@ -542,7 +549,7 @@ async function measure(
     await closeStreams();
     await sample('streams closed');
     if (before && withStreams) await printHeapDiff(before, withStreams, Math.max(1, opened), num('top'));
-    return { n, opened, samples, answers, perSecond, cpuPercent };
+    return { n, opened, samples, answers, perSecond, cpuPercent, cpuPerJoin, cpuPerOpen };
   } finally {
     agent.destroy();
     for (const req of open) req.destroy();
