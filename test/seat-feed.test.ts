@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SeatEventsRepository } from '../src/modules/seat-events/seat-events.repository.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createShowtime, type ShowtimeFixture } from './helpers/fixtures.js';
 import { waitFor } from './helpers/notify.js';
@@ -338,6 +339,29 @@ describe('seat maps from memory', () => {
       const again = await seatMap(small, shows[0]!.showtimeId);
       expect(again.json<SeatMap>().seats).toHaveLength(2);
     } finally {
+      await small.close();
+    }
+  });
+
+  it('evicts the least recently used showtime, however often the most recent one is asked for', async () => {
+    const small = await createTestApp({ shareDatabaseOf: a, env: { SEAT_MAP_CACHE_SHOWTIMES: '2' } });
+    const reads = vi.spyOn(SeatEventsRepository.prototype, 'readLiveSeats');
+    try {
+      const [x, y, z] = await Promise.all(
+        [1, 2, 3].map(() => createShowtime(a.ctx.db, { rows: 1, seatsPerRow: 2 })),
+      );
+      await seatMap(small, x!.showtimeId);
+      await seatMap(small, y!.showtimeId);
+      for (let i = 0; i < 3; i++) await seatMap(small, x!.showtimeId); // x is the most recent now, y the least
+      await seatMap(small, z!.showtimeId); // evicts y
+      const readsOf = (id: string) => reads.mock.calls.filter(([showtimeId]) => showtimeId === id).length;
+      reads.mockClear();
+      expect((await seatMap(small, x!.showtimeId)).statusCode).toBe(200);
+      expect(readsOf(x!.showtimeId)).toBe(0); // still in memory
+      expect((await seatMap(small, y!.showtimeId)).statusCode).toBe(200);
+      expect(readsOf(y!.showtimeId)).toBe(1); // read again
+    } finally {
+      reads.mockRestore();
       await small.close();
     }
   });
