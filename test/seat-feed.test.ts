@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { sql } from 'kysely';
+import { Writable } from 'node:stream';
 import pg from 'pg';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SeatEventsRepository } from '../src/modules/seat-events/seat-events.repository.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
@@ -340,6 +342,29 @@ describe('seat maps from memory', () => {
       expect(again.json<SeatMap>().seats).toHaveLength(2);
     } finally {
       await small.close();
+    }
+  });
+
+  it('is not access-logged at info (every page view and poll), unlike other routes', async () => {
+    const lines: Array<{ msg?: string; req?: { url?: string } }> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as (typeof lines)[number]);
+        done();
+      },
+    });
+    const logged = await createTestApp({
+      shareDatabaseOf: a,
+      overrides: { logger: pino({ level: 'info' }, sink) },
+    });
+    try {
+      const st = await createShowtime(a.ctx.db, { rows: 1, seatsPerRow: 2 });
+      expect((await seatMap(logged, st.showtimeId)).statusCode).toBe(200);
+      expect((await logged.app.inject({ url: `/api/v1/showtimes/${st.showtimeId}` })).statusCode).toBe(200);
+      const urls = lines.filter((l) => l.msg === 'incoming request').map((l) => l.req?.url);
+      expect(urls).toEqual([`/api/v1/showtimes/${st.showtimeId}`]);
+    } finally {
+      await logged.close();
     }
   });
 

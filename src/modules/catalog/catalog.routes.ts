@@ -206,6 +206,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
   app.get(
     '/showtimes/:showtimeId/seats',
     {
+      // Every page view and every 5-s poll: at info, Fastify's two access lines per request add half again to
+      // its CPU (docs/benchmarks.md). Counted by status in the metrics; its warnings and errors are logged.
+      ...(ctx.logger.level === 'info' ? { logLevel: 'warn' } : {}),
       schema: {
         operationId: 'getSeatsForMovie',
         tags: ['catalog'],
