@@ -181,6 +181,7 @@ export async function bareHttpBaseline(opts: {
       connections: opts.connections,
       seconds: opts.seconds,
       build: () => ({ method: 'GET', path: '/', headers: {} }),
+      pids: [server.pid],
     });
   } finally {
     await server.stop();

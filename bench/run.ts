@@ -25,7 +25,16 @@ import { createDb, createPool, migrateToLatest } from '../src/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { bareHttpBaseline, claimBaseline, triggerBaselines } from './baselines.js';
 import { createShowtimeWithSeats, createUsers } from './fixtures.js';
-import { cannon, forEachBounded, killChildren, ms, request, startNodeProcess, type Row } from './lib.js';
+import {
+  cannon,
+  forEachBounded,
+  killChildren,
+  ms,
+  request,
+  skipBodyDecoding,
+  startNodeProcess,
+  type Row,
+} from './lib.js';
 import { printOnsale, runOnsale, type OnsaleResult } from './onsale.js';
 import { printWaitingRoom, runWaitingRoom, type WaitingRoomResult } from './waitingroom.js';
 import { printProfile, summarizeProfile } from './profile-top.js';
@@ -68,6 +77,7 @@ const { values: args } = parseArgs({
     'wr-earlier': { type: 'string', default: '0' },
     'max-minutes': { type: 'string', default: '20' },
     json: { type: 'string' },
+    'decode-bodies': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -105,6 +115,8 @@ if (args.help) {
                        10 s), so the measured room's opening has earlier on-sales to take its prior from
   --max-minutes M      watchdog: kill everything and fail after this (default 20)
   --json FILE          also write the results as JSON
+  --decode-bodies      let autocannon decode every answer's body as UTF-8, as runs before 2026-12-03 (seat
+                       map profile) did: a third of its CPU on the seat map's gzip, so ratios come out lower
 
 Environment: BENCH_DATABASE_URL (a PostgreSQL server; default: embedded), BENCH_PROFILE=1 (CPU profile of
 each API process, written to BENCH_PROFILE_DIR or /tmp/prof and summarised at the end).`);
@@ -137,6 +149,7 @@ const labelled = (label: string, procs: number) =>
   PROCESS_COUNTS.length === 1 && procs === 1
     ? label
     : `${label} [${procs} API process${procs > 1 ? 'es' : ''}]`;
+if (!args['decode-bodies']) skipBodyDecoding();
 const PROFILE_DIR = process.env.BENCH_PROFILE ? (process.env.BENCH_PROFILE_DIR ?? '/tmp/prof') : undefined;
 
 const watchdog = setTimeout(
@@ -348,7 +361,7 @@ async function main(): Promise<void> {
       console.error(`seat map (${procs} API processes)…`);
       const big = await createShowtimeWithSeats(ctx.db, 12, 25);
       add(
-        await withApp(keyed('seatmap', procs), procs, (port) =>
+        await withApp(keyed('seatmap', procs), procs, (port, pids) =>
           cannon(
             keyed('seatmap', procs),
             labelled('seat map: GET /showtimes/:id/seats (300 seats, gzip as browsers ask)', procs),
@@ -361,6 +374,7 @@ async function main(): Promise<void> {
                 path: `/api/v1/showtimes/${big.id}/seats`,
                 headers: { authorization: `Bearer ${bearers[0]}`, 'accept-encoding': 'gzip, deflate, br' },
               }),
+              pids,
             },
           ),
         ),
@@ -527,6 +541,17 @@ async function main(): Promise<void> {
       `| ${r.path} | ${r.of!.perSecond} | ${r.base!.perSecond} | ${x.toFixed(2)}× | ` +
         (r.goal === undefined ? '– |' : `≥ ${r.goal}× ${verdict(x >= r.goal)} |`) +
         (r.p99 ? ` ${ms(r.of!.p99)} | < ${GOALS.p99Ms} ms ${verdict(r.of!.p99 < GOALS.p99Ms)} |` : ' | |'),
+    );
+  }
+  const withCpu = [...results.values()].filter((r) => r.cpu);
+  if (withCpu.length) {
+    console.log(
+      `\n| CPU per answer (user + system, from /proc) | server µs | load generator µs |\n|---|---:|---:|`,
+    );
+    for (const r of withCpu)
+      console.log(`| ${r.scenario} | ${r.cpu!.serverUs.toFixed(0)} | ${r.cpu!.loadGeneratorUs.toFixed(0)} |`);
+    console.log(
+      `(autocannon ${args['decode-bodies'] ? 'decoded' : 'did not decode'} answer bodies; --decode-bodies to compare with runs before 2026-12-03)`,
     );
   }
   if (onsale) {

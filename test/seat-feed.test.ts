@@ -2,8 +2,11 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { sql } from 'kysely';
+import { Writable } from 'node:stream';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SeatEventsRepository } from '../src/modules/seat-events/seat-events.repository.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createShowtime, type ShowtimeFixture } from './helpers/fixtures.js';
 import { waitFor } from './helpers/notify.js';
@@ -338,6 +341,52 @@ describe('seat maps from memory', () => {
       const again = await seatMap(small, shows[0]!.showtimeId);
       expect(again.json<SeatMap>().seats).toHaveLength(2);
     } finally {
+      await small.close();
+    }
+  });
+
+  it('is not access-logged at info (every page view and poll), unlike other routes', async () => {
+    const lines: Array<{ msg?: string; req?: { url?: string } }> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as (typeof lines)[number]);
+        done();
+      },
+    });
+    const logged = await createTestApp({
+      shareDatabaseOf: a,
+      overrides: { logger: pino({ level: 'info' }, sink) },
+    });
+    try {
+      const st = await createShowtime(a.ctx.db, { rows: 1, seatsPerRow: 2 });
+      expect((await seatMap(logged, st.showtimeId)).statusCode).toBe(200);
+      expect((await logged.app.inject({ url: `/api/v1/showtimes/${st.showtimeId}` })).statusCode).toBe(200);
+      const urls = lines.filter((l) => l.msg === 'incoming request').map((l) => l.req?.url);
+      expect(urls).toEqual([`/api/v1/showtimes/${st.showtimeId}`]);
+    } finally {
+      await logged.close();
+    }
+  });
+
+  it('evicts the least recently used showtime, however often the most recent one is asked for', async () => {
+    const small = await createTestApp({ shareDatabaseOf: a, env: { SEAT_MAP_CACHE_SHOWTIMES: '2' } });
+    const reads = vi.spyOn(SeatEventsRepository.prototype, 'readLiveSeats');
+    try {
+      const [x, y, z] = await Promise.all(
+        [1, 2, 3].map(() => createShowtime(a.ctx.db, { rows: 1, seatsPerRow: 2 })),
+      );
+      await seatMap(small, x!.showtimeId);
+      await seatMap(small, y!.showtimeId);
+      for (let i = 0; i < 3; i++) await seatMap(small, x!.showtimeId); // x is the most recent now, y the least
+      await seatMap(small, z!.showtimeId); // evicts y
+      const readsOf = (id: string) => reads.mock.calls.filter(([showtimeId]) => showtimeId === id).length;
+      reads.mockClear();
+      expect((await seatMap(small, x!.showtimeId)).statusCode).toBe(200);
+      expect(readsOf(x!.showtimeId)).toBe(0); // still in memory
+      expect((await seatMap(small, y!.showtimeId)).statusCode).toBe(200);
+      expect(readsOf(y!.showtimeId)).toBe(1); // read again
+    } finally {
+      reads.mockRestore();
       await small.close();
     }
   });

@@ -39,6 +39,7 @@ export type App = FastifyInstance<
 >;
 
 export const API_PREFIX = '/api/v1';
+const API_PATH = `${API_PREFIX}/`;
 
 /**
  * Trusts the socket peer and the next `hops - 1` X-Forwarded-For entries from the right: the client address is
@@ -75,12 +76,14 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   app.removeContentTypeParser('text/plain'); // the API speaks JSON only: anything else is a clear 415
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  app.addHook('onSend', async (req, reply) => {
+  // A callback hook, not an async one: it runs on every answer and has nothing to wait for.
+  app.addHook('onSend', (req, reply, payload, done) => {
     void reply.header('x-request-id', req.id);
     void reply.header('x-content-type-options', 'nosniff');
     // API answers carry tokens, bookings and tickets: no browser or shared cache may keep them.
-    if (req.url.startsWith(`${API_PREFIX}/`) && !reply.hasHeader('cache-control'))
+    if (req.url.startsWith(API_PATH) && !reply.hasHeader('cache-control'))
       void reply.header('cache-control', 'no-store');
+    done(null, payload);
   });
 
   await app.register(swagger, {

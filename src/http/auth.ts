@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../db/schema.js';
+import type { SessionState } from '../modules/accounts/accounts.repository.js';
 import type { UserSessions } from '../modules/accounts/sessions.js';
 import type { TokenService, TokenClaims } from './tokens.js';
 import { ForbiddenError, UnauthorizedError } from './errors.js';
@@ -30,16 +31,22 @@ declare module 'fastify' {
 function bearerToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   if (!header) return undefined;
-  const [scheme, token] = header.split(' ');
-  return scheme?.toLowerCase() === 'bearer' && token ? token : '';
+  // `Bearer <token>`, the scheme in any case; the token ends at the next space, if any. '' when malformed.
+  const space = header.indexOf(' ');
+  if (space < 0 || header.slice(0, space).toLowerCase() !== 'bearer') return '';
+  const end = header.indexOf(' ', space + 1);
+  return end < 0 ? header.slice(space + 1) : header.slice(space + 1, end);
 }
 
 /** A verified token still counts only if its user exists and it carries the user's current token version. */
-async function sessionOf(sessions: UserSessions, userId: string, tokenVersion: number): Promise<AuthState> {
-  const state = await sessions.lookup(userId);
+function authOf(state: SessionState | undefined, userId: string, tokenVersion: number): AuthState {
   if (!state) return { kind: 'rejected', reason: 'user-gone' };
   if (state.tokenVersion !== tokenVersion) return { kind: 'rejected', reason: 'revoked' };
   return { kind: 'user', claims: { userId, role: state.role, tokenVersion } };
+}
+
+async function sessionOf(sessions: UserSessions, userId: string, tokenVersion: number): Promise<AuthState> {
+  return authOf(await sessions.lookup(userId), userId, tokenVersion);
 }
 
 /**
@@ -49,16 +56,32 @@ async function sessionOf(sessions: UserSessions, userId: string, tokenVersion: n
 export const authPlugin = fp(
   (app: FastifyInstance, opts: { tokens: TokenService; sessions: UserSessions }, done: () => void) => {
     app.decorateRequest('auth', null as never);
-    app.addHook('onRequest', async (req) => {
+    const authenticate = async (token: string): Promise<AuthState> => {
+      const result = await opts.tokens.verify(token);
+      return result.ok
+        ? sessionOf(opts.sessions, result.claims.userId, result.claims.tokenVersion)
+        : { kind: 'rejected', reason: result.reason };
+    };
+    // A callback hook: a token verified before, of a user whose session is cached, is decided without a promise.
+    app.addHook('onRequest', (req, _reply, done) => {
       const token = bearerToken(req);
       if (token === undefined) {
         req.auth = { kind: 'anonymous' };
-        return;
+        return done();
       }
-      const result = await opts.tokens.verify(token);
-      req.auth = result.ok
-        ? await sessionOf(opts.sessions, result.claims.userId, result.claims.tokenVersion)
-        : { kind: 'rejected', reason: result.reason };
+      const claims = opts.tokens.verifiedClaims(token);
+      const known = claims && opts.sessions.peek(claims.userId);
+      if (claims && known) {
+        req.auth = authOf(known.state, claims.userId, claims.tokenVersion);
+        return done();
+      }
+      authenticate(token).then(
+        (auth) => {
+          req.auth = auth;
+          done();
+        },
+        (err: Error) => done(err),
+      );
     });
     done();
   },

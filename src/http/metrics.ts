@@ -2,20 +2,88 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type pg from 'pg';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { NotFoundError } from './errors.js';
 import { isLoopback } from './loopback.js';
+
+interface DurationSeries {
+  labels: { method: string; route: string; status: string };
+  /** Observations per bucket, not cumulative; the last one is above every bound. */
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+/**
+ * matinee_http_request_duration_seconds, the same histogram prom-client's `Histogram` exposes, counted without
+ * its per-call label object, validation and hashing: every request passes here (a seat map costs ~0.1 ms in
+ * all, and prom-client's observe was 3-4% of it). Series are found by route, method and status in nested maps.
+ */
+export class RequestDurations {
+  readonly name = 'matinee_http_request_duration_seconds';
+  readonly help = 'HTTP requests by method, route pattern and status';
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+  private series = new Map<string, Map<string, Map<number, DurationSeries>>>();
+
+  observe(method: string, route: string, status: number, seconds: number): void {
+    let byMethod = this.series.get(route);
+    if (!byMethod) this.series.set(route, (byMethod = new Map<string, Map<number, DurationSeries>>()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map<number, DurationSeries>()));
+    let s = byStatus.get(status);
+    if (!s) {
+      s = {
+        labels: { method, route, status: String(status) },
+        counts: new Array<number>(this.bounds.length + 1).fill(0),
+        sum: 0,
+        count: 0,
+      };
+      byStatus.set(status, s);
+    }
+    let i = 0;
+    while (i < this.bounds.length && seconds > this.bounds[i]!) i++;
+    s.counts[i]! += 1;
+    s.sum += seconds;
+    s.count += 1;
+  }
+
+  /** In prom-client's shape (as `Histogram.get()`), for the registry's text and JSON output. */
+  get(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    aggregator: string;
+    values: Array<{ value: number; labels: Record<string, string | number>; metricName: string }>;
+  }> {
+    const values: Array<{ value: number; labels: Record<string, string | number>; metricName: string }> = [];
+    const bucket = `${this.name}_bucket`;
+    for (const byMethod of this.series.values())
+      for (const byStatus of byMethod.values())
+        for (const s of byStatus.values()) {
+          let acc = 0;
+          this.bounds.forEach((le, i) => {
+            acc += s.counts[i]!;
+            values.push({ value: acc, labels: { le, ...s.labels }, metricName: bucket });
+          });
+          values.push({ value: s.count, labels: { le: '+Inf', ...s.labels }, metricName: bucket });
+          values.push({ value: s.sum, labels: s.labels, metricName: `${this.name}_sum` });
+          values.push({ value: s.count, labels: s.labels, metricName: `${this.name}_count` });
+        }
+    const { name, help, type, aggregator } = this;
+    return Promise.resolve({ name, help, type, aggregator, values });
+  }
+
+  reset(): void {
+    this.series = new Map();
+  }
+}
 
 /** Prometheus metrics of one process: its own registry, so several apps in one test process do not collide. */
 export class Metrics {
   readonly registry = new Registry();
-  readonly httpDuration = new Histogram({
-    name: 'matinee_http_request_duration_seconds',
-    help: 'HTTP requests by method, route pattern and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
+  readonly httpDuration = new RequestDurations();
   readonly payments = new Counter({
     name: 'matinee_payment_attempts_total',
     help: 'Payment attempts by outcome: succeeded, declined, failed, unavailable (gateway timeout or down)',
@@ -71,6 +139,8 @@ export class Metrics {
   private readonly pools = new Set<pg.Pool>();
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
+    // The registry only reads name, help, type, aggregator and get() (and reset()) of what it exposes.
+    this.registry.registerMetric(this.httpDuration as unknown as Metric);
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     const pools = this.pools;
     new Gauge({
@@ -127,12 +197,14 @@ function tokenMatches(req: FastifyRequest, token: string): boolean {
 export const metricsPlugin = fp(
   (app: FastifyInstance, opts: { metrics: Metrics; token: string | undefined }, done: () => void) => {
     const { metrics, token } = opts;
-    app.addHook('onResponse', async (req, reply) => {
+    app.addHook('onResponse', (req, reply, done) => {
       metrics.httpDuration.observe(
-        { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+        req.method,
+        req.routeOptions.url ?? 'unmatched',
+        reply.statusCode,
         reply.elapsedTime / 1000,
       );
-      return Promise.resolve();
+      done();
     });
     app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, async (req, reply) => {
       if (!(token ? tokenMatches(req, token) : isLoopback(req)))

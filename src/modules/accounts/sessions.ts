@@ -10,7 +10,10 @@ const MAX_ENTRIES = 50_000;
  */
 export class UserSessions {
   private readonly repo: AccountsRepository;
-  private readonly cache = new Map<string, { at: number; state: Promise<SessionState | undefined> }>();
+  private readonly cache = new Map<
+    string,
+    { at: number; state: Promise<SessionState | undefined>; settled?: { state: SessionState | undefined } }
+  >();
 
   constructor(
     db: Db,
@@ -30,11 +33,30 @@ export class UserSessions {
     const state = this.repo.findSessionState(userId);
     this.cache.delete(userId);
     if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(userId, { at: now, state });
-    void state.catch(() => {
-      if (this.cache.get(userId)?.state === state) this.cache.delete(userId);
-    });
+    const entry: { at: number; state: typeof state; settled?: { state: SessionState | undefined } } = {
+      at: now,
+      state,
+    };
+    this.cache.set(userId, entry);
+    state.then(
+      (value) => {
+        entry.settled = { state: value };
+      },
+      () => {
+        if (this.cache.get(userId) === entry) this.cache.delete(userId);
+      },
+    );
     return state;
+  }
+
+  /**
+   * What `lookup` would answer from the cache, without a promise (every signed-in request asks); undefined
+   * when it would have to ask the database, or is still asking.
+   */
+  peek(userId: string): { state: SessionState | undefined } | undefined {
+    if (this.ttlMs <= 0) return undefined;
+    const cached = this.cache.get(userId);
+    return cached?.settled && performance.now() - cached.at < this.ttlMs ? cached.settled : undefined;
   }
 
   forget(userId: string): void {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Negotiator } from '@fastify/accept-negotiator';
 import type { AppContext } from '../../context.js';
 import { errors, PUBLIC_ROUTE } from '../../http/schemas.js';
@@ -22,17 +23,51 @@ import {
   TheatersQuery,
   TheatersResponse,
 } from './catalog.schemas.js';
-import { CatalogService, gzippedSeatMap, gzipTag } from './catalog.service.js';
+import { CatalogService, gzippedSeatMap, type SeatMapBody } from './catalog.service.js';
 
 /** If-None-Match: `*` or a list of entity tags; a weak form (W/"...") of ours matches too (weak comparison). */
-function etagMatches(header: string | undefined, etags: string[]): boolean {
+function etagMatches(header: string | undefined, etag: string, gzipEtag: string): boolean {
   if (!header) return false;
   if (header.trim() === '*') return true;
-  return header.split(',').some((tag) => etags.includes(tag.trim().replace(/^W\//, '')));
+  return header.split(',').some((given) => {
+    const tag = given.trim().replace(/^W\//, '');
+    return tag === etag || tag === gzipEtag;
+  });
 }
 
 /** Accept-Encoding negotiation (q-values, `*`, `identity;q=0`), by Fastify's own negotiator. */
 const encodings = new Negotiator({ supportedValues: ['gzip', 'identity'] });
+/** The last header negotiated: browsers send the same Accept-Encoding on every request. */
+let lastAcceptEncoding = 'identity';
+let lastGzip = false;
+
+function acceptsGzip(header = 'identity'): boolean {
+  if (header !== lastAcceptEncoding) {
+    lastGzip = encodings.negotiate(header) === 'gzip';
+    lastAcceptEncoding = header;
+  }
+  return lastGzip;
+}
+
+/**
+ * A seat map as it is in memory: serialized (and compressed) once per change of the map, sent as they are, with
+ * a strong ETag; either representation's tag gets a 304.
+ */
+function sendSeatMap(req: FastifyRequest, reply: FastifyReply, map: SeatMapBody): void {
+  const gzip = acceptsGzip(req.headers['accept-encoding']);
+  const sent = gzip ? gzippedSeatMap(map) : map;
+  // Private and revalidated on every use: the browser keeps the body and asks with If-None-Match.
+  void reply
+    .header('etag', sent.etag)
+    .header('cache-control', 'private, no-cache')
+    .header('vary', 'accept-encoding');
+  if (etagMatches(req.headers['if-none-match'], map.etag, map.gzipEtag)) {
+    void reply.code(304).send();
+    return;
+  }
+  if (gzip) void reply.header('content-encoding', 'gzip');
+  void reply.type('application/json; charset=utf-8').send(sent.body);
+}
 
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const catalog = new CatalogService(ctx);
@@ -171,6 +206,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
   app.get(
     '/showtimes/:showtimeId/seats',
     {
+      // Every page view and every 5-s poll: at info, Fastify's two access lines per request add half again to
+      // its CPU (docs/benchmarks.md). Counted by status in the metrics; its warnings and errors are logged.
+      ...(ctx.logger.level === 'info' ? { logLevel: 'warn' } : {}),
       schema: {
         operationId: 'getSeatsForMovie',
         tags: ['catalog'],
@@ -187,24 +225,11 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         },
       },
     },
-    async (req, reply) => {
-      const map = await catalog.getSeatMap(req.params.showtimeId);
-      const gzip = encodings.negotiate(req.headers['accept-encoding'] ?? 'identity') === 'gzip';
-      const sent = gzip ? gzippedSeatMap(map) : map;
-      // Private and revalidated on every use: the browser keeps the body and asks with If-None-Match.
-      void reply
-        .header('etag', sent.etag)
-        .header('cache-control', 'private, no-cache')
-        .header('vary', 'accept-encoding');
-      // Either representation's tag means the client holds this version of the map.
-      if (etagMatches(req.headers['if-none-match'], [map.etag, gzipTag(map)])) {
-        const noBody: unknown = undefined;
-        return reply.code(304).send(noBody as null);
-      }
-      if (gzip) void reply.header('content-encoding', 'gzip');
-      // Serialized (and compressed) once per change of the map, not per request: sent as they are.
-      const bytes: unknown = sent.body;
-      return reply.type('application/json; charset=utf-8').send(bytes as SeatMapResponse);
+    // Not async: a map already in memory is answered without a promise (the on-sale's hot path).
+    (req, reply) => {
+      const map = catalog.cachedSeatMap(req.params.showtimeId);
+      if (map) return sendSeatMap(req, reply, map);
+      return catalog.getSeatMap(req.params.showtimeId).then((read) => sendSeatMap(req, reply, read));
     },
   );
   return Promise.resolve();

@@ -43,6 +43,8 @@ export const DEFAULT_RADIUS_KM = 25;
 export interface SeatMapBody {
   body: Buffer;
   etag: string;
+  /** The gzip representation's tag, known without compressing (see `gzippedSeatMap`). */
+  gzipEtag: string;
   version: number;
   /** The same body gzip-encoded, made on first demand and kept with it (one compression per change). */
   gzip?: { body: Buffer; etag: string };
@@ -54,13 +56,19 @@ export interface SeatMapBody {
  * representation), and either tag revalidates (catalog.routes.ts).
  */
 export function gzippedSeatMap(map: SeatMapBody): { body: Buffer; etag: string } {
-  map.gzip ??= { body: gzipSync(map.body, { level: 6 }), etag: gzipTag(map) };
+  map.gzip ??= { body: gzipSync(map.body, { level: 6 }), etag: map.gzipEtag };
   return map.gzip;
 }
 
-/** The gzip representation's strong ETag: the identity tag with a suffix, known without compressing. */
-export function gzipTag(map: SeatMapBody): string {
-  return `${map.etag.slice(0, -1)}-gz"`;
+/** The gzip representation's strong ETag: the identity tag with a suffix. */
+function gzipTagOf(etag: string): string {
+  return `${etag.slice(0, -1)}-gz"`;
+}
+
+/** A built seat map and what it was built from (the feed state's revision and the layout's stamp). */
+interface BuiltSeatMap extends SeatMapBody {
+  revision: number;
+  stamp: string;
 }
 
 /** The part of a seat map that changes only when the showtime is edited (showtimes.updated_at). */
@@ -375,6 +383,21 @@ export class CatalogService {
    * serialized once per change. The ETag is the version plus a hash of the exact body.
    */
   async getSeatMap(showtimeId: string): Promise<SeatMapBody> {
+    return this.cachedSeatMap(showtimeId) ?? this.readSeatMap(showtimeId);
+  }
+
+  /**
+   * The seat map when memory has it ready (fresh state, its layout and body built): no promise, no copy.
+   * Undefined: `getSeatMap` must read or build it.
+   */
+  cachedSeatMap(showtimeId: string): SeatMapBody | undefined {
+    const state = this.ctx.seatFeed.freshState(showtimeId);
+    if (!state) return undefined;
+    const cached = state.memo.get(BODY) as BuiltSeatMap | undefined;
+    return cached?.revision === state.revision && cached.stamp === state.layoutStamp ? cached : undefined;
+  }
+
+  private async readSeatMap(showtimeId: string): Promise<SeatMapBody> {
     const state = await this.ctx.seatFeed.state(showtimeId);
     if (!state) throw new ShowtimeNotFoundError();
     let layout = state.memo.get(LAYOUT) as SeatMapLayout | undefined;
@@ -397,9 +420,8 @@ export class CatalogService {
       layout = loaded;
       if (loaded.stamp === state.layoutStamp) state.memo.set(LAYOUT, layout);
     }
-    const key = `${state.revision}|${layout.stamp}`;
-    const cached = state.memo.get(BODY) as (SeatMapBody & { key: string }) | undefined;
-    if (cached?.key === key) return cached;
+    const cached = state.memo.get(BODY) as BuiltSeatMap | undefined;
+    if (cached?.revision === state.revision && cached.stamp === layout.stamp) return cached;
     const response: SeatMapResponse = {
       showtime: layout.showtime,
       version: state.version,
@@ -407,7 +429,15 @@ export class CatalogService {
     };
     const body = Buffer.from(JSON.stringify(response));
     const hash = createHash('sha256').update(body).digest('base64url').slice(0, 22);
-    const built = { key, body, etag: `"${state.version}-${hash}"`, version: state.version };
+    const etag = `"${state.version}-${hash}"`;
+    const built: BuiltSeatMap = {
+      revision: state.revision,
+      stamp: layout.stamp,
+      body,
+      etag,
+      gzipEtag: gzipTagOf(etag),
+      version: state.version,
+    };
     state.memo.set(BODY, built);
     return built;
   }

@@ -113,6 +113,8 @@ export class SeatFeed {
   private readonly repo: SeatEventsRepository;
   private readonly listener: SeatEventsListener;
   private readonly entries = new Map<string, Entry>();
+  /** The entry `entry()` last put at the end of `entries`: bumping it again would change nothing. */
+  private mostRecent: Entry | undefined;
   private readonly pending = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -185,6 +187,17 @@ export class SeatFeed {
   }
 
   /**
+   * The state `state()` would answer without reading, or undefined when that needs a read (or the showtime is
+   * unknown): the seat map's synchronous path, so a map served from memory costs no promise.
+   */
+  freshState(showtimeId: string): LiveSeatState | undefined {
+    const e = this.entries.get(showtimeId);
+    if (!e || this.closed || e.gone || !this.isFresh(e)) return undefined;
+    this.entry(showtimeId);
+    return e.state;
+  }
+
+  /**
    * Subscribes to a showtime: `onSnapshot` is called before this resolves, then `onSeats` per change (and a
    * new snapshot after the feed reconnects to the database). Rejects when the database cannot be LISTENed to
    * within `timeoutMs`. Undefined: no such showtime. Returns the unsubscribe function.
@@ -200,7 +213,10 @@ export class SeatFeed {
       if (e.gone || !e.state) return undefined;
       const current = this.entries.get(showtimeId);
       if (current && current !== e) continue; // evicted and recreated while we waited: use the live one
-      if (!current) this.entries.set(showtimeId, e);
+      if (!current) {
+        this.entries.set(showtimeId, e);
+        this.mostRecent = e;
+      }
       e.subscribers.add(subscriber);
       subscriber.onSnapshot(snapshotOf(e.state));
       this.scheduleLapse(e);
@@ -240,6 +256,7 @@ export class SeatFeed {
       [...this.entries.values()].map((e) => e.loop?.catch(() => undefined) ?? Promise.resolve()),
     );
     this.entries.clear();
+    this.mostRecent = undefined;
     await this.listener.close();
   }
 
@@ -271,9 +288,12 @@ export class SeatFeed {
   /** Gets or creates the entry, most recently used last. */
   private entry(showtimeId: string): Entry {
     let e = this.entries.get(showtimeId);
+    // The hot showtime of an on-sale is asked for thousands of times a second: no re-insert while it is last.
+    if (e !== undefined && e === this.mostRecent) return e;
     if (e) this.entries.delete(showtimeId);
     else e = new Entry(showtimeId);
     this.entries.set(showtimeId, e);
+    this.mostRecent = e;
     return e;
   }
 
