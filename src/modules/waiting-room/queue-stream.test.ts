@@ -76,6 +76,9 @@ describe('QueueStreams', () => {
       position: null,
       ahead: null,
       estimatedWaitSeconds: null,
+      estimateBasis: null,
+      seatsLeft: 40,
+      likelySoldOut: false,
       admitRatePerMinute: 60,
       admissionExpiresAt: '2026-12-03T10:10:00.000Z',
     };
