@@ -6,7 +6,8 @@
  *   … --streams 1000,2500,5000 --room moving     # the queue open, one admitted a second: every place moves
  *   … --streams 5000 --joins db                  # entries written straight to the database: no join burst
  *   … --streams 5000 --snapshot /tmp/qs          # + heap snapshots after the joins and with the streams, diffed
- *   … --node-options "--max-semi-space-size=4"   # extra flags for the API process (MALLOC_ARENA_MAX etc. pass
+ *   … --bundled                                  # the server bundled as `npm start` runs it, not under tsx
+ *   … --node-options="--max-semi-space-size=4"   # extra flags for the API process (MALLOC_ARENA_MAX etc. pass
  *                                                # through the environment)
  *   npx tsx bench/queue-streams-rss.ts --diff A.heapsnapshot B.heapsnapshot --per 5000   # diff two again
  *
@@ -29,6 +30,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
 import { sql } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
@@ -47,6 +49,7 @@ const { values: args } = parseArgs({
     settle: { type: 'string', default: '10' },
     snapshot: { type: 'string' },
     'node-options': { type: 'string', default: '' },
+    bundled: { type: 'boolean', default: false },
     'max-minutes': { type: 'string', default: '10' },
     diff: { type: 'boolean', default: false },
     per: { type: 'string', default: '1' },
@@ -134,6 +137,8 @@ if (args.help) {
   --snapshot DIR        heap snapshots after the joins and with the streams open, diffed per stream (writing a
                         snapshot grows the RSS by far more than the streams do: measure RSS in a run without)
   --node-options="…"    extra node flags for the API process
+  --bundled             the API process runs bench/server.ts bundled with esbuild as \`npm start\` runs dist/
+                        (plain JavaScript, --enable-source-maps) instead of under tsx
   --max-minutes M       watchdog (default 10)
   --diff A B --per N    diff two heap snapshots per N streams, and exit`);
   process.exit(0);
@@ -274,6 +279,7 @@ async function main(): Promise<void> {
   const snapshotDir = args.snapshot ? path.resolve(args.snapshot) : undefined;
   if (snapshotDir) await mkdir(snapshotDir, { recursive: true });
   const results: Result[] = [];
+  const bundle = args.bundled ? await bundleServer() : undefined;
   try {
     const userIds = await createUsers(ctx.db, Math.max(WARMUP, ...COUNTS));
     const bearers = await Promise.all(
@@ -281,7 +287,7 @@ async function main(): Promise<void> {
     );
     for (const n of COUNTS) {
       console.error(`${n} streams…`);
-      results.push(await measure(n, ctx, userIds, bearers, env, snapshotDir));
+      results.push(await measure(n, ctx, userIds, bearers, env, snapshotDir, bundle));
     }
   } finally {
     killChildren();
@@ -295,6 +301,7 @@ async function main(): Promise<void> {
   console.log(
     `\n${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; load average ` +
       `${load(loadAtStart)} at start, ${load(os.loadavg())} at end; --room ${args.room} --joins ${args.joins}` +
+      (args.bundled ? ' --bundled' : '') +
       (args['node-options'] ? ` --node-options "${args['node-options']}"` : '') +
       (process.env.MALLOC_ARENA_MAX ? ` MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX}` : ''),
   );
@@ -330,6 +337,23 @@ async function main(): Promise<void> {
   }
 }
 
+/** bench/server.ts bundled as scripts/build-server.mjs bundles the entry points, two folders deep like them. */
+async function bundleServer(): Promise<string> {
+  const outfile = path.resolve('dist/bench/queue-streams-server.js');
+  await build({
+    entryPoints: ['bench/server.ts'],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
 async function measure(
   n: number,
   ctx: AppContext,
@@ -337,17 +361,17 @@ async function measure(
   bearers: string[],
   env: Record<string, string>,
   snapshotDir: string | undefined,
+  bundle: string | undefined,
 ): Promise<Result> {
   const app = await startNodeProcess(
     [
-      '--import',
-      'tsx',
+      ...(bundle ? ['--enable-source-maps'] : ['--import', 'tsx']),
       '--expose-gc',
       ...(snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : []),
       ...args['node-options'].split(/\s+/).filter(Boolean),
       '--import',
       `data:text/javascript,${encodeURIComponent(PROBE)}`,
-      'bench/server.ts',
+      bundle ?? 'bench/server.ts',
     ],
     { ...process.env, ...env, BENCH_POOL: '16', BENCH_PROCESSES: '1' },
   );
