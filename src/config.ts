@@ -51,6 +51,7 @@ const EnvSchema = Type.Object({
   WAITING_ROOM_TICK_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
   SEAT_FEED_FLUSH_MS: Type.Integer({ minimum: 1, maximum: 1000, default: 30 }),
   SEAT_FEED_REFRESH_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
+  SEAT_STREAM_PUSH_MS: Type.Integer({ minimum: 0, maximum: 2_000, default: 250 }),
   SEAT_MAP_CACHE_SHOWTIMES: Type.Integer({ minimum: 1, maximum: 100_000, default: 500 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -143,6 +144,8 @@ export interface Config {
     refreshMs: number;
     /** Seat maps each API process keeps in memory. */
     maxShowtimes: number;
+    /** A showtime's seat streams get at most one event per this many ms (the changes in between combined). */
+    pushMs: number;
   };
   logLevel: string;
   dataDir: string;
@@ -272,6 +275,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     seatFeed: {
       flushMs: env.SEAT_FEED_FLUSH_MS,
       refreshMs: env.SEAT_FEED_REFRESH_MS,
+      pushMs: env.SEAT_STREAM_PUSH_MS,
       maxShowtimes: env.SEAT_MAP_CACHE_SHOWTIMES,
     },
     logLevel: env.LOG_LEVEL,

@@ -80,7 +80,8 @@ export const seatEventRoutes: FastifyPluginAsyncTypebox<SeatEventRoutesOptions> 
         description:
           'text/event-stream. `event: snapshot` with every seat first, as {showtimeId, version, seats:[{id,status}]} ' +
           '(and again after a reconnect of the server to its database), then `event: seats` with the seats whose ' +
-          'status changed, as {showtimeId, prevVersion, version, seats}. A client whose version is not the ' +
+          'status changed, as {showtimeId, prevVersion, version, seats}: at most one per SEAT_STREAM_PUSH_MS ' +
+          '(250 ms), with every change since the last. A client whose version is not the ' +
           "event's prevVersion missed a change and refetches the seat map. A comment line is sent every 15 s. " +
           'Open to anyone: without a credential it is an anonymous stream, and one client IP may keep ' +
           'SEAT_STREAMS_PER_IP of those open at once (429 TOO_MANY_STREAMS beyond). A signed-in client sends ' +

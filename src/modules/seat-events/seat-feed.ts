@@ -56,6 +56,13 @@ export interface SeatFeedOptions {
   refreshMs: number;
   /** Showtimes kept in memory; the least recently used one without subscribers goes first. */
   maxShowtimes: number;
+  /**
+   * A showtime's streams are pushed at most this often: the changes of the reads in between go out as one
+   * event (0: every read that changed something is pushed at once).
+   */
+  pushMs: number;
+  /** Streams written per event-loop turn during a push, so requests are served between slices (default 1000). */
+  pushSlice?: number;
   listenerBackoff?: { minMs: number; maxMs: number };
 }
 
@@ -89,6 +96,13 @@ class Entry {
   lapseAt = Number.POSITIVE_INFINITY;
   lapseTimer: NodeJS.Timeout | undefined;
   readonly subscribers = new Set<SeatFeedSubscriber>();
+  /** The state every subscriber has been sent (or is being sent): the next event starts at its version. */
+  pushed: LiveSeatState | undefined;
+  /** Local time of the last push, and the timer of the next one (at most one per pushMs). */
+  pushedAt = 0;
+  pushTimer: NodeJS.Timeout | undefined;
+  /** The last fan-out still being written slice by slice: the next one waits for it (order per subscriber). */
+  fanning: Promise<void> | undefined;
   /** The next read to start; resolved once it is applied. */
   next: Deferred = deferred();
   wanted = false;
@@ -217,13 +231,19 @@ export class SeatFeed {
         this.entries.set(showtimeId, e);
         this.mostRecent = e;
       }
+      // A newcomer starts where the others are (their next event follows on from it); alone, at the latest.
+      if (e.subscribers.size === 0 || !e.pushed) e.pushed = e.state;
       e.subscribers.add(subscriber);
-      subscriber.onSnapshot(snapshotOf(e.state));
+      subscriber.onSnapshot(snapshotOf(e.pushed));
       this.scheduleLapse(e);
       this.startRefreshTimer();
       return () => {
         e.subscribers.delete(subscriber);
-        if (e.subscribers.size === 0) clearTimeout(e.lapseTimer);
+        if (e.subscribers.size === 0) {
+          clearTimeout(e.lapseTimer);
+          clearTimeout(e.pushTimer);
+          e.pushTimer = undefined;
+        }
       };
     }
   }
@@ -250,6 +270,7 @@ export class SeatFeed {
     clearInterval(this.refreshTimer);
     for (const e of this.entries.values()) {
       clearTimeout(e.lapseTimer);
+      clearTimeout(e.pushTimer);
       e.subscribers.clear();
     }
     await Promise.all(
@@ -304,16 +325,20 @@ export class SeatFeed {
       if (this.entries.size <= this.opts.maxShowtimes) break;
       if (old === keep || old.subscribers.size > 0) continue;
       clearTimeout(old.lapseTimer);
+      clearTimeout(old.pushTimer);
       this.entries.delete(id);
     }
   }
 
-  /** A change was announced: mark it; streams are pushed right away, cached maps are read on next use. */
+  /**
+   * A change was announced: mark it. Cached maps are read again on next use; streams with their next push,
+   * which reads first (so a burst of changes between two pushes costs one read, not one each).
+   */
   private changed(showtimeId: string): void {
     const e = this.entries.get(showtimeId);
     if (!e) return;
     e.dirty = true;
-    if (e.subscribers.size > 0) void this.refresh(e).catch(() => undefined);
+    if (e.subscribers.size > 0) this.pushWhenDue(e, true);
   }
 
   /** Resolves once a read that started after this call has been applied (reads of one entry never overlap). */
@@ -402,21 +427,103 @@ export class SeatFeed {
       };
     }
     if (e.subscribers.size > 0) {
-      const state = e.state!;
       if (resync || !prev) {
+        // Everyone starts again from this state: a pending event would only be a gap.
+        const state = e.state!;
         const snapshot = snapshotOf(state);
-        for (const sub of [...e.subscribers]) this.safely(() => sub.onSnapshot(snapshot));
+        clearTimeout(e.pushTimer);
+        e.pushTimer = undefined;
+        e.pushed = state;
+        e.pushedAt = Date.now();
+        this.fanOut(e, (sub) => sub.onSnapshot(snapshot));
       } else if (!same) {
-        const event = {
-          showtimeId: e.showtimeId,
-          prevVersion: prev.version,
-          version: state.version,
-          seats: changed,
-        };
-        for (const sub of [...e.subscribers]) this.safely(() => sub.onSeats(event));
+        this.pushWhenDue(e, false);
       }
       this.scheduleLapse(e);
     }
+  }
+
+  /**
+   * Pushes now when the last push is pushMs old, else once it is: the changes in between make one event. With
+   * `read`, or when a change was announced since, the seats are read first (one read for the whole interval).
+   */
+  private pushWhenDue(e: Entry, read: boolean): void {
+    if (e.pushTimer || e.fanning || this.closed) return; // the pending push takes the latest
+    const go = (): void => {
+      if (e.subscribers.size === 0 || this.closed) return;
+      // After that read, push whatever it found, even if more was announced meanwhile (never starved).
+      if (e.dirty)
+        void this.refresh(e).then(
+          () => this.push(e),
+          () => undefined,
+        );
+      else this.push(e);
+    };
+    const wait = e.pushedAt + this.opts.pushMs - Date.now();
+    if (wait <= 0) {
+      if (read) go();
+      else this.push(e);
+      return;
+    }
+    e.pushTimer = setTimeout(() => {
+      e.pushTimer = undefined;
+      go();
+    }, wait);
+    e.pushTimer.unref();
+  }
+
+  /** Sends the subscribers what changed between what they have and the current state, as one event. */
+  private push(e: Entry): void {
+    const from = e.pushed;
+    const to = e.state;
+    if (!from || !to || from === to || e.subscribers.size === 0 || this.closed) return;
+    const changed: SeatStatusChange[] = [];
+    for (const [id, status] of to.seats) {
+      if (from.seats.get(id) !== status) changed.push({ id, status });
+    }
+    e.pushed = to;
+    e.pushedAt = Date.now();
+    if (changed.length === 0 && from.version === to.version) return;
+    const event: SeatChangeEvent = {
+      showtimeId: e.showtimeId,
+      prevVersion: from.version,
+      version: to.version,
+      seats: changed,
+    };
+    this.fanOut(e, (sub) => sub.onSeats(event));
+  }
+
+  /**
+   * Delivers one message to the subscribers of now, pushSlice of them per event-loop turn: 2,000 streams of an
+   * on-sale are 2,000 socket writes, and a seat map or a hold asked for meanwhile should not wait for all of
+   * them. Fan-outs of one showtime are chained, so every subscriber gets its messages in order.
+   */
+  private fanOut(e: Entry, deliver: (sub: SeatFeedSubscriber) => void): void {
+    const subs = [...e.subscribers];
+    const slice = this.opts.pushSlice ?? 1000;
+    const deliverSlice = (from: number): void => {
+      for (let i = from; i < Math.min(from + slice, subs.length); i++) {
+        const sub = subs[i]!;
+        if (e.subscribers.has(sub)) this.safely(() => deliver(sub));
+      }
+    };
+    if (!e.fanning && subs.length <= slice) {
+      deliverSlice(0);
+      return;
+    }
+    const run = async (): Promise<void> => {
+      for (let i = 0; i < subs.length; i += slice) {
+        if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        deliverSlice(i);
+      }
+    };
+    const done: Promise<void> = (e.fanning ?? Promise.resolve()).then(run).finally(() => {
+      if (e.fanning !== done) return;
+      e.fanning = undefined;
+      // Changes read or announced while this was written go out now (or when pushMs allows).
+      if ((e.pushed !== e.state || e.dirty) && e.subscribers.size > 0) this.pushWhenDue(e, true);
+    });
+    e.fanning = done;
   }
 
   /** A stream must see a hold lapse when it does, though nothing is written then: re-read at the earliest end. */
