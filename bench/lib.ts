@@ -4,7 +4,9 @@ import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import http from 'node:http';
+import path from 'node:path';
 import autocannon from 'autocannon';
+import { build } from 'esbuild';
 
 export interface Row {
   key: string;
@@ -275,4 +277,25 @@ export async function cannon(
     p99: result.latency.p99,
     outcome: formatCounts(statuses) + (errors ? `, ${errors} errors/timeouts` : ''),
   };
+}
+
+/**
+ * bench/server.ts bundled as scripts/build-server.mjs bundles the entry points (esbuild, packages external, two
+ * folders deep like them), so the API process runs as `npm start` runs it: under tsx it holds ~45 MiB more.
+ * Returns the node arguments that start it.
+ */
+export async function bundledServer(name: string): Promise<string[]> {
+  const outfile = path.resolve(`dist/bench/${name}.js`);
+  await build({
+    entryPoints: ['bench/server.ts'],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  return ['--enable-source-maps', outfile];
 }

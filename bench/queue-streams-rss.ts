@@ -30,7 +30,6 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { sql } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
@@ -38,7 +37,15 @@ import { readConfig } from '../src/config.js';
 import { createContext, type AppContext } from '../src/context.js';
 import { createDb, createPool, migrateToLatest } from '../src/db/database.js';
 import { createShowtimeWithSeats, createUsers } from './fixtures.js';
-import { countInto, forEachBounded, formatCounts, killChildren, request, startNodeProcess } from './lib.js';
+import {
+  bundledServer,
+  countInto,
+  forEachBounded,
+  formatCounts,
+  killChildren,
+  request,
+  startNodeProcess,
+} from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -279,7 +286,7 @@ async function main(): Promise<void> {
   const snapshotDir = args.snapshot ? path.resolve(args.snapshot) : undefined;
   if (snapshotDir) await mkdir(snapshotDir, { recursive: true });
   const results: Result[] = [];
-  const bundle = args.bundled ? await bundleServer() : undefined;
+  const bundle = args.bundled ? await bundledServer('queue-streams-server') : undefined;
   try {
     const userIds = await createUsers(ctx.db, Math.max(WARMUP, ...COUNTS));
     const bearers = await Promise.all(
@@ -337,23 +344,6 @@ async function main(): Promise<void> {
   }
 }
 
-/** bench/server.ts bundled as scripts/build-server.mjs bundles the entry points, two folders deep like them. */
-async function bundleServer(): Promise<string> {
-  const outfile = path.resolve('dist/bench/queue-streams-server.js');
-  await build({
-    entryPoints: ['bench/server.ts'],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: true,
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
 async function measure(
   n: number,
   ctx: AppContext,
@@ -361,17 +351,17 @@ async function measure(
   bearers: string[],
   env: Record<string, string>,
   snapshotDir: string | undefined,
-  bundle: string | undefined,
+  bundle: string[] | undefined,
 ): Promise<Result> {
   const app = await startNodeProcess(
     [
-      ...(bundle ? ['--enable-source-maps'] : ['--import', 'tsx']),
+      ...(bundle ? [bundle[0]!] : ['--import', 'tsx']),
       '--expose-gc',
       ...(snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : []),
       ...args['node-options'].split(/\s+/).filter(Boolean),
       '--import',
       `data:text/javascript,${encodeURIComponent(PROBE)}`,
-      bundle ?? 'bench/server.ts',
+      bundle ? bundle[1]! : 'bench/server.ts',
     ],
     { ...process.env, ...env, BENCH_POOL: '16', BENCH_PROCESSES: '1' },
   );

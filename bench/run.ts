@@ -26,6 +26,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded
 import { bareHttpBaseline, claimBaseline, triggerBaselines } from './baselines.js';
 import { createShowtimeWithSeats, createUsers } from './fixtures.js';
 import {
+  bundledServer,
   cannon,
   forEachBounded,
   killChildren,
@@ -217,6 +218,7 @@ async function main(): Promise<void> {
   if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
   const profiles: Array<{ label: string; file: string }> = [];
 
+  let serverArgs: string[] | undefined;
   /** A fresh API process per scenario: clean memory figures, no warm caches from before, one profile each. */
   const withApp = async <T>(
     label: string,
@@ -224,7 +226,9 @@ async function main(): Promise<void> {
     fn: (port: number, pids: number[]) => Promise<T>,
   ): Promise<T> => {
     const file = PROFILE_DIR ? path.join(PROFILE_DIR, `${label}-${process.pid}.cpuprofile`) : undefined;
-    const app = await startNodeProcess(['--import', 'tsx', 'bench/server.ts'], {
+    // As `npm start` runs it (bundled); under tsx when profiling, so the profile names src/ files.
+    serverArgs ??= PROFILE_DIR ? ['--import', 'tsx', 'bench/server.ts'] : await bundledServer('server');
+    const app = await startNodeProcess(serverArgs, {
       ...process.env,
       ...env,
       BENCH_POOL: String(DB_CONNECTIONS),
