@@ -135,8 +135,11 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     );
   }
   const mailer = overrides.mailer ?? createMailer(config, logger);
+  // The seat feed's own connections: its reads (one per change burst and showtime) never queue behind holds.
+  const feedPool = createPool(config.databaseUrl, { max: 2 });
   const seatFeed = new SeatFeed({
     db,
+    feedDb: createDb(feedPool),
     databaseUrl: config.databaseUrl,
     logger,
     ...config.seatFeed,
@@ -165,6 +168,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     async close() {
       await redis?.close();
       await seatFeed.close(); // publishes what is still pending, so it needs the pool
+      await feedPool.end();
       if (!overrides.jobs) await jobs.stop();
       if (gatewayPool) await gatewayPool.end();
       if (!overrides.mailer) mailer.close();

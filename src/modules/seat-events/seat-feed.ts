@@ -48,6 +48,11 @@ export interface LiveSeatState {
 
 export interface SeatFeedOptions {
   db: Db;
+  /**
+   * Where the feed reads seats and publishes (default: `db`): a small pool of its own, so seat maps and streams
+   * are not read after every hold and payment waiting for the main pool at an on-sale.
+   */
+  feedDb?: Db;
   databaseUrl: string;
   logger: Logger;
   /** Touched showtimes are published at most this often (one NOTIFY per showtime per flush). */
@@ -136,7 +141,7 @@ export class SeatFeed {
   private closed = false;
 
   constructor(private readonly opts: SeatFeedOptions) {
-    this.repo = new SeatEventsRepository(opts.db);
+    this.repo = new SeatEventsRepository(opts.feedDb ?? opts.db);
     this.listener = new SeatEventsListener({
       databaseUrl: opts.databaseUrl,
       logger: opts.logger,
@@ -178,7 +183,7 @@ export class SeatFeed {
     const publish = sql`
       SELECT pg_notify(${SEAT_EVENTS_CHANNEL}, t.id || ' ' || ${this.origin})
         FROM unnest(${ids}::text[]) AS t(id)`
-      .execute(this.opts.db)
+      .execute(this.opts.feedDb ?? this.opts.db)
       .then(
         () => undefined,
         (err: unknown) => {
