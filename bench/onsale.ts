@@ -75,6 +75,52 @@ export interface OnsaleResult {
   rssPeakMiB: number | undefined;
   rssHwmMiB: number | undefined;
   loadgenLagP99: number;
+  /** From one API process's /metrics, during the sale only: what the server itself measured (undefined: none). */
+  server?: ServerTimings;
+}
+
+/** Quantiles read off Prometheus histograms (upper bounds of buckets, seconds → ms), diffed across the sale. */
+export interface ServerTimings {
+  steps: Record<'map' | 'hold' | 'pay', { n: number; p50: number; p99: number }>;
+  poolWait: { n: number; p50: number; p99: number };
+}
+
+type Buckets = Map<string, Map<number, number>>;
+
+/** Cumulative bucket counts per series of the histograms we read, from the text format. */
+async function scrapeBuckets(agent: http.Agent, port: number): Promise<Buckets> {
+  const a = await request(agent, port, { method: 'GET', path: '/metrics' });
+  const out: Buckets = new Map();
+  for (const line of a.body.split('\n')) {
+    const m =
+      /^(matinee_http_request_duration_seconds|matinee_db_pool_wait_seconds)_bucket\{(.*)\} (\S+)$/.exec(
+        line,
+      );
+    if (!m) continue;
+    const labels = m[2]!;
+    const le = /le="([^"]+)"/.exec(labels)![1]!;
+    const route = /route="([^"]+)"/.exec(labels)?.[1] ?? '';
+    const method = /method="([^"]+)"/.exec(labels)?.[1] ?? '';
+    const key = `${m[1]} ${method} ${route}`;
+    const series = out.get(key) ?? new Map<number, number>();
+    const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+    series.set(bound, (series.get(bound) ?? 0) + Number(m[3]));
+    out.set(key, series);
+  }
+  return out;
+}
+
+function quantiles(before: Buckets, after: Buckets, match: (key: string) => boolean) {
+  const diff = new Map<number, number>();
+  for (const [key, series] of after) {
+    if (!match(key)) continue;
+    for (const [bound, n] of series)
+      diff.set(bound, (diff.get(bound) ?? 0) + n - (before.get(key)?.get(bound) ?? 0));
+  }
+  const bounds = [...diff.keys()].sort((x, y) => x - y);
+  const n = diff.get(Number.POSITIVE_INFINITY) ?? 0;
+  const q = (p: number) => (bounds.find((b) => (diff.get(b) ?? 0) >= p * n) ?? Number.NaN) * 1000;
+  return { n, p50: q(0.5), p99: q(0.99) };
 }
 
 interface MapSeat {
@@ -264,6 +310,7 @@ export async function runOnsale(o: OnsaleOptions): Promise<OnsaleResult> {
   }, 200);
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
+  const metricsBefore = await scrapeBuckets(apiAgent, o.port).catch(() => undefined);
   const steps = { map: new Step(), hold: new Step(), pay: new Step() };
   const outcomes = new Map<string | number, number>();
   const heldAt = new Map<string, number>();
@@ -358,6 +405,26 @@ export async function runOnsale(o: OnsaleOptions): Promise<OnsaleResult> {
   // Let the last events reach the sampled streams before judging the delays.
   await new Promise((r) => setTimeout(r, 2_000));
   clearInterval(rssTimer);
+  const metricsAfter = metricsBefore
+    ? await scrapeBuckets(apiAgent, o.port).catch(() => undefined)
+    : undefined;
+  const server: ServerTimings | undefined =
+    metricsBefore && metricsAfter
+      ? {
+          steps: {
+            map: quantiles(metricsBefore, metricsAfter, (k) =>
+              k.endsWith('GET /api/v1/showtimes/:showtimeId/seats'),
+            ),
+            hold: quantiles(metricsBefore, metricsAfter, (k) => k.endsWith('POST /api/v1/bookings')),
+            pay: quantiles(metricsBefore, metricsAfter, (k) =>
+              k.endsWith('POST /api/v1/bookings/:bookingId/payment'),
+            ),
+          },
+          poolWait: quantiles(metricsBefore, metricsAfter, (k) =>
+            k.startsWith('matinee_db_pool_wait_seconds'),
+          ),
+        }
+      : undefined;
   const hwm = largest('peakMiB');
 
   const delays: number[] = [];
@@ -428,6 +495,7 @@ export async function runOnsale(o: OnsaleOptions): Promise<OnsaleResult> {
     rssPeakMiB: rssPeak || undefined,
     rssHwmMiB: hwm,
     loadgenLagP99: lag.percentile(99) / 1e6,
+    server,
   };
 }
 
@@ -463,6 +531,21 @@ export function printOnsale(
     step('seat map', r.steps.map),
     step('hold', r.steps.hold),
     step('pay', r.steps.pay),
+    ...(r.server
+      ? [
+          '',
+          "As the API process measured them (one process's /metrics, from its request hook to the response: no " +
+            "load generator, no time before the request was parsed; bucket bounds, so 'p99 250' means ≤ 250 ms):",
+          '',
+          '| step | requests | p50 ms ≤ | p99 ms ≤ |',
+          '|---|---:|---:|---:|',
+          ...(['map', 'hold', 'pay'] as const).map(
+            (k) =>
+              `| ${k === 'map' ? 'seat map' : k} | ${r.server!.steps[k].n} | ${r.server!.steps[k].p50} | ${r.server!.steps[k].p99} |`,
+          ),
+          `| (a query waiting for a pooled connection) | ${r.server.poolWait.n} | ${r.server.poolWait.p50} | ${r.server.poolWait.p99} |`,
+        ]
+      : []),
     '',
     '| on-sale metric | value | goal |',
     '|---|---|---|',

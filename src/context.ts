@@ -107,7 +107,12 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     () => clock.now(),
     config.streamTokenTtlSeconds,
   );
-  const sessions = new UserSessions(db, config.authCacheTtlMs);
+  // Short single-statement reads that gate hot requests (a customer's session on their first request, the seat
+  // feed's reads and publishes) have a small pool of their own: they never wait behind the multi-statement
+  // write transactions of holds and payments that fill the main pool at an on-sale.
+  const fastPool = createPool(config.databaseUrl, { max: 3 });
+  const fastDb = createDb(fastPool);
+  const sessions = new UserSessions(fastDb, config.authCacheTtlMs);
   const jobs =
     overrides.jobs ??
     new JobQueue({
@@ -135,11 +140,9 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     );
   }
   const mailer = overrides.mailer ?? createMailer(config, logger);
-  // The seat feed's own connections: its reads (one per change burst and showtime) never queue behind holds.
-  const feedPool = createPool(config.databaseUrl, { max: 2 });
   const seatFeed = new SeatFeed({
     db,
-    feedDb: createDb(feedPool),
+    feedDb: fastDb,
     databaseUrl: config.databaseUrl,
     logger,
     ...config.seatFeed,
@@ -168,7 +171,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     async close() {
       await redis?.close();
       await seatFeed.close(); // publishes what is still pending, so it needs the pool
-      await feedPool.end();
+      await fastPool.end();
       if (!overrides.jobs) await jobs.stop();
       if (gatewayPool) await gatewayPool.end();
       if (!overrides.mailer) mailer.close();
