@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { WaitingRoomRepository } from '../src/modules/waiting-room/waiting-room.repository.js';
 import { waitingRoomOf, type TickResult } from '../src/modules/waiting-room/waiting-room.service.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createShowtimeFixture, type ShowtimeFixture } from './helpers/catalog.js';
@@ -458,6 +459,123 @@ describe('holds on a high-demand showtime', () => {
     const q = await call(t, 'POST', `/showtimes/${show.showtimeId}/queue`, me!);
     expect(q.statusCode).toBe(404);
     expect(q.json<Err>().error.code).toBe('WAITING_ROOM_NOT_FOUND');
+  });
+});
+
+describe('joins in a burst', () => {
+  /** The account a bearer token names. */
+  const userOf = (token: string) =>
+    (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
+  /** Each waiting account's place in line: 1 + the waiting places with a lower number. */
+  const placesInLine = async (showtimeId: string) => {
+    const rows = (await entries(showtimeId))
+      .filter((e) => e.status === 'waiting' && e.position !== null)
+      .sort((a, b) => Number(a.position) - Number(b.position));
+    return new Map(rows.map((e, i) => [e.user_id, i + 1]));
+  };
+  /**
+   * Runs `fn` with the clock standing still (only Date: timers and the database run on), so every snapshot a
+   * process holds stays its snapshot: what a join answers cannot come from a read that the refresh period
+   * happened to start.
+   */
+  async function withClockStopped<T>(fn: () => Promise<T>): Promise<T> {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    try {
+      return await fn();
+    } finally {
+      vi.useRealTimers();
+    }
+  }
+
+  it('parallel joins on two processes answer every place right, counting everyone before them, without re-reading the shared snapshot; a watcher catches up at the next refresh', async () => {
+    const show = await highDemandShow({ maxActive: 1 });
+    const id = show.showtimeId;
+    await onSaleNow(id);
+    await tick(); // opens an empty room
+    const early = await customerTokens(t.ctx, 10, 'early');
+    for (const token of early) await join(id, token);
+    const burst = await customerTokens(t.ctx, 60, 'burst');
+    const reads = vi.spyOn(WaitingRoomRepository.prototype, 'counts');
+    try {
+      await withClockStopped(async () => {
+        // Both processes hold a snapshot of the first 10 places.
+        await waitingRoomOf(t.ctx).snapshot(id, true);
+        await waitingRoomOf(t2.ctx).snapshot(id, true);
+        reads.mockClear();
+        // 60 accounts at once on both processes; 20 of them from a second tab as well, whose join takes a number
+        // it does not keep: the numbers have gaps, so a place is not its number minus the snapshot's next one.
+        const requests = [...burst.map((tk) => ({ tk })), ...burst.slice(0, 20).map((tk) => ({ tk }))];
+        const answers = await Promise.all(
+          requests.map(async ({ tk }, i) => ({
+            user: userOf(tk),
+            status: await join(id, tk, i % 2 ? t : t2),
+          })),
+        );
+        expect(reads).not.toHaveBeenCalled();
+
+        const rows = await entries(id);
+        expect(rows).toHaveLength(70);
+        expect(Math.max(...rows.map((e) => Number(e.position)))).toBeGreaterThan(70);
+        const line = await placesInLine(id);
+        for (const { user, status: s } of answers) {
+          expect(s).toMatchObject({
+            status: 'waiting',
+            opened: true,
+            position: line.get(user),
+            ahead: line.get(user)! - 1,
+          });
+        }
+        // Every account's answer is its own place: distinct and contiguous after the first 10.
+        const places = [...new Map(answers.map((a) => [a.user, a.status.position])).values()];
+        expect(places.sort((a, b) => a! - b!)).toEqual(Array.from({ length: 60 }, (_, i) => i + 11));
+
+        // The first is admitted (cap 1). The process that ran the tick answers at once; the other shares its
+        // snapshot for the refresh period, then catches up.
+        expect(inRoom(await tick(), id).admitted).toBe(1);
+        const fifth = early[4]!;
+        const onT = await call(t, 'GET', `/showtimes/${id}/queue`, fifth);
+        expect(onT.json<Status>().position).toBe(4);
+        const lagging = (await call(t2, 'GET', `/showtimes/${id}/queue`, fifth)).json<Status>();
+        expect([4, 5]).toContain(lagging.position);
+        vi.setSystemTime(Date.now() + 1001);
+        const caughtUp = (await call(t2, 'GET', `/showtimes/${id}/queue`, fifth)).json<Status>();
+        expect(caughtUp).toMatchObject({ status: 'waiting', position: 4, ahead: 3 });
+      });
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  it('before the opening, parallel joins all wait for the draw; after it, joins on a process whose snapshot is from before share one new read and get their numbers', async () => {
+    const show = await highDemandShow({ admitPerMinute: 60 });
+    const id = show.showtimeId;
+    const pre = await customerTokens(t.ctx, 40, 'draw');
+    const late = await customerTokens(t.ctx, 6, 'after-draw');
+    const reads = vi.spyOn(WaitingRoomRepository.prototype, 'counts');
+    try {
+      await withClockStopped(async () => {
+        await waitingRoomOf(t.ctx).snapshot(id, true);
+        await waitingRoomOf(t2.ctx).snapshot(id, true);
+        const answers = await Promise.all(pre.map((tk, i) => join(id, tk, i % 2 ? t : t2)));
+        for (const a of answers)
+          expect(a).toMatchObject({ status: 'waiting', opened: false, position: null });
+
+        await onSaleNow(id);
+        expect((await tick()).opened).toContain(id);
+        reads.mockClear();
+        // t2 still holds its snapshot of the pre-queue (the clock stands still).
+        const lateAnswers = await Promise.all(late.map((tk) => join(id, tk, t2)));
+        expect(reads).toHaveBeenCalledTimes(1);
+        const line = await placesInLine(id);
+        expect(line.size).toBe(46);
+        late.forEach((tk, i) => {
+          expect(lateAnswers[i]).toMatchObject({ opened: true, position: line.get(userOf(tk)) });
+        });
+        expect(lateAnswers.map((a) => a.position).sort((a, b) => a! - b!)).toEqual([41, 42, 43, 44, 45, 46]);
+      });
+    } finally {
+      reads.mockRestore();
+    }
   });
 });
 

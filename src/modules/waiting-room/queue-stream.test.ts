@@ -131,4 +131,51 @@ describe('QueueStreams', () => {
     expect(streams.open).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('at the opening, reads the rows of every pre-queue watcher in one query, not one each; then none', async () => {
+    const users = ['u1', 'u2', 'u3', 'u4'];
+    const preQueue = (userId: string): EntryRow => ({ ...entry(userId), status: 'waiting', position: null });
+    const placed = (userId: string): EntryRow => ({
+      ...preQueue(userId),
+      position: String(users.indexOf(userId) + 1),
+    });
+    const room = (opened: boolean) =>
+      ({
+        room: { opened_at: opened ? new Date() : null },
+        counts: { positions: opened ? [1, 2, 3, 4] : [], nextPosition: opened ? 5 : 1 },
+      }) as unknown as RoomSnapshot;
+    let snap = room(false);
+    const single = vi.fn((userId: string) =>
+      Promise.resolve(snap.room.opened_at ? placed(userId) : preQueue(userId)),
+    );
+    const batch = vi.fn((userIds: string[]) => Promise.resolve(userIds.map(placed)));
+    const fake = {
+      snapshot: () => Promise.resolve(snap),
+      findEntry: single,
+      findEntries: batch,
+      statusOf: (e: EntryRow) =>
+        Promise.resolve({ ...now, status: e.status, position: e.position && Number(e.position) }),
+    } as unknown as WaitingRoomService;
+    const streams = new QueueStreams(fake, logger);
+    const responses = users.map(() => new FakeResponse());
+    // Two tabs of u4: one row serves both.
+    const tabs = [...responses, new FakeResponse()];
+    for (const [i, res] of tabs.entries()) {
+      await streams.watch(SHOWTIME, preQueue(users[Math.min(i, 3)]!), res as unknown as ServerResponse, {});
+    }
+    expect(single).toHaveBeenCalledTimes(5); // each new stream reads its own row once
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(batch).not.toHaveBeenCalled(); // nothing changed
+
+    snap = room(true);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(batch).toHaveBeenCalledTimes(1);
+    expect(batch.mock.calls[0]![0].sort()).toEqual(users);
+    expect(single).toHaveBeenCalledTimes(5);
+    expect(tabs.map((r) => r.statuses().at(-1)?.position)).toEqual([1, 2, 3, 4, 4]);
+
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(batch).toHaveBeenCalledTimes(1); // every place is among the waiting positions now
+    streams.closeAll();
+  });
 });

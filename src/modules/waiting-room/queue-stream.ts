@@ -27,12 +27,15 @@ const HEARTBEAT_MS = 15_000;
  * memory until the last was done, long enough to be promoted to the old generation, every second.
  */
 const BATCH = 250;
+/** Rows read again in one query at most (the opening of a room with thousands of watchers: a few queries). */
+const REREAD_CHUNK = 1000;
 
 /**
  * Live queue status over server-sent events. Per process and showtime, one timer reads the room's counts once a
  * second (the service's shared snapshot) and computes every watcher's place from them; a watcher's own row is
- * read again only when its place left the waiting positions (admitted, left, expired) or the room opened, so a
- * stream costs about one query in its whole life, not one per second. One more timer per room sends the
+ * read again only when its place left the waiting positions (admitted, left, expired) or the room opened, with
+ * those of the other watchers in the same push in one query, so a stream costs about one query in its whole life,
+ * not one per second. One more timer per room sends the
  * heartbeats. A stream keeps only its row, its response and the last status it was sent (docs/benchmarks.md,
  * memory of queue streams).
  */
@@ -106,6 +109,7 @@ export class QueueStreams {
     this.busy.add(showtimeId);
     try {
       const snap = await this.service.snapshot(showtimeId);
+      if (snap) await this.reread(showtimeId, room, snap);
       let served = 0;
       // The live set: a watcher that leaves meanwhile is skipped, not kept to the end of the round.
       for (const w of room.watchers) {
@@ -116,6 +120,26 @@ export class QueueStreams {
       this.logger.warn({ err }, 'queue stream: status update failed');
     } finally {
       this.busy.delete(showtimeId);
+    }
+  }
+
+  /**
+   * The rows of every watcher whose place left the waiting positions (admitted, left, expired) or that was in the
+   * pre-queue when the room opened, read in one query: at the opening that is every watcher of the room, and one
+   * read each, one after another, kept the last of 5,000 waiting for their number for over 20 seconds.
+   */
+  private async reread(showtimeId: string, room: Room, snap: RoomSnapshot): Promise<void> {
+    const stale = new Map<string, Watcher[]>();
+    for (const w of room.watchers) {
+      if (w.entry.status !== 'waiting' || stillWaitingIn(snap, w.entry)) continue;
+      const same = stale.get(w.entry.user_id);
+      if (same) same.push(w);
+      else stale.set(w.entry.user_id, [w]);
+    }
+    for (const ids of chunks([...stale.keys()], REREAD_CHUNK)) {
+      for (const fresh of await this.service.findEntries(ids, showtimeId)) {
+        for (const w of stale.get(fresh.user_id) ?? []) w.entry = fresh;
+      }
     }
   }
 
@@ -135,12 +159,12 @@ export class QueueStreams {
       w.res.end();
       return;
     }
-    // Our own row is read again only when the place left the waiting positions (or the room opened).
-    if (w.entry.status === 'waiting' && (reread || !stillWaitingIn(snap, w.entry))) {
+    // A new stream reads its own row; afterwards push reads the rows whose place changed, all in one query.
+    if (reread && w.entry.status === 'waiting') {
       const fresh = await this.service.findEntry(w.entry.user_id, w.entry.showtime_id);
       if (fresh) w.entry = fresh;
     }
-    const status = await this.service.statusOf(w.entry, snap);
+    const status = await this.service.statusOf(w.entry, snap, reread);
     if (sameAsSent(w, status) || w.res.writableEnded) return;
     w.res.write(`event: status\ndata: ${JSON.stringify(status)}\n\n`);
   }
@@ -176,4 +200,10 @@ function sameAsSent(w: Watcher, status: QueueStatus): boolean {
     same = false;
   }
   return same;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

@@ -35,6 +35,11 @@ export interface EntryRow {
 export interface RoomCounts {
   /** Positions of everyone waiting after the opening, ascending (numbers: a room never nears 2^53 places). */
   positions: number[];
+  /**
+   * The room's next number when `positions` was read, in the same statement: every waiting place below it is in
+   * `positions`, every place from it on was taken after the read (1 before the opening).
+   */
+  nextPosition: number;
   preQueue: number;
   active: number;
   idle: number;
@@ -138,6 +143,30 @@ export class WaitingRoomRepository {
     return { roomFound: row.room_found, entry: row.entry ? dated(row.entry) : null };
   }
 
+  /**
+   * Waiting places numbered in [from, to): those who took a number after a snapshot whose next number was `from`
+   * and before `to` (a range of the queue index, a second's joins at most).
+   */
+  async waitingBetween(db: Q, showtimeId: string, from: number, to: number): Promise<number> {
+    const r = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM waiting_room_entries
+       WHERE showtime_id = ${showtimeId} AND status = 'waiting' AND position >= ${from} AND position < ${to}`.execute(
+      db,
+    );
+    return r.rows[0]?.n ?? 0;
+  }
+
+  /** Several accounts' places in one room, in one query (queue streams after the opening). */
+  async findEntries(db: Q, showtimeId: string, userIds: string[]): Promise<EntryRow[]> {
+    if (userIds.length === 0) return [];
+    return db
+      .selectFrom('waiting_room_entries')
+      .selectAll()
+      .where('showtime_id', '=', showtimeId)
+      .where('user_id', '=', sql<string>`ANY(${userIds}::uuid[])`)
+      .execute();
+  }
+
   async findEntry(db: Q, showtimeId: string, userId: string): Promise<EntryRow | undefined> {
     return db
       .selectFrom('waiting_room_entries')
@@ -162,6 +191,7 @@ export class WaitingRoomRepository {
   async counts(db: Q, showtimeId: string): Promise<RoomCounts> {
     const r = await sql<{
       positions: string[] | null;
+      next_position: string | null;
       pre_queue: number;
       active: number;
       idle: number;
@@ -174,6 +204,8 @@ export class WaitingRoomRepository {
     }>`
       SELECT (SELECT array_agg(e.position ORDER BY e.position) FROM waiting_room_entries e
                WHERE e.showtime_id = ${showtimeId} AND e.status = 'waiting' AND e.position IS NOT NULL) AS positions,
+             -- Same statement, same snapshot: a visible room row's number implies every place below it is visible.
+             (SELECT w.next_position FROM waiting_rooms w WHERE w.showtime_id = ${showtimeId}) AS next_position,
              (SELECT count(*) FROM waiting_room_entries e
                WHERE e.showtime_id = ${showtimeId} AND e.status = 'waiting' AND e.position IS NULL)::int AS pre_queue,
              (SELECT count(*) FROM waiting_room_entries e
@@ -200,6 +232,7 @@ export class WaitingRoomRepository {
     const row = r.rows[0]!;
     return {
       positions: (row.positions ?? []).map(Number),
+      nextPosition: Number(row.next_position ?? 1),
       preQueue: row.pre_queue,
       active: row.active,
       idle: row.idle,

@@ -36,6 +36,14 @@ export interface RoomSnapshot {
   readAt: number;
 }
 
+interface CachedSnapshot {
+  /** Local time the read started (ms). */
+  at: number;
+  value: Promise<RoomSnapshot | null>;
+  /** What the read gave, once it has. */
+  read?: RoomSnapshot | null;
+}
+
 export interface TickResult {
   /** False: another process holds the tick (or no room is on sale). */
   ran: boolean;
@@ -55,10 +63,14 @@ function binaryCountBelow(sorted: number[], value: number): number {
   return lo;
 }
 
-/** Whether a waiting entry's position is still among the snapshot's waiting positions. */
+/**
+ * Whether a waiting entry's position is still among the snapshot's waiting positions, or was taken after the
+ * snapshot was read (nothing the snapshot knows can have moved it).
+ */
 export function stillWaitingIn(snapshot: RoomSnapshot, entry: EntryRow): boolean {
   if (entry.position === null) return snapshot.room.opened_at === null;
   const p = Number(entry.position);
+  if (p >= snapshot.counts.nextPosition) return true;
   const i = binaryCountBelow(snapshot.counts.positions, p);
   return snapshot.counts.positions[i] === p;
 }
@@ -70,7 +82,7 @@ export function stillWaitingIn(snapshot: RoomSnapshot, entry: EntryRow): boolean
  */
 export class WaitingRoomService {
   private readonly repo = new WaitingRoomRepository();
-  private readonly snapshots = new Map<string, { at: number; value: Promise<RoomSnapshot | null> }>();
+  private readonly snapshots = new Map<string, CachedSnapshot>();
   private readonly priors = new Map<string, { at: number; value: Promise<number | null> }>();
   private ticking = false;
 
@@ -187,7 +199,12 @@ export class WaitingRoomService {
 
   // ---- customers ----
 
-  /** Takes a place, or answers the one this account already has (any tab, any process). */
+  /**
+   * Takes a place, or answers the one this account already has (any tab, any process). The answer comes from the
+   * shared snapshot plus those who took a number between the snapshot and this place (statusOf, exact): a join
+   * does not drop the snapshot, which carries every waiting position, so a burst of n joins costs n small counts
+   * instead of n reads of the whole queue (docs/benchmarks.md, the join burst).
+   */
   async join(userId: string, showtimeId: string): Promise<QueueStatus> {
     const room = await this.snapshot(showtimeId);
     if (!room) {
@@ -200,14 +217,19 @@ export class WaitingRoomService {
     if (!joined.roomFound) throw new WaitingRoomNotFoundError();
     const entry = joined.entry ?? (await this.repo.findEntry(this.ctx.db, showtimeId, userId));
     if (!entry) throw new NotInQueueError();
-    if (joined.entry) this.snapshots.delete(showtimeId); // our own place shows in our next answer
-    return this.statusOf(entry, await this.snapshot(showtimeId));
+    const snap = entry.position !== null ? await this.openedSnapshot(showtimeId, room) : room;
+    return this.statusOf(entry, snap, true);
   }
 
   async status(userId: string, showtimeId: string): Promise<QueueStatus> {
     const entry = await this.repo.findEntry(this.ctx.db, showtimeId, userId);
     if (!entry) throw new NotInQueueError();
-    return this.statusOf(entry, await this.snapshot(showtimeId));
+    const snap = await this.snapshot(showtimeId);
+    return this.statusOf(
+      entry,
+      entry.position !== null && snap ? await this.openedSnapshot(showtimeId, snap) : snap,
+      true,
+    );
   }
 
   async leave(userId: string, showtimeId: string): Promise<void> {
@@ -221,15 +243,32 @@ export class WaitingRoomService {
     return this.repo.findEntry(this.ctx.db, showtimeId, userId);
   }
 
-  /** What the customer sees: place, people ahead, an estimate from the measured rate, and the admission. */
-  async statusOf(entry: EntryRow, snap: RoomSnapshot | null): Promise<QueueStatus> {
+  /** Several accounts' places in one room, in one query. */
+  async findEntries(userIds: string[], showtimeId: string): Promise<EntryRow[]> {
+    return this.repo.findEntries(this.ctx.db, showtimeId, userIds);
+  }
+
+  /**
+   * What the customer sees: place, people ahead, an estimate from the measured rate, and the admission. People
+   * ahead are the snapshot's waiting positions below the place; for a place numbered after the snapshot was read,
+   * also those numbered between: `exact` counts them in the database (waiting, a second's joins at most),
+   * otherwise every number taken counts (an upper bound: someone who left meanwhile still does), so a place seen
+   * before the next snapshot never looks better than it is and only moves forward.
+   */
+  async statusOf(entry: EntryRow, snap: RoomSnapshot | null, exact = false): Promise<QueueStatus> {
     if (!snap) throw new WaitingRoomNotFoundError();
     const { room, counts } = snap;
     let position: number | null = null;
     let ahead: number | null = null;
     let estimate: WaitEstimate | null = null;
     if (entry.status === 'waiting' && entry.position !== null) {
-      ahead = binaryCountBelow(counts.positions, Number(entry.position));
+      const p = Number(entry.position);
+      ahead = binaryCountBelow(counts.positions, p);
+      if (p > counts.nextPosition) {
+        ahead += exact
+          ? await this.repo.waitingBetween(this.ctx.db, entry.showtime_id, counts.nextPosition, p)
+          : p - counts.nextPosition;
+      }
       position = ahead + 1;
       estimate = estimateOf(snap, position);
     }
@@ -293,10 +332,31 @@ export class WaitingRoomService {
       this.report(room, counts);
       return { room, counts, priorAdmissionSeconds, readAt: now };
     })();
-    this.snapshots.set(showtimeId, { at: now, value });
-    value.catch(() => this.snapshots.delete(showtimeId));
+    const entry: CachedSnapshot = { at: now, value };
+    this.snapshots.set(showtimeId, entry);
+    value.then(
+      (read) => (entry.read = read),
+      () => {
+        if (this.snapshots.get(showtimeId) === entry) this.snapshots.delete(showtimeId);
+      },
+    );
     if (this.snapshots.size > 1000) this.snapshots.delete(this.snapshots.keys().next().value as string);
     return value;
+  }
+
+  /**
+   * A snapshot read after the room opened, for a place that has a number: one read before the opening knows
+   * neither the positions nor that the room is open. A burst of joins right after the opening shares one new read:
+   * a snapshot is read again only while the cached one is still the one from before (or also from before).
+   */
+  private async openedSnapshot(showtimeId: string, snap: RoomSnapshot): Promise<RoomSnapshot | null> {
+    let current: RoomSnapshot | null = snap;
+    for (let tries = 0; current && current.room.opened_at === null && tries < 3; tries++) {
+      // Decided before any await, so that the joins of a burst see the read the first of them started.
+      const cached = this.snapshots.get(showtimeId);
+      current = await (cached && cached.read !== current ? cached.value : this.snapshot(showtimeId, true));
+    }
+    return current;
   }
 
   /** Earlier rooms' typical admission, read once per PRIOR_TTL_MS per room and process. */
