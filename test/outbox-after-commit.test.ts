@@ -71,6 +71,14 @@ function mailsWith(messageId: string) {
   return smtp.received.filter((m) => m.parsed.messageId === messageId);
 }
 
+/** The row once its delivery recorded it sent (the SMTP server has the message a moment before that). */
+async function sentRow(bookingId: string): Promise<NotificationRow> {
+  return waitFor('the row to be marked sent', async () => {
+    const [row] = await rowsOf(bookingId);
+    return row?.status === 'sent' ? row : undefined;
+  });
+}
+
 /** Pays with the after-commit send failing (the process "dies" between the commit and the send). */
 async function payLosingTheJob(bookingId: string): Promise<NotificationRow> {
   const lost: string[][] = [];
@@ -195,8 +203,7 @@ describe('delivery jobs queued after commit', () => {
     const [row] = await rowsOf(bookingId);
     const sent = await waitFor('the confirmation email', () => mailsWith(row!.message_id)[0]);
     expect(sent.to).toEqual([customer.email]);
-    const after = (await rowsOf(bookingId))[0]!;
-    expect(after.status).toBe('sent');
+    const after = await sentRow(bookingId);
     expect(after.swept_at).toBeNull(); // the after-commit send did it, not the sweep
   });
 
@@ -219,8 +226,7 @@ describe('delivery jobs queued after commit', () => {
     expect(await jobsOf(row.id)).toHaveLength(1);
     const mail = await waitFor('the swept confirmation email', () => mailsWith(row.message_id)[0]);
     expect(mail.to).toEqual([customer.email]);
-    const after = (await rowsOf(bookingId))[0]!;
-    expect(after.status).toBe('sent');
+    const after = await sentRow(bookingId);
     expect(after.swept_at).not.toBeNull();
 
     // Swept once: later sweeps queue nothing more for it.
@@ -257,8 +263,7 @@ describe('delivery jobs queued after commit', () => {
     expect(again).toBe('skipped');
     await sleep(500);
     expect(mailsWith(row.message_id)).toHaveLength(1);
-    const after = (await rowsOf(bookingId))[0]!;
-    expect(after.status).toBe('sent');
+    const after = await sentRow(bookingId);
     expect(after.attempts).toBe(1);
   });
 });
