@@ -109,6 +109,8 @@ export async function sweepOutbox(
   ctx: AppContext,
   olderThanSeconds = OUTBOX_SWEEP_AFTER_SECONDS,
 ): Promise<number> {
+  // The usual answer is "nothing": one autocommit read then, not an empty transaction every few seconds.
+  if (!(await repo.anyUnqueued(ctx.db, olderThanSeconds))) return 0;
   let queued = 0;
   for (let batch = 0; batch < OUTBOX_SWEEP_MAX_BATCHES; batch++) {
     const taken = await ctx.db.transaction().execute(async (trx) => {

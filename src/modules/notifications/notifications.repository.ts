@@ -88,6 +88,16 @@ export class NotificationsRepository {
    * queues their jobs, so a row is marked if and only if its job was queued. SKIP LOCKED: two sweeping workers
    * take different rows.
    */
+  async anyUnqueued(db: Q, olderThanSeconds: number): Promise<boolean> {
+    const r = await sql<{ any: boolean }>`
+      SELECT EXISTS (SELECT 1 FROM notifications
+                      WHERE status = 'pending' AND attempts = 0 AND swept_at IS NULL
+                        AND created_at < now() - make_interval(secs => ${olderThanSeconds})) AS any`.execute(
+      db,
+    );
+    return r.rows[0]?.any === true;
+  }
+
   async takeUnqueued(
     trx: Transaction<Database>,
     olderThanSeconds: number,
