@@ -70,6 +70,11 @@ export interface ContextOverrides {
 export interface Faults {
   /** Runs after the gateway charged and before Matinee records it: a throw here is a crash at the worst moment. */
   afterCharge?: (bookingId: string) => void | Promise<void>;
+  /**
+   * Runs after a card payment's confirmation committed and before its delivery jobs are queued: a throw here is
+   * the process dying between the commit and the send (the outbox sweep must deliver them).
+   */
+  beforeOutboxSend?: (notificationIds: string[]) => void | Promise<void>;
 }
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {

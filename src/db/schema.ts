@@ -272,6 +272,8 @@ export interface NotificationsTable {
   message_id: string;
   provider_id: string | null;
   sent_at: Date | null;
+  /** When the outbox sweep queued a delivery job for this row (it does so at most once); null otherwise. */
+  swept_at: Generated<Date | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

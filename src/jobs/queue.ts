@@ -100,6 +100,31 @@ export class JobQueue {
     return this.boss.send(name, data, { ...options, db });
   }
 
+  /**
+   * Queues one job per payload in one INSERT (one round trip however many), on pg-boss's own connections, or
+   * inside a Kysely transaction when `trx` is given (then they exist if and only if it commits).
+   */
+  async sendMany<T extends object>(
+    name: QueueName,
+    data: T[],
+    options: Pick<
+      PgBoss.SendOptions,
+      'retryLimit' | 'retryDelay' | 'retryBackoff' | 'expireInSeconds' | 'deadLetter'
+    > = {},
+    trx?: Pick<Kysely<object>, 'executeQuery'>,
+  ): Promise<void> {
+    if (data.length === 0) return;
+    const jobs: PgBoss.JobInsert[] = data.map((d) => ({ name, data: d, ...options }));
+    if (!trx) return this.boss.insert(jobs);
+    const db: PgBoss.Db = {
+      executeSql: async (text, values) => {
+        const result = await trx.executeQuery(CompiledQuery.raw(text, values as unknown[]));
+        return { rows: result.rows };
+      },
+    };
+    return this.boss.insert(jobs, { db });
+  }
+
   async send<T extends object>(
     name: QueueName,
     data: T,

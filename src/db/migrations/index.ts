@@ -21,6 +21,7 @@ import * as m0019 from './0019_people.js';
 import * as m0020 from './0020_waiting_room.js';
 import * as m0021 from './0021_seat_types.js';
 import * as m0022 from './0022_admission_history.js';
+import * as m0023 from './0023_outbox_sweep.js';
 
 /** Explicit, ordered list: a migration runs once, in this order, and is never edited after release. */
 const migrations: Record<string, Migration> = {
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '0020_waiting_room': m0020,
   '0021_seat_types': m0021,
   '0022_admission_history': m0022,
+  '0023_outbox_sweep': m0023,
 };
 
 export const migrationProvider: MigrationProvider = {

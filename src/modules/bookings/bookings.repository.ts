@@ -482,17 +482,32 @@ export class BookingsRepository {
    * attempt succeeded, sells the seats and tickets and confirms the booking. Otherwise it changes nothing and
    * returns undefined, and the caller takes the general path (BookingsService.settle), which decides every other
    * case. Returns the confirmed booking as the API shows it, without reading it again.
+   *
+   * The same statement writes the confirmation's outbox rows (the booking.confirmed notifications, exactly as
+   * NotificationsRepository.insertForEvent writes them) from the row it confirmed: one statement, so the
+   * confirmation and its outbox rows commit together or not at all, in autocommit or in the caller's
+   * transaction. Their delivery jobs are the caller's to send (BookingsService.confirmPaid, after commit);
+   * notificationIds are the rows inserted.
    */
   async confirmPaid(
-    trx: Transaction<Database>,
-    c: { bookingId: string; paymentId: string; chargeId: string },
-  ): Promise<{ booking: BookingRow; tickets: TicketView[]; payments: PaymentRow[] } | undefined> {
+    q: Q,
+    c: {
+      bookingId: string;
+      paymentId: string;
+      chargeId: string;
+      outbox: { mailDomain: string; smsEnabled: boolean };
+    },
+  ): Promise<
+    | { booking: BookingRow; tickets: TicketView[]; payments: PaymentRow[]; notificationIds: string[] }
+    | undefined
+  > {
     const r = await executePrepared(
-      trx,
+      q,
       sql<{
         booking: JsonRow<BookingRow> | null;
         tickets: TicketView[] | null;
         payments: JsonRow<PaymentRow>[] | null;
+        notification_ids: string[] | null;
       }>`
       WITH b AS (
         SELECT id FROM bookings
@@ -532,6 +547,21 @@ export class BookingsRepository {
         UPDATE bookings SET status = 'confirmed', confirmed_at = now(), updated_at = now()
          WHERE id = ${c.bookingId} AND (SELECT ok FROM ok)
         RETURNING *
+      ), outbox AS (
+        -- NotificationsRepository.insertForEvent's rows, from the booking this statement confirmed (none if none).
+        INSERT INTO notifications (id, booking_id, event, channel, recipient, message_id)
+        SELECT x.id, b.id, 'booking.confirmed', x.channel, x.recipient,
+               '<' || x.id || '@' || ${c.outbox.mailDomain}::text || '>'
+          FROM confirmed b
+          JOIN users u ON u.id = b.user_id
+          CROSS JOIN LATERAL (VALUES
+                 (gen_random_uuid(), 'email', CASE WHEN b.channel = 'box_office' THEN b.buyer_email ELSE u.email END),
+                 (gen_random_uuid(), 'sms', CASE WHEN b.channel = 'box_office' THEN NULL ELSE u.phone END))
+            AS x (id, channel, recipient)
+         WHERE x.recipient IS NOT NULL
+           AND (x.channel = 'email' OR ${c.outbox.smsEnabled}::boolean)
+        ON CONFLICT (booking_id, event, channel) DO NOTHING
+        RETURNING id
       )
       SELECT (SELECT row_to_json(x) FROM confirmed x) AS booking,
              (SELECT json_agg(json_build_object('id', t.id, 'booking_id', t.booking_id, 'seat_id', t.seat_id,
@@ -546,7 +576,8 @@ export class BookingsRepository {
                       UNION ALL
                       SELECT * FROM payments
                        WHERE booking_id = ${c.bookingId} AND id <> ${c.paymentId}) x) AS payments,
-             (SELECT count(*) FROM sold) AS sold`,
+             (SELECT count(*) FROM sold) AS sold,
+             (SELECT array_agg(id::text) FROM outbox) AS notification_ids`,
     );
     const row = r.rows[0];
     if (!row?.booking) return undefined;
@@ -554,6 +585,7 @@ export class BookingsRepository {
       booking: dated(row.booking, BOOKING_TIMES),
       tickets: row.tickets ?? [],
       payments: (row.payments ?? []).map((p) => dated(p, PAYMENT_TIMES)),
+      notificationIds: row.notification_ids ?? [],
     };
   }
 

@@ -10,7 +10,7 @@ import type { IdempotencyRecorder } from '../../http/idempotency.js';
 import { shortTicketCode, signTicketCode } from '../checkin/ticket-codes.js';
 import { mailDomain } from '../notifications/mailer.js';
 import { bookingUrl } from '../notifications/notifications.messages.js';
-import { recordBookingEvent } from '../notifications/notifications.outbox.js';
+import { recordBookingEvent, sendDeliveryJobsAfterCommit } from '../notifications/notifications.outbox.js';
 import { NotificationsRepository } from '../notifications/notifications.repository.js';
 import { bookingCalendar } from './booking-calendar.js';
 import { luhnValid, normaliseCardNumber } from '../payments/card.js';
@@ -620,30 +620,41 @@ export class BookingsService {
   }
 
   /**
-   * The happy ending of a charge in one transaction of a few round trips: the booking confirmed, its
-   * notifications queued and the idempotent answer stored (BookingsRepository.confirmPaid). Undefined when
-   * anything is not as expected; the caller then settles the general way, which decides every other case.
+   * The happy ending of a charge: the booking confirmed and its notifications' outbox rows written by one
+   * statement (BookingsRepository.confirmPaid), so they commit together: one round trip in autocommit, or,
+   * when the request has an idempotency key, BEGIN, that statement, the idempotent answer, COMMIT (the answer
+   * commits with the confirmation). The rows' delivery jobs are queued after commit, not awaited
+   * (sendDeliveryJobsAfterCommit); a job lost then is queued by the outbox sweep. Undefined when anything is not
+   * as expected; the caller then settles the general way, which decides every other case.
    */
   private async confirmPaid(
     payment: PaymentRow,
     chargeId: string,
     idem?: IdempotencyRecorder,
   ): Promise<{ booking: Booking; payment: Payment } | undefined> {
-    const paid = await this.ctx.db.transaction().execute(async (trx) => {
-      const r = await this.repo.confirmPaid(trx, {
+    const confirm = async (q: Db | Transaction<Database>) => {
+      const r = await this.repo.confirmPaid(q, {
         bookingId: payment.booking_id,
         paymentId: payment.id,
         chargeId,
+        outbox: { mailDomain: mailDomain(this.ctx.config.mail.from), smsEnabled: this.ctx.sms !== undefined },
       });
       if (!r) return undefined;
-      await recordBookingEvent(trx, this.ctx, payment.booking_id, 'booking.confirmed');
       const booking = toBooking(r.booking, r.tickets, r.payments, this.ctx.config.holdExtensionSeconds);
       const result = { booking, payment: booking.payments.find((p) => p.id === payment.id)! };
-      await idem?.record(trx, 200, result);
-      return { result, showtimeId: r.booking.showtime_id };
-    });
-    if (paid) this.ctx.seatFeed.touch(paid.showtimeId);
-    return paid?.result;
+      return { result, showtimeId: r.booking.showtime_id, notificationIds: r.notificationIds };
+    };
+    const paid = idem
+      ? await this.ctx.db.transaction().execute(async (trx) => {
+          const done = await confirm(trx);
+          if (done) await idem.record(trx, 200, done.result);
+          return done;
+        })
+      : await confirm(this.ctx.db);
+    if (!paid) return undefined;
+    void sendDeliveryJobsAfterCommit(this.ctx, paid.notificationIds);
+    this.ctx.seatFeed.touch(paid.showtimeId);
+    return paid.result;
   }
 
   /** The answer for a booking that is paid: the booking and the charge it keeps. */

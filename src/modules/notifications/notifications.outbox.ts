@@ -34,7 +34,8 @@ export function deliveryJobOptions(config: Pick<Config, 'notifications'>): PgBos
 
 /**
  * Called inside the transaction that confirms, refunds or expires a booking, so the notification (its outbox
- * rows and their delivery jobs) exists if and only if that change committed. Recording the same event twice
+ * rows and their delivery jobs) exists if and only if that change committed. (A card payment's happy path writes
+ * its rows in its confirming statement instead and queues their jobs after commit: sendDeliveryJobsAfterCommit.) Recording the same event twice
  * adds nothing: one message per (booking, event, channel).
  */
 export async function recordBookingEvent(
@@ -57,6 +58,75 @@ export async function recordBookingEvent(
       deliveryJobOptions(ctx.config),
     );
   }
+}
+
+/**
+ * Queues the delivery jobs of outbox rows that already committed (BookingsService.confirmPaid writes a card
+ * payment's booking.confirmed rows in its confirming statement and calls this after commit), in one round trip on
+ * pg-boss's own connections. Not awaited by the request: a failure is logged and nothing else. A job lost here (the
+ * send failed, the process died between the commit and the send) is queued by the outbox sweep (sweepOutbox)
+ * once the row has waited OUTBOX_SWEEP_AFTER_SECONDS.
+ */
+export function sendDeliveryJobsAfterCommit(ctx: AppContext, notificationIds: string[]): Promise<void> {
+  if (notificationIds.length === 0) return Promise.resolve();
+  return (async () => {
+    await ctx.faults.beforeOutboxSend?.(notificationIds);
+    await ctx.jobs.sendMany<DeliverNotificationJob>(
+      QUEUES.deliverNotification,
+      notificationIds.map((notificationId) => ({ notificationId })),
+      deliveryJobOptions(ctx.config),
+    );
+  })().catch((err: unknown) => {
+    ctx.logger.warn(
+      { err, notificationIds },
+      'could not queue notification delivery after commit: the outbox sweep will queue it',
+    );
+  });
+}
+
+/**
+ * A row still pending and never attempted this long after it was written has lost its delivery job (see
+ * sendDeliveryJobsAfterCommit). A healthy queue starts a job within seconds (workers poll every second); the
+ * bound only decides how late such an email is.
+ */
+export const OUTBOX_SWEEP_AFTER_SECONDS = 60;
+const OUTBOX_SWEEP_BATCH = 100;
+const OUTBOX_SWEEP_MAX_BATCHES = 10;
+
+/**
+ * The outbox sweep (run with the hold sweep, every SWEEP_INTERVAL_SECONDS): queues a delivery job for every row
+ * `pending`, never attempted, older than OUTBOX_SWEEP_AFTER_SECONDS and not swept before, in batches of
+ * OUTBOX_SWEEP_BATCH; each batch's rows are marked swept in the transaction that queues their jobs, so each row
+ * gets at most one job from the sweep and a sweep that dies queues nothing and marks nothing.
+ *
+ * The row may still have its first job (a backlog longer than the bound, or a row written with its job in the
+ * transaction): the second job is harmless, because delivery is idempotent per row (runDeliverNotification):
+ * whichever job claims the row first sends it under a lease; a job that finds it `sent` or `failed` skips it, and
+ * one that finds it `sending` under a live lease fails and is retried later by pg-boss, then skips it. One email,
+ * however many jobs (test/outbox-after-commit.test.ts). Returns how many jobs it queued.
+ */
+export async function sweepOutbox(
+  ctx: AppContext,
+  olderThanSeconds = OUTBOX_SWEEP_AFTER_SECONDS,
+): Promise<number> {
+  // The usual answer is "nothing": one autocommit read then, not an empty transaction every few seconds.
+  if (!(await repo.anyUnqueued(ctx.db, olderThanSeconds))) return 0;
+  let queued = 0;
+  for (let batch = 0; batch < OUTBOX_SWEEP_MAX_BATCHES; batch++) {
+    const taken = await ctx.db.transaction().execute(async (trx) => {
+      const rows = await repo.takeUnqueued(trx, olderThanSeconds, OUTBOX_SWEEP_BATCH);
+      await ctx.jobs.sendMany<DeliverNotificationJob>(
+        QUEUES.deliverNotification,
+        rows.map((r) => ({ notificationId: r.id })),
+        deliveryJobOptions(ctx.config),
+        trx,
+      );
+      return rows.length;
+    });
+    queued += taken;
+    if (taken < OUTBOX_SWEEP_BATCH) break;
+  }
+  return queued;
 }
 
 /**

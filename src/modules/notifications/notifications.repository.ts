@@ -82,6 +82,43 @@ export class NotificationsRepository {
     return result.rows;
   }
 
+  /**
+   * The outbox sweep's batch: rows still `pending` that no attempt ever claimed (attempts = 0), written more than
+   * `olderThanSeconds` ago and never swept before, oldest first, marked swept. Run it in the transaction that
+   * queues their jobs, so a row is marked if and only if its job was queued. SKIP LOCKED: two sweeping workers
+   * take different rows.
+   */
+  async anyUnqueued(db: Q, olderThanSeconds: number): Promise<boolean> {
+    const r = await sql<{ any: boolean }>`
+      SELECT EXISTS (SELECT 1 FROM notifications
+                      WHERE status = 'pending' AND attempts = 0 AND swept_at IS NULL
+                        AND created_at < now() - make_interval(secs => ${olderThanSeconds})) AS any`.execute(
+      db,
+    );
+    return r.rows[0]?.any === true;
+  }
+
+  async takeUnqueued(
+    trx: Transaction<Database>,
+    olderThanSeconds: number,
+    limit: number,
+  ): Promise<{ id: string }[]> {
+    const result = await sql<{ id: string }>`
+      WITH due AS (
+        SELECT id FROM notifications
+         WHERE status = 'pending' AND attempts = 0 AND swept_at IS NULL
+           AND created_at < now() - make_interval(secs => ${olderThanSeconds})
+         ORDER BY created_at
+         LIMIT ${limit}
+           FOR UPDATE SKIP LOCKED
+      )
+      UPDATE notifications n SET swept_at = now()
+        FROM due
+       WHERE n.id = due.id
+      RETURNING n.id`.execute(trx);
+    return result.rows;
+  }
+
   /** The reset email's outbox row, addressed to the account's email. Returns the row inserted. */
   async insertForPasswordReset(
     trx: Transaction<Database>,
