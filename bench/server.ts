@@ -6,6 +6,7 @@
  * With BENCH_PROFILE_FILE each API process profiles itself from the moment it listens (start-up and
  * TypeScript compilation stay out of the profile) and writes a .cpuprofile when told to stop.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import cluster from 'node:cluster';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -56,6 +57,10 @@ async function serve(of: number): Promise<void> {
   await ctx.jobs.start();
   const app = await buildApp(ctx);
   await app.listen({ host: '127.0.0.1', port: 0 });
+  // Its own event-loop delay over its life (warm-up included), printed when it stops: a request waits that
+  // long before the app sees it, which the app's own request timings cannot show.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
 
   const profileFile = process.env.BENCH_PROFILE_FILE;
   let profiler: Session | undefined;
@@ -71,6 +76,11 @@ async function serve(of: number): Promise<void> {
     process.stdout.write(`PIDS ${process.pid}\nPORT ${typeof addr === 'object' && addr ? addr.port : 0}\n`);
   }
   process.on('SIGTERM', () => {
+    const msOf = (ns: number) => (ns / 1e6).toFixed(0);
+    process.stderr.write(
+      `  (API process ${process.pid}: event-loop delay p50 ${msOf(loop.percentile(50))} / p99 ` +
+        `${msOf(loop.percentile(99))} / max ${msOf(loop.max)} ms over its life)\n`,
+    );
     const saveProfile = async () => {
       if (!profiler || !profileFile) return;
       const { profile } = await profiler.post('Profiler.stop');
