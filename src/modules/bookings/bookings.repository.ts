@@ -11,6 +11,7 @@ import { executePrepared } from '../../db/database.js';
 import { seatIsFree } from './seat-rules.js';
 import { seatPriceSql } from '../catalog/catalog.service.js';
 import { ticketPriceSql } from '../catalog/ticket-prices.js';
+import { insertBookingOutboxRows } from '../notifications/notifications.repository.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -549,19 +550,7 @@ export class BookingsRepository {
         RETURNING *
       ), outbox AS (
         -- NotificationsRepository.insertForEvent's rows, from the booking this statement confirmed (none if none).
-        INSERT INTO notifications (id, booking_id, event, channel, recipient, message_id)
-        SELECT x.id, b.id, 'booking.confirmed', x.channel, x.recipient,
-               '<' || x.id || '@' || ${c.outbox.mailDomain}::text || '>'
-          FROM confirmed b
-          JOIN users u ON u.id = b.user_id
-          CROSS JOIN LATERAL (VALUES
-                 (gen_random_uuid(), 'email', CASE WHEN b.channel = 'box_office' THEN b.buyer_email ELSE u.email END),
-                 (gen_random_uuid(), 'sms', CASE WHEN b.channel = 'box_office' THEN NULL ELSE u.phone END))
-            AS x (id, channel, recipient)
-         WHERE x.recipient IS NOT NULL
-           AND (x.channel = 'email' OR ${c.outbox.smsEnabled}::boolean)
-        ON CONFLICT (booking_id, event, channel) DO NOTHING
-        RETURNING id
+        ${insertBookingOutboxRows(sql`confirmed`, { event: 'booking.confirmed', ...c.outbox })}
       )
       SELECT (SELECT row_to_json(x) FROM confirmed x) AS booking,
              (SELECT json_agg(json_build_object('id', t.id, 'booking_id', t.booking_id, 'seat_id', t.seat_id,

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type {
   BookingStatus,
   Database,
@@ -11,6 +11,31 @@ import type {
 } from '../../db/schema.js';
 
 type Q = Kysely<Database> | Transaction<Database>;
+
+/**
+ * The outbox rows of a booking event, one per channel the customer can be reached on (a box office sale's go to
+ * the buyer's email, if they gave one), for the bookings rows of `bookings` (a subquery or a CTE's name), at most
+ * once per (booking, event, channel); RETURNING their ids. Shared by insertForEvent and the statement that
+ * confirms a payment (BookingsRepository.confirmPaid), which writes them with the confirmation.
+ */
+export function insertBookingOutboxRows(
+  bookings: RawBuilder<unknown>,
+  e: { event: NotificationEvent; mailDomain: string; smsEnabled: boolean },
+): RawBuilder<{ id: string }> {
+  return sql<{ id: string }>`
+    INSERT INTO notifications (id, booking_id, event, channel, recipient, message_id)
+    SELECT x.id, b.id, ${e.event}, x.channel, x.recipient, '<' || x.id || '@' || ${e.mailDomain}::text || '>'
+      FROM ${bookings} b
+      JOIN users u ON u.id = b.user_id
+      CROSS JOIN LATERAL (VALUES
+             (gen_random_uuid(), 'email', CASE WHEN b.channel = 'box_office' THEN b.buyer_email ELSE u.email END),
+             (gen_random_uuid(), 'sms', CASE WHEN b.channel = 'box_office' THEN NULL ELSE u.phone END))
+        AS x (id, channel, recipient)
+     WHERE x.recipient IS NOT NULL
+       AND (x.channel = 'email' OR ${e.smsEnabled}::boolean)
+    ON CONFLICT (booking_id, event, channel) DO NOTHING
+    RETURNING id`;
+}
 
 /** Everything a confirmation, refund or expiry message says about a booking. */
 export interface BookingMessageView {
@@ -64,21 +89,10 @@ export class NotificationsRepository {
     trx: Transaction<Database>,
     e: { bookingId: string; event: NotificationEvent; mailDomain: string; smsEnabled: boolean },
   ): Promise<{ id: string }[]> {
-    const result = await sql<{ id: string }>`
-      INSERT INTO notifications (id, booking_id, event, channel, recipient, message_id)
-      SELECT x.id, b.id, ${e.event}, x.channel, x.recipient, '<' || x.id || '@' || ${e.mailDomain} || '>'
-        FROM bookings b
-        JOIN users u ON u.id = b.user_id
-        -- A box office sale is the clerk's booking: its messages go to the buyer's email, if they gave one.
-        CROSS JOIN LATERAL (VALUES
-               (gen_random_uuid(), 'email', CASE WHEN b.channel = 'box_office' THEN b.buyer_email ELSE u.email END),
-               (gen_random_uuid(), 'sms', CASE WHEN b.channel = 'box_office' THEN NULL ELSE u.phone END))
-          AS x (id, channel, recipient)
-       WHERE b.id = ${e.bookingId}
-         AND x.recipient IS NOT NULL
-         AND (x.channel = 'email' OR ${e.smsEnabled}::boolean)
-      ON CONFLICT (booking_id, event, channel) DO NOTHING
-      RETURNING id`.execute(trx);
+    const result = await sql<{ id: string }>`${insertBookingOutboxRows(
+      sql`(SELECT * FROM bookings WHERE id = ${e.bookingId})`,
+      e,
+    )}`.execute(trx);
     return result.rows;
   }
 
