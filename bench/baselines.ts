@@ -11,7 +11,7 @@ import pg from 'pg';
 import type { Db } from '../src/db/database.js';
 import { seatIsFree } from '../src/modules/bookings/seat-rules.js';
 import { createPendingBookings, createShowtimeWithSeats } from './fixtures.js';
-import { cannon, startNodeProcess, summarize, type Row } from './lib.js';
+import { cannon, postgresCpuUs, startNodeProcess, summarize, type Row } from './lib.js';
 
 /** Names of the enabled user triggers on seat_inventory, so they can be switched off and back on exactly. */
 async function userTriggers(db: Db): Promise<string[]> {
@@ -43,6 +43,8 @@ async function runStatements(
   connections: number,
   seconds: number,
   jobs: Array<{ text: string; values: unknown[]; expectRows: number }>,
+  /** Called once every connection is open, right before the first statement. */
+  onStart?: () => void,
 ): Promise<Timed> {
   const pool = new pg.Pool({ connectionString: url, max: connections });
   // Open every connection first: connection set-up is not part of what is measured.
@@ -51,6 +53,7 @@ async function runStatements(
   const latencies: number[] = [];
   let next = 0;
   let ok = 0;
+  onStart?.();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const lane = async () => {
@@ -104,14 +107,28 @@ export async function claimBaseline(
   const triggers = await userTriggers(db);
   await setTriggers(db, triggers, false);
   try {
-    const t = await runStatements(url, opts.connections, opts.seconds, jobs);
-    return row(
-      'claim',
-      'baseline: the claim UPDATE alone (2 seats, autocommit, pg)',
-      opts.connections,
-      t,
-      `${t.ok} claimed`,
-    );
+    const cpu = { db: 0, own: process.cpuUsage() };
+    const t = await runStatements(url, opts.connections, opts.seconds, jobs, () => {
+      cpu.db = postgresCpuUs();
+      cpu.own = process.cpuUsage();
+    });
+    const db = postgresCpuUs() - cpu.db;
+    const own = process.cpuUsage(cpu.own);
+    return {
+      ...row(
+        'claim',
+        'baseline: the claim UPDATE alone (2 seats, autocommit, pg)',
+        opts.connections,
+        t,
+        `${t.ok} claimed`,
+      ),
+      // The "server" of this baseline is PostgreSQL; the load generator is this process's pg clients.
+      cpu: {
+        serverUs: 0,
+        databaseUs: db / (t.done || 1),
+        loadGeneratorUs: (own.user + own.system) / (t.done || 1),
+      },
+    };
   } finally {
     await setTriggers(db, triggers, true);
   }

@@ -304,6 +304,17 @@ export async function runOnsale(o: OnsaleOptions): Promise<OnsaleResult> {
   const rssAfterStreams = largest('rssMiB');
   for (const [, n] of streamFailures) unexpected += n;
 
+  // The load generator's connections are open before the sale, as a reverse proxy's upstream keep-alive pool (or
+  // a browser that has loaded the app) holds them; the customers share them, as they share the load generator.
+  // Without this, the first request on each of the 64 new connections waited up to 1.8 s in the listen queue:
+  // under CPU saturation Node (libuv >= 1.45) accepts one connection per event-loop iteration, while requests
+  // on open connections are served in bulk (docs/benchmarks.md, docs/operations.md).
+  await Promise.all(
+    Array.from({ length: o.concurrency }, () =>
+      request(apiAgent, o.port, { method: 'GET', path: '/api/v1/health/live' }),
+    ),
+  );
+
   // 2. The sale.
   let rssPeak = rssAfterStreams ?? 0;
   const rssTimer = setInterval(() => {

@@ -43,6 +43,7 @@ import { printProfile, summarizeProfile } from './profile-top.js';
 const SCENARIOS = [
   'claim',
   'hold',
+  'hold-signed-in',
   'contention',
   'bare',
   'seatmap',
@@ -60,6 +61,7 @@ const { values: args } = parseArgs({
     claims: { type: 'string', default: '15000' },
     connections: { type: 'string', default: '64' },
     'db-connections': { type: 'string', default: '32' },
+    'app-pool': { type: 'string', default: '8' },
     processes: { type: 'string', default: '1' },
     customers: { type: 'string', default: '1000' },
     rows: { type: 'string', default: '12' },
@@ -88,7 +90,9 @@ if (args.help) {
 
   --only LIST          scenarios to run, comma-separated (default: all):
                          claim       baseline: the claim UPDATE alone, autocommit, --db-connections clients
-                         hold        POST /bookings, 2 free seats each, --holds requests
+                         hold        POST /bookings, 2 free seats each, --holds requests, each by a customer
+                                     whose token the API has not seen (HS256 check + session look-up)
+                         hold-signed-in  the same by customers signed in before (as after loading the map)
                          contention  POST /bookings, everyone wants the same 20 seats
                          bare        baseline: bare Node http server, --seconds
                          seatmap     GET /showtimes/:id/seats (300 seats), --seconds
@@ -99,7 +103,9 @@ if (args.help) {
   --holds N            holds in the hold and contention scenarios (default 3000)
   --claims N           most claims in the claim baseline and updates in the trigger one (default 15000)
   --connections N      HTTP connections of hold, contention, seatmap and bare (default 64)
-  --db-connections N   pg clients of the baselines and of the app's pool (default 32)
+  --db-connections N   pg clients of the baselines (default 32)
+  --app-pool N         the API's main pool (DATABASE_POOL_SIZE), split between its processes (default 8: four
+                       per database core; 32 took a hold 25-30% more PostgreSQL CPU on 2 cores)
   --processes LIST     API processes sharing the port (node:cluster, the pool split between them), e.g. 1,2:
                        hold, contention and seat map run once per count; the on-sale with the last count
   --customers N        on-sale customers (default 1000)
@@ -139,6 +145,7 @@ const SECONDS = num('seconds');
 const HOLDS = num('holds');
 const CONNECTIONS = num('connections');
 const DB_CONNECTIONS = num('db-connections');
+const APP_POOL = num('app-pool');
 const PROCESS_COUNTS = args.processes.split(',').map((x) => {
   const n = Number(x);
   if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error('--processes: counts from 1 to 16');
@@ -231,13 +238,15 @@ async function main(): Promise<void> {
     const app = await startNodeProcess(serverArgs, {
       ...process.env,
       ...env,
-      BENCH_POOL: String(DB_CONNECTIONS),
+      BENCH_POOL: String(APP_POOL),
       BENCH_PROCESSES: String(procs),
       ...(file ? { BENCH_PROFILE_FILE: file } : {}),
     });
     try {
       // Warm-up outside the measurement: JIT, the pool's connections, the auth cache, and the hold statement
-      // prepared (and past its first custom plans) on every pooled connection, on a showtime of its own.
+      // prepared (and past its first custom plans) on every pooled connection, on a showtime of its own. 900
+      // holds: after 300, V8's optimising compiler was still a fifth of the API process's CPU in the
+      // measurement (perf, 2026-12-03); it was gone after a few thousand.
       if (warmup) {
         const agent = new http.Agent({ keepAlive: true });
         const { id, bearers } = warmup;
@@ -248,7 +257,7 @@ async function main(): Promise<void> {
             headers: { authorization: `Bearer ${bearers[0]}` },
           });
         });
-        const st = await createShowtimeWithSeats(ctx.db, 12, 50);
+        const st = await createShowtimeWithSeats(ctx.db, 36, 50);
         let i = 0;
         await forEachBounded(st.seats.length / 2, DB_CONNECTIONS, async () => {
           const k = i++;
@@ -288,7 +297,8 @@ async function main(): Promise<void> {
     const customers = num('customers');
     const streams = num('streams');
     const visitors = only.has('waitingroom') ? num('wr-visitors') : 0;
-    const userIds = await createUsers(ctx.db, Math.max(2000, customers, streams, visitors));
+    // Every hold of the hold scenarios by a customer of its own (their first request, in the first of them).
+    const userIds = await createUsers(ctx.db, Math.max(2000, HOLDS + 100, customers, streams, visitors));
     const bearers = await Promise.all(
       userIds.map((id) => ctx.tokens.issue({ userId: id, role: 'customer' })),
     );
@@ -308,30 +318,62 @@ async function main(): Promise<void> {
       );
     }
 
-    for (const procs of only.has('hold') ? PROCESS_COUNTS : []) {
-      console.error(`hold (${procs} API processes)…`);
-      const st = await createShowtimeWithSeats(ctx.db, rows, 50);
-      let n = 0;
-      add(
-        await withApp(keyed('hold', procs), procs, (port) =>
-          cannon(keyed('hold', procs), labelled('hold: POST /bookings, 2 free seats each', procs), port, {
-            connections: CONNECTIONS,
-            amount: HOLDS,
-            build: () => {
-              const i = n++;
-              return {
-                method: 'POST',
-                path: '/api/v1/bookings',
-                headers: {
-                  authorization: `Bearer ${bearers[i % bearers.length]}`,
-                  'content-type': 'application/json',
-                },
-                body: JSON.stringify({ showtimeId: st.id, seatIds: [st.seats[2 * i], st.seats[2 * i + 1]] }),
-              };
+    // A hold by a customer whose token the API process has not seen yet (its HS256 check and session look-up
+    // are part of the request), and one by a customer who is signed in and has just loaded the seat map, as
+    // in the app (that earlier request verified the token and cached the session).
+    const holdRuns = [
+      ...(only.has('hold')
+        ? [{ key: 'hold', label: 'hold: POST /bookings, 2 free seats each', signedIn: false }]
+        : []),
+      ...(only.has('hold-signed-in')
+        ? [
+            {
+              key: 'hold-signed-in',
+              label: 'hold, signed in: the same, each token seen before',
+              signedIn: true,
             },
+          ]
+        : []),
+    ];
+    for (const run of holdRuns) {
+      for (const procs of PROCESS_COUNTS) {
+        console.error(`${run.key} (${procs} API processes)…`);
+        const st = await createShowtimeWithSeats(ctx.db, rows, 50);
+        let n = 0;
+        add(
+          await withApp(keyed(run.key, procs), procs, async (port, pids) => {
+            if (run.signedIn) {
+              const agent = new http.Agent({ keepAlive: true });
+              await forEachBounded(HOLDS, DB_CONNECTIONS, async (i) => {
+                await request(agent, port, {
+                  method: 'GET',
+                  path: '/api/v1/auth/me',
+                  headers: { authorization: `Bearer ${bearers[i]}` },
+                });
+              });
+              agent.destroy();
+            }
+            return cannon(keyed(run.key, procs), labelled(run.label, procs), port, {
+              connections: CONNECTIONS,
+              amount: HOLDS,
+              pids,
+              database: true,
+              build: () => {
+                const i = n++;
+                return {
+                  method: 'POST',
+                  path: '/api/v1/bookings',
+                  headers: { authorization: `Bearer ${bearers[i]}`, 'content-type': 'application/json' },
+                  body: JSON.stringify({
+                    showtimeId: st.id,
+                    seatIds: [st.seats[2 * i], st.seats[2 * i + 1]],
+                  }),
+                };
+              },
+            });
           }),
-        ),
-      );
+        );
+      }
     }
 
     for (const procs of only.has('contention') ? PROCESS_COUNTS : []) {
@@ -503,8 +545,8 @@ async function main(): Promise<void> {
   );
   console.log(
     `Database: ${embedded ? 'embedded' : 'BENCH_DATABASE_URL'} PostgreSQL ${s.v}, fsync=${s.fsync}, ` +
-      `synchronous_commit=${s.sc}; HTTP ${CONNECTIONS} connections, pg ${DB_CONNECTIONS} clients (baselines and ` +
-      `the app's pool), ${HOLDS} holds, ${SECONDS} s timed scenarios\n`,
+      `synchronous_commit=${s.sc}; HTTP ${CONNECTIONS} connections, pg ${DB_CONNECTIONS} clients (baselines), ` +
+      `the API's pool ${APP_POOL}, ${HOLDS} holds, ${SECONDS} s timed scenarios\n`,
   );
   if (results.size) {
     console.log('| scenario | conns | requests | req/s | p50 ms | p99 ms | answers |');
@@ -528,6 +570,7 @@ async function main(): Promise<void> {
     }));
   const ratios = [
     ...perCount('hold', 'hold', 'claim', GOALS.hold),
+    ...perCount('hold, signed in', 'hold-signed-in', 'claim', GOALS.hold),
     ...perCount('seat map', 'seatmap', 'bare', GOALS.seatmap),
     {
       path: `live updates: UPDATEs with triggers (${triggerNames.join(', ') || 'none'})`,
@@ -563,10 +606,12 @@ async function main(): Promise<void> {
   const withCpu = [...results.values()].filter((r) => r.cpu);
   if (withCpu.length) {
     console.log(
-      `\n| CPU per answer (user + system, from /proc) | server µs | load generator µs |\n|---|---:|---:|`,
+      `\n| CPU per answer (user + system, from /proc) | server µs | PostgreSQL µs | load generator µs |\n|---|---:|---:|---:|`,
     );
     for (const r of withCpu)
-      console.log(`| ${r.scenario} | ${r.cpu!.serverUs.toFixed(0)} | ${r.cpu!.loadGeneratorUs.toFixed(0)} |`);
+      console.log(
+        `| ${r.scenario} | ${r.cpu!.serverUs.toFixed(0)} | ${r.cpu!.databaseUs?.toFixed(0) ?? '–'} | ${r.cpu!.loadGeneratorUs.toFixed(0)} |`,
+      );
     console.log(
       `(autocannon ${args['decode-bodies'] ? 'decoded' : 'did not decode'} answer bodies; --decode-bodies to compare with runs before 2026-12-03)`,
     );

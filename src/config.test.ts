@@ -8,6 +8,7 @@ describe('readConfig', () => {
       env: 'development',
       port: 3000,
       databaseUrl: undefined,
+      databasePoolSize: 20,
       rateLimit: { perMinute: 600, anonymousPerMinute: 120, authPerMinute: 30 },
       seatStreamsPerIp: 10,
       holdTtlSeconds: 420,
@@ -17,8 +18,16 @@ describe('readConfig', () => {
   });
 
   it('converts and validates values, listing every bad variable at once', () => {
-    expect(readConfig({ PORT: '8080', HOLD_TTL_SECONDS: '1', WORKER_IN_PROCESS: 'false' })).toMatchObject({
+    expect(
+      readConfig({
+        PORT: '8080',
+        HOLD_TTL_SECONDS: '1',
+        WORKER_IN_PROCESS: 'false',
+        DATABASE_POOL_SIZE: '8',
+      }),
+    ).toMatchObject({
       port: 8080,
+      databasePoolSize: 8,
       holdTtlSeconds: 1,
       workerInProcess: false,
     });
@@ -28,6 +37,7 @@ describe('readConfig', () => {
         PORT: 'eighty',
         RATE_LIMIT_PER_MINUTE: '0',
         DATABASE_URL: 'mysql://x',
+        DATABASE_POOL_SIZE: '0',
         LOG_LEVEL: 'loud',
       });
     } catch (e) {
@@ -35,7 +45,8 @@ describe('readConfig', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     const msg = (err as Error).message;
-    for (const v of ['PORT', 'RATE_LIMIT_PER_MINUTE', 'DATABASE_URL', 'LOG_LEVEL']) expect(msg).toContain(v);
+    for (const v of ['PORT', 'RATE_LIMIT_PER_MINUTE', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'LOG_LEVEL'])
+      expect(msg).toContain(v);
   });
 
   it('notification settings: defaults, SMTP and ticket key required in production, SMS URL needs a token', () => {

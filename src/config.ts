@@ -17,6 +17,9 @@ const EnvSchema = Type.Object({
   // false, true (= 1 hop) or the number of proxy hops in front of the API.
   TRUST_PROXY: Type.String({ pattern: '^(true|false|[0-9])$', default: 'false' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  // Connections of each process's main pool (holds, payments, everything but a few short reads): about four per
+  // database core does most (docs/operations.md, measured).
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_TTL_SECONDS: Type.Integer({ minimum: 60, default: 86_400 }),
@@ -101,6 +104,8 @@ export interface Config {
    */
   trustProxyHops: number;
   databaseUrl: string | undefined;
+  /** Connections of the main pool of each API or worker process. */
+  databasePoolSize: number;
   redisUrl: string | undefined;
   jwtSecret: string | undefined;
   jwtTtlSeconds: number;
@@ -247,6 +252,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxyHops:
       env.TRUST_PROXY === 'true' ? 1 : env.TRUST_PROXY === 'false' ? 0 : Number(env.TRUST_PROXY),
     databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
     redisUrl: env.REDIS_URL,
     jwtSecret: env.JWT_SECRET,
     jwtTtlSeconds: env.JWT_TTL_SECONDS,

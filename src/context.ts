@@ -104,7 +104,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
   const logger = overrides.logger ?? createLogger(config);
   const clock = overrides.clock ?? systemClock;
   const ownPool = !overrides.pool;
-  const pool = overrides.pool ?? createPool(config.databaseUrl);
+  const pool = overrides.pool ?? createPool(config.databaseUrl, { max: config.databasePoolSize });
   const db = createDb(pool);
   const tokens = new TokenService(
     config.jwtSecret,
