@@ -384,7 +384,7 @@ async function main(): Promise<void> {
       const hot = await createShowtimeWithSeats(ctx.db, 1, 20);
       let h = 0;
       add(
-        await withApp(keyed('contention', procs), procs, (port) =>
+        await withApp(keyed('contention', procs), procs, (port, pids) =>
           cannon(
             keyed('contention', procs),
             labelled('contention: everyone wants the same 20 seats', procs),
@@ -392,6 +392,8 @@ async function main(): Promise<void> {
             {
               connections: CONNECTIONS,
               amount: HOLDS,
+              pids,
+              database: true,
               build: () => {
                 const i = h++;
                 const a = i % 20;

@@ -105,6 +105,36 @@ describe('holding seats', () => {
     await cancelAll(alice);
   });
 
+  it('refuses seats already taken before locking or writing anything, and still names unknown seats first', async () => {
+    const [a, b, c] = [st.seatIds[33]!, st.seatIds[34]!, st.seatIds[35]!];
+    expect((await hold(alice, st.showtimeId, [a])).statusCode).toBe(201);
+    const seqOf = async (userId: string) =>
+      (
+        await t.ctx.db
+          .selectFrom('users')
+          .select('hold_seq')
+          .where('id', '=', userId)
+          .executeTakeFirstOrThrow()
+      ).hold_seq;
+    const before = await seqOf(bob.id);
+    const res = await hold(bob, st.showtimeId, [b, a]);
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ error: { code: 'SEATS_UNAVAILABLE', seatIds: [a] } });
+    // Nothing written for the refusal: not even the customer's hold counter (the lock every hold takes).
+    expect(await seqOf(bob.id)).toBe(before);
+    expect((await seatStatuses(t.ctx.db, st.showtimeId)).get(b)).toBe('available');
+    // A seat that does not exist is still reported as such, before the taken one.
+    const unknown = '00000000-0000-4000-8000-000000000001';
+    const both = await hold(bob, st.showtimeId, [a, unknown]);
+    expect(both.statusCode).toBe(404);
+    expect(both.json()).toMatchObject({ error: { code: 'SEATS_NOT_FOUND' } });
+    // And a free seat still goes through the locked path: held, the counter moved.
+    expect((await hold(bob, st.showtimeId, [b, c])).statusCode).toBe(201);
+    expect(await seqOf(bob.id)).toBe(before + 1);
+    await cancelAll(alice);
+    await cancelAll(bob);
+  });
+
   it('refuses more than MAX_ACTIVE_HOLDS_PER_USER pending holds', async () => {
     expect((await hold(bob, st.showtimeId, [st.seatIds[40]!])).statusCode).toBe(201);
     expect((await hold(bob, st.showtimeId, [st.seatIds[41]!])).statusCode).toBe(201);

@@ -66,6 +66,12 @@ export class BookingsRepository {
   /**
    * A whole hold in one autocommit statement (a named prepared statement: planned once per connection):
    *
+   * 0. A wanted seat already taken in the statement's snapshot (held by a live hold, sold, blocked) refuses
+   *    the hold before anything is locked or written (`conflictInSnapshot`): at an on-sale most holds are such
+   *    conflicts, and each had cost a row lock on the customer, locks on seats (waiting for the winner's
+   *    commit) and a commit with a WAL flush. Seats free in the snapshot go on to the locked judgement below,
+   *    so nothing is ever held on the snapshot's word; a seat freed just after the snapshot may be refused
+   *    once, as if the request had come a moment earlier.
    * 1. The customer's row is locked and its hold_seq bumped: one customer's holds run one after another. The
    *    limits are counted in this statement's snapshot, taken before that lock was granted; if another hold of
    *    theirs committed meanwhile (hold_seq moved by more than our own +1), `fresh` is false, nothing else is
@@ -114,6 +120,11 @@ export class BookingsRepository {
     /** Ticket types asked for that this showtime does not offer. */
     refusedTypes: string[];
     tickets: TicketView[];
+    /**
+     * Refused at step 0: `taken` names the seats taken in the snapshot; nothing was locked or written, and the
+     * limits (`activeHolds`, `seatsForShowtime`) were counted without the customer's lock, so they decide nothing.
+     */
+    conflictInSnapshot: boolean;
   }> {
     const n = h.seatIds.length;
     const r = await executePrepared(
@@ -132,10 +143,18 @@ export class BookingsRepository {
         companions_refused: string[] | null;
         refused_types: string[] | null;
         tickets: TicketView[] | null;
+        pre_found: string[] | null;
+        pre_taken: string[] | null;
       }>`
-      WITH me AS (
+      WITH pre AS (
+        -- Step 0: the wanted seats as the snapshot has them, unlocked.
+        SELECT array_agg(si.seat_id) AS found,
+               array_agg(si.seat_id) FILTER (WHERE NOT ${seatIsFree('si')}) AS taken
+          FROM seat_inventory si
+         WHERE si.showtime_id = ${h.showtimeId} AND si.seat_id = ANY(${h.seatIds}::uuid[])
+      ), me AS (
         UPDATE users u SET hold_seq = u.hold_seq + 1
-         WHERE u.id = ${h.userId}
+         WHERE u.id = ${h.userId} AND (SELECT taken FROM pre) IS NULL
         RETURNING u.hold_seq = (SELECT s.hold_seq FROM users s WHERE s.id = ${h.userId}) + 1 AS fresh
       ), st AS (
         SELECT st.*, st.starts_at <= now() AS started, th.booking_fee_cents AS fee_cents, th.tax_rate_ppm
@@ -238,7 +257,10 @@ export class BookingsRepository {
           FROM priced p CROSS JOIN booking b WHERE p.id IN (SELECT seat_id FROM claimed)
         RETURNING id, booking_id, seat_id, tier, ticket_type, price_cents, status
       )
-      SELECT EXISTS (SELECT 1 FROM me) AS user_found,
+      SELECT CASE WHEN (SELECT taken FROM pre) IS NULL THEN EXISTS (SELECT 1 FROM me)
+                  ELSE EXISTS (SELECT 1 FROM users WHERE id = ${h.userId}) END AS user_found,
+             (SELECT found FROM pre) AS pre_found,
+             (SELECT taken FROM pre) AS pre_taken,
              (SELECT admitted FROM queue) AS admitted,
              (SELECT fresh FROM me) AS fresh,
              EXISTS (SELECT 1 FROM st) AS showtime_found,
@@ -265,7 +287,9 @@ export class BookingsRepository {
         FROM lim`,
     );
     const row = r.rows[0]!;
+    const conflictInSnapshot = row.pre_taken !== null;
     return {
+      conflictInSnapshot,
       userFound: row.user_found,
       admitted: row.admitted,
       fresh: row.fresh === true,
@@ -274,8 +298,8 @@ export class BookingsRepository {
       activeHolds: row.active_holds,
       seatsForShowtime: row.seats,
       booking: row.booking ? dated(row.booking, BOOKING_TIMES) : null,
-      existing: row.existing ?? [],
-      taken: row.taken ?? [],
+      existing: (conflictInSnapshot ? row.pre_found : row.existing) ?? [],
+      taken: (conflictInSnapshot ? row.pre_taken : row.taken) ?? [],
       companionsRefused: row.companions_refused ?? [],
       refusedTypes: row.refused_types ?? [],
       tickets: row.tickets ?? [],

@@ -264,28 +264,32 @@ export class BookingsService {
         if (!held.showtimeFound) throw new ShowtimeNotFoundError();
         if (held.started) throw new ShowtimeClosedError();
         if (!held.admitted) throw new AdmissionRequiredError(input.showtimeId);
-        if (!held.fresh) {
-          // Another hold of this customer committed while we waited for their row: count again.
-          if (tries < MAX_HOLD_RECOUNTS) continue;
-          // Still racing their own holds (many at once, on a busy machine): take their row lock first, in a
-          // transaction, so the statement counts under it and cannot be overtaken again. Never a wrong
-          // TOO_MANY_HOLDS for a customer under the limit.
-          if (!locked) {
-            if (q.isTransaction) {
-              await this.repo.lockCustomer(q as Transaction<Database>, userId);
-              return attempt(q, true);
+        // Refused before any lock or write (seats taken in the statement's snapshot): the limits were counted
+        // without the customer's lock, so they are not judged; the answer is about the seats.
+        if (!held.conflictInSnapshot) {
+          if (!held.fresh) {
+            // Another hold of this customer committed while we waited for their row: count again.
+            if (tries < MAX_HOLD_RECOUNTS) continue;
+            // Still racing their own holds (many at once, on a busy machine): take their row lock first, in a
+            // transaction, so the statement counts under it and cannot be overtaken again. Never a wrong
+            // TOO_MANY_HOLDS for a customer under the limit.
+            if (!locked) {
+              if (q.isTransaction) {
+                await this.repo.lockCustomer(q as Transaction<Database>, userId);
+                return attempt(q, true);
+              }
+              return db.transaction().execute(async (trx) => {
+                await this.repo.lockCustomer(trx, userId);
+                return attempt(trx, true);
+              });
             }
-            return db.transaction().execute(async (trx) => {
-              await this.repo.lockCustomer(trx, userId);
-              return attempt(trx, true);
-            });
           }
-        }
-        if (!held.fresh || held.activeHolds >= config.maxActiveHoldsPerUser) {
-          throw new TooManyHoldsError(config.maxActiveHoldsPerUser);
-        }
-        if (held.seatsForShowtime + seatIds.length > config.maxSeatsPerShowtimePerUser) {
-          throw new SeatLimitError(config.maxSeatsPerShowtimePerUser, held.seatsForShowtime);
+          if (!held.fresh || held.activeHolds >= config.maxActiveHoldsPerUser) {
+            throw new TooManyHoldsError(config.maxActiveHoldsPerUser);
+          }
+          if (held.seatsForShowtime + seatIds.length > config.maxSeatsPerShowtimePerUser) {
+            throw new SeatLimitError(config.maxSeatsPerShowtimePerUser, held.seatsForShowtime);
+          }
         }
         if (held.companionsRefused.length > 0) {
           throw new CompanionSeatError(held.companionsRefused, config.companionSeatReleaseMinutes);
