@@ -246,10 +246,12 @@ async function main(): Promise<void> {
       ...(file ? { BENCH_PROFILE_FILE: file } : {}),
     });
     try {
-      // Warm-up outside the measurement: JIT, the pool's connections, the auth cache, and the hold statement
-      // prepared (and past its first custom plans) on every pooled connection, on a showtime of its own. 900
-      // holds: after 300, V8's optimising compiler was still a fifth of the API process's CPU in the
-      // measurement (perf, 2026-12-03); it was gone after a few thousand.
+      // Warm-up outside the measurement, on a showtime of its own: JIT, the pool's connections, the auth cache,
+      // and the hold statement prepared (and past its first custom plans) on every pooled connection. Every
+      // path the scenarios take, as a process that has served for a while has them: 900 holds (after 300, V8's
+      // optimising compiler was still a fifth of the API process's CPU in the hold's measurement), 300 holds
+      // refused as taken, 300 payments (without those, it was a fifth of it during the on-sale; perf,
+      // 2026-12-03).
       if (warmup) {
         const agent = new http.Agent({ keepAlive: true });
         const { id, bearers } = warmup;
@@ -261,14 +263,26 @@ async function main(): Promise<void> {
           });
         });
         const st = await createShowtimeWithSeats(ctx.db, 36, 50);
-        let i = 0;
-        await forEachBounded(st.seats.length / 2, DB_CONNECTIONS, async () => {
-          const k = i++;
-          await request(agent, app.port, {
+        const held: Array<{ id: string; bearer: string }> = [];
+        const holdPair = async (k: number) => {
+          const bearer = bearers[k % bearers.length]!;
+          const a = await request(agent, app.port, {
             method: 'POST',
             path: '/api/v1/bookings',
-            headers: { authorization: `Bearer ${bearers[k % bearers.length]}` },
+            headers: { authorization: `Bearer ${bearer}` },
             body: { showtimeId: st.id, seatIds: [st.seats[2 * k], st.seats[2 * k + 1]] },
+          });
+          if (a.status === 201)
+            held.push({ id: (JSON.parse(a.body) as { booking: { id: string } }).booking.id, bearer });
+        };
+        await forEachBounded(st.seats.length / 2, DB_CONNECTIONS, holdPair);
+        await forEachBounded(300, DB_CONNECTIONS, holdPair); // the same seats again: 409
+        await forEachBounded(Math.min(300, held.length), DB_CONNECTIONS, async (k) => {
+          await request(agent, app.port, {
+            method: 'POST',
+            path: `/api/v1/bookings/${held[k]!.id}/payment`,
+            headers: { authorization: `Bearer ${held[k]!.bearer}` },
+            body: { card: { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' } },
           });
         });
         agent.destroy();
