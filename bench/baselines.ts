@@ -43,8 +43,9 @@ async function runStatements(
   connections: number,
   seconds: number,
   jobs: Array<{ text: string; values: unknown[]; expectRows: number }>,
-  /** Called once every connection is open, right before the first statement. */
-  onStart?: () => void,
+  /** Called once every connection is open, right before the first statement, and after the last one (before
+   * the connections close: a backend that has exited takes its CPU time with it). */
+  around?: { start: () => void; end: () => void },
 ): Promise<Timed> {
   const pool = new pg.Pool({ connectionString: url, max: connections });
   // Open every connection first: connection set-up is not part of what is measured.
@@ -53,7 +54,7 @@ async function runStatements(
   const latencies: number[] = [];
   let next = 0;
   let ok = 0;
-  onStart?.();
+  around?.start();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const lane = async () => {
@@ -69,6 +70,7 @@ async function runStatements(
   };
   await Promise.all(Array.from({ length: connections }, lane));
   const elapsed = (performance.now() - started) / 1000;
+  around?.end();
   await pool.end();
   return { done: latencies.length, ok, seconds: elapsed, latencies };
 }
@@ -108,12 +110,18 @@ export async function claimBaseline(
   await setTriggers(db, triggers, false);
   try {
     const cpu = { db: 0, own: process.cpuUsage() };
-    const t = await runStatements(url, opts.connections, opts.seconds, jobs, () => {
-      cpu.db = postgresCpuUs();
-      cpu.own = process.cpuUsage();
+    let db = 0;
+    let own = process.cpuUsage(cpu.own);
+    const t = await runStatements(url, opts.connections, opts.seconds, jobs, {
+      start: () => {
+        cpu.db = postgresCpuUs();
+        cpu.own = process.cpuUsage();
+      },
+      end: () => {
+        db = postgresCpuUs() - cpu.db;
+        own = process.cpuUsage(cpu.own);
+      },
     });
-    const db = postgresCpuUs() - cpu.db;
-    const own = process.cpuUsage(cpu.own);
     return {
       ...row(
         'claim',

@@ -136,22 +136,18 @@ export function postgresCpuUs(): number {
   let sum = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.split(') ')[1]!.split(' ');
-      sum += ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
-    } catch {
-      // gone meanwhile
-    }
+    const us = cpuTimeUs(Number(entry), '(postgres)');
+    if (!Number.isNaN(us)) sum += us;
   }
   return sum;
 }
 
-/** CPU time (user + system) a process has used, in µs; NaN where /proc is missing. */
-export function cpuTimeUs(pid: number): number {
+/** CPU time (user + system) a process has used, in µs; NaN where /proc is missing (or its name is not `comm`). */
+export function cpuTimeUs(pid: number, comm?: string): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (comm !== undefined && !stat.includes(comm)) return NaN;
+    const fields = stat.split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // USER_HZ: 1/100 s
   } catch {
     return NaN;
