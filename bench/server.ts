@@ -6,7 +6,7 @@
  * With BENCH_PROFILE_FILE each API process profiles itself from the moment it listens (start-up and
  * TypeScript compilation stay out of the profile) and writes a .cpuprofile when told to stop.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import cluster from 'node:cluster';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -61,6 +61,16 @@ async function serve(of: number): Promise<void> {
   // long before the app sees it, which the app's own request timings cannot show.
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  // Garbage-collection pauses over its life: how much of that delay the collector explains.
+  const gc = { n: 0, ms: 0, max: 0, over20: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.n++;
+      gc.ms += entry.duration;
+      gc.max = Math.max(gc.max, entry.duration);
+      if (entry.duration > 20) gc.over20++;
+    }
+  }).observe({ entryTypes: ['gc'] });
 
   const profileFile = process.env.BENCH_PROFILE_FILE;
   let profiler: Session | undefined;
@@ -79,7 +89,8 @@ async function serve(of: number): Promise<void> {
     const msOf = (ns: number) => (ns / 1e6).toFixed(0);
     process.stderr.write(
       `  (API process ${process.pid}: event-loop delay p50 ${msOf(loop.percentile(50))} / p99 ` +
-        `${msOf(loop.percentile(99))} / max ${msOf(loop.max)} ms over its life)\n`,
+        `${msOf(loop.percentile(99))} / max ${msOf(loop.max)} ms over its life; ${gc.n} GC pauses, ` +
+        `${gc.ms.toFixed(0)} ms in all, longest ${gc.max.toFixed(0)} ms, ${gc.over20} over 20 ms)\n`,
     );
     const saveProfile = async () => {
       if (!profiler || !profileFile) return;

@@ -55,6 +55,7 @@ const EnvSchema = Type.Object({
   SEAT_FEED_FLUSH_MS: Type.Integer({ minimum: 1, maximum: 1000, default: 30 }),
   SEAT_FEED_REFRESH_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
   SEAT_STREAM_PUSH_MS: Type.Integer({ minimum: 0, maximum: 2_000, default: 250 }),
+  HOLD_REFUSE_FROM_MEMORY_MS: Type.Integer({ minimum: 0, maximum: 5_000, default: 1_000 }),
   SEAT_MAP_CACHE_SHOWTIMES: Type.Integer({ minimum: 1, maximum: 100_000, default: 500 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -142,6 +143,11 @@ export interface Config {
   seatStreamsPerIp: number;
   /** How often this process tries the waiting-room admission tick (an advisory lock lets one run at a time); 0: never. */
   waitingRoomTickMs: number;
+  /**
+   * A hold asking for a seat this process's seat feed read as taken at most this long ago is refused from memory,
+   * without the database (0: every hold asks the database). See docs/architecture.md, "The crowd's conflicts".
+   */
+  holdRefuseFromMemoryMs: number;
   seatFeed: {
     /** Touched showtimes are announced to every API process at most this often. */
     flushMs: number;
@@ -278,6 +284,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     streamTokenTtlSeconds: env.STREAM_TOKEN_TTL_SECONDS,
     seatStreamsPerIp: env.SEAT_STREAMS_PER_IP,
     waitingRoomTickMs: env.WAITING_ROOM_TICK_MS,
+    holdRefuseFromMemoryMs: env.HOLD_REFUSE_FROM_MEMORY_MS,
     seatFeed: {
       flushMs: env.SEAT_FEED_FLUSH_MS,
       refreshMs: env.SEAT_FEED_REFRESH_MS,

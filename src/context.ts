@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino';
 import type pg from 'pg';
 import type { Config } from './config.js';
 import { createDb, createPool, type Db } from './db/database.js';
+import { PoolGate } from './db/pool-gate.js';
 import { TokenService } from './http/tokens.js';
 import { serializeRequest } from './http/redact.js';
 import { UserSessions } from './modules/accounts/sessions.js';
@@ -28,7 +29,14 @@ export interface AppContext {
   config: Config;
   logger: Logger;
   pool: pg.Pool;
+  /** Every checkout of `pool` by `db` and `paymentDb` waits here when all its connections are busy. */
+  poolGate: PoolGate;
   db: Db;
+  /**
+   * The same pool as `db`; its checkouts are served first when both wait (PoolGate): a customer paying for the
+   * seats they hold goes ahead of the crowd's new holds at an on-sale. For the card payment's own statements.
+   */
+  paymentDb: Db;
   clock: Clock;
   tokens: TokenService;
   /** Current role and token version per user (revocation), cached for AUTH_CACHE_TTL_MS. */
@@ -105,7 +113,15 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
   const clock = overrides.clock ?? systemClock;
   const ownPool = !overrides.pool;
   const pool = overrides.pool ?? createPool(config.databaseUrl, { max: config.databasePoolSize });
-  const db = createDb(pool);
+  const metrics = overrides.metrics ?? new Metrics({ defaultMetrics: config.env !== 'test' });
+  const gate = new PoolGate(pool, {
+    max: pool.options.max ?? 10,
+    timeoutMs: pool.options.connectionTimeoutMillis || 5_000,
+    observeWait: (seconds) => metrics.poolWait.observe(seconds),
+  });
+  metrics.watchPool(pool, gate);
+  const db = createDb(gate.lane('default'));
+  const paymentDb = createDb(gate.lane('payment'));
   const tokens = new TokenService(
     config.jwtSecret,
     config.jwtTtlSeconds,
@@ -152,8 +168,6 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     logger,
     ...config.seatFeed,
   });
-  const metrics = overrides.metrics ?? new Metrics({ defaultMetrics: config.env !== 'test' });
-  metrics.watchPool(pool);
   const redis = config.redisUrl ? new SharedRedis(config.redisUrl, logger, metrics) : undefined;
   const sms = overrides.sms === undefined ? createSmsProvider(config, logger) : (overrides.sms ?? undefined);
 
@@ -161,7 +175,9 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     config,
     logger,
     pool,
+    poolGate: gate,
     db,
+    paymentDb,
     clock,
     tokens,
     sessions,
@@ -180,7 +196,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       if (!overrides.jobs) await jobs.stop();
       if (gatewayPool) await gatewayPool.end();
       if (!overrides.mailer) mailer.close();
-      if (ownPool) await db.destroy();
+      if (ownPool) await pool.end();
     },
   };
 }

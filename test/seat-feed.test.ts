@@ -132,7 +132,7 @@ describe('live seat events after commit', () => {
       expect(payloads).toEqual([]);
       expect(touched).toEqual([fx.showtimeId]);
       feed.touch = touch;
-      touch(fx.showtimeId);
+      touch(fx.showtimeId, [fx.seatIds[9]!]); // as the hold does: it only took this seat
       await feed.flush();
       await waitFor('the announcement', () => payloads.length > 0, 2_000, 20);
       expect(payloads).toEqual([`${fx.showtimeId} ${b.ctx.seatFeed.origin}`]);

@@ -1,4 +1,4 @@
-import { Kysely, Migrator, PostgresDialect, sql, type RawBuilder } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type PostgresPool, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import type { Transaction } from 'kysely';
 import type { Database } from './schema.js';
@@ -77,7 +77,8 @@ function sendPreparedByName(client: pg.PoolClient): void {
   };
 }
 
-export function createDb(pool: pg.Pool): Db {
+/** A Kysely over a pg pool, or over one lane of the app pool's gate (PoolGate). */
+export function createDb(pool: pg.Pool | PostgresPool): Db {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

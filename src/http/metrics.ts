@@ -136,7 +136,7 @@ export class Metrics {
     labelNames: ['showtime'] as const,
     registers: [this.registry],
   });
-  private readonly pools = new Set<pg.Pool>();
+  private readonly pools = new Map<pg.Pool, { readonly waiting: number }>();
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     // The registry only reads name, help, type, aggregator and get() (and reset()) of what it exposes.
@@ -152,10 +152,10 @@ export class Metrics {
         let total = 0;
         let idle = 0;
         let waiting = 0;
-        for (const pool of pools) {
+        for (const [pool, gate] of pools) {
           total += pool.totalCount;
           idle += pool.idleCount;
-          waiting += pool.waitingCount;
+          waiting += pool.waitingCount + gate.waiting;
         }
         this.set({ state: 'total' }, total);
         this.set({ state: 'idle' }, idle);
@@ -164,23 +164,12 @@ export class Metrics {
     });
   }
 
-  /** Reports the pool's size and queue, and times every wait for one of its connections. */
-  watchPool(pool: pg.Pool): void {
-    if (this.pools.has(pool)) return;
-    this.pools.add(pool);
-    const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
-    const poolWait = this.poolWait;
-    // Kysely (every app query) checks connections out with the promise form; callers with a callback pass through.
-    (pool as unknown as { connect: (...args: unknown[]) => unknown }).connect = (...args: unknown[]) => {
-      if (args.length > 0) return (connect as (...a: unknown[]) => unknown)(...args);
-      const end = poolWait.startTimer();
-      const p = connect();
-      p.then(
-        () => end(),
-        () => end(),
-      );
-      return p;
-    };
+  /**
+   * Reports the pool's size and queue; the gate in front of it (PoolGate) reports each checkout's wait to
+   * `poolWait` and its own queue here.
+   */
+  watchPool(pool: pg.Pool, gate: { readonly waiting: number }): void {
+    this.pools.set(pool, gate);
   }
 }
 

@@ -39,7 +39,8 @@ export const overloadPlugin = fp(
       sampleInterval: 1000,
       ...(maxPoolWaiting > 0
         ? {
-            healthCheck: async () => Promise.resolve(ctx.pool.waitingCount <= maxPoolWaiting),
+            healthCheck: async () =>
+              Promise.resolve(ctx.pool.waitingCount + ctx.poolGate.waiting <= maxPoolWaiting),
             healthCheckInterval: 100,
           }
         : {}),

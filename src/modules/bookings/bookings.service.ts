@@ -240,6 +240,11 @@ export class BookingsService {
           maxSeatsPerShowtimePerUser: COUNTER_SEATS,
         }
       : this.ctx.config;
+    const maxAge = this.ctx.config.holdRefuseFromMemoryMs;
+    if (maxAge > 0) {
+      const taken = this.ctx.seatFeed.knownTaken(input.showtimeId, seatIds, maxAge);
+      if (taken && taken.length > 0) throw new SeatsUnavailableError(taken);
+    }
     // A token only names an entry; the statement itself checks that entry is still admitted (leaving revokes it).
     const admissionEntryId = sale ? null : await this.admissionEntry(userId, input);
     const attempt = async (q: Db | Transaction<Database>, locked = false): Promise<Booking> => {
@@ -311,7 +316,10 @@ export class BookingsService {
           return result;
         })
       : await attempt(db);
-    this.ctx.seatFeed.touch(input.showtimeId);
+    this.ctx.seatFeed.touch(
+      input.showtimeId,
+      booking.tickets.map((t) => t.seatId),
+    );
     return booking;
   }
 
@@ -441,7 +449,7 @@ export class BookingsService {
     // The happy path's first attempt is one statement; anything else takes the general path.
     const first =
       this.ctx.config.maxPaymentAttemptsPerHold >= 2
-        ? await this.payments.startFirst(this.ctx.db, {
+        ? await this.payments.startFirst(this.ctx.paymentDb, {
             bookingId,
             userId,
             cardDigits: digits,
@@ -455,7 +463,7 @@ export class BookingsService {
 
     const outcome = await this.payments.charge(attempt.payment, card, `Matinee booking ${attempt.reference}`);
     if (outcome === 'unknown') {
-      await this.payments.move(this.ctx.db, attempt.payment.id, 'unknown');
+      await this.payments.move(this.ctx.paymentDb, attempt.payment.id, 'unknown');
       this.ctx.logger.warn(
         { bookingId, paymentId: attempt.payment.id },
         'payment gateway did not answer in time',
@@ -576,7 +584,7 @@ export class BookingsService {
     }
 
     const { config } = this.ctx;
-    const attempt = await this.ctx.db.transaction().execute(async (trx) => {
+    const attempt = await this.ctx.paymentDb.transaction().execute(async (trx) => {
       const b = await this.repo.lockBooking(trx, bookingId, userId);
       if (!b) throw new BookingNotFoundError();
       switch (b.status) {
@@ -649,15 +657,15 @@ export class BookingsService {
       return { result, showtimeId: r.booking.showtime_id, notificationIds: r.notificationIds };
     };
     const paid = idem
-      ? await this.ctx.db.transaction().execute(async (trx) => {
+      ? await this.ctx.paymentDb.transaction().execute(async (trx) => {
           const done = await confirm(trx);
           if (done) await idem.record(trx, 200, done.result);
           return done;
         })
-      : await confirm(this.ctx.db);
+      : await confirm(this.ctx.paymentDb);
     if (!paid) return undefined;
     void sendDeliveryJobsAfterCommit(this.ctx, paid.notificationIds);
-    this.ctx.seatFeed.touch(paid.showtimeId);
+    this.ctx.seatFeed.touch(paid.showtimeId, []); // held seats sold: nothing freed
     return paid.result;
   }
 
@@ -700,7 +708,7 @@ export class BookingsService {
    * Idempotent: settling the same attempt twice changes nothing the second time.
    */
   async settle(paymentId: string, outcome: ChargeOutcome, idem?: IdempotencyRecorder): Promise<SettleResult> {
-    const result = await this.ctx.db.transaction().execute(async (trx) => {
+    const result = await this.ctx.paymentDb.transaction().execute(async (trx) => {
       const p0 = await this.payments.find(trx, paymentId);
       if (!p0) throw new Error(`payment ${paymentId} vanished`);
       const b = await this.repo.lockBooking(trx, p0.booking_id);
@@ -1078,7 +1086,7 @@ export class BookingsService {
     });
     if (extended) {
       // Statuses are unchanged, but the live seat map's hold ends are not: let it read them again.
-      this.ctx.seatFeed.touch(extended.showtime_id);
+      this.ctx.seatFeed.touch(extended.showtime_id, []); // a later hold end: nothing freed
       return (await this.hydrate([extended]))[0]!;
     }
     const why = await this.repo.extensionRefusal(this.ctx.db, bookingId, userId);

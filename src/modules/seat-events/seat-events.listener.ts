@@ -4,23 +4,36 @@ import type { Logger } from 'pino';
 /** SeatFeed publishes "showtime X changed" here after commit; every API process LISTENs. */
 export const SEAT_EVENTS_CHANNEL = 'seat_events';
 
-/** Payload: `<showtimeId> <origin>`; origin names the publishing process, so it can skip its own messages. */
-export function encodeSeatNotice(showtimeId: string, origin: string): string {
-  return `${showtimeId} ${origin}`;
+/**
+ * Payload: `<showtimeId> <origin>`, or `<showtimeId> <origin>-f` when the change may have freed seats (a hold
+ * cancelled or expired, a refund, a layout change) rather than only taken them (a hold, a sale). Origin names
+ * the publishing process (hex, no dash), so it can skip its own messages; a process that does not know the
+ * suffix still reads the notice as "this showtime changed".
+ */
+export function encodeSeatNotice(showtimeId: string, origin: string, freed = true): string {
+  return `${showtimeId} ${origin}${freed ? FREED_SUFFIX : ''}`;
 }
+
+export const FREED_SUFFIX = '-f';
 
 export function decodeSeatNotice(
   payload: string | undefined,
-): { showtimeId: string; origin: string } | undefined {
+): { showtimeId: string; origin: string; freed: boolean } | undefined {
   const m = /^([0-9a-f-]{36}) ([\w-]{1,64})$/i.exec(payload ?? '');
-  return m ? { showtimeId: m[1]!.toLowerCase(), origin: m[2]! } : undefined;
+  if (!m) return undefined;
+  const freed = m[2]!.endsWith(FREED_SUFFIX);
+  return {
+    showtimeId: m[1]!.toLowerCase(),
+    origin: freed ? m[2]!.slice(0, -FREED_SUFFIX.length) : m[2]!,
+    freed,
+  };
 }
 
 export interface SeatEventsListenerOptions {
   databaseUrl: string;
   logger: Logger;
-  /** A showtime's seats changed (committed, in some process). */
-  onNotice: (showtimeId: string, origin: string) => void;
+  /** A showtime's seats changed (committed, in some process); `freed`: seats may have been freed. */
+  onNotice: (showtimeId: string, origin: string, freed: boolean) => void;
   /** The LISTEN is (again) active after a connect: notices sent while it was away are lost, so re-read. */
   onListening: () => void;
   /** The LISTEN connection is gone: nothing is known about changes until it is back. */
@@ -112,7 +125,7 @@ export class SeatEventsListener {
         this.opts.logger.warn({ payload: msg.payload }, 'seat events: ignoring a malformed notification');
         return;
       }
-      this.safely(() => this.opts.onNotice(notice.showtimeId, notice.origin));
+      this.safely(() => this.opts.onNotice(notice.showtimeId, notice.origin, notice.freed));
     });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, undefined));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/database.js';
-import { SEAT_EVENTS_CHANNEL, SeatEventsListener } from './seat-events.listener.js';
+import { FREED_SUFFIX, SEAT_EVENTS_CHANNEL, SeatEventsListener } from './seat-events.listener.js';
 import { SeatEventsRepository, type LiveSeatRead, type PublicSeatStatus } from './seat-events.repository.js';
 
 export interface SeatStatusChange {
@@ -66,7 +66,7 @@ export interface SeatFeedOptions {
    * event (0: every read that changed something is pushed at once).
    */
   pushMs: number;
-  /** Streams written per event-loop turn during a push, so requests are served between slices (default 1000). */
+  /** Streams written per event-loop turn during a push, so requests are served between slices (default 200). */
   pushSlice?: number;
   listenerBackoff?: { minMs: number; maxMs: number };
 }
@@ -108,6 +108,10 @@ class Entry {
   pushTimer: NodeJS.Timeout | undefined;
   /** The last fan-out still being written slice by slice: the next one waits for it (order per subscriber). */
   fanning: Promise<void> | undefined;
+  /** Seats holds of this process committed (local time) that no read applied since has seen yet. */
+  readonly heldHere = new Map<string, number>();
+  /** Local time seats may last have been freed (this process's change, or another's notice): see knownTaken. */
+  freedAt = 0;
   /** The next read to start; resolved once it is applied. */
   next: Deferred = deferred();
   wanted = false;
@@ -134,7 +138,8 @@ export class SeatFeed {
   private readonly entries = new Map<string, Entry>();
   /** The entry `entry()` last put at the end of `entries`: bumping it again would change nothing. */
   private mostRecent: Entry | undefined;
-  private readonly pending = new Set<string>();
+  /** Showtimes touched since the last flush, each with whether a change may have freed seats. */
+  private readonly pending = new Map<string, boolean>();
   private flushTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -146,8 +151,10 @@ export class SeatFeed {
       databaseUrl: opts.databaseUrl,
       logger: opts.logger,
       backoff: opts.listenerBackoff,
-      onNotice: (showtimeId, origin) => {
-        if (origin !== this.origin) this.changed(showtimeId);
+      onNotice: (showtimeId, origin, freed) => {
+        if (origin === this.origin) return;
+        if (freed) this.freedSeats(showtimeId);
+        this.changed(showtimeId);
       },
       onListening: () => {
         // Notices sent while not listening are lost: re-read everything, and resend streams a snapshot.
@@ -159,17 +166,36 @@ export class SeatFeed {
     });
   }
 
-  /** Call right after a transaction that changed seats of this showtime committed (never inside it). */
-  touch(showtimeId: string): void {
+  /**
+   * Call right after a transaction that changed seats of this showtime committed (never inside it). `took`: the
+   * change only took seats (a hold: the seats it holds; a sale of held seats or a hold's extension: none), so
+   * it cannot have freed one; without it the change may have (cancelled, expired, refunded, re-laid out), and
+   * refusals from memory (knownTaken) wait for a read that shows it.
+   */
+  touch(showtimeId: string, took?: readonly string[]): void {
     if (this.closed) return;
-    this.pending.add(showtimeId);
+    this.pending.set(showtimeId, (this.pending.get(showtimeId) ?? false) || took === undefined);
     // This process knows now: its next seat map of the showtime is read again (read-your-writes).
     const e = this.entries.get(showtimeId);
-    if (e) e.dirty = true;
+    if (e) {
+      e.dirty = true;
+      if (took === undefined) this.freedSeats(showtimeId);
+      else {
+        // Seats a hold of this process has just committed are taken, before any read shows it.
+        const now = Date.now();
+        for (const id of took) e.heldHere.set(id, now);
+      }
+    }
     if (!this.flushTimer) {
       this.flushTimer = setTimeout(() => void this.flush(), this.opts.flushMs);
       this.flushTimer.unref();
     }
+  }
+
+  /** Seats of the showtime may have been freed now: no refusal from memory before a read started after this. */
+  private freedSeats(showtimeId: string): void {
+    const e = this.entries.get(showtimeId);
+    if (e) e.freedAt = Date.now();
   }
 
   /** Publishes what was touched: to this process's subscribers directly, to the others by one NOTIFY each. */
@@ -177,12 +203,14 @@ export class SeatFeed {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.pending.size === 0) return this.flushing;
-    const ids = [...this.pending];
+    const ids = [...this.pending.keys()];
+    const freed = ids.map((id) => this.pending.get(id)!);
     this.pending.clear();
     for (const id of ids) this.changed(id);
     const publish = sql`
-      SELECT pg_notify(${SEAT_EVENTS_CHANNEL}, t.id || ' ' || ${this.origin})
-        FROM unnest(${ids}::text[]) AS t(id)`
+      SELECT pg_notify(${SEAT_EVENTS_CHANNEL},
+                       t.id || ' ' || ${this.origin} || CASE WHEN t.freed THEN ${FREED_SUFFIX} ELSE '' END)
+        FROM unnest(${ids}::text[], ${freed}::boolean[]) AS t(id, freed)`
       .execute(this.opts.feedDb ?? this.opts.db)
       .then(
         () => undefined,
@@ -214,6 +242,33 @@ export class SeatFeed {
     if (!e || this.closed || e.gone || !this.isFresh(e)) return undefined;
     this.entry(showtimeId);
     return e.state;
+  }
+
+  /**
+   * The wanted seats this process knows are taken: shown held (by a hold that has not ended) or sold by its last
+   * read of the showtime, or held by a hold this process committed since. Undefined when memory cannot tell: the
+   * showtime is not in memory, a seat is not in its map, the read is `maxAgeMs` old or older or was made while
+   * not listening, a hold it shows has ended since, or seats may have been freed since the read started (by
+   * this process, or by another whose notice arrived). So a seat refused from memory was taken at most
+   * `maxAgeMs` ago, and freed, if at all, by another process in the moment before its notice arrived (SeatFeed
+   * flushes every flushMs). Memory only ever refuses; nothing is held on its word.
+   */
+  knownTaken(showtimeId: string, seatIds: readonly string[], maxAgeMs: number): string[] | undefined {
+    const e = this.entries.get(showtimeId);
+    const state = e?.state;
+    if (!e || !state || this.closed || !this.listener.isListening || e.epoch !== this.listener.epoch) {
+      return undefined;
+    }
+    const now = Date.now();
+    if (now - e.readAt >= maxAgeMs || now >= e.lapseAt || e.freedAt >= e.readAt) return undefined;
+    const taken: string[] = [];
+    for (const id of seatIds) {
+      const status = state.seats.get(id);
+      if (status === undefined) return undefined;
+      const heldHereAt = e.heldHere.get(id);
+      if (status !== 'available' || (heldHereAt !== undefined && now - heldHereAt < maxAgeMs)) taken.push(id);
+    }
+    return taken;
   }
 
   /**
@@ -393,6 +448,8 @@ export class SeatFeed {
   ): void {
     e.readAt = startedAt;
     e.epoch = epoch;
+    // A read started after a hold of this process committed shows its seats (or what became of them since).
+    for (const [id, at] of e.heldHere) if (at <= startedAt) e.heldHere.delete(id);
     if (!read) {
       e.gone = true;
       e.state = undefined;
@@ -505,7 +562,7 @@ export class SeatFeed {
    */
   private fanOut(e: Entry, deliver: (sub: SeatFeedSubscriber) => void): void {
     const subs = [...e.subscribers];
-    const slice = this.opts.pushSlice ?? 1000;
+    const slice = this.opts.pushSlice ?? 200;
     const deliverSlice = (from: number): void => {
       for (let i = from; i < Math.min(from + slice, subs.length); i++) {
         const sub = subs[i]!;
