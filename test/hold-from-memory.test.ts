@@ -98,6 +98,24 @@ describe('holds refused from memory', () => {
     expect(granted.checkouts).toBeGreaterThan(0);
   });
 
+  it('lets one of two holds of this process for the same seat ask the database; the other waits and is refused from memory', async () => {
+    const carol = onProcess(a, await customer(a));
+    const dave = onProcess(a, await customer(a));
+    const [s, t1, t2] = show.seatIds.slice(40, 43) as [string, string, string];
+    await carol.map();
+    const both = await checkouts(a, () => Promise.all([carol.hold([s, t1]), dave.hold([s, t2])]));
+    expect(both.result.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    expect(both.checkouts).toBe(1);
+    const loser = both.result.find((r) => r.statusCode === 409)!;
+    expect(loser.json()).toMatchObject({ error: { code: 'SEATS_UNAVAILABLE', seatIds: [s] } });
+    // Holds for other seats do not wait for each other.
+    const apart = await checkouts(a, () =>
+      Promise.all([carol.hold([show.seatIds[44]!]), dave.hold([show.seatIds[45]!])]),
+    );
+    expect(apart.result.map((r) => r.statusCode)).toEqual([201, 201]);
+    expect(apart.checkouts).toBe(2);
+  });
+
   it('asks the database when the read that showed the seat taken is older than HOLD_REFUSE_FROM_MEMORY_MS', async () => {
     const alice = onProcess(a, await customer(a));
     const bob = onProcess(short, await customer(short));

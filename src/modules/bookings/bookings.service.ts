@@ -231,6 +231,34 @@ export class BookingsService {
   ): Promise<Booking> {
     const seatIds = [...new Set(input.seatIds)].sort();
     const ticketTypes = ticketTypesFor(seatIds.length, input.ticketTypes);
+    // The crowd's conflicts are answered from memory when it knows (docs/architecture.md). A hold of this
+    // process already asking for one of these seats is waited for first: the database would make this one wait
+    // for its row lock anyway, holding a pooled connection, and its outcome usually settles this one.
+    const maxAge = this.ctx.config.holdRefuseFromMemoryMs;
+    if (maxAge <= 0) return this.holdInDatabase(userId, input, seatIds, ticketTypes, idem, sale);
+    const refuseKnownTaken = () => {
+      const taken = this.ctx.seatFeed.knownTaken(input.showtimeId, seatIds, maxAge);
+      if (taken && taken.length > 0) throw new SeatsUnavailableError(taken);
+    };
+    refuseKnownTaken();
+    const done = await this.ctx.seatFeed.holdTurn(input.showtimeId, seatIds);
+    try {
+      refuseKnownTaken();
+      return await this.holdInDatabase(userId, input, seatIds, ticketTypes, idem, sale);
+    } finally {
+      done();
+    }
+  }
+
+  /** The hold as the database decides it; touches the seat feed once it has committed. */
+  private async holdInDatabase(
+    userId: string,
+    input: HoldSeatsBody,
+    seatIds: string[],
+    ticketTypes: TicketType[],
+    idem?: IdempotencyRecorder,
+    sale?: CounterSale,
+  ): Promise<Booking> {
     const { db } = this.ctx;
     // The per-account limits stop one customer hoarding seats; a clerk sells to many buyers, one after another.
     const config = sale
@@ -240,11 +268,6 @@ export class BookingsService {
           maxSeatsPerShowtimePerUser: COUNTER_SEATS,
         }
       : this.ctx.config;
-    const maxAge = this.ctx.config.holdRefuseFromMemoryMs;
-    if (maxAge > 0) {
-      const taken = this.ctx.seatFeed.knownTaken(input.showtimeId, seatIds, maxAge);
-      if (taken && taken.length > 0) throw new SeatsUnavailableError(taken);
-    }
     // A token only names an entry; the statement itself checks that entry is still admitted (leaving revokes it).
     const admissionEntryId = sale ? null : await this.admissionEntry(userId, input);
     const attempt = async (q: Db | Transaction<Database>, locked = false): Promise<Booking> => {

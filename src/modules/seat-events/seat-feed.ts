@@ -66,7 +66,7 @@ export interface SeatFeedOptions {
    * event (0: every read that changed something is pushed at once).
    */
   pushMs: number;
-  /** Streams written per event-loop turn during a push, so requests are served between slices (default 200). */
+  /** Streams written per event-loop turn during a push, so requests are served between slices (default 1000). */
   pushSlice?: number;
   listenerBackoff?: { minMs: number; maxMs: number };
 }
@@ -141,6 +141,8 @@ export class SeatFeed {
   /** Showtimes touched since the last flush, each with whether a change may have freed seats. */
   private readonly pending = new Map<string, boolean>();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** "<showtimeId> <seatId>" of the holds of this process asking the database now (holdTurn). */
+  private readonly holding = new Map<string, Promise<void>>();
   private refreshTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
@@ -269,6 +271,29 @@ export class SeatFeed {
       if (status !== 'available' || (heldHereAt !== undefined && now - heldHereAt < maxAgeMs)) taken.push(id);
     }
     return taken;
+  }
+
+  /**
+   * A hold of this process for these seats is about to ask the database: first waits until no other hold of
+   * this process is asking for any of them, then registers this one. Returns `done`, to call once the hold has
+   * finished (after its `touch`, so those who waited know what it took).
+   */
+  async holdTurn(showtimeId: string, seatIds: readonly string[]): Promise<() => void> {
+    const keys = seatIds.map((id) => `${showtimeId} ${id}`);
+    for (;;) {
+      const busy = keys.map((k) => this.holding.get(k)).filter((p) => p !== undefined);
+      if (busy.length === 0) break;
+      await Promise.all(busy);
+    }
+    let finish!: () => void;
+    const turn = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    for (const k of keys) this.holding.set(k, turn);
+    return () => {
+      for (const k of keys) if (this.holding.get(k) === turn) this.holding.delete(k);
+      finish();
+    };
   }
 
   /**
@@ -562,7 +587,7 @@ export class SeatFeed {
    */
   private fanOut(e: Entry, deliver: (sub: SeatFeedSubscriber) => void): void {
     const subs = [...e.subscribers];
-    const slice = this.opts.pushSlice ?? 200;
+    const slice = this.opts.pushSlice ?? 1000;
     const deliverSlice = (from: number): void => {
       for (let i = from; i < Math.min(from + slice, subs.length); i++) {
         const sub = subs[i]!;
