@@ -89,6 +89,9 @@ describe('holds refused from memory', () => {
     expect(refused.result.json()).toMatchObject({ error: { code: 'SEATS_UNAVAILABLE', seatIds: [s2] } });
     expect(refused.checkouts).toBe(0);
     expect((await seatStatuses(a.ctx.db, show.showtimeId)).get(s3)).toBe('available');
+    // Operators see them counted.
+    const metrics = await a.app.inject({ url: '/metrics' });
+    expect(metrics.body).toMatch(/matinee_holds_refused_from_memory_total\{waited="no"\} [1-9]/);
 
     // Alice changes her mind; Bob asks again at once, before any seat map is read: the database decides.
     const bookingId = held.json<{ booking: { id: string } }>().booking.id;
@@ -106,6 +109,9 @@ describe('holds refused from memory', () => {
     const both = await checkouts(a, () => Promise.all([carol.hold([s, t1]), dave.hold([s, t2])]));
     expect(both.result.map((r) => r.statusCode).sort()).toEqual([201, 409]);
     expect(both.checkouts).toBe(1);
+    expect((await a.app.inject({ url: '/metrics' })).body).toMatch(
+      /matinee_holds_refused_from_memory_total\{waited="yes"\} [1-9]/,
+    );
     const loser = both.result.find((r) => r.statusCode === 409)!;
     expect(loser.json()).toMatchObject({ error: { code: 'SEATS_UNAVAILABLE', seatIds: [s] } });
     // Holds for other seats do not wait for each other.

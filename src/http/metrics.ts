@@ -90,6 +90,12 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly holdsRefusedFromMemory = new Counter({
+    name: 'matinee_holds_refused_from_memory_total',
+    help: 'Holds answered 409 SEATS_UNAVAILABLE from what this process knew (HOLD_REFUSE_FROM_MEMORY_MS), without the database; waited: after another hold of this process for the seat finished',
+    labelNames: ['waited'] as const,
+    registers: [this.registry],
+  });
   readonly sweepFailures = new Counter({
     name: 'matinee_sweep_failures_total',
     help: 'Items the hold/payment sweep could not finish (retried on the next sweep)',

@@ -236,14 +236,17 @@ export class BookingsService {
     // for its row lock anyway, holding a pooled connection, and its outcome usually settles this one.
     const maxAge = this.ctx.config.holdRefuseFromMemoryMs;
     if (maxAge <= 0) return this.holdInDatabase(userId, input, seatIds, ticketTypes, idem, sale);
-    const refuseKnownTaken = () => {
+    const refuseKnownTaken = (waited: 'yes' | 'no') => {
       const taken = this.ctx.seatFeed.knownTaken(input.showtimeId, seatIds, maxAge);
-      if (taken && taken.length > 0) throw new SeatsUnavailableError(taken);
+      if (taken && taken.length > 0) {
+        this.ctx.metrics.holdsRefusedFromMemory.inc({ waited });
+        throw new SeatsUnavailableError(taken);
+      }
     };
-    refuseKnownTaken();
+    refuseKnownTaken('no');
     const done = await this.ctx.seatFeed.holdTurn(input.showtimeId, seatIds);
     try {
-      refuseKnownTaken();
+      refuseKnownTaken('yes');
       return await this.holdInDatabase(userId, input, seatIds, ticketTypes, idem, sale);
     } finally {
       done();
