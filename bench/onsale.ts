@@ -84,6 +84,8 @@ export interface OnsaleResult {
 export interface ServerTimings {
   steps: Record<'map' | 'hold' | 'pay', { n: number; p50: number; p99: number }>;
   poolWait: { n: number; p50: number; p99: number };
+  /** Holds answered 409 from the process's memory, and how many of them after waiting for another hold. */
+  fromMemory: { n: number; waited: number };
 }
 
 type Buckets = Map<string, Map<number, number>>;
@@ -93,6 +95,9 @@ async function scrapeBuckets(agent: http.Agent, port: number): Promise<Buckets> 
   const a = await request(agent, port, { method: 'GET', path: '/metrics' });
   const out: Buckets = new Map();
   for (const line of a.body.split('\n')) {
+    // A counter, kept as a histogram with one bucket so quantiles() can take its difference.
+    const c = /^matinee_holds_refused_from_memory_total\{waited="(\w+)"\} (\S+)$/.exec(line);
+    if (c) out.set(`memory ${c[1]}`, new Map([[Number.POSITIVE_INFINITY, Number(c[2])]]));
     const m =
       /^(matinee_http_request_duration_seconds|matinee_db_pool_wait_seconds)_bucket\{(.*)\} (\S+)$/.exec(
         line,
@@ -435,6 +440,10 @@ export async function runOnsale(o: OnsaleOptions): Promise<OnsaleResult> {
           poolWait: quantiles(metricsBefore, metricsAfter, (k) =>
             k.startsWith('matinee_db_pool_wait_seconds'),
           ),
+          fromMemory: {
+            n: quantiles(metricsBefore, metricsAfter, (k) => k.startsWith('memory ')).n,
+            waited: quantiles(metricsBefore, metricsAfter, (k) => k === 'memory yes').n,
+          },
         }
       : undefined;
   const hwm = largest('peakMiB');
@@ -557,6 +566,9 @@ export function printOnsale(
               `| ${k === 'map' ? 'seat map' : k} | ${r.server!.steps[k].n} | ${r.server!.steps[k].p50} | ${r.server!.steps[k].p99} |`,
           ),
           `| (a query waiting for a pooled connection) | ${r.server.poolWait.n} | ${r.server.poolWait.p50} | ${r.server.poolWait.p99} |`,
+          '',
+          `Holds refused from the process's memory, without the database: ${r.server.fromMemory.n} (of which ` +
+            `${r.server.fromMemory.waited} after waiting for another hold of the process for the seat).`,
         ]
       : []),
     '',
