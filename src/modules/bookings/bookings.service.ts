@@ -234,7 +234,11 @@ export class BookingsService {
     // The crowd's conflicts are answered from memory when it knows (docs/architecture.md). A hold of this
     // process already asking for one of these seats is waited for first: the database would make this one wait
     // for its row lock anyway, holding a pooled connection, and its outcome usually settles this one.
-    const maxAge = this.ctx.config.holdRefuseFromMemoryMs;
+    // A hold this process committed less than half a hold's life ago has not lapsed (an extension only adds).
+    const maxAge = Math.min(
+      this.ctx.config.holdRefuseFromMemoryMs,
+      (this.ctx.config.holdTtlSeconds * 1000) / 2,
+    );
     if (maxAge <= 0) return this.holdInDatabase(userId, input, seatIds, ticketTypes, idem, sale);
     const refuseKnownTaken = (waited: 'yes' | 'no') => {
       const taken = this.ctx.seatFeed.knownTaken(input.showtimeId, seatIds, maxAge);
