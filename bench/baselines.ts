@@ -109,17 +109,17 @@ export async function claimBaseline(
   const triggers = await userTriggers(db);
   await setTriggers(db, triggers, false);
   try {
-    const cpu = { db: 0, own: process.cpuUsage() };
+    // PostgreSQL's and this process's CPU over the timed statements only (set by start, then by end).
     let db = 0;
-    let own = process.cpuUsage(cpu.own);
+    let own = process.cpuUsage();
     const t = await runStatements(url, opts.connections, opts.seconds, jobs, {
       start: () => {
-        cpu.db = postgresCpuUs();
-        cpu.own = process.cpuUsage();
+        db = postgresCpuUs();
+        own = process.cpuUsage();
       },
       end: () => {
-        db = postgresCpuUs() - cpu.db;
-        own = process.cpuUsage(cpu.own);
+        db = postgresCpuUs() - db;
+        own = process.cpuUsage(own);
       },
     });
     return {

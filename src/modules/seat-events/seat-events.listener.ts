@@ -10,11 +10,11 @@ export const SEAT_EVENTS_CHANNEL = 'seat_events';
  * the publishing process (hex, no dash), so it can skip its own messages; a process that does not know the
  * suffix still reads the notice as "this showtime changed".
  */
-export function encodeSeatNotice(showtimeId: string, origin: string, freed = true): string {
+export function encodeSeatNotice(showtimeId: string, origin: string, freed: boolean): string {
   return `${showtimeId} ${origin}${freed ? FREED_SUFFIX : ''}`;
 }
 
-export const FREED_SUFFIX = '-f';
+const FREED_SUFFIX = '-f';
 
 export function decodeSeatNotice(
   payload: string | undefined,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/database.js';
-import { FREED_SUFFIX, SEAT_EVENTS_CHANNEL, SeatEventsListener } from './seat-events.listener.js';
+import { encodeSeatNotice, SEAT_EVENTS_CHANNEL, SeatEventsListener } from './seat-events.listener.js';
 import { SeatEventsRepository, type LiveSeatRead, type PublicSeatStatus } from './seat-events.repository.js';
 
 export interface SeatStatusChange {
@@ -206,13 +206,11 @@ export class SeatFeed {
     this.flushTimer = undefined;
     if (this.pending.size === 0) return this.flushing;
     const ids = [...this.pending.keys()];
-    const freed = ids.map((id) => this.pending.get(id)!);
+    const payloads = ids.map((id) => encodeSeatNotice(id, this.origin, this.pending.get(id)!));
     this.pending.clear();
     for (const id of ids) this.changed(id);
     const publish = sql`
-      SELECT pg_notify(${SEAT_EVENTS_CHANNEL},
-                       t.id || ' ' || ${this.origin} || CASE WHEN t.freed THEN ${FREED_SUFFIX} ELSE '' END)
-        FROM unnest(${ids}::text[], ${freed}::boolean[]) AS t(id, freed)`
+      SELECT pg_notify(${SEAT_EVENTS_CHANNEL}, p) FROM unnest(${payloads}::text[]) AS p`
       .execute(this.opts.feedDb ?? this.opts.db)
       .then(
         () => undefined,
